@@ -1,0 +1,1 @@
+"""prm-sync: a PRM layer synced both ways with Salesforce or HubSpot."""

@@ -1,0 +1,125 @@
+"""The PRM field catalogue: which fields each synced entity has, and their kinds.
+
+This is the vocabulary a mapping file may name on the PRM side (`entities.partner.fields.tier`).
+It is plain data so that the mapping compiler, the store and the sync engine agree on one list,
+and so that an unknown PRM field in a mapping can be answered with the valid names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class FieldKind(StrEnum):
+    """Value kinds a PRM field holds; the mapping's `type` converts CRM values into these."""
+
+    STRING = "string"
+    INT = "int"
+    DECIMAL = "decimal"
+    BOOL = "bool"
+    DATE = "date"
+    DATETIME = "datetime"
+    EMAIL = "email"
+    URL = "url"
+
+
+class Entity(StrEnum):
+    """The four synced entities, in sync (reference) order."""
+
+    PARTNER = "partner"
+    LEAD = "lead"
+    DEAL = "deal"
+    COMMISSION = "commission"
+
+
+SYNC_ORDER: tuple[Entity, ...] = (Entity.PARTNER, Entity.LEAD, Entity.DEAL, Entity.COMMISSION)
+
+PARTNER_TIERS: tuple[str, ...] = ("registered", "silver", "gold", "platinum")
+PARTNER_STATUSES: tuple[str, ...] = ("prospect", "onboarding", "active", "suspended", "terminated")
+REGISTRATION_STATUSES: tuple[str, ...] = (
+    "submitted", "approved", "rejected", "converted", "won", "lost", "expired",
+)
+COMMISSION_STATUSES: tuple[str, ...] = ("calculated", "approved", "paid", "clawback")
+DEAL_TYPES: tuple[str, ...] = ("new", "upsell", "renewal")
+
+
+@dataclass(frozen=True)
+class PrmField:
+    """One field of a PRM entity. `choices` closes the value set (a mapping's `values` must land in it)."""
+
+    name: str
+    kind: FieldKind
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A PRM field holding another entity's PRM id; mappings resolve it through links."""
+
+    name: str
+    target: Entity
+
+
+def _f(name: str, kind: FieldKind = FieldKind.STRING, choices: tuple[str, ...] = ()) -> PrmField:
+    return PrmField(name, kind, choices)
+
+
+K = FieldKind
+
+FIELDS: dict[Entity, dict[str, PrmField]] = {
+    Entity.PARTNER: {f.name: f for f in (
+        _f("name"),
+        _f("tier", K.STRING, PARTNER_TIERS),
+        _f("status", K.STRING, PARTNER_STATUSES),
+        _f("country"),
+        _f("website", K.URL),
+        _f("phone"),
+        _f("industry"),
+        _f("joined_on", K.DATE),
+        _f("channel_manager", K.EMAIL),
+        _f("territories"),
+    )},
+    Entity.LEAD: {f.name: f for f in (
+        _f("company"),
+        _f("contact_first_name"),
+        _f("contact_last_name"),
+        _f("email", K.EMAIL),
+        _f("website", K.URL),
+        _f("estimated_value", K.DECIMAL),
+        _f("currency"),
+        _f("expected_close", K.DATE),
+        _f("status", K.STRING, REGISTRATION_STATUSES),
+        _f("products"),
+        _f("converted", K.BOOL),
+    )},
+    Entity.DEAL: {f.name: f for f in (
+        _f("name"),
+        _f("amount", K.DECIMAL),
+        _f("currency"),
+        _f("stage"),
+        _f("close_date", K.DATE),
+        _f("is_won", K.BOOL),
+        _f("is_closed", K.BOOL),
+        _f("deal_type", K.STRING, DEAL_TYPES),
+        _f("product_line"),
+        _f("registration_id"),
+    )},
+    Entity.COMMISSION: {f.name: f for f in (
+        _f("amount", K.DECIMAL),
+        _f("currency"),
+        _f("status", K.STRING, COMMISSION_STATUSES),
+        _f("period"),
+        _f("explanation"),
+    )},
+}
+
+REFERENCES: dict[Entity, dict[str, Reference]] = {
+    Entity.PARTNER: {},
+    Entity.LEAD: {"partner_id": Reference("partner_id", Entity.PARTNER)},
+    Entity.DEAL: {"partner_id": Reference("partner_id", Entity.PARTNER)},
+    Entity.COMMISSION: {
+        "deal_id": Reference("deal_id", Entity.DEAL),
+        "partner_id": Reference("partner_id", Entity.PARTNER),
+    },
+}
