@@ -1,0 +1,70 @@
+"""The PRM store: tables, opening a store, schema versions, the run lock.
+
+Importing this package creates no engine, session or file; `open_store(url)` does.
+"""
+
+from prm_sync.store.engine import Store, open_store, parse_store_url
+from prm_sync.store.errors import (
+    BadStoreUrl,
+    LockHeld,
+    NotAPrmStore,
+    SchemaAhead,
+    SchemaBehind,
+    StoreError,
+    StoreNotInitialized,
+    StoreUnavailable,
+)
+from prm_sync.store.locks import run_lock
+from prm_sync.store.schema import check_schema, current_revision, head_revision, upgrade
+from prm_sync.store.tables import (
+    STORE_METADATA,
+    Certification,
+    CommissionLine,
+    Conflict,
+    Contract,
+    Deal,
+    Link,
+    Partner,
+    PartnerStatusChange,
+    Quarantine,
+    Registration,
+    SyncCursor,
+    SyncRun,
+)
+from prm_sync.store.types import Money, UtcDateTime, new_id, utcnow
+
+__all__ = [
+    "STORE_METADATA",
+    "BadStoreUrl",
+    "Certification",
+    "CommissionLine",
+    "Conflict",
+    "Contract",
+    "Deal",
+    "Link",
+    "LockHeld",
+    "Money",
+    "NotAPrmStore",
+    "Partner",
+    "PartnerStatusChange",
+    "Quarantine",
+    "Registration",
+    "SchemaAhead",
+    "SchemaBehind",
+    "Store",
+    "StoreError",
+    "StoreNotInitialized",
+    "StoreUnavailable",
+    "SyncCursor",
+    "SyncRun",
+    "UtcDateTime",
+    "check_schema",
+    "current_revision",
+    "head_revision",
+    "new_id",
+    "open_store",
+    "parse_store_url",
+    "run_lock",
+    "upgrade",
+    "utcnow",
+]

@@ -1,0 +1,127 @@
+"""Schema versions: which revision a store is at, whether this prm-sync can use it, upgrading.
+
+The Alembic configuration is built here in code (migrations ship inside the package), so no
+alembic.ini is needed at runtime. Revision history is linear.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Connection, inspect
+from sqlalchemy.exc import DBAPIError
+
+from prm_sync.store.engine import Store, unavailable
+from prm_sync.store.errors import NotAPrmStore, SchemaAhead, SchemaBehind, StoreNotInitialized
+
+VERSION_TABLE = "prm_sync_alembic_version"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Tables other prm-sync parts may create in the store before it is migrated (the scheduler's
+# APScheduler job store); they do not make a database "foreign".
+COMPANION_TABLE_PREFIXES = ("apscheduler_",)
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic Config for prm-sync's migrations, bound to `connection` when given."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The schema revision this prm-sync needs."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package always ships migrations
+        raise RuntimeError("prm-sync ships no migrations")
+    return head
+
+
+def current_revision(store: Store) -> str | None:
+    """The store's schema revision, or None when prm-sync never migrated it."""
+    try:
+        with store.engine.connect() as connection:
+            return _current_revision(connection)
+    except DBAPIError as err:
+        raise unavailable(store.display_url, err, password=store.url.password) from None
+
+
+def check_schema(store: Store) -> str:
+    """Return the store's revision if it is the one this prm-sync needs, else raise.
+
+    Raises StoreNotInitialized (empty database), NotAPrmStore (someone else's tables),
+    SchemaBehind (run `prm-sync db upgrade`) or SchemaAhead (newer prm-sync wrote it).
+    """
+    current = _usable_revision(store)
+    head = head_revision()
+    if current is None:
+        raise StoreNotInitialized(
+            f"store {store.display_url} is empty: run `prm-sync init` or `prm-sync db upgrade`"
+        )
+    if current != head:
+        raise SchemaBehind(
+            f"store {store.display_url} is at revision {current}; this prm-sync needs {head}: "
+            "run `prm-sync db upgrade`",
+            current=current,
+            head=head,
+        )
+    return current
+
+
+def upgrade(store: Store, revision: str = "head") -> str:
+    """Migrate the store to `revision` (default: head) and return the revision it is now at.
+
+    Refuses, touching nothing, a database that is not prm-sync's or is ahead of this prm-sync.
+    """
+    _usable_revision(store)
+    try:
+        with store.engine.begin() as connection:
+            command.upgrade(alembic_config(connection), revision)
+            now = _current_revision(connection)
+    except DBAPIError as err:
+        raise unavailable(store.display_url, err, password=store.url.password) from None
+    assert now is not None
+    return now
+
+
+def _current_revision(connection: Connection) -> str | None:
+    context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+    return context.get_current_revision()
+
+
+def _usable_revision(store: Store) -> str | None:
+    """The store's revision if this prm-sync knows it (None: empty); raise if foreign or ahead."""
+    try:
+        with store.engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+            current = _current_revision(connection) if VERSION_TABLE in tables else None
+    except DBAPIError as err:
+        raise unavailable(store.display_url, err, password=store.url.password) from None
+    if VERSION_TABLE not in tables:
+        foreign = sorted(t for t in tables if not t.startswith(COMPANION_TABLE_PREFIXES))
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (", …" if len(foreign) > 5 else "")
+            raise NotAPrmStore(
+                f"store {store.display_url} is not a prm-sync store: it has tables ({shown}) "
+                f"but no {VERSION_TABLE}; nothing was changed. Point store.url at an empty "
+                "database or an existing prm-sync store"
+            )
+        return None
+    if current is None:
+        return None
+    head = head_revision()
+    try:
+        ScriptDirectory.from_config(alembic_config()).get_revision(current)
+    except CommandError:
+        raise SchemaAhead(
+            f"store {store.display_url} is at revision {current}, unknown to this prm-sync "
+            f"(which needs {head}): it was written by a newer prm-sync; upgrade prm-sync",
+            current=current,
+            head=head,
+        ) from None
+    return current

@@ -1,0 +1,25 @@
+"""Every prm-sync table, and the metadata they belong to."""
+
+from prm_sync.store.tables.base import STORE_METADATA, StoreModel
+from prm_sync.store.tables.bookkeeping import Conflict, Link, Quarantine, SyncCursor, SyncRun
+from prm_sync.store.tables.commissions import CommissionLine
+from prm_sync.store.tables.deals import Deal
+from prm_sync.store.tables.partners import Certification, Contract, Partner, PartnerStatusChange
+from prm_sync.store.tables.registrations import Registration
+
+__all__ = [
+    "STORE_METADATA",
+    "Certification",
+    "CommissionLine",
+    "Conflict",
+    "Contract",
+    "Deal",
+    "Link",
+    "Partner",
+    "PartnerStatusChange",
+    "Quarantine",
+    "Registration",
+    "StoreModel",
+    "SyncCursor",
+    "SyncRun",
+]

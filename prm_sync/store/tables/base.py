@@ -1,0 +1,56 @@
+"""The store's own metadata (not SQLModel's global one) and the columns most tables share.
+
+A private registry keeps prm-sync's schema separate from any other SQLModel tables living in
+the same process, so migrations and the schema check compare exactly our tables. The naming
+convention gives every constraint a stable name, which Alembic needs to alter SQLite tables.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from prm_sync.store.types import UtcDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+STORE_METADATA = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class StoreModel(SQLModel, registry=registry(metadata=STORE_METADATA)):
+    """Base of every prm-sync table."""
+
+
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """SQL for a CHECK that `column` holds one of `values` (fixed, code-owned literals only)."""
+    quoted = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({quoted})"
+
+
+class Timestamps(StoreModel):
+    """Row creation and last-change times; `updated_at` drives pushes, so it is indexed."""
+
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
+    updated_at: datetime = Field(
+        default_factory=utcnow,
+        sa_type=UtcDateTime,
+        nullable=False,
+        index=True,
+        sa_column_kwargs={"onupdate": utcnow},
+    )
+
+
+class SoftDeleted(StoreModel):
+    """Synced rows are never hard-deleted: a delete on either side is recorded here."""
+
+    deleted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    deleted_reason: str | None = None

@@ -1,0 +1,74 @@
+"""Partners and what hangs off them: status history, certifications, contracts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint
+from sqlmodel import Field
+
+from prm_sync.store.tables.base import SoftDeleted, StoreModel, Timestamps, one_of
+from prm_sync.store.types import UtcDateTime, new_id, utcnow
+
+CONTRACT_STATES: tuple[str, ...] = ("active", "expired", "terminated")
+
+
+class Partner(Timestamps, SoftDeleted, table=True):
+    """A partner company (FIELDS[partner])."""
+
+    __tablename__ = "partner"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    name: str
+    tier: str = "registered"
+    status: str = "prospect"
+    country: str | None = None
+    website: str | None = None
+    phone: str | None = None
+    industry: str | None = None
+    joined_on: date | None = None
+    channel_manager: str | None = None
+    territories: str | None = None
+
+
+class PartnerStatusChange(StoreModel, table=True):
+    """One step of a partner's lifecycle, kept for audit and scorecards."""
+
+    __tablename__ = "partner_status_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: str = Field(foreign_key="partner.id", index=True)
+    from_status: str | None = None
+    to_status: str
+    reason: str | None = None
+    actor: str
+    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
+
+
+class Certification(StoreModel, table=True):
+    """A certification a partner earned (counts toward tier and scorecards)."""
+
+    __tablename__ = "certification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: str = Field(foreign_key="partner.id", index=True)
+    name: str
+    earned_on: date
+    expires_on: date | None = None
+
+
+class Contract(Timestamps, table=True):
+    """A partner agreement; a renewal is a new row pointing at the one it renews."""
+
+    __tablename__ = "contract"
+    __table_args__ = (CheckConstraint(one_of("state", CONTRACT_STATES), name="state"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    partner_id: str = Field(foreign_key="partner.id", index=True)
+    starts_on: date
+    ends_on: date | None = None
+    auto_renew: bool = False
+    notice_days: int = 0
+    terms_url: str | None = None
+    state: str = "active"
+    renewed_from: str | None = Field(default=None, foreign_key="contract.id", index=True)

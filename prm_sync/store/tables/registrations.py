@@ -1,0 +1,35 @@
+"""Deal registrations: the PRM "lead" entity a partner submits for approval."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlmodel import Field
+
+from prm_sync.store.tables.base import SoftDeleted, Timestamps
+from prm_sync.store.types import Money, UtcDateTime, new_id
+
+
+class Registration(Timestamps, SoftDeleted, table=True):
+    """A registered lead (FIELDS[lead]) plus its approval bookkeeping."""
+
+    __tablename__ = "registration"
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    partner_id: str = Field(foreign_key="partner.id", index=True)
+    company: str
+    contact_first_name: str | None = None
+    contact_last_name: str | None = None
+    email: str | None = None
+    website: str | None = None
+    estimated_value: Decimal | None = Field(default=None, sa_type=Money)
+    currency: str | None = None
+    expected_close: date | None = None
+    status: str = "submitted"
+    products: str | None = None
+    converted: bool = False
+    status_reason: str | None = None
+    approved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    extended_until: datetime | None = Field(default=None, sa_type=UtcDateTime)

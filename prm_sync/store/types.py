@@ -1,0 +1,97 @@
+"""Column types that keep money exact and times in UTC on every backend.
+
+SQLite has no decimal type (SQLAlchemy's Numeric there goes through float and warns), so
+money is stored on SQLite as canonical fixed-point TEXT, and on PostgreSQL as unconstrained
+NUMERIC. Both return `Decimal`, with the scale it was written with (`Decimal('1.10')` comes
+back as `1.10`). Note that on SQLite, SQL comparisons and SUM over money are textual/float:
+sum and compare money in Python.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import DateTime, Numeric, Text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+def new_id() -> str:
+    """A fresh PRM id: a uuid4 as 32 hex digits."""
+    return uuid.uuid4().hex
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def _canonical_decimal(value: Decimal | int) -> str:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TypeError(f"money must be Decimal or int, not {type(value).__name__}: {value!r}")
+    amount = Decimal(value)
+    if not amount.is_finite():
+        raise ValueError(f"money must be a finite number, not {amount}")
+    return format(amount, "f")
+
+
+class Money(TypeDecorator[Decimal]):
+    """An exact decimal: NUMERIC (no precision limit) on PostgreSQL, canonical TEXT on SQLite."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Text())
+        return dialect.type_descriptor(Numeric(asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        text = _canonical_decimal(value)
+        return text if dialect.name == "sqlite" else Decimal(text)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return value if isinstance(value, Decimal) else Decimal(str(value))
+
+    @property
+    def python_type(self) -> type[Decimal]:
+        return Decimal
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime. Naive datetimes are refused on write.
+
+    PostgreSQL stores TIMESTAMPTZ; SQLite stores the UTC wall time as text (which sorts
+    correctly because every value is UTC). Reads always come back aware, in UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, not {type(value).__name__}: {value!r}")
+        if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+            raise ValueError(f"naive datetime refused (store times are timezone-aware): {value}")
+        as_utc = value.astimezone(UTC)
+        return as_utc.replace(tzinfo=None) if dialect.name == "sqlite" else as_utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    @property
+    def python_type(self) -> type[datetime]:
+        return datetime
