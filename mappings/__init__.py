@@ -1,0 +1,1 @@
+"""Shipped default mappings (salesforce.yaml, hubspot.yaml), installed as package data."""

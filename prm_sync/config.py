@@ -1,0 +1,224 @@
+"""config.yaml: loading, `${VAR}` / `${VAR:-default}` interpolation, validation.
+
+Every problem is collected and reported at once as `config.yaml:LINE: path.to.key: message`.
+Secrets (tokens, passwords, session ids, keys) must come from the environment: a literal secret
+in the file is an error, and every interpolated secret value is remembered so that log output
+can be redacted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from prm_sync.commission_config import CommissionSettings
+from prm_sync.domain.fields import SYNC_ORDER, Entity
+from prm_sync.errors import ConfigError, Problem
+from prm_sync.validation import problems_from
+from prm_sync.yamlsource import LoadedYaml, YamlLoadError, load_yaml_file
+
+SECRET_KEYS = frozenset({
+    "access_token", "session_id", "password", "security_token", "consumer_secret",
+    "client_secret", "private_key", "webhook_url",
+})
+ConflictPolicy = Literal["crm_wins", "prm_wins", "newest_wins", "manual"]
+_VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class HubSpotSettings(Strict):
+    access_token: str
+    base_url: str = "https://api.hubapi.com"
+    ca_bundle: str | None = None
+
+
+class SalesforceSettings(Strict):
+    instance_url: str | None = None
+    session_id: str | None = None
+    username: str | None = None
+    password: str | None = None
+    security_token: str | None = None
+    domain: str = "login"
+    consumer_key: str | None = None
+    private_key_file: str | None = None
+    api_version: str = "62.0"
+    ca_bundle: str | None = None
+    bulk_threshold: int = Field(2000, ge=1)
+
+    @field_validator("api_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        if not re.fullmatch(r"\d{2}\.0", value):
+            raise ValueError(f"'{value}' is not an API version like '62.0'")
+        return value
+
+    @model_validator(mode="after")
+    def _one_auth(self) -> SalesforceSettings:
+        methods = [
+            name for name, present in (
+                ("session_id", self.session_id is not None),
+                ("username/password", self.password is not None),
+                ("consumer_key/private_key_file (JWT)", self.consumer_key is not None),
+            ) if present
+        ]
+        if len(methods) != 1:
+            raise ValueError(
+                "give exactly one way to authenticate: session_id (with instance_url), "
+                "username/password/security_token, or consumer_key/private_key_file"
+                + (f"; found {', '.join(methods)}" if methods else "")
+            )
+        if self.session_id is not None and not self.instance_url:
+            raise ValueError("session_id needs instance_url")
+        if self.consumer_key is not None and not (self.private_key_file and self.username):
+            raise ValueError("JWT auth needs consumer_key, private_key_file and username")
+        if self.password is not None and not self.username:
+            raise ValueError("password auth needs username")
+        return self
+
+
+class CrmSettings(Strict):
+    type: Literal["hubspot", "salesforce"]
+    hubspot: HubSpotSettings | None = None
+    salesforce: SalesforceSettings | None = None
+
+    @model_validator(mode="after")
+    def _section_present(self) -> CrmSettings:
+        if getattr(self, self.type) is None:
+            raise ValueError(f"crm.type is '{self.type}' but there is no crm.{self.type} section")
+        return self
+
+
+class StoreSettings(Strict):
+    url: str = "sqlite:///prm.db"
+
+
+class SyncSettings(Strict):
+    entities: list[Entity] = Field(default_factory=lambda: list(SYNC_ORDER))
+    conflict: ConflictPolicy = "newest_wins"
+    lookback_seconds: int = Field(300, ge=0, le=86400)
+    daily_api_budget: int | None = Field(None, ge=1)
+
+
+class ScheduleEntry(Strict):
+    entities: list[Entity] = Field(default_factory=lambda: list(SYNC_ORDER))
+    cron: str
+    direction: Literal["pull", "push", "both"] = "both"
+    full: bool = False
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"'{value}' is not a 5-field cron expression: {exc}") from None
+        return value
+
+
+class RegistrationSettings(Strict):
+    protection_days: int = Field(90, ge=1, le=3650)
+    free_mail_domains: list[str] = Field(default_factory=list)
+
+
+class Config(Strict):
+    crm: CrmSettings
+    store: StoreSettings = StoreSettings()
+    mappings: str
+    sync: SyncSettings = SyncSettings()
+    schedule: list[ScheduleEntry] = Field(default_factory=list)
+    timezone: str = "UTC"
+    registrations: RegistrationSettings = RegistrationSettings()
+    commissions: CommissionSettings | None = None
+
+    # Not from the file: where it was read, and the secret values to redact.
+    source: str = Field("config.yaml", exclude=True)
+    base_dir: str = Field(".", exclude=True)
+    secrets: frozenset[str] = Field(frozenset(), exclude=True)
+
+    @property
+    def mappings_path(self) -> Path:
+        path = Path(self.mappings)
+        return path if path.is_absolute() else Path(self.base_dir) / path
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not a time zone name such as 'UTC' or 'Europe/Paris'") from None
+        return value
+
+
+def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
+    """Read, interpolate and validate config.yaml; raise ConfigError with every problem."""
+    environ = dict(os.environ) if env is None else env
+    try:
+        loaded = load_yaml_file(path)
+    except YamlLoadError as exc:
+        raise ConfigError([exc.problem]) from None
+    if not isinstance(loaded.data, dict):
+        raise ConfigError([Problem(loaded.file, 1, "", "expected a mapping of keys at the top")])
+    problems: list[Problem] = []
+    secrets: set[str] = set()
+    data = _interpolate(loaded.data, (), loaded, environ, problems, secrets)
+    loaded.data = data
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(problems_from(exc, loaded, Config))
+        raise ConfigError(problems) from None
+    if problems:
+        raise ConfigError(problems)
+    return config.model_copy(update={
+        "source": loaded.file,
+        "base_dir": str(path.parent),
+        "secrets": frozenset(s for s in secrets if s),
+    })
+
+
+def _interpolate(
+    node: Any, path: tuple[str | int, ...], loaded: LoadedYaml, env: dict[str, str],
+    problems: list[Problem], secrets: set[str],
+) -> Any:
+    if isinstance(node, dict):
+        return {k: _interpolate(v, (*path, k), loaded, env, problems, secrets) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_interpolate(v, (*path, i), loaded, env, problems, secrets) for i, v in enumerate(node)]
+    if not isinstance(node, str):
+        return node
+    is_secret = bool(path) and path[-1] in SECRET_KEYS
+    used_env = False
+
+    def substitute(match: re.Match[str]) -> str:
+        nonlocal used_env
+        if match.group(0) == "$$":
+            return "$"
+        name, default = match.group(1), match.group(2)
+        used_env = True
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        problems.append(loaded.problem(path, f"environment variable {name} is not set"))
+        return ""
+
+    value = _VAR.sub(substitute, node)
+    if is_secret:
+        if not used_env and value:
+            problems.append(loaded.problem(
+                path, f"secrets come from the environment: write {path[-1]}: \"${{YOUR_VARIABLE}}\""
+            ))
+        secrets.add(value)
+    return value

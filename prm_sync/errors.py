@@ -1,0 +1,85 @@
+"""The error tree of prm-sync, and the exit code each branch maps to.
+
+    PrmSyncError
+    ├── UsageError            exit 2  bad config, mapping or usage; carries every Problem found
+    │   ├── ConfigError               config.yaml (file:line: path: message)
+    │   └── MappingError              mappings/*.yaml (file:line: path: message)
+    ├── CrmUnavailable        exit 3  CRM unreachable, or authentication failed
+    ├── BudgetExhausted       exit 1  the daily API budget stops the run cleanly; the next run resumes
+    └── RunLocked             exit 75 another run holds the store's lock
+
+Store errors (prm_sync.store.errors) are usage errors from the user's point of view (a store to
+upgrade, a file that is not a prm-sync store) and are mapped to exit 2 by the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_RECORD_ERRORS = 1
+EXIT_USAGE = 2
+EXIT_CRM_UNAVAILABLE = 3
+EXIT_LOCKED = 75
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong in a user-edited file: where (file, line, dotted path) and what."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class PrmSyncError(Exception):
+    """Base of every error prm-sync reports to a user (never with a traceback)."""
+
+    exit_code = EXIT_USAGE
+
+
+class UsageError(PrmSyncError):
+    """Bad config, mapping or command-line usage. Holds every problem found, not only the first."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, problems: Iterable[Problem] | str) -> None:
+        if isinstance(problems, str):
+            self.problems: list[Problem] = []
+            text = problems
+        else:
+            self.problems = sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.path))
+            text = "\n".join(str(p) for p in self.problems)
+        super().__init__(text)
+
+
+class ConfigError(UsageError):
+    """config.yaml is wrong."""
+
+
+class MappingError(UsageError):
+    """A mapping file is wrong."""
+
+
+class CrmUnavailable(PrmSyncError):
+    """The CRM cannot be reached, or refused our credentials."""
+
+    exit_code = EXIT_CRM_UNAVAILABLE
+
+
+class BudgetExhausted(PrmSyncError):
+    """The configured daily API budget (or the CRM's own limit) is used up; stop cleanly."""
+
+    exit_code = EXIT_RECORD_ERRORS
+
+
+class RunLocked(PrmSyncError):
+    """Another prm-sync run holds the store's lock."""
+
+    exit_code = EXIT_LOCKED

@@ -1,0 +1,171 @@
+"""Compiled mappings: turn a CRM record into PRM values and PRM values into a CRM record.
+
+A mapping is compiled once per run (`prm_sync.mapping.load_mapping`); the objects here are
+immutable and carry everything a connector and the sync engine need: which CRM fields to read,
+which to write, the upsert key, the filter and how each value converts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from prm_sync.domain.fields import Entity, FieldKind, PrmField
+from prm_sync.mapping.values import BadValue, canonical, decode, encode, parse_prm
+
+
+@dataclass(frozen=True)
+class CompiledField:
+    prm: PrmField
+    crm: str
+    crm_type: FieldKind
+    pull: bool
+    push: bool
+    to_prm_values: Mapping[str, Any] | None = None   # CRM text -> PRM value
+    to_crm_values: Mapping[str, str] | None = None   # canonical PRM value -> CRM text
+    default: Any = None
+    required: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.prm.name
+
+    def read(self, raw: Any) -> Any:
+        """CRM value -> PRM value (None when empty and no default). Raises BadValue."""
+        if self.to_prm_values is not None and raw is not None and raw != "":
+            key = canonical(raw) if not isinstance(raw, str) else raw
+            if key not in self.to_prm_values:
+                known = ", ".join(sorted(self.to_prm_values))
+                raise BadValue(f"{raw!r} is not in the values map (known: {known})")
+            value = self.to_prm_values[key]
+        else:
+            value = decode(raw, self.crm_type, self.prm.kind)
+        if value is None:
+            value = self.default
+        if value is None and self.required:
+            raise BadValue("required value is missing")
+        return value
+
+    def write(self, value: Any) -> Any:
+        """PRM value -> CRM value. Raises BadValue."""
+        if value is None:
+            value = self.default
+        if value is None:
+            if self.required:
+                raise BadValue("required value is missing")
+            return None
+        if self.to_crm_values is not None:
+            key = canonical(value)
+            if key not in self.to_crm_values:
+                raise BadValue(f"{value!r} has no CRM value in the values map")
+            return self.to_crm_values[key]
+        return encode(value, self.prm.kind, self.crm_type)
+
+
+@dataclass(frozen=True)
+class CompiledReference:
+    name: str
+    target: Entity
+    crm: str | None
+    association: str | None
+    association_type: int | None
+    pull: bool
+    push: bool
+    required: bool
+
+
+@dataclass
+class MappedRecord:
+    """The PRM side of one CRM record: values by PRM field, reference CRM ids, and problems."""
+
+    crm_id: str
+    prm_id: str | None
+    values: dict[str, Any] = field(default_factory=dict)
+    references: dict[str, str | None] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class EntityMapper:
+    entity: Entity
+    object: str
+    filter: Any
+    crm_key: str | None
+    direction: str
+    conflict: str | None
+    on_delete: str
+    constants: Mapping[str, Any]
+    fields: tuple[CompiledField, ...]
+    references: tuple[CompiledReference, ...]
+
+    @property
+    def pull_fields(self) -> tuple[CompiledField, ...]:
+        return tuple(f for f in self.fields if f.pull)
+
+    @property
+    def push_fields(self) -> tuple[CompiledField, ...]:
+        return tuple(f for f in self.fields if f.push)
+
+    def crm_fields_to_read(self) -> list[str]:
+        """CRM fields a pull must request (mapped fields, lookups, the key), without duplicates."""
+        names = [f.crm for f in self.pull_fields]
+        names += [r.crm for r in self.references if r.crm is not None]
+        if self.crm_key:
+            names.append(self.crm_key)
+        return list(dict.fromkeys(names))
+
+    def to_prm(self, crm_id: str, record: Mapping[str, Any]) -> MappedRecord:
+        """Map one CRM record (field -> wire value); problems are collected, not raised."""
+        key = record.get(self.crm_key) if self.crm_key else None
+        mapped = MappedRecord(crm_id=crm_id, prm_id=str(key) if key not in (None, "") else None)
+        for fld in self.pull_fields:
+            try:
+                mapped.values[fld.name] = fld.read(record.get(fld.crm))
+            except BadValue as exc:
+                mapped.problems[fld.crm] = str(exc)
+        for ref in self.references:
+            if ref.crm is not None and ref.pull:
+                target = record.get(ref.crm)
+                mapped.references[ref.name] = str(target) if target not in (None, "") else None
+        return mapped
+
+    def to_crm(self, prm_id: str, values: Mapping[str, Any],
+               references: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+        """CRM field -> value for a push (pushed fields, lookups, constants, the key). Raises BadValue
+        naming the field when a value cannot be written."""
+        out: dict[str, Any] = dict(self.constants)
+        for fld in self.push_fields:
+            try:
+                out[fld.crm] = fld.write(values.get(fld.name))
+            except BadValue as exc:
+                raise BadValue(f"{fld.name}: {exc}") from None
+        for ref in self.references:
+            if ref.crm is not None and ref.push and references is not None and ref.name in references:
+                out[ref.crm] = references[ref.name]
+        if self.crm_key:
+            out[self.crm_key] = prm_id
+        return out
+
+    def parse_prm_value(self, name: str, text: Any) -> Any:
+        for fld in self.fields:
+            if fld.name == name:
+                return parse_prm(text, fld.prm.kind)
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class CompiledMapping:
+    crm: str
+    source: str
+    entities: Mapping[Entity, EntityMapper]
+
+    def __getitem__(self, entity: Entity | str) -> EntityMapper:
+        return self.entities[Entity(entity)]
+
+    def __contains__(self, entity: object) -> bool:
+        return entity in self.entities
