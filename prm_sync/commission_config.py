@@ -16,7 +16,7 @@ from prm_sync.domain.fields import DEAL_TYPES, PARTNER_TIERS
 
 
 def _money(value: Any) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise ValueError(f"write {value!r} as a quoted string, e.g. \"{value}\" (floats are not exact)")
     try:
         result = Decimal(str(value).strip())

@@ -28,7 +28,9 @@ def _data_path(loc: Sequence[Any], data: Any) -> list[str | int]:
         last = i == len(loc) - 1
         if part == "[key]":
             continue
-        if (isinstance(node, dict) and part in node) or (isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
             path.append(part)
             node = node[part]
         elif last and isinstance(node, dict) and isinstance(part, str):
