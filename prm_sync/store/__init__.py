@@ -3,6 +3,7 @@
 Importing this package creates no engine, session or file; `open_store(url)` does.
 """
 
+from prm_sync.store.bookkeeping import link_for_crm, link_for_prm, load_cursor, save_cursor
 from prm_sync.store.engine import Store, open_store, parse_store_url
 from prm_sync.store.errors import (
     BadStoreUrl,
@@ -61,10 +62,14 @@ __all__ = [
     "check_schema",
     "current_revision",
     "head_revision",
+    "link_for_crm",
+    "link_for_prm",
+    "load_cursor",
     "new_id",
     "open_store",
     "parse_store_url",
     "run_lock",
+    "save_cursor",
     "upgrade",
     "utcnow",
 ]
