@@ -1,0 +1,158 @@
+"""Realistic generated portals: partner companies, their deal registrations and their deals.
+
+Deterministic by seed. Faker is slow per call, so it only fills small pools of names once;
+records are then assembled from the pools with ``random.Random`` (10,000 partners in well
+under a second).
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+
+from faker import Faker
+
+from connectors.hubspot.emulator.associations import AssociationStore
+from connectors.hubspot.emulator.records import Record, RecordStore, derive_calculated
+from connectors.hubspot.emulator.schema import DEFAULT_STAGES, REGISTRATION_STAGES
+from connectors.hubspot.emulator.values import iso_ms
+
+DAY_MS = 86_400_000
+TIERS = ("platinum", "gold", "silver", "registered")
+STATUSES = ("prospect", "onboarding", "active", "active", "active", "suspended", "terminated")
+CURRENCIES = ("USD", "USD", "EUR", "GBP", "JPY", "VND")
+PRODUCT_LINES = ("software", "hardware", "services")
+DEAL_TYPES = ("newbusiness", "existingbusiness", "renewal")
+PRODUCTS = ("Edge Gateway", "Cloud Suite", "Analytics Pro", "Support Plus", "Data Vault")
+
+
+@dataclass
+class _Pools:
+    companies: list[str]
+    first_names: list[str]
+    last_names: list[str]
+    countries: list[str]
+    industries: list[str]
+    cities: list[str]
+
+
+def _pools(seed: int) -> _Pools:
+    fake = Faker()
+    fake.seed_instance(seed)
+    return _Pools(
+        companies=[fake.company() for _ in range(400)],
+        first_names=[fake.first_name() for _ in range(150)],
+        last_names=[fake.last_name() for _ in range(150)],
+        countries=[fake.country_code() for _ in range(40)],
+        industries=[fake.bs().split()[-1].upper() for _ in range(30)],
+        cities=[fake.city() for _ in range(60)],
+    )
+
+
+def _slug(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())[:24] or "company"
+
+
+class PortalGenerator:
+    def __init__(self, store: RecordStore, associations: AssociationStore, now_ms: int,
+                 seed: int) -> None:
+        self.store = store
+        self.associations = associations
+        self.now_ms = now_ms
+        self.rng = random.Random(seed)
+        self.pools = _pools(seed)
+        schema = store.schema
+        self.companies = schema.object_types["companies"]
+        self.deals = schema.object_types["deals"]
+        self.deal_to_company = associations.default_type("deals", "companies")
+
+    def _uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def _add(self, object_type_name: str, properties: dict[str, str]) -> Record:
+        object_type = self.store.schema.object_types[object_type_name]
+        rng, now = self.rng, self.now_ms
+        created = now - rng.randint(DAY_MS, 400 * DAY_MS)
+        updated = created + rng.randint(0, now - created)
+        record_id = self.store.next_id()
+        properties["hs_object_id"] = str(record_id)
+        properties["createdate"] = iso_ms(created)
+        properties[object_type.modified_property] = iso_ms(updated)
+        derive_calculated(object_type, properties)
+        record = Record(record_id, properties, created, updated)
+        self.store.add_loaded(object_type, record)
+        return record
+
+    def partner(self, index: int) -> Record:
+        rng, pools = self.rng, self.pools
+        name = f"{rng.choice(pools.companies)} {pools.cities[index % len(pools.cities)]}"
+        if index >= len(pools.companies):
+            name = f"{name} {index}"
+        domain = f"{_slug(name)}{index}.example.com"
+        first, last = rng.choice(pools.first_names), rng.choice(pools.last_names)
+        since = (self.now_ms - rng.randint(30, 2000) * DAY_MS) // DAY_MS * DAY_MS
+        return self._add("companies", {
+            "name": name,
+            "domain": domain,
+            "country": rng.choice(pools.countries),
+            "industry": rng.choice(pools.industries),
+            "phone": f"+1 555 {rng.randint(1000000, 9999999)}",
+            "prm_id": self._uuid(),
+            "prm_is_partner": "true",
+            "prm_partner_tier": rng.choice(TIERS),
+            "prm_partner_status": rng.choice(STATUSES),
+            "prm_partner_since": iso_ms(since)[:10],
+            "prm_channel_manager_email": f"{first}.{last}@vendor.example.com".lower(),
+            "prm_territories": ";".join(sorted(rng.sample(pools.countries[:12], 2))),
+        })
+
+    def _deal_values(self, partner: Record, pipeline: str, stage: str) -> dict[str, str]:
+        rng, pools = self.rng, self.pools
+        customer = rng.choice(pools.companies)
+        first, last = rng.choice(pools.first_names), rng.choice(pools.last_names)
+        close = self.now_ms + rng.randint(-120, 180) * DAY_MS
+        amount = rng.randint(20, 5000) * 100
+        return {
+            "dealname": f"{customer} - {rng.choice(PRODUCTS)}",
+            "amount": str(amount),
+            "deal_currency_code": rng.choice(CURRENCIES),
+            "pipeline": pipeline,
+            "dealstage": stage,
+            "closedate": iso_ms(close // DAY_MS * DAY_MS),
+            "dealtype": rng.choice(DEAL_TYPES),
+            "prm_id": self._uuid(),
+            "prm_customer_company": customer,
+            "prm_contact_name": f"{first} {last}",
+            "prm_contact_email": f"{first}.{last}@{_slug(customer)}.example.org".lower(),
+            "prm_customer_website": f"https://{_slug(customer)}.example.org",
+            "prm_products": rng.choice(PRODUCTS),
+            "prm_product_line": rng.choice(PRODUCT_LINES),
+        }
+
+    def deal(self, partner: Record, registration: bool) -> Record:
+        if registration:
+            values = self._deal_values(partner, "partner_registrations",
+                                       self.rng.choice(REGISTRATION_STAGES))
+            values["prm_registration_id"] = values["prm_id"]
+        else:
+            values = self._deal_values(partner, "default", self.rng.choice(DEFAULT_STAGES))
+        record = self._add("deals", values)
+        if self.deal_to_company is not None:
+            self.associations.link("deals", record.id, "companies", partner.id,
+                                   self.deal_to_company)
+        return record
+
+    def run(self, n: int) -> None:
+        for index in range(n):
+            partner = self.partner(index)
+            for _ in range(self.rng.randint(0, 3)):
+                self.deal(partner, registration=True)
+            for _ in range(self.rng.randint(0, 3)):
+                self.deal(partner, registration=False)
+
+
+def generate_portal(store: RecordStore, associations: AssociationStore, n: int, seed: int,
+                    now_ms: int) -> None:
+    """Add ``n`` partners with 0-3 registrations and 0-3 deals each to the store."""
+    PortalGenerator(store, associations, now_ms, seed).run(n)

@@ -1,0 +1,283 @@
+"""Portal schema: object types and their properties, as the properties API describes them.
+
+``default_portal_schema()`` ships the objects and PRM properties of the shared vocabulary
+(companies, contacts, deals and the custom object ``partner_commissions``). A test builds a
+portal lacking a property with ``schema.remove_property(...)`` or changes enumeration options
+with ``schema.set_options(...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+STRING, NUMBER, DATE, DATETIME, ENUMERATION, BOOL = (
+    "string", "number", "date", "datetime", "enumeration", "bool",
+)
+SYSTEM_PROPERTIES = ("hs_object_id", "createdate")
+
+#: Standard object type ids of HubSpot (objectTypeId) and the singular aliases it accepts.
+STANDARD_TYPE_IDS = {"contacts": "0-1", "companies": "0-2", "deals": "0-3"}
+SINGULAR_ALIASES = {"contact": "contacts", "company": "companies", "deal": "deals"}
+
+
+@dataclass
+class PropertyDef:
+    name: str
+    type: str
+    label: str = ""
+    field_type: str = ""
+    options: list[tuple[str, str]] = field(default_factory=list)  # (label, value)
+    has_unique_value: bool = False
+    read_only: bool = False
+    calculated: bool = False
+    group_name: str = "prm"
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            self.label = self.name.replace("_", " ").title()
+        if not self.field_type:
+            self.field_type = {
+                STRING: "text", NUMBER: "number", DATE: "date", DATETIME: "date",
+                ENUMERATION: "select", BOOL: "booleancheckbox",
+            }[self.type]
+        if self.type == BOOL and not self.options:
+            self.options = [("Yes", "true"), ("No", "false")]
+
+    @property
+    def option_values(self) -> list[str]:
+        return [value for _, value in self.options]
+
+    def to_json(self) -> dict[str, object]:
+        """The property as GET /crm/v3/properties/{objectType}/{name} answers it."""
+        return {
+            "name": self.name,
+            "label": self.label,
+            "type": self.type,
+            "fieldType": self.field_type,
+            "description": self.description,
+            "groupName": self.group_name,
+            "options": [
+                {"label": label, "value": value, "displayOrder": index, "hidden": False}
+                for index, (label, value) in enumerate(self.options)
+            ],
+            "displayOrder": -1,
+            "calculated": self.calculated,
+            "externalOptions": False,
+            "hasUniqueValue": self.has_unique_value,
+            "hidden": False,
+            "hubspotDefined": not self.name.startswith("prm_"),
+            "formField": not self.read_only,
+            "archived": False,
+            "modificationMetadata": {
+                "archivable": not self.read_only,
+                "readOnlyDefinition": self.read_only,
+                "readOnlyValue": self.read_only,
+                "readOnlyOptions": False,
+            },
+            "createdAt": "2024-01-01T00:00:00Z",
+            "updatedAt": "2024-01-01T00:00:00Z",
+        }
+
+
+@dataclass
+class ObjectTypeDef:
+    name: str                       # plural API name, e.g. "companies" / "partner_commissions"
+    object_type_id: str             # "0-2" or "2-12345"
+    modified_property: str          # "hs_lastmodifieddate" (contacts: "lastmodifieddate")
+    default_properties: list[str]   # returned when a read names no properties
+    properties: dict[str, PropertyDef] = field(default_factory=dict)
+    custom: bool = False
+    fully_qualified_name: str = ""
+    singular_label: str = ""
+    plural_label: str = ""
+    primary_display_property: str = ""
+
+    def add(self, *defs: PropertyDef) -> None:
+        for prop in defs:
+            self.properties[prop.name] = prop
+
+    @property
+    def unique_properties(self) -> list[str]:
+        return [p.name for p in self.properties.values() if p.has_unique_value]
+
+    @property
+    def system_properties(self) -> tuple[str, ...]:
+        return (*SYSTEM_PROPERTIES, self.modified_property)
+
+
+@dataclass
+class PortalSchema:
+    portal_id: int
+    object_types: dict[str, ObjectTypeDef] = field(default_factory=dict)
+    #: HubSpot documents objectTypeId and fullyQualifiedName for custom objects; the short
+    #: ``p_<name>`` form works too. The bare name is accepted when this is True (lenient).
+    accept_bare_custom_name: bool = True
+
+    def add(self, object_type: ObjectTypeDef) -> None:
+        self.object_types[object_type.name] = object_type
+
+    def resolve(self, type_ref: str) -> ObjectTypeDef | None:
+        """Find an object type by name, objectTypeId, fullyQualifiedName or alias."""
+        ref = type_ref.lower()
+        ref = SINGULAR_ALIASES.get(ref, ref)
+        for object_type in self.object_types.values():
+            names = {object_type.object_type_id}
+            if object_type.custom:
+                names |= {object_type.fully_qualified_name.lower(), f"p_{object_type.name}"}
+                if self.accept_bare_custom_name:
+                    names.add(object_type.name)
+            else:
+                names.add(object_type.name)
+            if ref in names:
+                return object_type
+        return None
+
+    def remove_property(self, object_type: str, name: str) -> None:
+        del self.object_types[object_type].properties[name]
+
+    def set_options(self, object_type: str, name: str, values: Iterable[str]) -> None:
+        prop = self.object_types[object_type].properties[name]
+        prop.options = [(value.replace("_", " ").title(), value) for value in values]
+
+    def custom_types(self) -> list[ObjectTypeDef]:
+        return [t for t in self.object_types.values() if t.custom]
+
+
+def _options(*values: str) -> list[tuple[str, str]]:
+    return [(value.replace("_", " ").title(), value) for value in values]
+
+
+def _system(modified: str) -> list[PropertyDef]:
+    return [
+        PropertyDef("hs_object_id", NUMBER, "Record ID", read_only=True, group_name="info"),
+        PropertyDef("createdate", DATETIME, "Create Date", read_only=True, group_name="info"),
+        PropertyDef(modified, DATETIME, "Last Modified Date", read_only=True, group_name="info"),
+    ]
+
+
+DEFAULT_STAGES = (
+    "appointmentscheduled", "qualifiedtobuy", "presentationscheduled",
+    "decisionmakerboughtin", "contractsent", "closedwon", "closedlost",
+)
+REGISTRATION_STAGES = (
+    "registration_submitted", "registration_approved", "registration_rejected",
+    "registration_converted", "registration_won", "registration_lost", "registration_expired",
+)
+#: Stages whose deals count as won / closed (drives hs_is_closed_won and hs_is_closed).
+WON_STAGES = frozenset({"closedwon", "registration_won", "registration_converted"})
+CLOSED_STAGES = WON_STAGES | {
+    "closedlost", "registration_lost", "registration_rejected", "registration_expired",
+}
+
+
+def _companies() -> ObjectTypeDef:
+    companies = ObjectTypeDef(
+        "companies", "0-2", "hs_lastmodifieddate", ["name", "domain"],
+        singular_label="Company", plural_label="Companies", primary_display_property="name",
+    )
+    companies.add(
+        *_system("hs_lastmodifieddate"),
+        PropertyDef("name", STRING, "Company name"),
+        PropertyDef("domain", STRING, "Company Domain Name"),
+        PropertyDef("country", STRING, "Country/Region"),
+        PropertyDef("phone", STRING, "Phone Number", field_type="phonenumber"),
+        PropertyDef("industry", STRING, "Industry"),
+        PropertyDef("prm_id", STRING, "PRM ID", has_unique_value=True),
+        PropertyDef("prm_is_partner", BOOL, "Is PRM partner"),
+        PropertyDef("prm_partner_tier", ENUMERATION, "Partner tier",
+                    options=_options("platinum", "gold", "silver", "registered")),
+        PropertyDef("prm_partner_status", ENUMERATION, "Partner status", options=_options(
+            "prospect", "onboarding", "active", "suspended", "terminated")),
+        PropertyDef("prm_partner_since", DATE, "Partner since"),
+        PropertyDef("prm_channel_manager_email", STRING, "Channel manager email"),
+        PropertyDef("prm_territories", STRING, "Territories"),
+    )
+    return companies
+
+
+def _contacts() -> ObjectTypeDef:
+    contacts = ObjectTypeDef(
+        "contacts", "0-1", "lastmodifieddate", ["firstname", "lastname", "email"],
+        singular_label="Contact", plural_label="Contacts", primary_display_property="email",
+    )
+    contacts.add(
+        *_system("lastmodifieddate"),
+        PropertyDef("hs_lastmodifieddate", DATETIME, "Object last modified", read_only=True,
+                    group_name="info"),
+        PropertyDef("email", STRING, "Email"),
+        PropertyDef("firstname", STRING, "First Name"),
+        PropertyDef("lastname", STRING, "Last Name"),
+        PropertyDef("company", STRING, "Company Name"),
+        PropertyDef("website", STRING, "Website URL"),
+        PropertyDef("prm_id", STRING, "PRM ID", has_unique_value=True),
+    )
+    return contacts
+
+
+def _deals() -> ObjectTypeDef:
+    deals = ObjectTypeDef(
+        "deals", "0-3", "hs_lastmodifieddate",
+        ["dealname", "amount", "closedate", "pipeline", "dealstage"],
+        singular_label="Deal", plural_label="Deals", primary_display_property="dealname",
+    )
+    deals.add(
+        *_system("hs_lastmodifieddate"),
+        PropertyDef("dealname", STRING, "Deal Name"),
+        PropertyDef("amount", NUMBER, "Amount"),
+        PropertyDef("deal_currency_code", STRING, "Currency"),
+        PropertyDef("dealstage", ENUMERATION, "Deal Stage", field_type="radio",
+                    options=_options(*DEFAULT_STAGES, *REGISTRATION_STAGES)),
+        PropertyDef("pipeline", ENUMERATION, "Pipeline", field_type="select",
+                    options=_options("default", "partner_registrations")),
+        PropertyDef("closedate", DATETIME, "Close Date"),
+        PropertyDef("dealtype", ENUMERATION, "Deal Type",
+                    options=_options("newbusiness", "existingbusiness", "renewal")),
+        PropertyDef("prm_id", STRING, "PRM ID", has_unique_value=True),
+        PropertyDef("prm_customer_company", STRING, "Customer company"),
+        PropertyDef("prm_contact_name", STRING, "Customer contact name"),
+        PropertyDef("prm_contact_email", STRING, "Customer contact email"),
+        PropertyDef("prm_customer_website", STRING, "Customer website"),
+        PropertyDef("prm_products", STRING, "Products"),
+        PropertyDef("prm_product_line", ENUMERATION, "Product line",
+                    options=_options("software", "hardware", "services")),
+        PropertyDef("prm_registration_id", STRING, "Registration id"),
+        PropertyDef("hs_is_closed_won", BOOL, "Is Closed Won", read_only=True, calculated=True,
+                    group_name="dealinformation"),
+        PropertyDef("hs_is_closed", BOOL, "Is Deal Closed?", read_only=True, calculated=True,
+                    group_name="dealinformation"),
+    )
+    return deals
+
+
+def _partner_commissions(portal_id: int, type_id: str) -> ObjectTypeDef:
+    commissions = ObjectTypeDef(
+        "partner_commissions", type_id, "hs_lastmodifieddate", ["prm_id"], custom=True,
+        fully_qualified_name=f"p{portal_id}_partner_commissions",
+        singular_label="Partner commission", plural_label="Partner commissions",
+        primary_display_property="prm_id",
+    )
+    commissions.add(
+        *_system("hs_lastmodifieddate"),
+        PropertyDef("prm_id", STRING, "PRM ID", has_unique_value=True),
+        PropertyDef("amount", NUMBER, "Amount"),
+        PropertyDef("currency", STRING, "Currency"),
+        PropertyDef("status", ENUMERATION, "Status",
+                    options=_options("calculated", "approved", "paid", "clawback")),
+        PropertyDef("period", STRING, "Period"),
+        PropertyDef("explanation", STRING, "Explanation", field_type="textarea"),
+    )
+    return commissions
+
+
+def default_portal_schema(
+    portal_id: int = 12345, commissions_type_id: str = "2-12345"
+) -> PortalSchema:
+    """A fresh (mutable) schema: each emulator gets its own copy."""
+    schema = PortalSchema(portal_id)
+    for object_type in (
+        _companies(), _contacts(), _deals(), _partner_commissions(portal_id, commissions_type_id)
+    ):
+        schema.add(object_type)
+    return schema
