@@ -50,7 +50,9 @@ class SyncRun(StoreModel, table=True):
     __table_args__ = (CheckConstraint(one_of("status", RUN_STATUSES), name="status"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    started_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
+    started_at: datetime = Field(
+        default_factory=utcnow, sa_type=UtcDateTime, nullable=False, index=True
+    )
     finished_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     status: str = "running"
     entities: list[str] = Field(default_factory=list, sa_type=JSON, nullable=False)
@@ -84,7 +86,7 @@ class Quarantine(StoreModel, table=True):
     first_seen: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
     last_seen: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
     attempts: int = 1
-    resolved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
 
 
 class Conflict(StoreModel, table=True):
@@ -105,5 +107,5 @@ class Conflict(StoreModel, table=True):
     crm_value: Any = Field(default=None, sa_type=JSON, nullable=True)
     base_value: Any = Field(default=None, sa_type=JSON, nullable=True)
     detected_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
-    resolved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
     resolution: str | None = None
