@@ -161,8 +161,12 @@ class Config(Strict):
         return value
 
 
-def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
-    """Read, interpolate and validate config.yaml; raise ConfigError with every problem."""
+def load_config(path: Path, env: dict[str, str] | None = None, *, need_crm: bool = True) -> Config:
+    """Read, interpolate and validate config.yaml; raise ConfigError with every problem.
+
+    `need_crm=False` is for commands that only touch the local store (`partners add`): an unset
+    CRM credential variable is then not an error, so a channel manager needs no CRM token.
+    """
     environ = dict(os.environ) if env is None else env
     try:
         loaded = load_yaml_file(path)
@@ -173,6 +177,8 @@ def load_config(path: Path, env: dict[str, str] | None = None) -> Config:
     problems: list[Problem] = []
     secrets: set[str] = set()
     data = _interpolate(loaded.data, (), loaded, environ, problems, secrets)
+    if not need_crm:
+        problems = [p for p in problems if not (p.path.startswith("crm.") and "environment variable" in p.message)]
     loaded.data = data
     try:
         config = Config.model_validate(data)

@@ -1,0 +1,63 @@
+"""The composition root: config -> mapping -> store (-> connector -> engine, as they land).
+
+Click commands ask this object for what they need; each part is built once, on first use, so
+that `prm-sync --help` or `check` never opens a database and nothing happens at import.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from prm_sync.config import Config, load_config
+from prm_sync.mapping import CompiledMapping, load_mapping
+from prm_sync.store import Store, check_schema, open_store
+
+
+class App:
+    def __init__(self, config_path: Path, *, need_crm: bool = True) -> None:
+        self.config_path = config_path
+        self.need_crm = need_crm
+
+    @cached_property
+    def config(self) -> Config:
+        return load_config(self.config_path, need_crm=self.need_crm)
+
+    def local(self) -> App:
+        """The same app for a command that never talks to the CRM (CRM secrets not needed)."""
+        return App(self.config_path, need_crm=False)
+
+    @cached_property
+    def mapping(self) -> CompiledMapping:
+        cfg = self.config
+        display = cfg.mappings if not Path(cfg.mappings).is_absolute() else None
+        return load_mapping(cfg.mappings_path, expect_crm=cfg.crm.type, display=display)
+
+    @property
+    def store_url(self) -> str:
+        return resolve_store_url(self.config.store.url, Path(self.config.base_dir))
+
+    def open_store(self, *, create: bool = False, check: bool = True) -> Store:
+        """Open the configured store; by default refuse one whose schema is not current."""
+        store = open_store(self.store_url, create=create)
+        if check:
+            try:
+                check_schema(store)
+            except BaseException:
+                store.close()
+                raise
+        return store
+
+
+def resolve_store_url(url: str, base_dir: Path) -> str:
+    """A relative SQLite path is relative to the config file, not to the working directory
+    (cron runs commands from $HOME)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return url
+    path = Path(parsed.database)
+    if path.is_absolute():
+        return url
+    return parsed.set(database=str((base_dir / path).resolve())).render_as_string(hide_password=False)
