@@ -46,6 +46,9 @@ class TypeTable:
     unique: dict[str, dict[str, int]] = field(default_factory=dict)  # prop -> value -> id
     version: int = 0
 
+    def __post_init__(self) -> None:
+        self.unique_names = tuple(self.object_type.unique_properties)
+
     def active(self) -> Iterator[Record]:
         return (r for r in self.records.values() if r.archived_ms is None)
 
@@ -54,7 +57,7 @@ class TypeTable:
         return None if record_id is None else self.records.get(record_id)
 
     def _index(self, record: Record, old: dict[str, str] | None = None) -> None:
-        for prop in self.object_type.unique_properties:
+        for prop in self.unique_names:
             index = self.unique.setdefault(prop, {})
             if old is not None and prop in old and index.get(old[prop]) == record.id:
                 del index[old[prop]]

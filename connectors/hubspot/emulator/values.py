@@ -8,6 +8,7 @@ epoch milliseconds internally.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -38,8 +39,8 @@ class ValueProblem:
 
 def iso_ms(epoch_ms: int) -> str:
     """Epoch milliseconds -> ``2026-11-26T21:27:33.123Z``."""
-    moment = _EPOCH + dt.timedelta(milliseconds=epoch_ms)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
+    seconds, millis = divmod(epoch_ms, 1000)
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(seconds))}.{millis:03d}Z"
 
 
 def parse_time_ms(raw: object) -> int | None:
