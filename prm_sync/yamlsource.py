@@ -74,7 +74,7 @@ def load_yaml_text(text: str, file: str) -> LoadedYaml:
         key = _duplicate_key_name(exc)
         raise YamlLoadError(Problem(file, line, key, "duplicate key")) from None
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        mark = exc.context_mark or exc.problem_mark  # where the broken construct starts
         line = mark.line + 1 if mark else None
         what = (exc.problem or exc.context or "invalid YAML").strip()
         raise YamlLoadError(Problem(file, line, "", f"invalid YAML: {what}")) from None

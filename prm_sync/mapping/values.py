@@ -80,7 +80,9 @@ def format_datetime(value: dt.datetime) -> str:
     if value.tzinfo is None:
         raise BadValue(f"naive datetime {value!r}: times must be timezone-aware")
     utc = value.astimezone(dt.UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    # Not strftime: its %Y does not zero-pad years before 1000 on glibc.
+    return (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
+            f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z")
 
 
 def canonical(value: Any) -> str:
