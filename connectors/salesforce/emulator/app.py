@@ -1,0 +1,236 @@
+"""``SalesforceEmulator``: the offline Salesforce REST/Bulk 2.0/login emulator (HTTPS).
+
+Python API on top of the kit's: ``store`` (records), ``schema``, ``clock`` (settable callable
+returning an aware UTC datetime), ``expire_session(token|None)``, ``login_domain``,
+``page_size``, ``daily_api_limit`` / ``api_used``, ``rate_limit``. Extra admin endpoints:
+``POST /__admin__/sessions/expire {"session_id": optional}``,
+``POST /__admin__/api-usage {"used": n, "limit": m}``.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from connectors.emulator_kit import Emulator, Fault, json_response
+from connectors.salesforce.emulator import auth, bulk2, composite, rest
+from connectors.salesforce.emulator.errors import not_found, sf_error
+from connectors.salesforce.emulator.generate import generate_org
+from connectors.salesforce.emulator.schema import Schema, default_schema
+from connectors.salesforce.emulator.store import Clock, Store, default_clock
+
+DEFAULT_VERSION = "62.0"
+_DATA = re.compile(r"^/services/data/v(\d+\.\d)(?:/(.*))?$")
+_SOAP = re.compile(r"/services/Soap/u/(\d+\.\d)")
+_ID = re.compile(r"^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$")
+_FAULT_CODES = {
+    400: ("INVALID_FIELD", "Injected bad request"),
+    401: ("INVALID_SESSION_ID", "Session expired or invalid"),
+    403: ("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."),
+    404: ("NOT_FOUND", "The requested resource does not exist"),
+    429: ("REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded."),
+    503: ("SERVER_UNAVAILABLE", "Server temporarily unavailable"),
+}
+
+
+class SalesforceEmulator(Emulator):
+    name = "salesforce"
+
+    def __init__(
+        self,
+        schema: Schema | None = None,
+        *,
+        tls: bool = True,
+        tls_dir: Path | None = None,
+        page_size: int = 2000,
+        daily_api_limit: int = 100_000,
+        rate_limit: tuple[int, float] | None = None,
+        auth_config: auth.AuthConfig | None = None,
+        clock: Clock = default_clock,
+        api_version: str = DEFAULT_VERSION,
+    ) -> None:
+        super().__init__(tls=tls, tls_dir=tls_dir)
+        self.schema = schema if schema is not None else default_schema()
+        self.store = Store(self.schema, clock)
+        self.page_size = page_size
+        self.daily_api_limit = daily_api_limit
+        self.api_used = 0
+        self.rate_limit = rate_limit
+        self.api_version = api_version
+        self.sessions = auth.Sessions(auth_config or auth.AuthConfig())
+        self.cursors = rest.Cursors()
+        self.jobs = bulk2.Jobs()
+        self._recent: collections.deque[float] = collections.deque()
+        self._usage_lock = threading.Lock()
+
+    # ----- Python API ---------------------------------------------------------------------
+    @property
+    def clock(self) -> Clock:
+        return self.store.clock
+
+    @clock.setter
+    def clock(self, value: Clock) -> None:
+        self.store.clock = value
+
+    @property
+    def session_id(self) -> str:
+        """The fixed session id (valid until expired) for ``Salesforce(session_id=...)``."""
+        return self.sessions.config.fixed_session_id or ""
+
+    @property
+    def instance(self) -> str:
+        """``host:port`` for ``Salesforce(instance=...)`` / ``instance_url``."""
+        return self.base_url.split("://", 1)[1]
+
+    @property
+    def login_domain(self) -> str:
+        """``domain=`` value that makes simple-salesforce log in here (see auth module)."""
+        return f"{self.instance}?"
+
+    def expire_session(self, token: str | None = None) -> int:
+        return self.sessions.expire(token)
+
+    def dump(self) -> dict[str, Any]:
+        with self.lock:
+            return self.store.dump()
+
+    def load(self, state: dict[str, Any]) -> None:
+        with self.lock:
+            self.store.load(state)
+
+    def generate(self, n: int, seed: int = 0) -> None:
+        with self.lock:
+            generate_org(self.store, n, seed)
+
+    def records(self, obj: str, include_deleted: bool = False) -> list[dict[str, Any]]:
+        with self.lock:
+            return [r for r in self.store.all_records(obj)
+                    if include_deleted or not r["IsDeleted"]]
+
+    # ----- kit hooks ----------------------------------------------------------------------
+    def error_response(self, status: int, fault: Fault) -> Response:
+        code, message = _FAULT_CODES.get(
+            status, ("UNKNOWN_EXCEPTION",
+                     "An unexpected error occurred. Please include this ErrorId if you contact "
+                     "support: 1234567890-12345 (-1234567890)"))
+        return self._with_usage(sf_error(status, code, message))
+
+    def endpoint_key(self, method: str, path: str) -> str:
+        out: list[str] = []
+        for part in path.rstrip("/").split("/"):
+            if len(out) >= 3 and out[-3] == "sobjects":
+                out.append("{value}")
+            elif len(out) > 1 and out[-1] in ("query", "queryAll") and out[-2][:1] == "v":
+                out.append("{cursor}")
+            elif _ID.match(part) and any(ch.isdigit() for ch in part):
+                out.append("{id}")
+            else:
+                out.append(part)
+        return f"{method} {'/'.join(out) or '/'}"
+
+    def admin_route(self, request: Request, subpath: str) -> Response | None:
+        body = request.get_json(silent=True) or {}
+        if subpath == "sessions/expire" and request.method == "POST":
+            return json_response({"expired": self.expire_session(body.get("session_id"))})
+        if subpath == "api-usage" and request.method == "POST":
+            self.api_used = int(body.get("used", self.api_used))
+            self.daily_api_limit = int(body.get("limit", self.daily_api_limit))
+            return json_response({"used": self.api_used, "limit": self.daily_api_limit})
+        return None
+
+    # ----- dispatch -----------------------------------------------------------------------
+    def dispatch(self, request: Request) -> Response:
+        path = request.path
+        if request.method == "POST" and path in ("/", ""):
+            return self._login_trick(request)
+        soap = _SOAP.search(path)
+        if soap and request.method == "POST":
+            return auth.soap_login(request, self.sessions, self.base_url, soap.group(1))
+        if path.rstrip("/") == "/services/oauth2/token" and request.method == "POST":
+            return auth.oauth_token(request, self.sessions, self.base_url)
+        if path.rstrip("/") == "/services/data":
+            return json_response([{"label": "Emulator", "url": f"/services/data/v{v}",
+                                   "version": v} for v in ("61.0", "62.0", "63.0")])
+        match = _DATA.match(path)
+        if match is None:
+            return not_found()
+        if not self.sessions.check(request):
+            return auth.invalid_session()
+        refused = self._count_usage()
+        if refused is not None:
+            return self._with_usage(refused)
+        return self._with_usage(self._route(request, match.group(1), match.group(2) or ""))
+
+    def _login_trick(self, request: Request) -> Response:
+        query = request.query_string.decode()
+        version = _SOAP.search(query)
+        if version or "xml" in (request.content_type or "") or request.headers.get("SOAPAction"):
+            return auth.soap_login(request, self.sessions, self.base_url,
+                                   version.group(1) if version else self.api_version)
+        return auth.oauth_token(request, self.sessions, self.base_url)
+
+    def _count_usage(self) -> Response | None:
+        with self._usage_lock:
+            self.api_used += 1
+            if self.api_used > self.daily_api_limit:
+                return sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+            if self.rate_limit is not None:
+                max_calls, window = self.rate_limit
+                now = time.monotonic()
+                while self._recent and self._recent[0] <= now - window:
+                    self._recent.popleft()
+                if len(self._recent) >= max_calls:
+                    return sf_error(403, "REQUEST_LIMIT_EXCEEDED",
+                                    "ConcurrentPerOrgLongTxn Limit exceeded.")
+                self._recent.append(now)
+        return None
+
+    def _with_usage(self, response: Response) -> Response:
+        response.headers["Sforce-Limit-Info"] = (
+            f"api-usage={min(self.api_used, self.daily_api_limit)}/{self.daily_api_limit}")
+        return response
+
+    def _route(self, request: Request, version: str, rest_path: str) -> Response:
+        parts = [p for p in rest_path.split("/") if p]
+        head = parts[0] if parts else ""
+        method = request.method
+        if head in ("query", "queryAll") and method == "GET":
+            if len(parts) == 2:
+                return rest.query_more(self, parts[1], version)
+            return rest.run_query(self, request, version, head)
+        if head == "sobjects":
+            return rest.sobjects(self, request, version, parts[1:])
+        if parts[:2] == ["composite", "sobjects"]:
+            return composite.collections(self, request, version, parts[2:])
+        if head == "limits" and method == "GET":
+            return rest.limits(self)
+        if head == "jobs" and len(parts) >= 2 and parts[1] in ("ingest", "query"):
+            return bulk2.route(self, request, version, parts[1], parts[2:])
+        if not parts and method == "GET":
+            return json_response({"sobjects": f"/services/data/v{version}/sobjects",
+                                  "query": f"/services/data/v{version}/query",
+                                  "limits": f"/services/data/v{version}/limits"})
+        return not_found()
+
+
+def serve(port: int = 8443, seed_file: Path | str | None = None, generate_n: int | None = None,
+          host: str = "127.0.0.1", tls_dir: Path | None = None) -> None:
+    """Blocking sandbox server (``prm-sync sandbox --crm salesforce``)."""
+    import json
+    import sys
+
+    emulator = SalesforceEmulator(tls_dir=tls_dir)
+    if seed_file is not None:
+        emulator.load(json.loads(Path(seed_file).read_text()))
+    if generate_n:
+        emulator.generate(generate_n)
+    url = emulator.start(host, port)
+    print(f"salesforce emulator on {url} (CA: {emulator.ca_path}, session id: "
+          f"{emulator.session_id}, login domain: {emulator.login_domain})", file=sys.stderr)
+    emulator.serve_forever(host, port)

@@ -1,0 +1,253 @@
+"""Bulk API 2.0: ingest jobs (CSV in, results CSV out) and query jobs, done synchronously.
+
+An ingest job is processed when it is closed (``PATCH {"state": "UploadComplete"}``): all its
+rows are written as one DML call, so they share one ``SystemModstamp``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.wrappers import Request, Response
+
+from connectors.emulator_kit import json_response
+from connectors.salesforce.emulator.errors import sf_error
+from connectors.salesforce.emulator.soql import SoqlError
+from connectors.salesforce.emulator.soql_compile import compile_query
+from connectors.salesforce.emulator.store import MultipleMatches
+from connectors.salesforce.emulator.values import FieldError, JsonParseError, csv_value, sf_datetime
+
+if TYPE_CHECKING:
+    from connectors.salesforce.emulator.app import SalesforceEmulator
+
+DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET": "^",
+              "BACKQUOTE": "`"}
+OPERATIONS = {"insert", "update", "upsert", "delete", "hardDelete"}
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str                       # ingest | query
+    info: dict[str, Any]
+    chunks: list[str] = field(default_factory=list)
+    header: list[str] = field(default_factory=list)
+    successes: list[list[str]] = field(default_factory=list)
+    failures: list[list[str]] = field(default_factory=list)
+    unprocessed: list[list[str]] = field(default_factory=list)
+    query_rows: list[list[str]] = field(default_factory=list)
+
+
+class Jobs:
+    def __init__(self) -> None:
+        self.items: dict[str, Job] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def new_id(self, prefix: str) -> str:
+        with self._lock:
+            return f"{prefix}8d{next(self._ids):010d}AAA"
+
+
+def _job_error(message: str, status: int = 400) -> Response:
+    return sf_error(status, "INVALIDJOB", message)
+
+
+def route(emu: SalesforceEmulator, request: Request, version: str, kind: str,
+          parts: list[str]) -> Response:
+    method = request.method
+    if not parts:
+        if method == "POST":
+            return _create(emu, request, version, kind)
+        jobs = [j.info for j in emu.jobs.items.values() if j.kind == kind]
+        return json_response({"done": True, "records": jobs, "nextRecordsUrl": None})
+    job = emu.jobs.items.get(parts[0])
+    if job is None or job.kind != kind:
+        return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
+    tail = parts[1:]
+    if not tail:
+        if method == "GET":
+            return json_response(job.info)
+        if method == "DELETE":
+            emu.jobs.items.pop(job.id, None)
+            return Response(status=204)
+        if method == "PATCH":
+            return _set_state(emu, request, job)
+    elif tail == ["batches"] and method == "PUT" and kind == "ingest":
+        if job.info["state"] != "Open":
+            return _job_error("Job is not open for data upload", 409)
+        job.chunks.append(request.get_data(as_text=True))
+        return Response(status=201)
+    elif method == "GET" and kind == "ingest" and tail[0] in (
+            "successfulResults", "failedResults", "unprocessedrecords"):
+        return _results_csv(job, tail[0])
+    elif method == "GET" and kind == "query" and tail == ["results"]:
+        return _query_results(request, job)
+    return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
+
+
+def _create(emu: SalesforceEmulator, request: Request, version: str, kind: str) -> Response:
+    body = request.get_json(silent=True, force=True) or {}
+    operation = body.get("operation", "")
+    delimiter = body.get("columnDelimiter", "COMMA")
+    line_ending = body.get("lineEnding", "LF")
+    if delimiter not in DELIMITERS or line_ending not in ("LF", "CRLF"):
+        return _job_error("Invalid columnDelimiter or lineEnding")
+    now = sf_datetime(emu.store.now())
+    info: dict[str, Any] = {
+        "operation": operation, "createdById": "0058d0000000001AAA", "createdDate": now,
+        "systemModstamp": now, "concurrencyMode": "Parallel", "contentType": "CSV",
+        "apiVersion": float(version), "lineEnding": line_ending,
+        "columnDelimiter": delimiter, "numberRecordsProcessed": 0, "retries": 0,
+        "totalProcessingTime": 0,
+    }
+    if kind == "query":
+        return _create_query(emu, body, info)
+    objdef = emu.schema.obj(str(body.get("object", "")))
+    if objdef is None:
+        return _job_error(f"Unable to find object: {body.get('object')}")
+    if operation not in OPERATIONS:
+        return _job_error(f"Invalid operation: {operation}")
+    ext = body.get("externalIdFieldName")
+    if operation == "upsert" and (not ext or ext not in objdef.fields
+                                  or not objdef.fields[ext].id_lookup):
+        return _job_error(f"Invalid external id field: {ext}")
+    job_id = emu.jobs.new_id("750")
+    info.update(id=job_id, object=objdef.name, state="Open", externalIdFieldName=ext,
+                numberRecordsFailed=0,
+                contentUrl=f"services/data/v{version}/jobs/ingest/{job_id}/batches")
+    emu.jobs.items[job_id] = Job(job_id, "ingest", info)
+    return json_response(info)
+
+
+def _set_state(emu: SalesforceEmulator, request: Request, job: Job) -> Response:
+    state = (request.get_json(silent=True, force=True) or {}).get("state")
+    if state == "Aborted":
+        job.info["state"] = "Aborted"
+        return json_response(job.info)
+    if state != "UploadComplete" or job.info["state"] != "Open":
+        return _job_error(f"Invalid state change to {state}", 409)
+    job.info["state"] = "UploadComplete"
+    answer = dict(job.info)
+    _process(emu, job)
+    return json_response(answer)
+
+
+def _rows(job: Job) -> list[list[str]]:
+    delimiter = DELIMITERS[job.info["columnDelimiter"]]
+    rows: list[list[str]] = []
+    for index, chunk in enumerate(job.chunks):
+        parsed = list(csv.reader(io.StringIO(chunk, newline=""), delimiter=delimiter))
+        if not parsed:
+            continue
+        if index == 0 or not job.header:
+            job.header = parsed[0]
+        rows.extend(parsed[1:])
+    return [r for r in rows if r]
+
+
+def _record(header: list[str], row: list[str]) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for name, raw in zip(header, row, strict=False):
+        if raw == "":
+            continue
+        value = None if raw == "#N/A" else raw
+        if "." in name:
+            rel, _, ext = name.partition(".")
+            record[rel] = {ext: value}
+        else:
+            record[name] = value
+    return record
+
+
+def _process(emu: SalesforceEmulator, job: Job) -> None:
+    obj, op = job.info["object"], job.info["operation"]
+    ext = job.info.get("externalIdFieldName")
+    rows = _rows(job)
+    store = emu.store
+    with emu.lock:
+        stamp = store.now()
+        for row in rows:
+            data = _record(job.header, row)
+            try:
+                if op == "insert":
+                    rec, created = store.insert(obj, data, stamp), True
+                elif op == "upsert":
+                    try:
+                        rec, created = store.upsert(obj, ext, data.get(ext), data, stamp)
+                    except MultipleMatches as exc:
+                        raise FieldError("DUPLICATE_EXTERNAL_ID",
+                                         f"more than one record found: {exc.ids}", [ext]) from None
+                elif op == "update":
+                    rec, created = store.update(obj, str(data.get("Id", "")), data, stamp), False
+                else:
+                    rec, created = store.delete(obj, str(data.get("Id", "")), stamp), False
+                job.successes.append([rec["Id"], "true" if created else "false", *row])
+            except FieldError as exc:
+                fields = ":".join(exc.fields)
+                job.failures.append(["", f"{exc.status_code}:{exc.message}:{fields} --", *row])
+            except JsonParseError as exc:
+                job.failures.append(["", f"INVALID_TYPE_ON_FIELD_IN_RECORD:{exc} --", *row])
+    job.info.update(state="JobComplete", numberRecordsProcessed=len(rows),
+                    numberRecordsFailed=len(job.failures),
+                    systemModstamp=sf_datetime(store.now()))
+
+
+def _csv(header: list[str], rows: list[list[str]], line_ending: str = "LF") -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n" if line_ending == "CRLF" else "\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(out.getvalue(), status=200, content_type="text/csv")
+
+
+def _results_csv(job: Job, which: str) -> Response:
+    if which == "successfulResults":
+        return _csv(["sf__Id", "sf__Created", *job.header], job.successes)
+    if which == "failedResults":
+        return _csv(["sf__Id", "sf__Error", *job.header], job.failures)
+    return _csv(job.header, job.unprocessed)
+
+
+def _create_query(emu: SalesforceEmulator, body: dict[str, Any], info: dict[str, Any]) -> Response:
+    operation = body.get("operation")
+    if operation not in ("query", "queryAll"):
+        return _job_error(f"Invalid operation: {operation}")
+    soql = str(body.get("query", ""))
+    try:
+        compiled = compile_query(soql, emu.schema, emu.store.lookup)
+    except SoqlError as exc:
+        return sf_error(400, "INVALIDJOB", exc.message)
+    with emu.lock:
+        rows = [r for r in emu.store.records[compiled.obj.name].values()
+                if (operation == "queryAll" or not r["IsDeleted"])
+                and (compiled.predicate is None or compiled.predicate(r))]
+    if compiled.sort is not None:
+        rows = compiled.sort(rows)
+    if compiled.query.limit is not None:
+        rows = rows[:compiled.query.limit]
+    job_id = emu.jobs.new_id("750")
+    info.update(id=job_id, object=compiled.obj.name, state="JobComplete",
+                numberRecordsProcessed=len(rows))
+    job = Job(job_id, "query", info, header=[".".join(c.path) for c in compiled.columns])
+    job.query_rows = [[csv_value(c.getter(r)) for c in compiled.columns] for r in rows]
+    emu.jobs.items[job_id] = job
+    answer = dict(info, state="UploadComplete")
+    return json_response(answer)
+
+
+def _query_results(request: Request, job: Job) -> Response:
+    start = int(request.args.get("locator") or 0) if (request.args.get("locator") or "0") \
+        .isdigit() else 0
+    max_records = int(request.args.get("maxRecords") or 50000)
+    page = job.query_rows[start:start + max_records]
+    end = start + len(page)
+    response = _csv(job.header, page, job.info["lineEnding"])
+    response.headers["Sforce-NumberOfRecords"] = str(len(page))
+    response.headers["Sforce-Locator"] = str(end) if end < len(job.query_rows) else "null"
+    return response

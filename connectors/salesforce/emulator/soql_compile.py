@@ -1,0 +1,259 @@
+"""Compile a parsed SOQL ``Query`` against the org schema into closures, once per query.
+
+The result filters, sorts and renders records (plain dicts of typed values) without
+re-reading the query text; relationship paths (``Partner_Account__r.PRM_Id__c``) resolve
+through a ``lookup(object, id)`` callback into the store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from connectors.salesforce.emulator.schema import (
+    NUMBER_TYPES,
+    STRING_TYPES,
+    FieldDef,
+    ObjectDef,
+    Schema,
+)
+from connectors.salesforce.emulator.soql import (
+    BoolOp,
+    Condition,
+    Literal,
+    Query,
+    SoqlError,
+    like_regex,
+    parse,
+)
+from connectors.salesforce.emulator.values import out_value, to_id18
+
+Record = dict[str, Any]
+Lookup = Callable[[str, Any], Record | None]
+Getter = Callable[[Record], Any]
+Predicate = Callable[[Record], bool]
+
+_CMP = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+_KIND_FOR_TYPE = {"date": "date", "datetime": "datetime", "boolean": "boolean"}
+_TYPE_WORD = {
+    "date": "date",
+    "datetime": "dateTime",
+    "boolean": "boolean",
+    "number": "number",
+    "string": "string",
+}
+
+
+@dataclass
+class Column:
+    """One selected field: output path (``("Partner_Account__r", "PRM_Id__c")``) + getter."""
+
+    path: tuple[str, ...]
+    getter: Getter
+    target: str | None = None  # related object name for relationship columns
+    related_finder: Callable[[Record], Record | None] | None = None
+
+
+@dataclass
+class CompiledQuery:
+    obj: ObjectDef
+    query: Query
+    predicate: Predicate | None
+    columns: list[Column]
+    sort: Callable[[list[Record]], list[Record]] | None
+
+    def render(self, record: Record, url_base: str) -> dict[str, Any]:
+        """One result row in the REST shape (attributes + selected fields)."""
+        name = self.obj.name
+        row: dict[str, Any] = {"attributes": {"type": name, "url": f"{url_base}/sobjects/{name}/{record['Id']}"}}
+        for col in self.columns:
+            value = col.getter(record)
+            if len(col.path) == 1:
+                row[col.path[0]] = out_value(value)
+                continue
+            rel = col.path[0]
+            nested = row.get(rel, ...)
+            if nested is ...:
+                finder = col.related_finder
+                nested_record = finder(record) if finder else None
+                nested = (
+                    None
+                    if nested_record is None
+                    else {
+                        "attributes": {
+                            "type": col.target,
+                            "url": f"{url_base}/sobjects/{col.target}/{nested_record['Id']}",
+                        }
+                    }
+                )
+                row[rel] = nested
+            if nested is not None:
+                nested[col.path[1]] = out_value(value)
+        return row
+
+
+def _field(obj: ObjectDef, name: str) -> FieldDef:
+    fdef = obj.fields.get(name)
+    if fdef is None:
+        lowered = name.lower()
+        fdef = next((f for f in obj.fields.values() if f.name.lower() == lowered), None)
+    if fdef is None:
+        raise SoqlError(
+            f"No such column '{name}' on entity '{obj.name}'. If you are attempting to use a "
+            "custom field, be sure to append the '__c' after the custom field name.",
+            "INVALID_FIELD",
+        )
+    return fdef
+
+
+def _resolve(schema: Schema, obj: ObjectDef, path: tuple[str, ...], lookup: Lookup) -> tuple[FieldDef, Column]:
+    if len(path) == 1:
+        fdef = _field(obj, path[0])
+        name = fdef.name
+        return fdef, Column((name,), lambda r, n=name: r.get(n))
+    if len(path) != 2:
+        raise SoqlError(f"Didn't understand relationship '{'.'.join(path)}'", "INVALID_FIELD")
+    rel_name = path[0]
+    ref = next(
+        (f for f in obj.fields.values() if (f.relationship_name or "").lower() == rel_name.lower()),
+        None,
+    )
+    if ref is None or not ref.reference_to:
+        raise SoqlError(
+            f"Didn't understand relationship '{rel_name}' in field path. If you are attempting "
+            "to use a custom relationship, be sure to append the '__r' after the custom "
+            "relationship name.",
+            "INVALID_FIELD",
+        )
+    target = schema.objects[ref.reference_to[0]]
+    fdef = _field(target, path[1])
+    ref_name, target_name, field_name = ref.name, target.name, fdef.name
+
+    def find(r: Record) -> Record | None:
+        ref_id = r.get(ref_name)
+        return None if ref_id is None else lookup(target_name, ref_id)
+
+    def get(r: Record) -> Any:
+        related = find(r)
+        return None if related is None else related.get(field_name)
+
+    return fdef, Column((ref.relationship_name or rel_name, field_name), get, target_name, find)
+
+
+def _literal_value(fdef: FieldDef, lit: Literal) -> Any:
+    if lit.kind == "null":
+        return None
+    ftype = fdef.type
+    if ftype in STRING_TYPES:
+        expected = "string"
+    elif ftype in NUMBER_TYPES:
+        expected = "number"
+    else:
+        expected = _KIND_FOR_TYPE.get(ftype, "string")
+    if lit.kind != expected:
+        quoted = "should be enclosed in quotes" if expected == "string" else "should not be enclosed in quotes"
+        raise SoqlError(
+            f"value of filter criterion for field '{fdef.name}' must be of type {_TYPE_WORD[expected]} and {quoted}",
+            "INVALID_FIELD",
+            lit.pos,
+        )
+    if expected == "string":
+        text = str(lit.value)
+        if ftype in ("id", "reference") and len(text) == 15:
+            text = to_id18(text)
+        return text.casefold()
+    return lit.value
+
+
+def _norm(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _condition(cond: Condition, schema: Schema, obj: ObjectDef, lookup: Lookup) -> Predicate:
+    fdef, col = _resolve(schema, obj, cond.field, lookup)
+    get = col.getter
+    if cond.op in ("IN", "NOTIN"):
+        assert isinstance(cond.value, tuple)
+        values = {_literal_value(fdef, lit) for lit in cond.value}
+        if cond.op == "IN":
+            return lambda r: _norm(get(r)) in values
+        return lambda r: _norm(get(r)) not in values
+    assert isinstance(cond.value, Literal)
+    if cond.op == "LIKE":
+        if fdef.type not in STRING_TYPES or cond.value.kind != "string":
+            raise SoqlError(f"invalid operator on field '{fdef.name}': LIKE", "INVALID_FIELD")
+        pattern = like_regex(cond.value.raw)
+        return lambda r: (v := get(r)) is not None and pattern.fullmatch(v) is not None
+    target = _literal_value(fdef, cond.value)
+    if cond.op == "=":
+        if target is None:
+            return lambda r: get(r) is None
+        return lambda r: _norm(get(r)) == target
+    if cond.op == "!=":
+        if target is None:
+            return lambda r: get(r) is not None
+        return lambda r: _norm(get(r)) != target
+    compare = _CMP[cond.op]
+    if target is None:
+        return lambda r: False
+    return lambda r: (v := get(r)) is not None and compare(_norm(v), target)
+
+
+def _predicate(node: Condition | BoolOp, schema: Schema, obj: ObjectDef, lookup: Lookup) -> Predicate:
+    if isinstance(node, Condition):
+        return _condition(node, schema, obj, lookup)
+    parts = [_predicate(item, schema, obj, lookup) for item in node.items]
+    if node.op == "NOT":
+        inner = parts[0]
+        return lambda r: not inner(r)
+    if node.op == "AND":
+        return lambda r: all(p(r) for p in parts)
+    return lambda r: any(p(r) for p in parts)
+
+
+def _sort_key(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.casefold()
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, Decimal | int | float | dt.date):
+        return value
+    return value
+
+
+def _sorter(
+    query: Query, schema: Schema, obj: ObjectDef, lookup: Lookup
+) -> Callable[[list[Record]], list[Record]] | None:
+    if not query.order_by:
+        return None
+    keys = [(_resolve(schema, obj, item.field, lookup)[1].getter, item) for item in query.order_by]
+
+    def sort(records: list[Record]) -> list[Record]:
+        result = list(records)
+        for get, item in reversed(keys):
+            nulls = [r for r in result if get(r) is None]
+            present = [r for r in result if get(r) is not None]
+            present.sort(key=lambda r, g=get: _sort_key(g(r)), reverse=item.descending)
+            result = present + nulls if item.nulls_last else nulls + present
+        return result
+
+    return sort
+
+
+def compile_query(text: str, schema: Schema, lookup: Lookup) -> CompiledQuery:
+    """Parse and compile; raises SoqlError (MALFORMED_QUERY / INVALID_FIELD / INVALID_TYPE)."""
+    query = parse(text)
+    obj = schema.obj(query.sobject)
+    if obj is None:
+        raise SoqlError(
+            f"sObject type '{query.sobject}' is not supported. If you are attempting to use a "
+            "custom object, be sure to append the '__c' after the entity name.",
+            "INVALID_TYPE",
+        )
+    columns = [_resolve(schema, obj, path, lookup)[1] for path in query.fields]
+    predicate = _predicate(query.where, schema, obj, lookup) if query.where else None
+    return CompiledQuery(obj, query, predicate, columns, _sorter(query, schema, obj, lookup))
