@@ -130,8 +130,7 @@ def create(emu: HubSpotEmulator, request: Request, object_type: ObjectTypeDef,
         emu.apply_create_associations(object_type, record, item_links)
         created.append(record)
     emu.changed(object_type, created, now_ms)
-    results = [record_json(object_type, r, list(v)) for r, (_, v) in zip(created, planned,
-                                                                           strict=True)]
+    results = [record_json(object_type, r, list(r.properties)) for r in created]
     return _answer(emu, results, [], now_ms, 201)
 
 
@@ -163,7 +162,7 @@ def update(emu: HubSpotEmulator, request: Request, object_type: ObjectTypeDef,
     _raise_conflicts(table, planned)
     updated = [emu.store.update(object_type, r, v, now_ms) for r, v in planned if r]
     emu.changed(object_type, updated, now_ms)
-    results = [record_json(object_type, r, list(v)) for r, v in planned if r]
+    results = [record_json(object_type, r, list(r.properties)) for r in updated]
     errors = [_not_found(object_type, missing)] if missing else []
     return _answer(emu, results, errors, now_ms, 200)
 
@@ -198,7 +197,9 @@ def upsert(emu: HubSpotEmulator, request: Request, object_type: ObjectTypeDef,
         else:
             record = emu.store.update(object_type, existing, clean, now_ms)
         written.append(record)
-        results.append(record_json(object_type, record, list(clean)) | {"new": existing is None})
+        results.append(
+            record_json(object_type, record, list(record.properties)) | {"new": existing is None}
+        )
     emu.changed(object_type, written, now_ms)
     return _answer(emu, results, [], now_ms, 200)
 

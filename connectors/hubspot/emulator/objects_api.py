@@ -159,7 +159,7 @@ def create_one(emu: HubSpotEmulator, request: Request, object_type: ObjectTypeDe
     record = emu.store.create(object_type, clean, now_ms)
     emu.apply_create_associations(object_type, record, links)
     emu.changed(object_type, [record], now_ms)
-    return json_response(record_json(object_type, record, list(clean)), 201)
+    return json_response(record_json(object_type, record, list(record.properties)), 201)
 
 
 def update_one(emu: HubSpotEmulator, request: Request, object_type: ObjectTypeDef,
@@ -175,7 +175,7 @@ def update_one(emu: HubSpotEmulator, request: Request, object_type: ObjectTypeDe
         raise invalid_properties([p for _, p in conflicts])
     emu.store.update(object_type, record, clean, now_ms)
     emu.changed(object_type, [record], now_ms)
-    return json_response(record_json(object_type, record, list(clean)))
+    return json_response(record_json(object_type, record, list(record.properties)))
 
 
 def archive_one(emu: HubSpotEmulator, object_type: ObjectTypeDef, object_id: str,
