@@ -113,7 +113,7 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context, app: App) -> None:
     """Create the store if needed and apply every migration this prm-sync has."""
-    with app.open_store(create=True, check=False) as store:
+    with app.local().open_store(create=True, check=False) as store:
         revision = upgrade(store)
     if not ctx.meta.get("quiet"):
         click.echo(f"store {store.display_url} at revision {revision}")
