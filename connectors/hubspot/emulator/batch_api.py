@@ -100,7 +100,9 @@ def read(emu: HubSpotEmulator, request: Request, object_type: ObjectTypeDef,
     table = emu.store.table(object_type)
     id_property = body.get("idProperty")
     archived = request.args.get("archived", "false").lower() == "true"
-    names = body.get("properties") if isinstance(body.get("properties"), list) else None
+    names = list(body.get("properties") or []) or None  # type: ignore[call-overload]
+    if names is not None and id_property and id_property not in names:
+        names.append(str(id_property))
     results, missing = [], []
     for item in inputs:
         ref = str(item.get("id"))

@@ -215,7 +215,7 @@ def compile_search(
         [body.get("filterGroups") or [], body.get("sorts") or [], query or ""], sort_keys=True
     )
     return CompiledSearch(
-        groups, sorts, list(properties) if isinstance(properties, list) else None,  # type: ignore[arg-type]
+        groups, sorts, list(properties) if properties else None,  # type: ignore[call-overload]
         limit, offset, str(query) if query else None, key,
     )
 
