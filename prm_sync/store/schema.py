@@ -80,13 +80,34 @@ def upgrade(store: Store, revision: str = "head") -> str:
     """
     _usable_revision(store)
     try:
-        with store.engine.begin() as connection:
-            command.upgrade(alembic_config(connection), revision)
-            now = _current_revision(connection)
+        with store.engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:  # batch migrations recreate tables; SQLite wants FK checks off meanwhile
+                _sqlite_foreign_keys(connection, on=False)
+            try:
+                with connection.begin():
+                    command.upgrade(alembic_config(connection), revision)
+                    if sqlite:
+                        _sqlite_check_foreign_keys(connection)
+                    now = _current_revision(connection)
+            finally:
+                if sqlite:
+                    _sqlite_foreign_keys(connection, on=True)
     except DBAPIError as err:
         raise unavailable(store.display_url, err, password=store.url.password) from None
     assert now is not None
     return now
+
+
+def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
+    # Outside any transaction (PRAGMA foreign_keys is a no-op inside one), on the raw driver.
+    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _sqlite_check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"migration left rows with dangling foreign keys: {broken[:5]}")
 
 
 def _current_revision(connection: Connection) -> str | None:

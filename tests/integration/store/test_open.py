@@ -129,3 +129,10 @@ def test_postgres_plain_scheme_means_psycopg_and_sets_application_name(pg_url: s
             text("SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()")
         ).scalar_one()
     assert name.startswith("prm-sync ") and name.endswith(f":{os.getpid()}")
+
+
+def test_sqlite_foreign_keys_stay_on_after_upgrade(sqlite_url: str) -> None:
+    with open_store(sqlite_url) as store:
+        upgrade(store)
+        with store.engine.connect() as connection:
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
