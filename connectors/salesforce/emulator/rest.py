@@ -107,13 +107,14 @@ def _page(emu: SalesforceEmulator, cursor: Cursor, key: str | None, offset: int,
     url_base = f"/services/data/v{version}"
     end = offset + cursor.batch
     page = cursor.rows[offset:end]
-    render = cursor.compiled.render
-    body: dict[str, Any] = {"totalSize": len(cursor.rows), "done": end >= len(cursor.rows)}
-    if not body["done"]:
+    render = cursor.compiled.render_json
+    done = end >= len(cursor.rows)
+    head = f'{{"totalSize":{len(cursor.rows)},"done":{"true" if done else "false"}'
+    if not done:
         key = key or emu.cursors.add(cursor)
-        body["nextRecordsUrl"] = f"{url_base}/{cursor.endpoint}/{key}-{end}"
-    body["records"] = [render(r, url_base) for r in page]
-    return json_response(body)
+        head += f',"nextRecordsUrl":"{url_base}/{cursor.endpoint}/{key}-{end}"'
+    text = head + ',"records":[' + ",".join([render(r, url_base) for r in page]) + "]}"
+    return Response(text, status=200, content_type="application/json;charset=UTF-8")
 
 
 # ----- sObject rows ----------------------------------------------------------------------

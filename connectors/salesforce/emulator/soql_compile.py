@@ -8,10 +8,12 @@ through a ``lookup(object, id)`` callback into the store.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from json.encoder import encode_basestring  # the C-accelerated one when available
 from typing import Any
 
 from connectors.salesforce.emulator.schema import (
@@ -30,7 +32,7 @@ from connectors.salesforce.emulator.soql import (
     like_regex,
     parse,
 )
-from connectors.salesforce.emulator.values import out_value, to_id18
+from connectors.salesforce.emulator.values import out_value, sf_datetime, to_id18
 
 Record = dict[str, Any]
 Lookup = Callable[[str, Any], Record | None]
@@ -65,35 +67,64 @@ class CompiledQuery:
     predicate: Predicate | None
     columns: list[Column]
     sort: Callable[[list[Record]], list[Record]] | None
+    _simple_prefixes: list[tuple[str, str]] | None = None
+
+    def render_json(self, record: Record, url_base: str) -> str:
+        """``render`` straight to JSON text (fast path: 2,000-row pages in milliseconds)."""
+        if self._simple_prefixes is None:
+            if any(col.target is not None for col in self.columns):
+                return json.dumps(self.render(record, url_base), separators=(",", ":"))
+            self._simple_prefixes = [(col.path[0], f',"{col.path[0]}":')
+                                     for col in self.columns]
+        name = self.obj.name
+        parts = [f'{{"attributes":{{"type":"{name}","url":"{url_base}/sobjects/{name}/'
+                 f'{record["Id"]}"}}']
+        for field_name, prefix in self._simple_prefixes:
+            parts.append(prefix)
+            parts.append(_json_scalar(record.get(field_name)))
+        parts.append("}")
+        return "".join(parts)
 
     def render(self, record: Record, url_base: str) -> dict[str, Any]:
         """One result row in the REST shape (attributes + selected fields)."""
         name = self.obj.name
-        row: dict[str, Any] = {"attributes": {"type": name, "url": f"{url_base}/sobjects/{name}/{record['Id']}"}}
+        row: dict[str, Any] = {
+            "attributes": {"type": name, "url": f"{url_base}/sobjects/{name}/{record['Id']}"}
+        }
         for col in self.columns:
-            value = col.getter(record)
-            if len(col.path) == 1:
-                row[col.path[0]] = out_value(value)
+            if col.target is None:
+                value = record.get(col.path[0])
+                row[col.path[0]] = value if value is None or value.__class__ is str \
+                    else out_value(value)
                 continue
             rel = col.path[0]
             nested = row.get(rel, ...)
             if nested is ...:
                 finder = col.related_finder
                 nested_record = finder(record) if finder else None
-                nested = (
-                    None
-                    if nested_record is None
-                    else {
-                        "attributes": {
-                            "type": col.target,
-                            "url": f"{url_base}/sobjects/{col.target}/{nested_record['Id']}",
-                        }
-                    }
-                )
+                nested = None if nested_record is None else {
+                    "attributes": {"type": col.target,
+                                   "url": f"{url_base}/sobjects/{col.target}/"
+                                          f"{nested_record['Id']}"}}
                 row[rel] = nested
             if nested is not None:
-                nested[col.path[1]] = out_value(value)
+                nested[col.path[1]] = out_value(col.getter(record))
         return row
+
+
+def _json_scalar(value: Any) -> str:
+    cls = value.__class__
+    if cls is str:
+        return encode_basestring(value)
+    if value is None:
+        return "null"
+    if cls is bool:
+        return "true" if value else "false"
+    if cls is dt.datetime:
+        return f'"{sf_datetime(value)}"'
+    if cls is Decimal:
+        return repr(float(value))
+    return json.dumps(out_value(value))
 
 
 def _field(obj: ObjectDef, name: str) -> FieldDef:
@@ -225,12 +256,29 @@ def _sort_key(value: Any) -> Any:
     return value
 
 
-def _sorter(
-    query: Query, schema: Schema, obj: ObjectDef, lookup: Lookup
-) -> Callable[[list[Record]], list[Record]] | None:
+def _sorter(query: Query, schema: Schema, obj: ObjectDef,
+            lookup: Lookup) -> Callable[[list[Record]], list[Record]] | None:
     if not query.order_by:
         return None
-    keys = [(_resolve(schema, obj, item.field, lookup)[1].getter, item) for item in query.order_by]
+    keys = [(_resolve(schema, obj, item.field, lookup)[1].getter, item)
+            for item in query.order_by]
+    descending = {item.descending for _, item in keys}
+    if len(descending) == 1:
+        # One direction: a single sort on a tuple key; the null flag places nulls.
+        reverse = descending.pop()
+        parts = [(get, item.nulls_last != reverse) for get, item in keys]
+
+        def tuple_key(r: Record) -> tuple[Any, ...]:
+            out: list[Any] = []
+            for get, null_high in parts:
+                v = get(r)
+                if v is None:
+                    out.extend((null_high, 0))
+                else:
+                    out.extend((not null_high, v.casefold() if v.__class__ is str else v))
+            return tuple(out)
+
+        return lambda records: sorted(records, key=tuple_key, reverse=reverse)
 
     def sort(records: list[Record]) -> list[Record]:
         result = list(records)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -63,10 +64,13 @@ def is_valid_id(value: str) -> bool:
     return len(value) == 15 or id_suffix(value[:15]).lower() == value[15:].lower()
 
 
+@functools.lru_cache(maxsize=65536)
 def sf_datetime(value: dt.datetime) -> str:
-    """``2026-11-26T21:27:33.000+0000`` (what the REST API prints)."""
-    value = value.astimezone(dt.UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
+    """``2026-11-26T21:27:33.000+0000`` (what the REST API prints); cached, rows share stamps."""
+    if value.utcoffset() != dt.timedelta(0):
+        value = value.astimezone(dt.UTC)
+    return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:"
+            f"{value.minute:02d}:{value.second:02d}.{value.microsecond // 1000:03d}+0000")
 
 
 def parse_datetime(text: str) -> dt.datetime:
@@ -85,7 +89,7 @@ def parse_datetime(text: str) -> dt.datetime:
 
 def out_value(value: Any) -> Any:
     """Internal typed value -> JSON value."""
-    if value is None or isinstance(value, bool | str):
+    if value is None or value.__class__ is str or value.__class__ is bool:
         return value
     if isinstance(value, Decimal):
         return float(value)
