@@ -101,8 +101,8 @@ def read(emu: HubSpotEmulator, request: Request, object_type: ObjectTypeDef,
     id_property = body.get("idProperty")
     archived = request.args.get("archived", "false").lower() == "true"
     names = list(body.get("properties") or []) or None  # type: ignore[call-overload]
-    if names is not None and id_property and id_property not in names:
-        names.append(str(id_property))
+    if id_property:  # reading by a unique property answers that property too
+        names = [*(names or object_type.default_properties), str(id_property)]
     results, missing = [], []
     for item in inputs:
         ref = str(item.get("id"))
