@@ -1,0 +1,1 @@
+"""Alembic migrations of the prm-sync store (a package so that wheels ship env.py)."""
