@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m prm_sync.demo
+	$(BIN)/prm-sync demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -42,6 +42,7 @@ def cli(ctx: click.Context, config_path: Path, log_format: str | None, verbose: 
 cli.add_command(setup.init)
 cli.add_command(setup.check)
 cli.add_command(setup.db)
+cli.add_command(setup.demo)
 cli.add_command(partners.partners)
 
 

@@ -117,3 +117,16 @@ def db_upgrade(ctx: click.Context, app: App) -> None:
         revision = upgrade(store)
     if not ctx.meta.get("quiet"):
         click.echo(f"store {store.display_url} at revision {revision}")
+
+
+@click.command(epilog="Example: prm-sync demo --crm salesforce")
+@click.option("--crm", type=click.Choice(["hubspot", "salesforce"]), default="hubspot", show_default=True)
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="where to put the demo's files (default: a new temporary directory)")
+def demo(crm: str, directory: Path | None) -> None:
+    """Run prm-sync end to end offline, against nothing but a scratch directory."""
+    from prm_sync.demo import run_demo
+
+    code = run_demo(crm, directory)
+    if code:
+        raise SystemExit(code)
