@@ -40,6 +40,7 @@ class RateLimiter:
         self.limits = limits
         self._window.clear()
         self._search_window.clear()
+        self._day, self._day_count = None, 0
 
     def check(self, now_ms: int, is_search: bool) -> Verdict:
         """Count one request (unless refused) and say whether it may proceed."""
