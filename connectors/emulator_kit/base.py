@@ -254,7 +254,8 @@ class Emulator:
         shown_host = f"[{host}]" if ":" in host else host
         self.base_url = f"{scheme}://{shown_host}:{bound_port}"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"{self.name}-emulator", daemon=True
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"{self.name}-emulator", daemon=True,
         )
         self._thread.start()
         return self.base_url
