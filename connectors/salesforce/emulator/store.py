@@ -116,7 +116,7 @@ class Store:
 
     # ----- indexes ------------------------------------------------------------------------
     def _unique_fields(self, obj: str) -> list[str]:
-        return [f.name for f in self.schema.objects[obj].fields.values() if f.unique or f.external_id]
+        return [f.name for f in self.schema.objects[obj].fields.values() if f.unique]
 
     def _rebuild_indexes(self) -> None:
         self._unique = {name: {f: {} for f in self._unique_fields(name)} for name in self.schema.objects}
