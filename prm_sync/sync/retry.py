@@ -1,0 +1,53 @@
+"""The one retry policy of prm-sync (tenacity), used around every CRM call.
+
+Retriable: TransientCrmError (429, 5xx, dropped connection, timeout), raised by connectors after
+they classify their SDK's exceptions. A `Retry-After` the CRM sent is honoured (never less);
+otherwise exponential backoff with full jitter, capped. Validation errors (4xx) are not retried.
+Tests build a policy with `sleep=` a no-op so no time is spent waiting.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+
+from prm_sync.sync.ports import TransientCrmError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    base_s: float = 0.5
+    cap_s: float = 30.0
+    max_retry_after_s: float = 120.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def wait_seconds(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        backoff = random.uniform(0, min(self.cap_s, self.base_s * 2 ** (state.attempt_number - 1)))
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            return min(max(float(retry_after), 0.0), self.max_retry_after_s)
+        return backoff
+
+    def call(self, fn: Callable[[], T]) -> T:
+        retrying = Retrying(
+            retry=retry_if_exception_type(TransientCrmError),
+            stop=stop_after_attempt(self.attempts),
+            wait=self.wait_seconds,
+            sleep=self.sleep,
+            reraise=True,
+        )
+        return retrying(fn)
+
+
+def no_wait_policy(attempts: int = 6) -> RetryPolicy:
+    """A policy for tests: same decisions, no sleeping."""
+    return RetryPolicy(attempts=attempts, sleep=lambda _s: None)
