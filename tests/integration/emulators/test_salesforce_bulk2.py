@@ -1,0 +1,49 @@
+"""Bulk API 2.0 ingest and query jobs through ``sf.bulk2``."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from simple_salesforce import Salesforce
+
+from connectors.salesforce.emulator import SalesforceEmulator
+
+
+def test_bulk2_upsert_with_failures(sf: Salesforce, sf_emulator: SalesforceEmulator) -> None:
+    sf.Account.create({"Name": "existing", "PRM_Id__c": "b-0"})
+    records = [{"PRM_Id__c": f"b-{i}", "Name": f"B{i}", "Partner_Tier__c": "Gold"}
+               for i in range(5)]
+    records.append({"PRM_Id__c": "b-bad", "Name": "bad", "Partner_Tier__c": "Diamond"})
+    results = sf.bulk2.Account.upsert(records=records, external_id_field="PRM_Id__c", wait=0.1)
+    assert results[0]["numberRecordsProcessed"] == 6
+    assert results[0]["numberRecordsFailed"] == 1
+    job_id = results[0]["job_id"]
+    ok = list(csv.DictReader(io.StringIO(sf.bulk2.Account.get_successful_records(job_id))))
+    assert [row["sf__Created"] for row in ok] == ["false", "true", "true", "true", "true"]
+    assert all(row["sf__Id"].startswith("001") for row in ok)
+    failed = list(csv.DictReader(io.StringIO(sf.bulk2.Account.get_failed_records(job_id))))
+    assert failed[0]["PRM_Id__c"] == "b-bad"
+    assert failed[0]["sf__Error"].startswith("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST")
+    rows = sf_emulator.records("Account")
+    assert len({r["SystemModstamp"] for r in rows if r["Name"] != "existing"} |
+               {next(r for r in rows if r["PRM_Id__c"] == "b-0")["SystemModstamp"]}) == 1
+
+
+def test_bulk2_insert_update_delete(sf: Salesforce, sf_emulator: SalesforceEmulator) -> None:
+    inserted = sf.bulk2.Lead.insert(records=[{"LastName": f"L{i}", "Company": "C"}
+                                             for i in range(3)], wait=0.1)
+    assert inserted[0]["numberRecordsFailed"] == 0
+    ids = [r["Id"] for r in sf_emulator.records("Lead")]
+    sf.bulk2.Lead.update(records=[{"Id": ids[0], "Company": "New"}], wait=0.1)
+    assert sf.Lead.get(ids[0])["Company"] == "New"
+    sf.bulk2.Lead.delete(records=[{"Id": i} for i in ids[1:]], wait=0.1)
+    assert [r["Id"] for r in sf_emulator.records("Lead")] == ids[:1]
+
+
+def test_bulk2_query_pages_with_locator(sf: Salesforce, sf_emulator: SalesforceEmulator) -> None:
+    sf_emulator.generate(30, seed=2)
+    pages = list(sf.bulk2.Account.query("SELECT Id, Name FROM Account", max_records=12, wait=0.1))
+    assert len(pages) == 3
+    rows = [row for page in pages for row in csv.DictReader(io.StringIO(page))]
+    assert len(rows) == 30 and len({r["Id"] for r in rows}) == 30
