@@ -81,10 +81,15 @@ class Deletion:
 
 @dataclass(frozen=True)
 class PushRecord:
-    """One record to upsert by its key (the PRM id), with CRM field -> neutral value.
+    """One record to write, with CRM field -> neutral value (the key field included).
 
-    `crm_id` is given when a link already knows the CRM record; `associations` maps a mapped
-    association reference to the target's CRM id (HubSpot).
+    `crm_id` None: upsert by the entity's `crm_key` (= `key`, the PRM id); a retry after a crash
+    finds the record by its key, so it is never created twice.
+    `crm_id` given: update THAT CRM record by its CRM id (this is how the PRM id is written back
+    to a record created in the CRM, which has no key yet; an upsert by key would duplicate it).
+    A batch may mix both kinds; the connector splits it as its API requires.
+    `associations` maps a mapped association reference name to the target's CRM id (HubSpot);
+    None means "no association wanted".
     """
 
     key: str
