@@ -13,7 +13,7 @@ from prm_sync.store.types import UtcDateTime, utcnow
 
 RUN_STATUSES: tuple[str, ...] = ("running", "ok", "errors", "failed", "aborted")
 QUARANTINE_SIDES: tuple[str, ...] = ("pull", "push")
-QUARANTINE_KINDS: tuple[str, ...] = ("invalid", "rejected")
+QUARANTINE_KINDS: tuple[str, ...] = ("invalid", "rejected", "waiting")
 CONFLICT_RESOLUTIONS: tuple[str, ...] = ("prm", "crm")
 
 
@@ -29,6 +29,10 @@ class Link(StoreModel, table=True):
     prm_hash: str | None = None
     crm_hash: str | None = None
     synced_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # PRM field -> canonical value both sides held at the last sync: the base of 3-way merges.
+    base: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    # When a deletion (either side) was carried to the other side.
+    deleted_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
 class SyncCursor(StoreModel, table=True):
