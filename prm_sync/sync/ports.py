@@ -60,6 +60,7 @@ class CrmRecord:
     modstamp: dt.datetime
     fields: Mapping[str, Any]
     associations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    deleted: bool = False  # the change stream says it was deleted (Salesforce queryAll IsDeleted)
 
 
 @dataclass(frozen=True)
