@@ -1,0 +1,39 @@
+"""The properties API as FieldInfo (for `check --online` and `init --online`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors.hubspot.client import HubSpotClient
+from prm_sync.sync.ports import FieldInfo
+
+#: HubSpot property type -> closest PRM value kind.
+KINDS = {
+    "string": "string", "number": "decimal", "bool": "bool", "enumeration": "string",
+    "date": "date", "datetime": "datetime", "phone_number": "string", "object_coordinates": "string",
+    "json": "string",
+}
+
+
+def field_info(prop: dict[str, Any]) -> FieldInfo:
+    kind = KINDS.get(str(prop.get("type")), "string")
+    if prop.get("type") == "enumeration" and prop.get("fieldType") == "booleancheckbox":
+        kind = "bool"
+    meta = prop.get("modificationMetadata") or {}
+    writable = not meta.get("readOnlyValue", False) and not prop.get("calculated", False)
+    return FieldInfo(
+        name=str(prop["name"]),
+        type=str(prop.get("type", "string")),
+        kind=kind,
+        label=str(prop.get("label") or ""),
+        createable=writable,
+        updateable=writable,
+        required=False,   # HubSpot has no required-on-create for properties of standard objects
+        unique_key=bool(prop.get("hasUniqueValue", False)),
+        options=tuple(str(o.get("value")) for o in prop.get("options") or []),
+    )
+
+
+def describe(client: HubSpotClient, object_type: str) -> dict[str, FieldInfo]:
+    answer = client.call(client.properties_api.get_all_with_http_info, object_type) or {}
+    return {str(p["name"]): field_info(p) for p in answer.get("results") or [] if not p.get("archived")}

@@ -1,0 +1,96 @@
+"""Classifying what the HubSpot SDK raises into prm-sync's error tree.
+
+Each generated package of hubspot-api-client has its own ``ApiException`` (no common base but
+``Exception``), so exceptions are recognised by their ``status`` attribute, never by class.
+Messages are built from HubSpot's answer body only: the SDK's own ``str()`` would dump headers,
+and nothing here ever names the access token.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import urllib3
+
+from prm_sync.errors import BudgetExhausted, CrmUnavailable
+from prm_sync.sync.ports import CrmError, TransientCrmError
+
+
+class HubSpotRequestError(CrmError):
+    """HubSpot refused a request as invalid (4xx other than auth and rate limits).
+
+    Raised for reads and schema calls (a mapping naming an unknown property or object type);
+    batch writes turn these into per-record REJECTED results instead.
+    """
+
+    def __init__(self, message: str, *, status: int, body: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body: Mapping[str, Any] = body or {}
+
+
+def error_body(exc: BaseException) -> dict[str, Any]:
+    """The parsed JSON body of an SDK ApiException ({} when absent or not JSON)."""
+    raw = getattr(exc, "body", None)
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", "replace")
+    if not raw:
+        return {}
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def error_message(body: Mapping[str, Any], status: int | None) -> str:
+    message = body.get("message")
+    if isinstance(message, str) and message:
+        return message
+    return f"HubSpot answered HTTP {status}"
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    headers = getattr(exc, "headers", None)
+    if not headers:
+        return None
+    value = headers.get("Retry-After")
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def classify(exc: BaseException) -> BaseException:
+    """The exception to raise instead of an SDK / urllib3 one.
+
+    429 (not the daily limit), 5xx, dropped connections and timeouts -> TransientCrmError;
+    429 with the DAILY policy -> BudgetExhausted; 401/403 and TLS failures -> CrmUnavailable;
+    other 4xx -> HubSpotRequestError (callers handling batches catch it).
+    """
+    status = getattr(exc, "status", None)
+    if isinstance(status, int):
+        body = error_body(exc)
+        message = error_message(body, status)
+        if status == 429:
+            if str(body.get("policyName", "")).upper() == "DAILY":
+                return BudgetExhausted(f"HubSpot's daily API limit is used up: {message}")
+            return TransientCrmError(f"HubSpot rate limit: {message}", retry_after=_retry_after(exc),
+                                     status=429)
+        if status >= 500:
+            return TransientCrmError(f"HubSpot server error {status}: {message}",
+                                     retry_after=_retry_after(exc), status=status)
+        if status in (401, 403):
+            return CrmUnavailable(f"HubSpot refused the access token (HTTP {status}): {message}")
+        if status == 0:  # the SDK's wrapper around urllib3's SSLError
+            return CrmUnavailable(f"HubSpot TLS failure: {getattr(exc, 'reason', '')}".strip())
+        return HubSpotRequestError(message, status=status, body=body)
+    if isinstance(exc, urllib3.exceptions.MaxRetryError) and isinstance(
+        exc.reason, urllib3.exceptions.SSLError
+    ):
+        return CrmUnavailable(f"HubSpot TLS failure: {exc.reason}")
+    if isinstance(exc, urllib3.exceptions.HTTPError | OSError):
+        return TransientCrmError(f"HubSpot connection failed: {type(exc).__name__}")
+    return exc

@@ -1,0 +1,220 @@
+"""Batch upsert by the unique `crm_key` property (idProperty), 100 a call; archive.
+
+HubSpot fails a whole batch with 400 when one input is invalid (bad option, number, date, a
+unique-value clash). The batch is then split to isolate the bad record(s): when HubSpot names
+the input (``context.inputIndex``) that one is sent alone, otherwise the batch is bisected.
+The others land; the bad one is REJECTED with HubSpot's own message. Results of a batch do not
+come back in input order: they are matched by the key property.
+
+Associations of pushed records (PushRecord.associations: reference name -> target CRM id) are
+written after the upsert with v4 batch create, only where missing: records just created have
+none; for updated ones the current associations are read first (one call per 1,000), and an
+association to another target of the same type is archived (the reference changed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from connectors.hubspot import associations
+from connectors.hubspot.client import HubSpotClient
+from connectors.hubspot.errors import HubSpotRequestError, error_message
+from connectors.hubspot.objects import ObjectTypes
+from prm_sync.mapping import EntityMapper
+from prm_sync.mapping.values import format_datetime, format_decimal
+from prm_sync.sync.ports import Outcome, PushRecord, UpsertResult
+
+BATCH = 100
+
+
+class NotSendable(ValueError):
+    """A value HubSpot cannot be sent exactly (caught before any call: INVALID)."""
+
+
+def wire_value(value: Any) -> str:
+    """A neutral value as HubSpot's property text. None clears the property ("")."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise NotSendable(f"{value} is not a finite number")
+        return format_decimal(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.datetime):
+        return format_datetime(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        raise NotSendable(f"{value!r} is a float; money and numbers must be Decimal")
+    raise NotSendable(f"cannot send a {type(value).__name__} value")
+
+
+@dataclass
+class _Item:
+    index: int
+    record: PushRecord
+    properties: dict[str, str]
+
+
+class Pusher:
+    def __init__(self, client: HubSpotClient, types: ObjectTypes, mapper: EntityMapper) -> None:
+        self.client = client
+        self.types = types
+        self.mapper = mapper
+        self.object_type = types.path_name(mapper.object)
+
+    # ---- upsert ---------------------------------------------------------------------------
+    def upsert(self, records: Sequence[PushRecord]) -> list[UpsertResult]:
+        results: list[UpsertResult | None] = [None] * len(records)
+        items: list[_Item] = []
+        for index, record in enumerate(records):
+            problem, properties = self._prepare(record)
+            if problem is not None:
+                results[index] = UpsertResult(record.key, Outcome.INVALID, record.crm_id, problem)
+            else:
+                items.append(_Item(index, record, properties))
+        for batch in self._batches(items):
+            for item, result in self._send(batch):
+                results[item.index] = result
+        self._associate(records, results)
+        return [r for r in results if r is not None]
+
+    def _prepare(self, record: PushRecord) -> tuple[str | None, dict[str, str]]:
+        key_name = self.mapper.crm_key
+        if not key_name:
+            return f"the mapping of {self.mapper.entity.value} has no crm_key to upsert by", {}
+        if not record.key or not str(record.key).strip():
+            return f"missing key ({key_name})", {}
+        properties: dict[str, str] = {}
+        for name, value in record.fields.items():
+            if name == key_name:
+                continue
+            try:
+                properties[name] = wire_value(value)
+            except NotSendable as exc:
+                return f"{name}: {exc}", {}
+        for ref in self._association_refs():
+            target = record.associations.get(ref.name)
+            if target is not None and not str(target).isdigit():
+                return f"{ref.name}: {target!r} is not a HubSpot record id", {}
+        return None, properties
+
+    @staticmethod
+    def _batches(items: list[_Item]) -> list[list[_Item]]:
+        """Up to 100 a batch, never the same key twice in one (HubSpot refuses duplicates)."""
+        batches: list[list[_Item]] = []
+        current: list[_Item] = []
+        keys: set[str] = set()
+        for item in items:
+            if len(current) >= BATCH or item.record.key in keys:
+                batches.append(current)
+                current, keys = [], set()
+            current.append(item)
+            keys.add(item.record.key)
+        if current:
+            batches.append(current)
+        return batches
+
+    def _send(self, batch: list[_Item]) -> list[tuple[_Item, UpsertResult]]:
+        key_name = str(self.mapper.crm_key)
+        body = {"inputs": [
+            {"idProperty": key_name, "id": item.record.key, "properties": item.properties} for item in batch
+        ]}
+        try:
+            answer = self.client.call(self.client.batch_api.upsert_with_http_info, self.object_type, body) or {}
+        except HubSpotRequestError as exc:
+            return self._split(batch, exc)
+        by_key = {str((row.get("properties") or {}).get(key_name)): row for row in answer.get("results") or []}
+        by_id = {str(row.get("id")): row for row in answer.get("results") or []}
+        errors = answer.get("errors") or []
+        out = []
+        for item in batch:
+            row = by_key.get(item.record.key) or (by_id.get(item.record.crm_id) if item.record.crm_id else None)
+            if row is None:
+                message = "; ".join(str(e.get("message")) for e in errors if e.get("message"))
+                out.append((item, UpsertResult(item.record.key, Outcome.REJECTED, item.record.crm_id,
+                                               message or "HubSpot returned no result for this record")))
+            else:
+                outcome = Outcome.CREATED if row.get("new") else Outcome.UPDATED
+                out.append((item, UpsertResult(item.record.key, outcome, str(row["id"]))))
+        return out
+
+    def _split(self, batch: list[_Item], exc: HubSpotRequestError) -> list[tuple[_Item, UpsertResult]]:
+        if len(batch) == 1:
+            item = batch[0]
+            message = error_message(exc.body, exc.status) if exc.body else str(exc)
+            return [(item, UpsertResult(item.record.key, Outcome.REJECTED, item.record.crm_id, message))]
+        named = _input_index(exc.body, len(batch))
+        if named is not None:
+            parts = [[batch[named]], batch[:named] + batch[named + 1:]]
+        else:
+            middle = len(batch) // 2
+            parts = [batch[:middle], batch[middle:]]
+        return [pair for part in parts for pair in self._send(part)]
+
+    # ---- associations ---------------------------------------------------------------------
+    def _association_refs(self) -> list[Any]:
+        return [r for r in self.mapper.references if r.association is not None and r.push]
+
+    def _associate(self, records: Sequence[PushRecord], results: list[UpsertResult | None]) -> None:
+        for ref in self._association_refs():
+            target_type = self.types.path_name(str(ref.association))
+            category, type_id = self.types.association_type(self.mapper.object, str(ref.association),
+                                                            ref.association_type)
+            wanted: dict[str, tuple[int, str]] = {}
+            updated: list[str] = []
+            for index, (record, result) in enumerate(zip(records, results, strict=True)):
+                target = record.associations.get(ref.name)
+                if result is None or not result.ok or result.crm_id is None or target is None:
+                    continue
+                wanted[result.crm_id] = (index, str(target))
+                if result.outcome == Outcome.UPDATED:
+                    updated.append(result.crm_id)
+            if not wanted:
+                continue
+            current = associations.read_targets(self.client, self.object_type, target_type, updated, type_id) \
+                if updated else {}
+            create = [(crm_id, t) for crm_id, (_, t) in wanted.items() if t not in current.get(crm_id, ())]
+            stale = [(crm_id, old) for crm_id, (_, t) in wanted.items() if t not in current.get(crm_id, ())
+                     for old in current.get(crm_id, ())]
+            if stale:
+                associations.archive(self.client, self.object_type, target_type, stale)
+            failed = associations.create(self.client, self.object_type, target_type, create, category, type_id) \
+                if create else {}
+            for crm_id, message in failed.items():
+                index, target = wanted[crm_id]
+                results[index] = UpsertResult(records[index].key, Outcome.REJECTED, crm_id,
+                                              f"{ref.name} -> {target}: {message}")
+
+    # ---- archive ----------------------------------------------------------------------------
+    def archive(self, crm_ids: Sequence[str]) -> list[UpsertResult]:
+        results: list[UpsertResult] = []
+        valid = [i for i in crm_ids if str(i).isdigit()]
+        for start in range(0, len(valid), BATCH):
+            chunk = valid[start:start + BATCH]
+            self.client.call(self.client.batch_api.archive_with_http_info, self.object_type,
+                             {"inputs": [{"id": i} for i in chunk]})
+        for crm_id in crm_ids:
+            if str(crm_id).isdigit():
+                results.append(UpsertResult(str(crm_id), Outcome.UPDATED, str(crm_id), "archived"))
+            else:
+                results.append(UpsertResult(str(crm_id), Outcome.INVALID, None, "not a HubSpot record id"))
+        return results
+
+
+def _input_index(body: Any, size: int) -> int | None:
+    """The input HubSpot names as invalid (errors[].context.inputIndex), when it does."""
+    for error in (body or {}).get("errors") or []:
+        for raw in ((error.get("context") or {}).get("inputIndex") or []):
+            if str(raw).isdigit() and int(raw) < size:
+                return int(raw)
+    return None
