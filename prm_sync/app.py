@@ -7,13 +7,16 @@ that `prm-sync --help` or `check` never opens a database and nothing happens at 
 from __future__ import annotations
 
 from functools import cached_property
+from importlib.metadata import entry_points
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from prm_sync.config import Config, load_config
+from prm_sync.errors import UsageError
 from prm_sync.mapping import CompiledMapping, load_mapping
 from prm_sync.store import Store, check_schema, open_store
+from prm_sync.sync.ports import Connector
 
 
 class App:
@@ -38,6 +41,16 @@ class App:
     @property
     def store_url(self) -> str:
         return resolve_store_url(self.config.store.url, Path(self.config.base_dir))
+
+    def connector(self) -> Connector:
+        """The configured CRM's connector, found through the `prm_sync.connectors` entry points
+        (so the core never imports a CRM package)."""
+        crm = self.config.crm.type
+        found = [ep for ep in entry_points(group="prm_sync.connectors") if ep.name == crm]
+        if not found:
+            raise UsageError(f"no connector is installed for crm.type '{crm}'")
+        build = found[0].load()
+        return build(self.config)
 
     def open_store(self, *, create: bool = False, check: bool = True) -> Store:
         """Open the configured store; by default refuse one whose schema is not current."""

@@ -104,6 +104,7 @@ class SyncSettings(Strict):
     conflict: ConflictPolicy = "newest_wins"
     lookback_seconds: int = Field(300, ge=0, le=86400)
     daily_api_budget: int | None = Field(None, ge=1)
+    deletion_sweep_minutes: int = Field(60, ge=0, le=7 * 24 * 60)
 
 
 class ScheduleEntry(Strict):

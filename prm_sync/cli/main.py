@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from prm_sync.app import App
-from prm_sync.cli import partners, setup
+from prm_sync.cli import partners, setup, sync_cmds
 from prm_sync.errors import EXIT_LOCKED, EXIT_USAGE, PrmSyncError
 from prm_sync.store import LockHeld, StoreError
 
@@ -44,6 +44,8 @@ cli.add_command(setup.check)
 cli.add_command(setup.db)
 cli.add_command(setup.demo)
 cli.add_command(partners.partners)
+for _command in (sync_cmds.sync, sync_cmds.status, sync_cmds.errors, sync_cmds.conflicts):
+    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

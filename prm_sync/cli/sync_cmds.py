@@ -1,0 +1,176 @@
+"""`prm-sync sync`, `status`, `errors`, `conflicts`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from sqlmodel import col, select
+
+from prm_sync.app import App
+from prm_sync.cli.render import plain, render_rows
+from prm_sync.domain.fields import SYNC_ORDER, Entity
+from prm_sync.errors import EXIT_OK, EXIT_RECORD_ERRORS, UsageError
+from prm_sync.services.status import status_report
+from prm_sync.store import Conflict, Quarantine
+from prm_sync.sync.engine import run_sync
+from prm_sync.sync.report import RunReport
+
+ENTITY_CHOICE = click.Choice([e.value for e in SYNC_ORDER])
+
+
+def _exit_code(report: RunReport) -> int:
+    return EXIT_RECORD_ERRORS if report.has_problems else EXIT_OK
+
+
+def _render_report(ctx: click.Context, report: RunReport, fmt: str) -> None:
+    verbose = ctx.meta.get("verbose", 0)
+    if fmt == "json":
+        payload: dict[str, Any] = {"dry_run": report.dry_run, "counts": report.plain_counts(),
+                                   "pulled": dict(report.pulled), "api_calls": report.api_calls,
+                                   "stopped": report.stopped}
+        if verbose:
+            payload["changes"] = [{"entity": c.entity, "side": c.side, "action": c.action, "key": c.key,
+                                   "fields": {k: [plain(a), plain(b)] for k, (a, b) in c.fields.items()}}
+                                  for c in report.changes]
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    if ctx.meta.get("quiet") and not report.has_problems:
+        return
+    rows = []
+    for entity, sides in report.plain_counts().items():
+        for side, actions in sides.items():
+            rows.append({"entity": entity, "side": "store" if side == "prm" else "CRM", **actions})
+    title = "Plan (dry run: nothing written)" if report.dry_run else "Sync"
+    columns = ["entity", "side", "create", "update", "delete", "conflict", "invalid", "rejected", "waiting"]
+    if rows:
+        render_rows(rows, columns, "table", title=title)
+    else:
+        click.echo(f"{title}: nothing to do ({sum(report.pulled.values())} records read, "
+                   f"{report.api_calls} API calls)")
+    if verbose:
+        for c in report.changes:
+            detail = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in c.fields.items())
+            click.echo(f"  {c.entity} {c.side} {c.action} {c.key} {detail}")
+    if report.stopped:
+        click.echo(f"stopped early: {report.stopped} (the next run resumes)", err=True)
+
+
+@click.command(epilog="Examples:\n\n\b\n  prm-sync sync\n  prm-sync sync --entity partner --dry-run -v\n"
+               "  prm-sync -q sync     # cron: silent unless something needs a look")
+@click.option("--entity", "entities", multiple=True, type=ENTITY_CHOICE, help="only these (repeatable)")
+@click.option("--direction", type=click.Choice(["pull", "push", "both"]), default="both", show_default=True)
+@click.option("--dry-run", is_flag=True, help="compute the full plan, write nothing anywhere")
+@click.option("--full", is_flag=True, help="compare both sides whole and repair drift")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+@click.pass_context
+def sync(ctx: click.Context, app: App, entities: tuple[str, ...], direction: str, dry_run: bool, full: bool,
+         fmt: str) -> None:
+    """Sync the store with the CRM, both ways."""
+    report = _run(app, entities=list(entities) or None, direction=direction, dry_run=dry_run, full=full)
+    _render_report(ctx, report, fmt)
+    ctx.exit(_exit_code(report))
+
+
+def _run(app: App, **kwargs: Any) -> RunReport:
+    mapping = app.mapping
+    connector = app.connector()
+    try:
+        with app.open_store() as store:
+            return run_sync(store, connector, mapping, app.config, **kwargs)
+    finally:
+        connector.close()
+
+
+@click.command(epilog="Example: prm-sync status --format json")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_obj
+def status(app: App, fmt: str) -> None:
+    """Last runs, cursors, pending pushes, quarantined records and open conflicts, per entity."""
+    with app.local().open_store() as store, store.session() as session:
+        report = status_report(session)
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2))
+        return
+    rows = []
+    for entity, info in report["entities"].items():
+        last = info["last_run"] or {}
+        rows.append({"entity": entity, "last run": last.get("started_at", "never"), "result": last.get("status"),
+                     "cursor": info["cursors"].get("changes", ""), "pending pushes": info["pending_pushes"],
+                     "quarantined": info["quarantined"], "conflicts": info["open_conflicts"]})
+    render_rows(rows, ["entity", "last run", "result", "cursor", "pending pushes", "quarantined", "conflicts"],
+                "table", title="Status")
+    click.echo(f"API calls today: {report['api_calls_today']}")
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def errors(ctx: click.Context) -> None:
+    """Quarantined records: `errors` lists them, `errors retry` retries them."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(errors_list)
+
+
+@errors.command("list", epilog="Example: prm-sync errors list --format json")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.pass_obj
+def errors_list(app: App, fmt: str) -> None:
+    """List open quarantine entries (invalid, rejected, waiting) with their reasons."""
+    with app.local().open_store() as store, store.session() as session:
+        entries = session.exec(select(Quarantine).where(col(Quarantine.resolved_at).is_(None))
+                               .order_by(Quarantine.entity, Quarantine.id)).all()
+        rows = [{"id": q.id, "entity": q.entity, "side": q.side, "kind": q.kind, "record": q.record_key,
+                 "reason": q.reason, "attempts": q.attempts, "last_seen": q.last_seen} for q in entries]
+    render_rows(rows, ["id", "entity", "side", "kind", "record", "reason", "attempts", "last_seen"], fmt,
+                title="Quarantined records")
+
+
+@errors.command("retry", epilog="Example: prm-sync errors retry")
+@click.pass_obj
+@click.pass_context
+def errors_retry(ctx: click.Context, app: App) -> None:
+    """Retry every quarantined record (after fixing the data or the mapping), then sync."""
+    report = _run(app, retry_quarantined=True)
+    _render_report(ctx, report, "table")
+    ctx.exit(_exit_code(report))
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def conflicts(ctx: click.Context) -> None:
+    """Fields both sides changed, parked by the `manual` policy."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(conflicts_list)
+
+
+@conflicts.command("list", epilog="Example: prm-sync conflicts list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.pass_obj
+def conflicts_list(app: App, fmt: str) -> None:
+    """List open conflicts."""
+    with app.local().open_store() as store, store.session() as session:
+        rows = [c.model_dump() for c in session.exec(
+            select(Conflict).where(col(Conflict.resolved_at).is_(None)).order_by(Conflict.id))]
+    render_rows(rows, ["id", "entity", "prm_id", "field", "prm_value", "crm_value", "base_value", "detected_at"], fmt,
+                title="Open conflicts")
+
+
+@conflicts.command("resolve", epilog="Example: prm-sync conflicts resolve 12 --keep crm")
+@click.argument("conflict_id", type=int)
+@click.option("--keep", type=click.Choice(["prm", "crm"]), required=True, help="which side's value wins")
+@click.pass_obj
+@click.pass_context
+def conflicts_resolve(ctx: click.Context, app: App, conflict_id: int, keep: str) -> None:
+    """Settle one conflict; the next sync carries the kept value to the other side."""
+    from prm_sync.services.conflicts import resolve_conflict
+
+    mapping = app.mapping
+    with app.open_store() as store, store.session(write=True) as session:
+        conflict = session.get(Conflict, conflict_id)
+        if conflict is None or conflict.resolved_at is not None:
+            raise UsageError(f"no open conflict with id {conflict_id}")
+        resolve_conflict(session, mapping[Entity(conflict.entity)], conflict, keep)
+    if not ctx.meta.get("quiet"):
+        click.echo(f"conflict {conflict_id} resolved: kept the {keep.upper()} value; run `prm-sync sync` to apply")

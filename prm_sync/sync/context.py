@@ -1,0 +1,69 @@
+"""One run's shared state: store, connector, mapping, clock, report and units of work.
+
+In a real run every page or batch is its own unit of work (rows, links and cursor commit
+together). In a dry run everything happens in ONE transaction that is rolled back at the end,
+so later entities see what earlier ones would have done and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from prm_sync.config import Config
+from prm_sync.mapping import CompiledMapping
+from prm_sync.store import Store
+from prm_sync.sync.ports import Connector
+from prm_sync.sync.report import RunReport
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class RunContext:
+    store: Store
+    connector: Connector
+    mapping: CompiledMapping
+    config: Config
+    report: RunReport
+    run_id: int | None = None
+    dry_run: bool = False
+    full: bool = False
+    retry_quarantined: bool = False
+    clock: Callable[[], dt.datetime] = utc_now
+    started: dt.datetime = field(default_factory=utc_now)
+    _dry_session: Session | None = None
+
+    @contextmanager
+    def unit(self) -> Iterator[Session]:
+        if self.dry_run:
+            assert self._dry_session is not None
+            yield self._dry_session
+            self._dry_session.flush()
+            return
+        with self.store.session(write=True) as session:
+            yield session
+
+    @contextmanager
+    def dry_transaction(self) -> Iterator[None]:
+        """Wrap a dry run: one session, rolled back whatever happens."""
+        with Session(self.store.engine, expire_on_commit=False) as session:
+            self._dry_session = session
+            try:
+                yield
+            finally:
+                session.rollback()
+                self._dry_session = None
+
+    @property
+    def lookback(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.config.sync.lookback_seconds)
+
+    def policy(self, entity: str) -> str:
+        return self.mapping[entity].conflict or self.config.sync.conflict

@@ -1,0 +1,92 @@
+"""A sync run: lock, run record, entities in reference order (pull, then push), outcome.
+
+    run_sync(...) -> RunReport
+      with the store's run lock (a second run fails at once: LockHeld -> exit 75)
+        per entity in partner, lead, deal, commission order:
+          pull changes (page = unit of work), sweep deletions when due,
+          push deletions, push changes (batch = unit of work)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+from prm_sync.config import Config
+from prm_sync.domain.fields import SYNC_ORDER, Entity
+from prm_sync.errors import BudgetExhausted
+from prm_sync.mapping import CompiledMapping
+from prm_sync.store import Store, SyncRun, run_lock
+from prm_sync.sync.context import RunContext, utc_now
+from prm_sync.sync.deletes import push_deletions, sweep_deletions
+from prm_sync.sync.ports import Connector
+from prm_sync.sync.pull import pull_entity
+from prm_sync.sync.push import push_entity
+from prm_sync.sync.report import RunReport
+
+
+def run_sync(
+    store: Store, connector: Connector, mapping: CompiledMapping, config: Config, *,
+    entities: Sequence[str] | None = None, direction: str = "both", dry_run: bool = False, full: bool = False,
+    retry_quarantined: bool = False, clock: Callable[[], dt.datetime] = utc_now,
+) -> RunReport:
+    wanted = [Entity(e) for e in (entities or config.sync.entities)]
+    order = [e for e in SYNC_ORDER if e in wanted and e in mapping]
+    report = RunReport(dry_run=dry_run)
+    with run_lock(store):
+        ctx = RunContext(store=store, connector=connector, mapping=mapping, config=config, report=report,
+                         dry_run=dry_run, full=full, retry_quarantined=retry_quarantined, clock=clock,
+                         started=clock())
+        calls_before = connector.usage().calls
+        if not dry_run:
+            ctx.run_id = _start_run(store, ctx, order, direction)
+        status, error = "failed", None
+        try:
+            if dry_run:
+                with ctx.dry_transaction():
+                    _run_entities(ctx, order, direction)
+            else:
+                _run_entities(ctx, order, direction)
+            status = "errors" if report.has_problems else "ok"
+        except BudgetExhausted as exc:
+            report.stopped = str(exc)
+            status, error = "aborted", str(exc)
+        except BaseException as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            report.api_calls = connector.usage().calls - calls_before
+            if ctx.run_id is not None:
+                _finish_run(store, ctx.run_id, status, report, error, clock())
+    return report
+
+
+def _run_entities(ctx: RunContext, order: Sequence[Entity], direction: str) -> None:
+    for entity in order:
+        if direction in ("pull", "both"):
+            pull_entity(ctx, entity)
+            sweep_deletions(ctx, entity)
+        if direction in ("push", "both"):
+            push_deletions(ctx, entity)
+            push_entity(ctx, entity)
+
+
+def _start_run(store: Store, ctx: RunContext, order: Sequence[Entity], direction: str) -> int:
+    with store.session(write=True) as session:
+        run = SyncRun(started_at=ctx.started, entities=[e.value for e in order], direction=direction,
+                      dry_run=False, status="running")
+        session.add(run)
+        session.flush()
+        assert run.id is not None
+        return run.id
+
+
+def _finish_run(store: Store, run_id: int, status: str, report: RunReport, error: str | None,
+                now: dt.datetime) -> None:
+    with store.session(write=True) as session:
+        run = session.get(SyncRun, run_id)
+        assert run is not None
+        run.status, run.finished_at, run.error = status, now, error
+        run.counts = {"changes": report.plain_counts(), "pulled": dict(report.pulled)}
+        run.api_calls = report.api_calls
+        session.add(run)

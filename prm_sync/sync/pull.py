@@ -1,0 +1,300 @@
+"""Pull: CRM changes since the cursor -> mapped -> merged into the store, page by page.
+
+Each page is one unit of work: its rows, links, quarantine entries and the cursor that covers
+them commit together, so a crash anywhere loses nothing and a rerun converges.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from prm_sync.domain.fields import Entity
+from prm_sync.mapping import EntityMapper, MappedRecord
+from prm_sync.store import Conflict, Link
+from prm_sync.store.bookkeeping import load_cursor, save_cursor
+from prm_sync.store.types import new_id
+from prm_sync.sync.context import RunContext
+from prm_sync.sync.lookup import links_by_crm, links_by_prm, rows_by_id
+from prm_sync.sync.merge import canon, fields_to_push, merge_pull
+from prm_sync.sync.ports import CrmRecord, Cursor
+from prm_sync.sync.quarantine import open_entries, quarantine, resolve
+from prm_sync.sync.report import Change
+from prm_sync.sync.rows import TABLES, SyncedRow, assign, column_defaults, digest, rules, snapshot
+
+CHANGES = "changes"
+CRM_DELETED = "deleted in the CRM"
+
+
+def pull_entity(ctx: RunContext, entity: Entity) -> None:
+    mapper = ctx.mapping[entity]
+    if not mapper.pull_fields and not any(r.pull for r in mapper.references):
+        return
+    retry_parked_records(ctx, mapper)
+    with ctx.unit() as session:
+        stored = load_cursor(session, entity.value, CHANGES)
+        cursor = (stored.modstamp, stored.record_id or "") if stored else None
+    since = None if ctx.full or cursor is None else Cursor(cursor[0] - ctx.lookback, "")
+    seen: set[str] | None = set() if ctx.full else None
+    for page in ctx.connector.read_changes(mapper, since, ctx.started):
+        ctx.report.pulled[entity.value] += len(page.records)
+        with ctx.unit() as session:
+            apply_page(session, ctx, mapper, page.records)
+            if seen is not None:
+                seen.update(r.crm_id for r in page.records)
+            if page.cursor is not None and not ctx.dry_run:
+                new = (min(page.cursor.modstamp, ctx.started), page.cursor.record_id)
+                if cursor is None or new > cursor:
+                    save_cursor(session, entity.value, CHANGES, new[0], new[1])
+                    cursor = new
+    if seen is not None:
+        with ctx.unit() as session:
+            _vanished(session, ctx, mapper, seen)
+
+
+def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord]) -> None:
+    entity = mapper.entity
+    table = TABLES[entity]
+    mapped = [(rec, mapper.to_prm(rec.crm_id, rec.fields)) for rec in records]
+    by_crm = links_by_crm(session, entity.value, (rec.crm_id for rec in records))
+    keys = (m.prm_id for rec, m in mapped if m.prm_id and rec.crm_id not in by_crm)
+    by_key = links_by_prm(session, entity.value, keys)
+    targets: dict[Entity, set[str]] = {}
+    for rec, m in mapped:
+        for ref in mapper.references:
+            ids = rec.associations.get(ref.name, ()) if ref.association else (m.references.get(ref.name),)
+            targets.setdefault(ref.target, set()).update(i for i in ids if i)
+    resolved = {target: links_by_crm(session, target.value, ids) for target, ids in targets.items()}
+    row_ids = [link.prm_id for link in (*by_crm.values(), *by_key.values())] + [m.prm_id for _, m in mapped if m.prm_id]
+    rows = rows_by_id(session, table, row_ids)
+    parked = _parked_fields(session, entity.value, [link.prm_id for link in (*by_crm.values(), *by_key.values())])
+    defaults = column_defaults(table)
+    for rec, m in mapped:
+        link = by_crm.get(rec.crm_id) or (by_key.get(m.prm_id) if m.prm_id else None)
+        _apply_one(session, ctx, mapper, rec, m, link, rows, resolved, parked, defaults)
+
+
+def _apply_one(
+    session: Session, ctx: RunContext, mapper: EntityMapper, rec: CrmRecord, m: MappedRecord, link: Link | None,
+    rows: Mapping[str, SyncedRow], resolved: Mapping[Entity, Mapping[str, Link]],
+    parked: Mapping[str, frozenset[str]], defaults: Mapping[str, tuple[bool, Any]],
+) -> None:
+    entity = mapper.entity.value
+    payload = {"fields": _jsonable(rec.fields), "associations": {k: list(v) for k, v in rec.associations.items()},
+               "modstamp": rec.modstamp.isoformat()}
+    if link is not None and link.crm_id not in (None, rec.crm_id):
+        quarantine(session, ctx, entity=entity, side="pull", kind="invalid", record_key=rec.crm_id, crm_id=rec.crm_id,
+                   prm_id=m.prm_id, payload=payload,
+                   reason=f"{mapper.crm_key} {m.prm_id} is also on CRM record {link.crm_id}: two CRM records claim "
+                          "one PRM record")
+        return
+    row = rows.get(link.prm_id) if link else (rows.get(m.prm_id) if m.prm_id else None)
+    if rec.deleted:
+        _crm_deleted(session, ctx, entity, link, row, rec)
+        return
+    if not m.valid:
+        reason = "; ".join(f"{field}: {problem}" for field, problem in sorted(m.problems.items()))
+        quarantine(session, ctx, entity=entity, side="pull", kind="invalid", record_key=rec.crm_id,
+                   crm_id=rec.crm_id, prm_id=m.prm_id, reason=reason, payload=payload)
+        return
+    refs, waiting, skip = _resolve_references(mapper, rec, m, resolved)
+    if skip:
+        return  # e.g. a HubSpot deal associated to no partner company: not a partner deal
+    if waiting:
+        quarantine(session, ctx, entity=entity, side="pull", kind="waiting", record_key=rec.crm_id, crm_id=rec.crm_id,
+                   prm_id=m.prm_id, reason=waiting, payload=payload)
+        return
+    values: dict[str, Any] = {**m.values, **refs}
+    crm = {name: canon(value) for name, value in values.items()}
+    now = ctx.clock()
+    if row is None:
+        _create_row(session, ctx, mapper, rec, m, link, values, crm, defaults, payload, now)
+        return
+    if row.deleted_at is not None:
+        if getattr(row, "deleted_reason", None) != CRM_DELETED:
+            return  # deleted in the PRM: the push side carries that deletion
+        row.deleted_at = None  # the CRM record came back (undeleted)
+        if hasattr(row, "deleted_reason"):
+            row.deleted_reason = None
+        ctx.report.count(entity, "prm", "update", Change(entity, "prm", "update", row.id, {"deleted": (True, False)}))
+    if link is None:
+        link = Link(entity=entity, prm_id=row.id, crm_id=rec.crm_id, base={})
+    elif link.crm_id is None:
+        link.crm_id = rec.crm_id
+    crm_hash = digest(crm)
+    if link.crm_hash == crm_hash and row.id not in parked:
+        resolve(session, ctx, entity, "pull", rec.crm_id)
+        session.add(link)
+        return
+    base = dict(link.base or {})
+    prm = snapshot(row, crm.keys())
+    decision = merge_pull(rules(mapper), base, prm, crm, ctx.policy(entity),  # type: ignore[arg-type]
+                          crm_is_newer=rec.modstamp > row.updated_at, parked=parked.get(row.id, frozenset()))
+    problems = [f"{name} is required by the PRM store but empty in the CRM" for name in decision.apply
+                if values[name] is None and not defaults.get(name, (True, None))[0]
+                and defaults.get(name, (True, None))[1] is None]
+    if problems:
+        quarantine(session, ctx, entity=entity, side="pull", kind="invalid", record_key=rec.crm_id,
+                   crm_id=rec.crm_id, prm_id=row.id, reason="; ".join(problems), payload=payload)
+        return
+    diffs = {}
+    for name in decision.apply:
+        assign(row, name, values[name], defaults)
+        diffs[name] = (prm.get(name), crm[name])
+    for conflict in decision.conflicts:
+        _park(session, ctx, entity, row.id, rec.crm_id, conflict.field, conflict.prm, conflict.crm, conflict.base)
+    base.update(decision.base)
+    link.base, link.crm_hash = base, crm_hash
+    if diffs:
+        row.updated_at = now
+        session.add(row)
+        ctx.report.count(entity, "prm", "update", Change(entity, "prm", "update", row.id, diffs))
+    merge_rules = rules(mapper)
+    now_values = snapshot(row, [r.name for r in merge_rules])
+    pending = fields_to_push(merge_rules, base, now_values, parked.get(row.id, frozenset()))
+    if not pending and link.synced_at is not None:
+        link.synced_at = now  # nothing left to push for this row
+    session.add(link)
+    resolve(session, ctx, entity, "pull", rec.crm_id)
+
+
+def _create_row(
+    session: Session, ctx: RunContext, mapper: EntityMapper, rec: CrmRecord, m: MappedRecord, link: Link | None,
+    values: Mapping[str, Any], crm: Mapping[str, str | None], defaults: Mapping[str, tuple[bool, Any]],
+    payload: dict[str, Any], now: dt.datetime,
+) -> None:
+    entity = mapper.entity.value
+    prm_id = link.prm_id if link else (m.prm_id or new_id())
+    row = TABLES[mapper.entity](id=prm_id)
+    problems = [p for name, value in values.items() if (p := assign(row, name, value, defaults))]
+    problems += [f"{name} is required by the PRM store but not mapped" for name, (nullable, default) in defaults.items()
+                 if not nullable and default is None and getattr(row, name, None) is None and name not in values
+                 and name not in ("id", "created_at", "updated_at")]
+    if problems:
+        quarantine(session, ctx, entity=entity, side="pull", kind="invalid", record_key=rec.crm_id, crm_id=rec.crm_id,
+                   prm_id=m.prm_id, reason="; ".join(problems), payload=payload)
+        return
+    row.created_at = row.updated_at = now
+    session.add(row)
+    link = link or Link(entity=entity, prm_id=prm_id)
+    link.crm_id = rec.crm_id
+    link.base = dict(crm)
+    link.crm_hash = digest(crm)
+    # The PRM id must still be written to the CRM record's key field unless it already holds it.
+    link.synced_at = now if m.prm_id == prm_id or not mapper.crm_key or mapper.direction == "pull" else None
+    session.add(link)
+    ctx.report.count(entity, "prm", "create", Change(entity, "prm", "create", prm_id,
+                                                     {k: (None, v) for k, v in crm.items()}))
+    resolve(session, ctx, entity, "pull", rec.crm_id)
+
+
+def _resolve_references(
+    mapper: EntityMapper, rec: CrmRecord, m: MappedRecord, resolved: Mapping[Entity, Mapping[str, Link]],
+) -> tuple[dict[str, str | None], str | None, bool]:
+    """PRM ids for the record's references; or why it must wait; or that it is not ours to store."""
+    refs: dict[str, str | None] = {}
+    for ref in mapper.references:
+        if not ref.pull:
+            continue
+        known = resolved.get(ref.target, {})
+        if ref.association:
+            candidates = rec.associations.get(ref.name, ())
+            linked = [known[c].prm_id for c in candidates if c in known]
+            if not linked and ref.required:
+                return {}, None, True
+            refs[ref.name] = linked[0] if linked else None
+            continue
+        target = m.references.get(ref.name)
+        if target is None:
+            refs[ref.name] = None
+        elif target in known:
+            refs[ref.name] = known[target].prm_id
+        else:
+            return {}, f"waiting for {ref.target.value} {target} (not synced yet)", False
+    return refs, None, False
+
+
+def _crm_deleted(session: Session, ctx: RunContext, entity: str, link: Link | None, row: SyncedRow | None,
+                 rec: CrmRecord) -> None:
+    if link is None or row is None or row.deleted_at is not None:
+        return
+    row.deleted_at = rec.modstamp
+    if hasattr(row, "deleted_reason"):
+        row.deleted_reason = CRM_DELETED
+    row.updated_at = link.deleted_at = link.synced_at = ctx.clock()
+    session.add(row)
+    session.add(link)
+    ctx.report.count(entity, "prm", "delete", Change(entity, "prm", "delete", row.id))
+
+
+def _vanished(session: Session, ctx: RunContext, mapper: EntityMapper, seen: set[str]) -> None:
+    """--full: linked CRM records the whole read did not return have left the CRM's selection."""
+    entity = mapper.entity.value
+    table = TABLES[mapper.entity]
+    query = select(Link, table).join(table, col(table.id) == col(Link.prm_id)).where(
+        Link.entity == entity, col(Link.crm_id).is_not(None), col(Link.deleted_at).is_(None),
+        col(table.deleted_at).is_(None))
+    for link, row in session.exec(query):
+        if link.crm_id in seen:
+            continue
+        row.deleted_at = row.updated_at = link.deleted_at = ctx.clock()
+        if hasattr(row, "deleted_reason"):
+            row.deleted_reason = CRM_DELETED
+        session.add(row)
+        session.add(link)
+        ctx.report.count(entity, "prm", "delete", Change(entity, "prm", "delete", row.id))
+
+
+def retry_parked_records(ctx: RunContext, mapper: EntityMapper) -> None:
+    """Records that wait for a reference (and, on `errors retry`, invalid ones) are mapped again
+    from the payload kept in quarantine: no API call is needed."""
+    kinds = ("waiting", "invalid") if ctx.retry_quarantined else ("waiting",)
+    with ctx.unit() as session:
+        entries = open_entries(session, mapper.entity.value, "pull", kinds)
+        if not entries:
+            return
+        records = [
+            CrmRecord(crm_id=e.crm_id or e.record_key, modstamp=dt.datetime.fromisoformat(e.payload["modstamp"]),
+                      fields=e.payload["fields"],
+                      associations={k: tuple(v) for k, v in e.payload.get("associations", {}).items()})
+            for e in entries if e.payload
+        ]
+        if not ctx.dry_run:
+            for entry in entries:  # counted again only if they still fail
+                session.delete(entry)
+            session.flush()
+        apply_page(session, ctx, mapper, records)
+
+
+def _park(session: Session, ctx: RunContext, entity: str, prm_id: str, crm_id: str, field: str,
+          prm: str | None, crm: str | None, base: str | None) -> None:
+    ctx.report.count(entity, "prm", "conflict", Change(entity, "prm", "conflict", prm_id, {field: (prm, crm)}))
+    if ctx.dry_run:
+        return
+    existing = session.exec(select(Conflict).where(
+        Conflict.entity == entity, Conflict.prm_id == prm_id, Conflict.field == field,
+        col(Conflict.resolved_at).is_(None))).first()
+    conflict = existing or Conflict(entity=entity, prm_id=prm_id, field=field)
+    conflict.crm_id, conflict.prm_value, conflict.crm_value, conflict.base_value = crm_id, prm, crm, base
+    session.add(conflict)
+
+
+def _parked_fields(session: Session, entity: str, prm_ids: Sequence[str]) -> dict[str, frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    ids = sorted(set(prm_ids))
+    for start in range(0, len(ids), 500):
+        query = select(Conflict.prm_id, Conflict.field).where(
+            Conflict.entity == entity, col(Conflict.resolved_at).is_(None),
+            col(Conflict.prm_id).in_(ids[start:start + 500]))
+        for prm_id, field in session.exec(query):
+            out.setdefault(prm_id, set()).add(field)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _jsonable(fields: Mapping[str, Any]) -> dict[str, Any]:
+    from decimal import Decimal
+
+    return {k: (str(v) if isinstance(v, Decimal | dt.date) else v) for k, v in fields.items()}

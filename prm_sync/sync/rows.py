@@ -1,0 +1,66 @@
+"""The PRM rows behind each synced entity: which table, how to read and write mapped values."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import inspect as sa_inspect
+
+from prm_sync.domain.fields import Entity
+from prm_sync.mapping import EntityMapper
+from prm_sync.store import CommissionLine, Deal, Partner, Registration
+from prm_sync.sync.merge import FieldRule, canon
+
+SyncedRow = Partner | Registration | Deal | CommissionLine
+
+TABLES: dict[Entity, type[SyncedRow]] = {
+    Entity.PARTNER: Partner,
+    Entity.LEAD: Registration,
+    Entity.DEAL: Deal,
+    Entity.COMMISSION: CommissionLine,
+}
+
+
+def rules(mapper: EntityMapper) -> list[FieldRule]:
+    """Merge rules for the mapped fields and references (references merge like fields)."""
+    out = [FieldRule(f.name, f.pull, f.push) for f in mapper.fields]
+    out += [FieldRule(r.name, r.pull, r.push) for r in mapper.references]
+    return out
+
+
+def snapshot(row: SyncedRow, names: Iterable[str]) -> dict[str, str | None]:
+    """Canonical text of the row's values for `names`."""
+    return {name: canon(getattr(row, name, None)) for name in names}
+
+
+def digest(values: Mapping[str, str | None]) -> str:
+    h = hashlib.sha256()
+    for key in sorted(values):
+        value = values[key]
+        h.update(key.encode())
+        h.update(b"\x01" if value is None else b"\x02" + value.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()[:32]
+
+
+def column_defaults(table: type[SyncedRow]) -> dict[str, tuple[bool, Any]]:
+    """Column name -> (nullable, python default or None) for the columns sync may write."""
+    out: dict[str, tuple[bool, Any]] = {}
+    for column in sa_inspect(table).columns:
+        default = column.default.arg if column.default is not None and not callable(column.default.arg) else None
+        out[column.key] = (bool(column.nullable), default)
+    return out
+
+
+def assign(row: SyncedRow, name: str, value: Any, defaults: Mapping[str, tuple[bool, Any]]) -> str | None:
+    """Set one mapped value; an empty value for a NOT NULL column takes the column default.
+    Returns a problem message when the row cannot hold the value."""
+    nullable, default = defaults.get(name, (True, None))
+    if value is None and not nullable:
+        if default is None:
+            return f"{name} is required by the PRM store but empty in the CRM"
+        value = default
+    setattr(row, name, value)
+    return None
