@@ -1,0 +1,63 @@
+"""SalesforceConnector: prm-sync's Connector protocol over simple-salesforce (see the modules it uses)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+
+from connectors.salesforce import describe as describing
+from connectors.salesforce import pull, push
+from connectors.salesforce.budget import Budget
+from connectors.salesforce.bulk import bulk_write
+from connectors.salesforce.client import SalesforceClient
+from connectors.salesforce.soql import identifier
+from prm_sync.mapping import EntityMapper
+from prm_sync.sync.ports import ApiUsage, Cursor, Deletion, FieldInfo, Page, PushRecord, UpsertResult
+
+
+class SalesforceConnector:
+    crm = "salesforce"
+
+    def __init__(self, client: SalesforceClient, *, bulk_threshold: int = 2000, bulk_wait_s: float = 1.0) -> None:
+        self.client = client
+        self.bulk_threshold = bulk_threshold
+        self.bulk_wait_s = bulk_wait_s
+        self._described: dict[str, dict[str, FieldInfo]] = {}
+
+    @property
+    def budget(self) -> Budget:
+        return self.client.budget
+
+    def describe(self, mapper: EntityMapper) -> dict[str, FieldInfo]:
+        obj = identifier(mapper.object)
+        if obj not in self._described:
+            body = self.client.call(lambda sf: sf.restful(f"sobjects/{obj}/describe"))
+            self._described[obj] = describing.fields_of(body or {})
+        return dict(self._described[obj])
+
+    def read_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> Iterator[Page]:
+        return pull.read_changes(self.client, mapper, since, until)
+
+    def read_deletions(self, mapper: EntityMapper, since: dt.datetime | None) -> Iterator[Deletion]:
+        return pull.read_deletions(self.client, mapper, since)
+
+    def upsert(self, mapper: EntityMapper, records: Sequence[PushRecord]) -> list[UpsertResult]:
+        upserts, updates, results = push.prepare(mapper, records)
+        for group, by_key in ((upserts, True), (updates, False)):
+            use_bulk = len(group) > self.bulk_threshold
+
+            def bulk(items: Sequence[push.Item], keyed: bool) -> list[UpsertResult]:
+                return bulk_write(self.client, mapper, items, keyed, self.bulk_wait_s)
+
+            written = push.write_group(self.client, mapper, group, by_key, bulk if use_bulk else None)
+            results.update((item.index, result) for item, result in zip(group, written, strict=True))
+        return [results[i] for i in range(len(records))]
+
+    def delete(self, mapper: EntityMapper, crm_ids: Sequence[str]) -> list[UpsertResult]:
+        return push.delete(self.client, crm_ids)
+
+    def usage(self) -> ApiUsage:
+        return self.budget.usage()
+
+    def close(self) -> None:
+        self.client.close()

@@ -1,0 +1,39 @@
+"""`sobjects/{Obj}/describe` -> FieldInfo by field name, in the PRM's value kinds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from prm_sync.sync.ports import FieldInfo
+
+_KINDS = {
+    "email": "email", "url": "url",
+    "double": "decimal", "currency": "decimal", "percent": "decimal",
+    "int": "int", "long": "int", "boolean": "bool", "date": "date", "datetime": "datetime",
+}
+
+
+def kind_of(sf_type: str) -> str:
+    """string/picklist/textarea/phone/id/reference/... -> string; numbers, dates and flags by type."""
+    return _KINDS.get(sf_type, "string")
+
+
+def field_info(field: Mapping[str, Any]) -> FieldInfo:
+    createable = bool(field.get("createable"))
+    return FieldInfo(
+        name=str(field["name"]),
+        type=str(field.get("type", "")),
+        kind=kind_of(str(field.get("type", ""))),
+        label=str(field.get("label") or ""),
+        createable=createable,
+        updateable=bool(field.get("updateable")),
+        required=createable and not field.get("nillable", True) and not field.get("defaultedOnCreate", False),
+        unique_key=bool(field.get("externalId")) or (bool(field.get("idLookup")) and bool(field.get("unique"))),
+        options=tuple(str(p["value"]) for p in field.get("picklistValues") or () if p.get("active", True)),
+        reference_to=tuple(str(r) for r in field.get("referenceTo") or ()),
+    )
+
+
+def fields_of(describe: Mapping[str, Any]) -> dict[str, FieldInfo]:
+    return {str(f["name"]): field_info(f) for f in describe.get("fields") or ()}

@@ -1,0 +1,92 @@
+"""Turning simple-salesforce / requests exceptions into prm-sync's error tree.
+
+    SDK exception                                   -> what the connector raises
+    requests ConnectionError / Timeout /
+      ChunkedEncodingError                          -> TransientCrmError (retried)
+    SalesforceGeneralError, status >= 500 or 429    -> TransientCrmError(status=...)
+    SalesforceRefusedRequest 403 REQUEST_LIMIT_EXCEEDED
+      "TotalRequests" (the org's daily limit)       -> BudgetExhausted (stop cleanly, resume later)
+      any other REQUEST_LIMIT_EXCEEDED (concurrency)-> TransientCrmError
+    SalesforceRefusedRequest (other 403)            -> CrmUnavailable (no access)
+    SalesforceExpiredSession 401                    -> handled by the client (one re-login), then
+                                                       CrmUnavailable
+    SalesforceAuthenticationFailed (login)          -> CrmUnavailable
+    anything else 4xx (malformed query, bad field)  -> SalesforceRequestError (not retried)
+
+Messages carry Salesforce's `errorCode: message`, never a credential.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+from simple_salesforce.exceptions import (
+    SalesforceAuthenticationFailed,
+    SalesforceError,
+    SalesforceExpiredSession,
+    SalesforceRefusedRequest,
+)
+
+from prm_sync.errors import BudgetExhausted, CrmUnavailable
+from prm_sync.sync.ports import CrmError, TransientCrmError
+
+_TRANSIENT_NETWORK = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+class SalesforceRequestError(CrmError):
+    """Salesforce refused a whole request (4xx other than auth/limits); retrying will not help."""
+
+    def __init__(self, message: str, *, status: int | None = None, error_code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_code = error_code
+
+
+def error_text(content: Any) -> str:
+    """`errorCode: message` from a Salesforce error body (a list of errors, or a dict)."""
+    items = content if isinstance(content, list) else [content]
+    parts = []
+    for item in items:
+        if isinstance(item, dict):
+            code = item.get("errorCode") or item.get("statusCode") or item.get("error") or "ERROR"
+            message = item.get("message") or item.get("error_description") or ""
+            parts.append(f"{code}: {message}" if message else str(code))
+        elif item is not None:
+            parts.append(str(item))
+    return "; ".join(parts) or "no details"
+
+
+def error_code(content: Any) -> str | None:
+    first = content[0] if isinstance(content, list) and content else content
+    if isinstance(first, dict):
+        code = first.get("errorCode") or first.get("statusCode")
+        return str(code) if code is not None else None
+    return None
+
+
+def classify(exc: BaseException) -> BaseException | None:
+    """The prm-sync exception to raise for an SDK/transport exception (None: not ours to map).
+
+    SalesforceExpiredSession is not mapped here: the client decides (re-login once or give up).
+    """
+    if isinstance(exc, _TRANSIENT_NETWORK):
+        return TransientCrmError(f"Salesforce unreachable: {type(exc).__name__}")
+    if isinstance(exc, SalesforceAuthenticationFailed):
+        return CrmUnavailable(f"Salesforce login failed: {exc.code}")
+    if not isinstance(exc, SalesforceError):
+        return None
+    status = getattr(exc, "status", None)
+    code = error_code(exc.content)
+    text = error_text(exc.content)
+    if code == "REQUEST_LIMIT_EXCEEDED":
+        if status == 403 and "TotalRequests" in text:
+            return BudgetExhausted(f"Salesforce's daily API limit is used up ({text}); the next run resumes")
+        return TransientCrmError(f"Salesforce limit: {text}", status=status)
+    if isinstance(exc, SalesforceExpiredSession):
+        return CrmUnavailable(f"Salesforce session expired or invalid ({text})")
+    if isinstance(exc, SalesforceRefusedRequest):
+        return CrmUnavailable(f"Salesforce refused the request ({text})")
+    if isinstance(status, int) and (status >= 500 or status == 429):
+        return TransientCrmError(f"Salesforce error {status}: {text}", status=status)
+    return SalesforceRequestError(f"Salesforce error {status}: {text}", status=status, error_code=code)

@@ -1,0 +1,74 @@
+"""Reading the change stream: queryAll since a compound cursor, page by page (2,000 rows a page).
+
+Deleted rows come in the same query (queryAll + IsDeleted) as CrmRecord(deleted=True); a deleted
+row keeps its values, so it still matches the mapping's filter. The query window is widened to
+whole seconds (SOQL datetime literals have no fraction) and rows before the cursor
+((SystemModstamp, Id) < since) or after `until` are dropped here, so the records yielded are
+exactly since <= (modstamp, id) and modstamp <= until: the cursor record itself is read again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from connectors.salesforce.client import SalesforceClient
+from connectors.salesforce.soql import changes_query, deletions_query
+from prm_sync.mapping import EntityMapper
+from prm_sync.sync.ports import CrmRecord, Cursor, Deletion, Page
+
+_SKIPPED = frozenset({"attributes", "Id", "SystemModstamp", "IsDeleted"})
+
+
+def parse_sf_datetime(text: str) -> dt.datetime:
+    """`2026-11-26T21:27:33.000+0000` (or with Z) -> aware UTC datetime."""
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def _pages(client: SalesforceClient, soql: str) -> Iterator[list[Mapping[str, Any]]]:
+    """Raw query pages through queryAll and nextRecordsUrl; one API call each."""
+    result = client.call(lambda sf: sf.query(soql, include_deleted=True))
+    while True:
+        yield result["records"]
+        next_url = result.get("nextRecordsUrl")
+        if result.get("done", True) or not next_url:
+            return
+        result = client.call(lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True))
+
+
+def to_record(row: Mapping[str, Any]) -> CrmRecord:
+    return CrmRecord(
+        crm_id=str(row["Id"]),
+        modstamp=parse_sf_datetime(str(row["SystemModstamp"])),
+        fields={k: v for k, v in row.items() if k not in _SKIPPED},
+        deleted=bool(row.get("IsDeleted")),
+    )
+
+
+def read_changes(client: SalesforceClient, mapper: EntityMapper, since: Cursor | None,
+                 until: dt.datetime) -> Iterator[Page]:
+    soql = changes_query(mapper, since.modstamp if since else None, until)
+    for rows in _pages(client, soql):
+        records = []
+        for row in rows:
+            record = to_record(row)
+            if since is not None and (record.modstamp, record.crm_id) < (since.modstamp, since.record_id):
+                continue
+            if record.modstamp > until:
+                continue
+            records.append(record)
+        if records:
+            last = records[-1]
+            yield Page(records=records, cursor=Cursor(last.modstamp, last.crm_id))
+
+
+def read_deletions(client: SalesforceClient, mapper: EntityMapper, since: dt.datetime | None) -> Iterator[Deletion]:
+    for rows in _pages(client, deletions_query(mapper, since)):
+        for row in rows:
+            deleted_at = parse_sf_datetime(str(row["SystemModstamp"]))
+            if since is not None and deleted_at < since:
+                continue
+            key = row.get(mapper.crm_key) if mapper.crm_key else None
+            yield Deletion(crm_id=str(row["Id"]), deleted_at=deleted_at, key=str(key) if key else None)
