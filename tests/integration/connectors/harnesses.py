@@ -19,6 +19,7 @@ from prm_sync.sync.ports import Connector
 
 HARNESSES: dict[str, str] = {
     "hubspot": f"{__package__}.harness_hubspot:open_harness",
+    "salesforce": f"{__package__}.harness_salesforce:open_harness",
 }
 
 
