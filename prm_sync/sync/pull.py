@@ -37,7 +37,12 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     with ctx.unit() as session:
         stored = load_cursor(session, entity.value, CHANGES)
         cursor = (stored.modstamp, stored.record_id or "") if stored else None
-    since = None if ctx.full or cursor is None else Cursor(cursor[0] - ctx.lookback, "")
+    if ctx.full or cursor is None:
+        since = None
+    elif ctx.lookback:
+        since = Cursor(cursor[0] - ctx.lookback, "")  # re-read a window: late commits, index lag
+    else:
+        since = Cursor(cursor[0], cursor[1])  # exact compound position: equal timestamps are not re-read
     seen: set[str] | None = set() if ctx.full else None
     for page in ctx.connector.read_changes(mapper, since, ctx.started):
         ctx.report.pulled[entity.value] += len(page.records)

@@ -1,0 +1,222 @@
+"""Engine semantics against the in-memory fake CRM (real SQLite store)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from prm_sync.config import load_config
+from prm_sync.mapping import CompiledMapping, load_mapping
+from prm_sync.store import Conflict, Deal, Link, Partner, Quarantine, Registration, Store, open_store, upgrade
+from prm_sync.sync.engine import run_sync
+from tests.unit.sync.fake_crm import FakeCrm
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        self.now += dt.timedelta(milliseconds=5)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def crm(clock: Clock) -> FakeCrm:
+    return FakeCrm(clock, page_size=50)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with open_store(f"sqlite:///{tmp_path / 'prm.db'}") as s:
+        upgrade(s)
+        yield s
+
+
+def make_config(tmp_path: Path, conflict: str = "newest_wins", sweep: int = 0):  # type: ignore[no-untyped-def]
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        "crm: {type: hubspot, hubspot: {access_token: '${T}'}}\n"
+        f"mappings: {ROOT / 'mappings' / 'hubspot.yaml'}\n"
+        f"sync: {{conflict: {conflict}, lookback_seconds: 0, deletion_sweep_minutes: {sweep}}}\n"
+    )
+    return load_config(path, env={"T": "x"})
+
+
+def mapping_with_policy(policy: str) -> CompiledMapping:
+    mapping = load_mapping(ROOT / "mappings" / "hubspot.yaml")
+    entities = {e: m.__class__(**{**m.__dict__, "conflict": policy}) for e, m in mapping.entities.items()}
+    return CompiledMapping(mapping.crm, mapping.source, entities)
+
+
+def sync(store: Store, crm: FakeCrm, tmp_path: Path, clock: Clock, policy: str = "newest_wins",  # type: ignore[no-untyped-def]
+         sweep: int = 0, **kw):
+    return run_sync(store, crm, mapping_with_policy(policy), make_config(tmp_path, sweep=sweep), clock=clock, **kw)
+
+
+def partner_fields(name: str, **extra: str) -> dict[str, str]:
+    return {"name": name, "prm_is_partner": "true", "prm_partner_tier": "gold", **extra}
+
+
+def test_initial_pull_then_idempotent_rerun(store: Store, crm: FakeCrm, tmp_path: Path, clock: Clock) -> None:
+    ids = [crm.create("companies", partner_fields(f"P{i}")) for i in range(120)]
+    crm.create("companies", {"name": "Not a partner", "prm_is_partner": "false"})
+    report = sync(store, crm, tmp_path, clock, entities=["partner"])
+    assert report.counts["partner"]["prm"]["create"] == 120
+    # the PRM id is written back to every CRM-created record, by CRM id (no duplicates)
+    assert report.counts["partner"]["crm"]["update"] == 120
+    assert len(crm.live("companies")) == 121
+    assert all(crm.records[i].fields["prm_id"] for i in ids)
+    sync(store, crm, tmp_path, clock, entities=["partner"], sweep=60)  # reads back its own key write-back
+    crm.reads = crm.writes = 0
+    report = sync(store, crm, tmp_path, clock, entities=["partner"], sweep=60)
+    assert crm.writes == 0 and crm.reads == 1
+    assert report.total("create", "update", "delete", "conflict") == 0
+
+
+def test_prm_partner_is_pushed_and_not_duplicated(store: Store, crm: FakeCrm, tmp_path: Path, clock: Clock) -> None:
+    with store.session() as s:
+        s.add(Partner(id="p1", name="Acme", tier="silver", status="active"))
+    report = sync(store, crm, tmp_path, clock, entities=["partner"])
+    assert report.counts["partner"]["crm"]["create"] == 1
+    [rec] = crm.live("companies")
+    assert rec.fields["prm_id"] == "p1" and rec.fields["prm_partner_tier"] == "silver"
+    assert rec.fields["prm_is_partner"] == "true"
+    for _ in range(2):
+        sync(store, crm, tmp_path, clock, entities=["partner"])
+    assert len(crm.live("companies")) == 1
+
+
+@pytest.mark.parametrize(("policy", "expected_prm", "expected_crm"), [
+    ("crm_wins", "silver", "silver"),
+    ("prm_wins", "platinum", "platinum"),
+    ("newest_wins", "silver", "silver"),   # the CRM edit is the later one below
+    ("manual", "platinum", "silver"),
+])
+def test_conflict_policies(store: Store, crm: FakeCrm, tmp_path: Path, clock: Clock, policy: str,
+                           expected_prm: str, expected_crm: str) -> None:
+    crm_id = crm.create("companies", partner_fields("Acme"))
+    sync(store, crm, tmp_path, clock, policy, entities=["partner"])
+    with store.session() as s:
+        partner = s.exec(select(Partner)).one()
+        partner.tier = "platinum"
+        partner.updated_at = clock()
+        s.add(partner)
+    crm.modify(crm_id, prm_partner_tier="silver")
+    report = sync(store, crm, tmp_path, clock, policy, entities=["partner"])
+    with store.session() as s:
+        assert s.exec(select(Partner)).one().tier == expected_prm
+        open_conflicts = s.exec(select(Conflict)).all()
+    assert crm.records[crm_id].fields["prm_partner_tier"] == expected_crm
+    assert (len(open_conflicts) == 1) is (policy == "manual")
+    assert (report.total("conflict") == 1) is (policy == "manual")
+
+
+def test_lead_waits_for_its_partner_then_syncs(store: Store, crm: FakeCrm, tmp_path: Path, clock: Clock) -> None:
+    partner = crm.create("companies", {"name": "Later", "prm_is_partner": "false"})
+    crm.create("deals", {"pipeline": "partner_registrations", "prm_customer_company": "Cust",
+                         "dealstage": "registration_submitted"}, {"companies": {partner}})
+    report = sync(store, crm, tmp_path, clock, entities=["partner", "lead"])
+    assert report.counts["lead"]["prm"].get("create", 0) == 0  # associated to no partner: not ours (yet)
+    crm.modify(partner, prm_is_partner="true")
+    sync(store, crm, tmp_path, clock, entities=["partner", "lead"])
+    with store.session() as s:
+        assert s.exec(select(Partner)).one().name == "Later"
+    # the deal did not change, but a full read picks it up now that its partner is known
+    sync(store, crm, tmp_path, clock, entities=["lead"], full=True)
+    with store.session() as s:
+        lead = s.exec(select(Registration)).one()
+        assert lead.company == "Cust" and lead.status == "submitted"
+
+
+def test_deletions_both_ways(store: Store, crm: FakeCrm, tmp_path: Path, clock: Clock) -> None:
+    a = crm.create("companies", partner_fields("A"))
+    crm.create("companies", partner_fields("B"))
+    sync(store, crm, tmp_path, clock, entities=["partner"])
+    crm.archive(a)
+    report = sync(store, crm, tmp_path, clock, entities=["partner"])
+    assert report.counts["partner"]["prm"]["delete"] == 1
+    with store.session() as s:
+        gone = s.exec(select(Partner).where(Partner.name == "A")).one()
+        assert gone.deleted_at is not None and gone.deleted_reason == "deleted in the CRM"
+        b = s.exec(select(Partner).where(Partner.name == "B")).one()
+        b.deleted_at = clock()
+        s.add(b)
+    # the shipped mapping's on_delete is `ignore`: the CRM record stays, the link notes it
+    sync(store, crm, tmp_path, clock, entities=["partner"])
+    assert len(crm.live("companies")) == 1
+    with store.session() as s:
+        assert s.get(Link, ("partner", b.id)).deleted_at is not None
+
+
+def test_dry_run_writes_nothing_and_predicts_the_run(store: Store, crm: FakeCrm, tmp_path: Path,
+                                                     clock: Clock) -> None:
+    for i in range(30):
+        crm.create("companies", partner_fields(f"P{i}"))
+    with store.session() as s:
+        s.add(Partner(id="local", name="Local", tier="gold", status="active"))
+    before = {k: dict(v.fields) for k, v in crm.records.items()}
+    plan = sync(store, crm, tmp_path, clock, entities=["partner"], dry_run=True)
+    assert crm.writes == 0 and {k: v.fields for k, v in crm.records.items()} == before
+    with store.session() as s:
+        assert len(s.exec(select(Partner)).all()) == 1
+        assert s.exec(select(Link)).all() == []
+    real = sync(store, crm, tmp_path, clock, entities=["partner"])
+    assert plan.plain_counts() == real.plain_counts()
+
+
+def test_invalid_record_is_quarantined_then_retried(store: Store, crm: FakeCrm, tmp_path: Path, clock: Clock) -> None:
+    crm.create("companies", partner_fields("Good"))
+    bad = crm.create("companies", partner_fields("Bad", prm_partner_since="not a date"))
+    report = sync(store, crm, tmp_path, clock, entities=["partner"])
+    assert report.counts["partner"]["prm"]["invalid"] == 1 and report.has_problems
+    with store.session() as s:
+        [q] = s.exec(select(Quarantine)).all()
+        assert q.kind == "invalid" and "prm_partner_since" in q.reason and q.crm_id == bad
+    crm.modify(bad, prm_partner_since="2026-01-02")
+    report = sync(store, crm, tmp_path, clock, entities=["partner"])
+    assert not report.has_problems
+    with store.session() as s:
+        assert s.exec(select(Quarantine)).one().resolved_at is not None
+        assert len(s.exec(select(Partner)).all()) == 2
+
+
+def test_rejected_push_is_quarantined_and_not_resent_until_changed(store: Store, crm: FakeCrm, tmp_path: Path,
+                                                                  clock: Clock) -> None:
+    crm.reject = lambda _obj, fields: "INVALID_OPTION: bad phone" if fields.get("phone") == "x" else None
+    with store.session() as s:
+        s.add(Partner(id="p1", name="Ok", tier="gold", status="active"))
+        s.add(Partner(id="p2", name="Bad", tier="gold", status="active", phone="x"))
+    report = sync(store, crm, tmp_path, clock, entities=["partner"])
+    assert report.counts["partner"]["crm"]["rejected"] == 1
+    assert report.counts["partner"]["crm"]["create"] == 1
+    crm.writes = 0
+    report = sync(store, crm, tmp_path, clock, entities=["partner"])
+    assert crm.writes == 0 and not report.total("rejected")
+    crm.reject = lambda _obj, _fields: None
+    report = sync(store, crm, tmp_path, clock, entities=["partner"], retry_quarantined=True)
+    assert report.counts["partner"]["crm"]["create"] == 1
+
+
+def test_deals_resolve_partner_through_associations(store: Store, crm: FakeCrm, tmp_path: Path, clock: Clock) -> None:
+    p = crm.create("companies", partner_fields("Acme"))
+    crm.create("deals", {"pipeline": "default", "dealname": "Big", "amount": "1200.50", "dealstage": "closedwon",
+                         "hs_is_closed_won": "true"}, {"companies": {p}})
+    crm.create("deals", {"pipeline": "default", "dealname": "Direct", "dealstage": "closedwon"})
+    sync(store, crm, tmp_path, clock, entities=["partner", "deal"])
+    with store.session() as s:
+        deal = s.exec(select(Deal)).one()
+        partner = s.exec(select(Partner)).one()
+        assert deal.name == "Big" and deal.partner_id == partner.id and deal.is_won
+        assert str(deal.amount) == "1200.50"
