@@ -209,12 +209,14 @@ def test_lead_associations_are_written_only_when_missing_or_changed(hub):
 
     def leads(partner: str) -> list[PushRecord]:
         return [PushRecord(key=f"lead-{i}", associations={"partner_id": partner}, fields=mapper.to_crm(
-            f"lead-{i}", {"company": f"Customer {i}", "estimated_value": Decimal("1234.50")})) for i in range(3)]
+            f"lead-{i}", {"company": f"Customer {i}", "contact_first_name": "Zoë",
+                             "estimated_value": Decimal("1234.50")})) for i in range(3)]
 
     first = hub.connector.upsert(mapper, leads(p1))
     assert {r.outcome for r in first} == {Outcome.CREATED}
     assert hub.calls("batch/create") == 1 and hub.calls("batch/read") == 0
     assert hub.crm_record("lead", first[0].crm_id)["amount"] == "1234.5"
+    assert hub.crm_record("lead", first[0].crm_id)["prm_contact_firstname"] == "Zoë"  # in the default schema
     hub.reset_calls()
     again = hub.connector.upsert(mapper, leads(p1))
     assert {r.outcome for r in again} == {Outcome.UPDATED}
