@@ -27,8 +27,7 @@ USER_DEFINED = "USER_DEFINED"
 #: HubSpot's default (unlabelled) association type ids between standard objects (SDK_FACTS).
 DEFAULT_ASSOCIATION_TYPES = {
     ("0-1", "0-2"): 279, ("0-2", "0-1"): 280, ("0-3", "0-1"): 3, ("0-1", "0-3"): 4,
-    ("0-3", "0-2"): 341, ("0-2", "0-3"): 342, ("0-5", "0-1"): 16, ("0-1", "0-5"): 15,
-    ("0-5", "0-2"): 339, ("0-2", "0-5"): 340, ("0-3", "0-5"): 27, ("0-5", "0-3"): 28,
+    ("0-3", "0-2"): 341, ("0-2", "0-3"): 342,
 }
 #: Type ids HubSpot defines (defaults above, and the "Primary" labels deal/company, contact/company).
 HUBSPOT_DEFINED_IDS = frozenset(DEFAULT_ASSOCIATION_TYPES.values()) | {1, 2, 5, 6}
