@@ -7,10 +7,21 @@ from pathlib import Path
 
 import click
 
-from prm_sync.app import App
-from prm_sync.cli import partners, setup, sync_cmds
+from prm_sync.cli.lazy import LazyGroup
 from prm_sync.errors import EXIT_LOCKED, EXIT_USAGE, PrmSyncError
-from prm_sync.store import LockHeld, StoreError
+
+COMMANDS = {
+    "init": "prm_sync.cli.setup:init",
+    "check": "prm_sync.cli.setup:check",
+    "db": "prm_sync.cli.setup:db",
+    "demo": "prm_sync.cli.setup:demo",
+    "partners": "prm_sync.cli.partners:partners",
+    "sync": "prm_sync.cli.sync_cmds:sync",
+    "status": "prm_sync.cli.sync_cmds:status",
+    "errors": "prm_sync.cli.sync_cmds:errors",
+    "conflicts": "prm_sync.cli.sync_cmds:conflicts",
+    "sandbox": "prm_sync.cli.sandbox_cmd:sandbox",
+}
 
 EXAMPLES = """
 \b
@@ -21,7 +32,8 @@ Examples:
 """
 
 
-@click.group(help="prm-sync: a PRM layer (partners, deal registration, deals, commissions) synced both ways "
+@click.group(cls=LazyGroup, lazy=COMMANDS,
+             help="prm-sync: a PRM layer (partners, deal registration, deals, commissions) synced both ways "
              "with Salesforce or HubSpot.\n" + EXAMPLES)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               default="config.yaml", show_default=True, envvar="PRM_SYNC_CONFIG",
@@ -33,19 +45,14 @@ Examples:
 @click.version_option(package_name="prm-sync")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path, log_format: str | None, verbose: int, quiet: bool) -> None:
+    from prm_sync.app import App
+
     ctx.obj = App(config_path)
     ctx.meta["verbose"] = verbose
     ctx.meta["quiet"] = quiet
     ctx.meta["log_format"] = log_format
 
 
-cli.add_command(setup.init)
-cli.add_command(setup.check)
-cli.add_command(setup.db)
-cli.add_command(setup.demo)
-cli.add_command(partners.partners)
-for _command in (sync_cmds.sync, sync_cmds.status, sync_cmds.errors, sync_cmds.conflicts):
-    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -55,30 +62,40 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
-    verbose = argv is not None and any(a in ("-v", "-vv", "--verbose") for a in argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    verbose = any(a in ("-v", "-vv", "--verbose") for a in args)
     try:
-        result = cli.main(args=argv, prog_name="prm-sync", standalone_mode=False)
+        result = cli.main(args=args, prog_name="prm-sync", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         return 1
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
     except PrmSyncError as exc:
         click.echo(f"error: {exc}", err=True)
         return exc.exit_code
-    except LockHeld as exc:
-        click.echo(f"error: {exc}", err=True)
-        return EXIT_LOCKED
-    except StoreError as exc:
-        click.echo(f"error: {exc}", err=True)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
-    except Exception as exc:  # a bug, not a user mistake: say so plainly
-        if verbose:
-            raise
-        click.echo(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)", err=True)
-        return 1
+    except Exception as exc:
+        return _unexpected(exc, verbose)
     return result if isinstance(result, int) else 0
+
+
+def _unexpected(exc: Exception, verbose: bool) -> int:
+    from prm_sync.store import LockHeld, StoreError
+
+    if isinstance(exc, LockHeld):
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_LOCKED
+    if isinstance(exc, StoreError):
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_USAGE
+    if verbose:
+        raise exc
+    # a bug, not a user mistake: say so plainly
+    click.echo(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)", err=True)
+    return 1

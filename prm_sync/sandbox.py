@@ -1,0 +1,40 @@
+"""`prm-sync sandbox` and the demo: start a built-in CRM emulator, found through the
+`prm_sync.sandboxes` entry points (the core never imports a CRM package)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, Protocol
+
+from prm_sync.errors import UsageError
+
+
+class RunningEmulator(Protocol):
+    def stop(self) -> None: ...
+    def dump(self) -> dict[str, Any]: ...
+
+
+@dataclass
+class Sandbox:
+    """A started emulator and how to point prm-sync at it."""
+
+    crm: str
+    emulator: Any
+    base_url: str
+    env: dict[str, str] = field(default_factory=dict)        # environment variables config.yaml reads
+    settings: dict[str, Any] = field(default_factory=dict)   # the crm.<type> section for config.yaml
+
+    def stop(self) -> None:
+        self.emulator.stop()
+
+
+def start_sandbox(crm: str, *, port: int = 0, host: str = "127.0.0.1", seed_file: Path | None = None,
+                  generate: int | None = None, workdir: Path | None = None) -> Sandbox:
+    found = [ep for ep in entry_points(group="prm_sync.sandboxes") if ep.name == crm]
+    if not found:
+        raise UsageError(f"no sandbox is installed for '{crm}'")
+    start = found[0].load()
+    sandbox: Sandbox = start(port=port, host=host, seed_file=seed_file, generate=generate, workdir=workdir)
+    return sandbox
