@@ -1,10 +1,10 @@
 """Reading the change stream: queryAll since a compound cursor, page by page (2,000 rows a page).
 
 Deleted rows come in the same query (queryAll + IsDeleted) as CrmRecord(deleted=True); a deleted
-row keeps its values, so it still matches the mapping's filter. The query window is widened to
-whole seconds (SOQL datetime literals have no fraction) and rows before the cursor
-((SystemModstamp, Id) < since) or after `until` are dropped here, so the records yielded are
-exactly since <= (modstamp, id) and modstamp <= until: the cursor record itself is read again.
+row keeps its values, so it still matches the mapping's filter. The query itself is bounded by the
+compound cursor (connectors.salesforce.soql); rows outside since <= (modstamp, id), modstamp <=
+until are also dropped here, as a guard. The cursor's own record is read again (inclusive bound);
+the engine dedupes it by its link hash.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def to_record(row: Mapping[str, Any]) -> CrmRecord:
 
 def read_changes(client: SalesforceClient, mapper: EntityMapper, since: Cursor | None,
                  until: dt.datetime) -> Iterator[Page]:
-    soql = changes_query(mapper, since.modstamp if since else None, until)
+    soql = changes_query(mapper, since, until)
     for rows in _pages(client, soql):
         records = []
         for row in rows:

@@ -2,9 +2,13 @@
 
 Values are quoted/escaped by `format_soql`; the mapping's filter is the admin's own SOQL WHERE
 fragment and field names come from the compiled mapping (checked to be plain identifiers), so
-they are inserted as `:literal`. Datetime literals are unquoted, as SOQL requires; format_soql
-drops sub-second digits, so the window is widened to whole seconds here and narrowed back to the
-exact (modstamp, id) bounds by the reader.
+they are inserted as `:literal`. Datetime literals are unquoted, as SOQL requires. format_soql
+drops sub-second digits; cursor bounds must be exact, so `soql_datetime` writes them itself from
+a datetime (digits only, `2026-11-26T21:27:33.123Z`) and they go in as `:literal`.
+
+The change query's lower bound is the compound cursor, exactly:
+`(SystemModstamp > :m OR (SystemModstamp = :m AND Id >= :id))`, so a pull with no changes reads
+one page (holding the cursor's own record) however many rows share the cursor's timestamp.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import re
 from simple_salesforce import format_soql
 
 from prm_sync.mapping import EntityMapper
+from prm_sync.sync.ports import Cursor
 
 SYSTEM_FIELDS = ("Id", "SystemModstamp", "IsDeleted")
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$")
@@ -35,23 +40,27 @@ def select_fields(mapper: EntityMapper) -> list[str]:
     return [identifier(n) for n in dict.fromkeys(names)]
 
 
-def floor_second(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(dt.UTC).replace(microsecond=0)
+def soql_datetime(value: dt.datetime) -> str:
+    """An unquoted SOQL datetime literal in UTC with milliseconds (format_soql would drop them)."""
+    if value.tzinfo is None:
+        raise ValueError("SOQL datetimes must be timezone-aware")
+    utc = value.astimezone(dt.UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def ceil_second(value: dt.datetime) -> dt.datetime:
-    floored = floor_second(value)
-    return floored if floored == value else floored + dt.timedelta(seconds=1)
-
-
-def changes_query(mapper: EntityMapper, since: dt.datetime | None, until: dt.datetime) -> str:
-    """Rows of the mapped object (deleted ones too, via queryAll) in [since, until], (modstamp, Id) order."""
+def changes_query(mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> str:
+    """Rows of the mapped object (deleted ones too, via queryAll) with since <= (modstamp, Id) and
+    modstamp <= until, in (modstamp, Id) order."""
     conditions = []
     if mapper.filter:
         conditions.append(format_soql("({filter:literal})", filter=mapper.filter))
-    if since is not None:
-        conditions.append(format_soql("SystemModstamp >= {since}", since=floor_second(since)))
-    conditions.append(format_soql("SystemModstamp <= {until}", until=ceil_second(until)))
+    if since is not None and since.record_id:
+        conditions.append(format_soql(
+            "(SystemModstamp > {m:literal} OR (SystemModstamp = {m:literal} AND Id >= {id}))",
+            m=soql_datetime(since.modstamp), id=since.record_id))
+    elif since is not None:
+        conditions.append(format_soql("SystemModstamp >= {m:literal}", m=soql_datetime(since.modstamp)))
+    conditions.append(format_soql("SystemModstamp <= {until:literal}", until=soql_datetime(until)))
     return format_soql(
         "SELECT {fields:literal} FROM {obj:literal} WHERE {where:literal} ORDER BY SystemModstamp, Id",
         fields=", ".join(select_fields(mapper)), obj=identifier(mapper.object), where=" AND ".join(conditions),
@@ -63,7 +72,7 @@ def deletions_query(mapper: EntityMapper, since: dt.datetime | None) -> str:
     fields = ["Id", "SystemModstamp"] + ([identifier(mapper.crm_key)] if mapper.crm_key else [])
     where = "IsDeleted = true"
     if since is not None:
-        where += format_soql(" AND SystemModstamp >= {since}", since=floor_second(since))
+        where += format_soql(" AND SystemModstamp >= {since:literal}", since=soql_datetime(since))
     return format_soql(
         "SELECT {fields:literal} FROM {obj:literal} WHERE {where:literal} ORDER BY SystemModstamp, Id",
         fields=", ".join(dict.fromkeys(fields)), obj=identifier(mapper.object), where=where,

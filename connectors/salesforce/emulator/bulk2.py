@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET": "^",
               "BACKQUOTE": "`"}
 OPERATIONS = {"insert", "update", "upsert", "delete", "hardDelete"}
+RESULT_KINDS = {name.lower(): name for name in ("successfulResults", "failedResults", "unprocessedrecords")}
 
 
 @dataclass
@@ -83,9 +84,9 @@ def route(emu: SalesforceEmulator, request: Request, version: str, kind: str,
             return _job_error("Job is not open for data upload", 409)
         job.chunks.append(request.get_data(as_text=True))
         return Response(status=201)
-    elif method == "GET" and kind == "ingest" and tail[0] in (
-            "successfulResults", "failedResults", "unprocessedrecords"):
-        return _results_csv(job, tail[0])
+    elif method == "GET" and kind == "ingest" and tail[0].lower() in RESULT_KINDS:
+        # Salesforce documents `unprocessedrecords`; simple-salesforce asks `unprocessedRecords`: both work
+        return _results_csv(job, RESULT_KINDS[tail[0].lower()])
     elif method == "GET" and kind == "query" and tail == ["results"]:
         return _query_results(request, job)
     return sf_error(404, "NOT_FOUND", "The requested resource does not exist")

@@ -231,6 +231,11 @@ def _condition(cond: Condition, schema: Schema, obj: ObjectDef, lookup: Lookup) 
     compare = _CMP[cond.op]
     if target is None:
         return lambda r: False
+    if fdef.type in ("id", "reference"):
+        # Ids are base-62 numbers: ranges compare them case-sensitively (binary), like Salesforce.
+        exact = str(cond.value.value)
+        exact = to_id18(exact) if len(exact) == 15 else exact
+        return lambda r: (v := get(r)) is not None and compare(v, exact)
     return lambda r: (v := get(r)) is not None and compare(_norm(v), target)
 
 
@@ -260,32 +265,34 @@ def _sorter(query: Query, schema: Schema, obj: ObjectDef,
             lookup: Lookup) -> Callable[[list[Record]], list[Record]] | None:
     if not query.order_by:
         return None
-    keys = [(_resolve(schema, obj, item.field, lookup)[1].getter, item)
-            for item in query.order_by]
+    resolved = [(_resolve(schema, obj, item.field, lookup), item) for item in query.order_by]
+    # Ids sort as the base-62 numbers they are (case-sensitive, i.e. binary); text case-insensitively.
+    keys = [(col.getter, item) for (_fdef, col), item in resolved]
+    binary = [fdef.type in ("id", "reference") for (fdef, _col), _item in resolved]
     descending = {item.descending for _, item in keys}
     if len(descending) == 1:
         # One direction: a single sort on a tuple key; the null flag places nulls.
         reverse = descending.pop()
-        parts = [(get, item.nulls_last != reverse) for get, item in keys]
+        parts = [(get, item.nulls_last != reverse, is_id) for (get, item), is_id in zip(keys, binary, strict=True)]
 
         def tuple_key(r: Record) -> tuple[Any, ...]:
             out: list[Any] = []
-            for get, null_high in parts:
+            for get, null_high, is_id in parts:
                 v = get(r)
                 if v is None:
                     out.extend((null_high, 0))
                 else:
-                    out.extend((not null_high, v.casefold() if v.__class__ is str else v))
+                    out.extend((not null_high, v.casefold() if v.__class__ is str and not is_id else v))
             return tuple(out)
 
         return lambda records: sorted(records, key=tuple_key, reverse=reverse)
 
     def sort(records: list[Record]) -> list[Record]:
         result = list(records)
-        for get, item in reversed(keys):
+        for (get, item), is_id in reversed(list(zip(keys, binary, strict=True))):
             nulls = [r for r in result if get(r) is None]
             present = [r for r in result if get(r) is not None]
-            present.sort(key=lambda r, g=get: _sort_key(g(r)), reverse=item.descending)
+            present.sort(key=lambda r, g=get, b=is_id: g(r) if b else _sort_key(g(r)), reverse=item.descending)
             result = present + nulls if item.nulls_last else nulls + present
         return result
 

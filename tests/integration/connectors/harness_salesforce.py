@@ -13,7 +13,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from connectors.salesforce.emulator import SalesforceEmulator
+from connectors.salesforce.emulator import AuthConfig, SalesforceEmulator
+from connectors.salesforce.emulator.auth import Sessions
 from prm_sync.config import Config
 from prm_sync.mapping import CompiledMapping, load_mapping
 from prm_sync.sync.ports import Connector
@@ -80,6 +81,7 @@ class SalesforceHarness:
         emu.api_used = 0
         emu.daily_api_limit = 100_000
         emu.page_size = 2000
+        emu.sessions = Sessions(AuthConfig())     # the fixed session id valid again, default logins
         self.clock.now = START
         self.connector.close()
         self.connector = self.build()
