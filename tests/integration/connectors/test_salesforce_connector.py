@@ -324,3 +324,21 @@ def test_emulator_orders_ids_as_salesforce_does_case_sensitively(h: SalesforceHa
     rows = client.call(lambda sf: sf.query_all("SELECT Id FROM Account ORDER BY SystemModstamp, Id"))["records"]
     assert [r["Id"] for r in rows] == sorted(ids)
     assert any(i[-5:-3].isupper() for i in ids) and any(i[-5:-3].islower() for i in ids)
+
+
+def test_bulk_handles_a_mixed_batch_and_counts_its_calls(h: SalesforceHarness) -> None:
+    mapper = h.mapping["partner"]
+    connector = h.build(salesforce={**h.settings(), "bulk_threshold": 2})
+    crm_side = h.seed("partner", 3, PRM_Id__c=None)
+    records = partners(h, 3, prefix="bk") + [
+        PushRecord(key=f"wb-{i}", fields=mapper.to_crm(f"wb-{i}", {"name": f"W {i}"}), crm_id=crm_id)
+        for i, crm_id in enumerate(crm_side)]
+    h.reset_calls()
+    results = connector.upsert(mapper, records[::2] + records[1::2])         # interleaved kinds
+    outcomes = {r.key: (r.outcome, r.crm_id) for r in results}
+    assert [r.key for r in results] == [r.key for r in records[::2] + records[1::2]]
+    assert all(outcomes[f"bk-{i}"][0] == Outcome.CREATED for i in range(3))
+    assert [outcomes[f"wb-{i}"] for i in range(3)] == [(Outcome.UPDATED, crm_id) for crm_id in crm_side]
+    assert [h.crm_record("partner", i)["PRM_Id__c"] for i in crm_side] == ["wb-0", "wb-1", "wb-2"]
+    assert h.calls("POST /services/data/v62.0/jobs/ingest") == 2 and h.calls("composite") == 0
+    assert connector.usage().calls == h.calls()
