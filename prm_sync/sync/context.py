@@ -17,6 +17,7 @@ from sqlmodel import Session
 from prm_sync.config import Config
 from prm_sync.mapping import CompiledMapping
 from prm_sync.store import Store
+from prm_sync.sync.events import NullObserver, RunObserver, StopRequested
 from prm_sync.sync.ports import Connector
 from prm_sync.sync.report import RunReport
 
@@ -38,6 +39,7 @@ class RunContext:
     retry_quarantined: bool = False
     clock: Callable[[], dt.datetime] = utc_now
     started: dt.datetime = field(default_factory=utc_now)
+    observer: RunObserver = field(default_factory=NullObserver)
     _dry_session: Session | None = None
 
     @contextmanager
@@ -60,6 +62,12 @@ class RunContext:
             finally:
                 session.rollback()
                 self._dry_session = None
+
+    def checkpoint(self, entity: str, phase: str, done: int, total: int | None = None) -> None:
+        """After a committed unit of work: report progress, and stop here if asked to."""
+        self.observer.progress(entity, phase, done, total)
+        if self.observer.stop_requested():
+            raise StopRequested(f"stopped on request after {phase} of {entity}")
 
     @property
     def lookback(self) -> dt.timedelta:

@@ -19,6 +19,7 @@ from prm_sync.mapping import CompiledMapping
 from prm_sync.store import Store, SyncRun, run_lock
 from prm_sync.sync.context import RunContext, utc_now
 from prm_sync.sync.deletes import push_deletions, sweep_deletions
+from prm_sync.sync.events import NullObserver, RunObserver, StopRequested
 from prm_sync.sync.ports import Connector
 from prm_sync.sync.pull import pull_entity
 from prm_sync.sync.push import push_entity
@@ -29,6 +30,7 @@ def run_sync(
     store: Store, connector: Connector, mapping: CompiledMapping, config: Config, *,
     entities: Sequence[str] | None = None, direction: str = "both", dry_run: bool = False, full: bool = False,
     retry_quarantined: bool = False, clock: Callable[[], dt.datetime] = utc_now,
+    observer: RunObserver | None = None,
 ) -> RunReport:
     wanted = [Entity(e) for e in (entities or config.sync.entities)]
     order = [e for e in SYNC_ORDER if e in wanted and e in mapping]
@@ -36,7 +38,7 @@ def run_sync(
     with run_lock(store):
         ctx = RunContext(store=store, connector=connector, mapping=mapping, config=config, report=report,
                          dry_run=dry_run, full=full, retry_quarantined=retry_quarantined, clock=clock,
-                         started=clock())
+                         started=clock(), observer=observer or NullObserver())
         calls_before = connector.usage().calls
         if not dry_run:
             ctx.run_id = _start_run(store, ctx, order, direction)
@@ -50,6 +52,9 @@ def run_sync(
             status = "errors" if report.has_problems else "ok"
         except BudgetExhausted as exc:
             report.stopped = str(exc)
+            status, error = "aborted", str(exc)
+        except StopRequested as exc:
+            report.interrupted = str(exc)
             status, error = "aborted", str(exc)
         except BaseException as exc:
             error = f"{type(exc).__name__}: {exc}"

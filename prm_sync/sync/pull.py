@@ -55,6 +55,7 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
                 if cursor is None or new > cursor:
                     save_cursor(session, entity.value, CHANGES, new[0], new[1])
                     cursor = new
+        ctx.checkpoint(entity.value, "pull", ctx.report.pulled[entity.value])
     if seen is not None:
         with ctx.unit() as session:
             _vanished(session, ctx, mapper, seen)

@@ -31,6 +31,7 @@ def push_entity(ctx: RunContext, entity: Entity) -> None:
     mapper = ctx.mapping[entity]
     if not mapper.push_fields and not any(r.push for r in mapper.references):
         return
+    done = 0
     for ids in _candidate_batches(ctx, mapper):
         with ctx.unit() as session:
             prepared = _prepare(session, ctx, mapper, ids)
@@ -40,6 +41,8 @@ def push_entity(ctx: RunContext, entity: Entity) -> None:
         results = _send(ctx, mapper, records)
         with ctx.unit() as session:
             _record_results(session, ctx, mapper, prepared, results)
+        done += len(records)
+        ctx.checkpoint(entity.value, "push", done)
 
 
 def _candidate_batches(ctx: RunContext, mapper: EntityMapper) -> Iterator[list[str]]:

@@ -28,6 +28,7 @@ class RunReport:
     pulled: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     api_calls: int = 0
     stopped: str | None = None   # why the run stopped early (budget), if it did
+    interrupted: str | None = None  # stopped on request (SIGTERM): clean, resumable, not an error
     keep_changes: int = 10_000   # cap on remembered diffs (memory stays flat)
 
     def count(self, entity: str, side: str, action: str, change: Change | None = None) -> None:
