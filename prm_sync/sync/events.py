@@ -27,5 +27,5 @@ class NullObserver:
         return False
 
 
-class StopRequested(Exception):  # noqa: N818 - it is a request, not an error
+class StopRequested(Exception):
     """Raised between units of work when the observer asks the run to stop."""
