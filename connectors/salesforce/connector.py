@@ -17,6 +17,8 @@ from prm_sync.sync.ports import ApiUsage, Cursor, Deletion, FieldInfo, Page, Pus
 
 class SalesforceConnector:
     crm = "salesforce"
+    #: queryAll returns deleted rows in the change stream, so no separate deletion sweep is due
+    change_stream_has_deletions = True
 
     def __init__(self, client: SalesforceClient, *, bulk_threshold: int = 2000, bulk_wait_s: float = 1.0) -> None:
         self.client = client
