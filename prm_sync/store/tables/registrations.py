@@ -26,10 +26,15 @@ class Registration(Timestamps, SoftDeleted, table=True):
     estimated_value: Decimal | None = Field(default=None, sa_type=Money)
     currency: str | None = None
     expected_close: date | None = None
-    status: str = "submitted"
+    status: str = Field(default="submitted", index=True)
     products: str | None = None
     converted: bool = False
     status_reason: str | None = None
     approved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     extended_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # Channel conflict found when registered (or re-checked): reason code, the other party
+    # ("Partner name (registration <id>)"), and every conflict found, one per line.
+    conflict_reason: str | None = None
+    conflict_with: str | None = None
+    conflict_detail: str | None = None

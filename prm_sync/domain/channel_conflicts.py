@@ -1,0 +1,155 @@
+"""Channel-conflict detection: does someone already hold this customer?
+
+An index maps customer keys (see customer_identity) to the registrations and CRM deals that
+hold them; it is built once (from the store, or from rows in memory during an import) and
+asked once per candidate, so an import of thousands of rows makes no query per row.
+
+Conflict reasons, in the order they are reported:
+- other_partner      another partner's open/approved registration still in its protection period
+- open_opportunity   the CRM has an open deal for the customer
+- existing_customer  a won deal, or a registration already converted (or won), for the customer
+- duplicate          the same partner already holds an open/approved registration for it
+An expired registration (marked so, or past its protection end) conflicts with nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from prm_sync.domain.customer_identity import CustomerKeys, company_key, explain_match
+from prm_sync.domain.registrations import CUSTOMER_STATUSES, DEFAULT_PROTECTION_DAYS, OPEN_STATUSES, Protection
+
+ConflictReason = Literal["other_partner", "open_opportunity", "existing_customer", "duplicate"]
+REASON_ORDER: tuple[ConflictReason, ...] = ("other_partner", "open_opportunity", "existing_customer", "duplicate")
+HolderState = Literal["protected", "customer", "opportunity"]
+_DEAL_NAME_SEPARATORS = re.compile(r"\s+[-–—|:/]\s+|:\s")
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A registration or deal that holds a customer."""
+
+    kind: Literal["registration", "deal"]
+    id: str
+    partner_id: str
+    partner_name: str
+    state: HolderState
+    keys: CustomerKeys
+    label: str  # the registration status or deal stage, for messages
+    protected_until: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ChannelConflict:
+    reason: ConflictReason
+    holder: Holder
+    matched_on: str
+
+    @property
+    def other_party(self) -> str:
+        """Who holds the customer: 'Partner name (registration <id>)' or '(deal <id>)'."""
+        return f"{self.holder.partner_name} ({self.holder.kind} {self.holder.id})"
+
+    @property
+    def message(self) -> str:
+        h = self.holder
+        until = f" until {h.protected_until:%Y-%m-%d}" if h.protected_until else ""
+        texts = {
+            "other_partner": f"registered by another partner: {self.other_party}, {h.label}{until}",
+            "open_opportunity": f"the CRM has an open deal for this customer: {self.other_party}, stage {h.label}",
+            "existing_customer": f"already a customer: {self.other_party}, {h.label}",
+            "duplicate": f"already registered by the same partner: {self.other_party}, {h.label}{until}",
+        }
+        return f"{texts[self.reason]} (matched on {self.matched_on})"
+
+
+def deal_keys(deal_name: str | None, registration_keys: CustomerKeys | None = None) -> list[CustomerKeys]:
+    """Keys of a CRM deal: its registration's keys when it came from one, plus its name taken as a
+    company name, whole and before a separator ("Acme Corp - 50 seats" -> acme)."""
+    found = [registration_keys] if registration_keys is not None else []
+    if deal_name:
+        names = {company_key(deal_name), company_key(_DEAL_NAME_SEPARATORS.split(deal_name, maxsplit=1)[0])}
+        found += [CustomerKeys(name=n, email_domain=None, web_domain=None) for n in names if n]
+    return found
+
+
+@dataclass
+class ConflictIndex:
+    """Customer key -> holders, in the order they were added (oldest registration first)."""
+
+    _by_key: dict[str, list[Holder]] = field(default_factory=dict)
+
+    def add(self, holder: Holder) -> None:
+        for key in holder.keys.keys:
+            self._by_key.setdefault(key, []).append(holder)
+
+    def add_all(self, holders: Iterable[Holder]) -> None:
+        for holder in holders:
+            self.add(holder)
+
+    def find(
+        self, keys: CustomerKeys, partner_id: str, now: dt.datetime, *, exclude_id: str | None = None,
+    ) -> list[ChannelConflict]:
+        """Every conflict for a candidate customer registered by `partner_id` at `now`."""
+        seen: set[tuple[str, str]] = set()
+        found: list[ChannelConflict] = []
+        for key in sorted(keys.keys):
+            for holder in self._by_key.get(key, ()):
+                if holder.id == exclude_id or (holder.kind, holder.id) in seen:
+                    continue
+                reason = _reason(holder, partner_id, now)
+                if reason is None:
+                    continue
+                seen.add((holder.kind, holder.id))
+                matched = explain_match(keys, holder.keys) or key.split(":", 1)[1]
+                found.append(ChannelConflict(reason, holder, matched))
+        found.sort(key=lambda c: REASON_ORDER.index(c.reason))  # stable: oldest first within a reason
+        return found
+
+
+def _reason(holder: Holder, partner_id: str, now: dt.datetime) -> ConflictReason | None:
+    if holder.state == "customer":
+        return "existing_customer"
+    if holder.state == "opportunity":
+        return "open_opportunity"
+    if holder.protected_until is not None and now >= holder.protected_until:
+        return None
+    return "duplicate" if holder.partner_id == partner_id else "other_partner"
+
+
+def summarize(conflicts: list[ChannelConflict]) -> tuple[str | None, str | None, str | None]:
+    """What a registration row stores: (conflict_reason, conflict_with, conflict_detail)."""
+    if not conflicts:
+        return None, None, None
+    first = conflicts[0]
+    return first.reason, first.other_party, "\n".join(c.message for c in conflicts)
+
+
+def registration_holder(
+    reg_id: str, partner_id: str, partner_name: str, keys: CustomerKeys, protection: Protection, *,
+    converted: bool = False, protection_days: int = DEFAULT_PROTECTION_DAYS,
+) -> Holder | None:
+    """The holder a registration makes, or None when it holds nothing (rejected, lost, expired)."""
+    if converted or protection.status in CUSTOMER_STATUSES:
+        return Holder("registration", reg_id, partner_id, partner_name, "customer", keys,
+                      "converted" if protection.status not in CUSTOMER_STATUSES else protection.status)
+    if protection.status not in OPEN_STATUSES:
+        return None
+    return Holder("registration", reg_id, partner_id, partner_name, "protected", keys, protection.status,
+                  protected_until=protection.ends_at(protection_days))
+
+
+def deal_holders(
+    deal_id: str, partner_id: str, partner_name: str, keys: list[CustomerKeys], *,
+    stage: str | None, is_closed: bool, is_won: bool,
+) -> list[Holder]:
+    """The holders a CRM deal makes (one per key set): open -> opportunity, won -> customer."""
+    if is_closed and not is_won:
+        return []
+    state: HolderState = "customer" if is_won else "opportunity"
+    label = stage or ("won" if is_won else "open")
+    return [Holder("deal", deal_id, partner_id, partner_name, state, k, label) for k in keys]

@@ -1,0 +1,213 @@
+"""Who a registration is for: customer keys from a company name, an email and a website.
+
+Two registrations name the same customer when any of their keys are equal:
+- `name:` the company name without case, accents, punctuation, spaces, and legal forms at
+  either end ("ACME, Inc." and "Acme Incorporated" -> `acme`; "Công ty TNHH ABC" and
+  "ABC Co., Ltd" -> `abc`);
+- `domain:` the registrable domain of the contact's email (free-mail providers ignored) or of
+  the website (scheme, `www.`, port and path dropped; `eu.shop.acme.co.uk` -> `acme.co.uk`).
+Multi-part public suffixes are known from a short built-in list plus the rule "co/com/net/org/
+gov/edu/ac/or/ne under a two-letter country code", so no public-suffix download is needed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+MATCH_FIELDS: tuple[str, ...] = ("name", "email_domain", "website")
+
+# Letters NFKD does not decompose into an ASCII base letter.
+_FOLD = str.maketrans({"đ": "d", "Đ": "d", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "ß": "ss",
+                       "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "þ": "th", "ı": "i"})
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+# Legal forms, stripped only at the start or the end of a name (never in the middle).
+LEGAL_WORDS: frozenset[str] = frozenset({
+    "inc", "incorporated", "corp", "corporation", "llc", "llp", "lp", "ltd", "limited", "gmbh", "ag",
+    "kg", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "plc", "pty", "pte", "pvt", "jsc", "co",
+    "company", "the", "oy", "oyj", "ab", "as", "asa", "aps", "kk", "bhd", "sdn", "se", "tnhh",
+    "ctcp", "cty", "mtv", "ltda", "sl", "group", "holding", "holdings",
+})
+LEGAL_PHRASES: tuple[tuple[str, ...], ...] = (
+    ("cong", "ty"), ("co", "phan"), ("trach", "nhiem", "huu", "han"), ("mot", "thanh", "vien"),
+    ("private", "limited"), ("public", "limited", "company"), ("kabushiki", "kaisha"),
+)
+
+FREE_MAIL_DOMAINS: frozenset[str] = frozenset({
+    "gmail.com", "googlemail.com", "yahoo.com", "ymail.com", "rocketmail.com", "hotmail.com",
+    "outlook.com", "live.com", "msn.com", "icloud.com", "me.com", "mac.com", "aol.com", "proton.me",
+    "protonmail.com", "protonmail.ch", "pm.me", "gmx.com", "gmx.net", "gmx.de", "mail.ru", "bk.ru",
+    "inbox.ru", "list.ru", "yandex.ru", "yandex.com", "qq.com", "163.com", "126.com", "yeah.net",
+    "sina.com", "sohu.com", "zoho.com", "web.de", "t-online.de", "orange.fr", "free.fr",
+    "laposte.net", "naver.com", "daum.net", "hanmail.net", "rediffmail.com", "tutanota.com",
+    "fastmail.com", "hey.com", "mail.com", "email.com",
+})
+# Providers with a domain per country (yahoo.co.uk, hotmail.fr, outlook.com.vn ...).
+FREE_MAIL_BRANDS: frozenset[str] = frozenset({"yahoo", "hotmail", "outlook", "live", "gmx", "yandex"})
+
+MULTI_PART_SUFFIXES: frozenset[str] = frozenset({
+    "co.uk", "org.uk", "me.uk", "ltd.uk", "plc.uk", "net.uk", "ac.uk", "gov.uk", "com.au", "net.au",
+    "org.au", "edu.au", "gov.au", "asn.au", "id.au", "com.vn", "net.vn", "org.vn", "edu.vn", "gov.vn",
+    "biz.vn", "info.vn", "name.vn", "pro.vn", "health.vn", "co.jp", "ne.jp", "or.jp", "ac.jp", "go.jp",
+    "co.nz", "org.nz", "net.nz", "co.za", "com.br", "com.cn", "net.cn", "org.cn", "gov.cn", "com.hk",
+    "com.tw", "com.sg", "com.my", "co.in", "firm.in", "net.in", "org.in", "co.id", "co.kr", "or.kr",
+    "com.mx", "com.ar", "com.tr", "co.th", "in.th", "com.ph", "com.pk", "com.sa", "com.eg", "co.il",
+    "com.ng", "co.ke", "com.co", "com.pe", "com.ua", "com.pl", "co.at", "or.at", "gv.at",
+})
+_SECOND_LEVEL_GENERIC: frozenset[str] = frozenset({"co", "com", "net", "org", "gov", "edu", "ac", "or", "ne"})
+# Hosts where each customer has a subdomain: keep one label more than the registrable domain.
+SHARED_HOSTS: frozenset[str] = frozenset({
+    "github.io", "wixsite.com", "blogspot.com", "wordpress.com", "herokuapp.com", "myshopify.com",
+    "squarespace.com", "weebly.com", "netlify.app", "vercel.app", "azurewebsites.net",
+})
+# Sites that say nothing about the customer's own domain.
+NON_CUSTOMER_SITES: frozenset[str] = frozenset({
+    "facebook.com", "linkedin.com", "google.com", "instagram.com", "twitter.com", "x.com",
+    "youtube.com", "zalo.me",
+})
+
+
+def fold_text(text: str) -> str:
+    """Lower-case ASCII letters and digits: accents removed (NFKD), đ -> d and similar."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def name_tokens(company: str) -> list[str]:
+    """The words of a company name after folding; dots, hyphens and apostrophes join ("S.A." -> "sa",
+    "Co-op" -> "coop"), & becomes "and"."""
+    folded = fold_text(company).replace("&", " and ")
+    folded = re.sub(r"[.\-'’]", "", folded)
+    return [t for t in _NON_WORD.split(folded) if t]
+
+
+def _strip_ends(tokens: list[str]) -> list[str]:
+    changed = True
+    while changed and tokens:
+        changed = False
+        for phrase in LEGAL_PHRASES:
+            n = len(phrase)
+            if tuple(tokens[:n]) == phrase:
+                tokens, changed = tokens[n:], True
+            if tokens and tuple(tokens[-n:]) == phrase:
+                tokens, changed = tokens[:-n], True
+        if tokens and tokens[0] in LEGAL_WORDS:
+            tokens, changed = tokens[1:], True
+        if tokens and tokens[-1] in LEGAL_WORDS:
+            tokens, changed = tokens[:-1], True
+        if tokens and tokens[-1] == "and":  # "Smith & Co" -> "smith and" -> "smith"
+            tokens, changed = tokens[:-1], True
+    return tokens
+
+
+def company_key(company: str | None) -> str | None:
+    """The normalised company name, or None when nothing is left to compare."""
+    if not company:
+        return None
+    tokens = name_tokens(company)
+    core = _strip_ends(list(tokens)) or tokens  # a name that is all legal words stays itself
+    key = "".join(core)
+    return key or None
+
+
+def _clean_host(host: str) -> str | None:
+    host = fold_text(host.strip().strip(".")).rstrip(".")
+    if not host or "." not in host or not re.fullmatch(r"[a-z0-9.-]+", host):
+        return None
+    if re.fullmatch(r"[0-9.]+", host):  # an IP address is not a customer's domain
+        return None
+    return host
+
+
+def registrable_domain(host: str | None) -> str | None:
+    """`shop.eu.acme.co.uk` -> `acme.co.uk`; `www.acme.com` -> `acme.com`; None if not a host name."""
+    if not host:
+        return None
+    clean = _clean_host(host)
+    if clean is None:
+        return None
+    labels = [label for label in clean.split(".") if label]
+    if len(labels) < 2:
+        return None
+    last_two = ".".join(labels[-2:])
+    multi = last_two in MULTI_PART_SUFFIXES or (len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL_GENERIC)
+    keep = 3 if multi else 2
+    if ".".join(labels[-keep:]) in SHARED_HOSTS or (not multi and last_two in SHARED_HOSTS):
+        keep += 1
+    if len(labels) < keep:
+        return None if multi else clean
+    return ".".join(labels[-keep:])
+
+
+def email_domain(email: str | None, extra_free_mail: Iterable[str] = ()) -> str | None:
+    """The registrable domain of a business email; None for free-mail addresses or no address."""
+    if not email or "@" not in email:
+        return None
+    host = email.strip().rsplit("@", 1)[1]
+    domain = registrable_domain(host)
+    if domain is None:
+        return None
+    free = FREE_MAIL_DOMAINS | {d.strip().lower() for d in extra_free_mail}
+    clean = _clean_host(host) or domain
+    if domain in free or clean in free or domain.split(".")[0] in FREE_MAIL_BRANDS:
+        return None
+    return domain
+
+
+def website_domain(website: str | None) -> str | None:
+    """The registrable domain of a website URL or bare host name; None for social pages."""
+    if not website or not website.strip():
+        return None
+    text = website.strip()
+    text = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", text)
+    host = re.split(r"[/?#]", text, maxsplit=1)[0]
+    host = host.rsplit("@", 1)[-1].split(":", 1)[0]
+    domain = registrable_domain(host)
+    if domain is None or domain in NON_CUSTOMER_SITES:
+        return None
+    return domain
+
+
+@dataclass(frozen=True)
+class CustomerKeys:
+    """The keys a customer is matched on; `keys` is what an index is built from."""
+
+    name: str | None
+    email_domain: str | None
+    web_domain: str | None
+
+    @property
+    def keys(self) -> frozenset[str]:
+        found = set()
+        if self.name:
+            found.add(f"name:{self.name}")
+        for domain in (self.email_domain, self.web_domain):
+            if domain:
+                found.add(f"domain:{domain}")
+        return frozenset(found)
+
+
+def customer_keys(
+    company: str | None, email: str | None = None, website: str | None = None, *,
+    match_on: Iterable[str] = MATCH_FIELDS, extra_free_mail: Iterable[str] = (),
+) -> CustomerKeys:
+    """The customer keys of a registration, limited to the `match_on` fields."""
+    wanted = set(match_on)
+    return CustomerKeys(
+        name=company_key(company) if "name" in wanted else None,
+        email_domain=email_domain(email, extra_free_mail) if "email_domain" in wanted else None,
+        web_domain=website_domain(website) if "website" in wanted else None,
+    )
+
+
+def explain_match(a: CustomerKeys, b: CustomerKeys) -> str:
+    """Which keys two customers share, for a conflict message ("name 'acme', domain acme.com")."""
+    parts = []
+    if a.name and a.name == b.name:
+        parts.append(f"name '{a.name}'")
+    shared = {a.email_domain, a.web_domain} & {b.email_domain, b.web_domain} - {None}
+    parts += [f"domain {d}" for d in sorted(d for d in shared if d)]
+    return ", ".join(parts)
