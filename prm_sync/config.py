@@ -16,7 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from prm_sync.commission_config import CommissionSettings
-from prm_sync.domain.fields import SYNC_ORDER, Entity
+from prm_sync.domain.fields import PARTNER_TIERS, SYNC_ORDER, Entity
 from prm_sync.errors import ConfigError, Problem
 from prm_sync.validation import problems_from
 from prm_sync.yamlsource import LoadedYaml, YamlLoadError, load_yaml_file
@@ -128,6 +128,20 @@ class ScheduleEntry(Strict):
 class RegistrationSettings(Strict):
     protection_days: int = Field(90, ge=1, le=3650)
     free_mail_domains: list[str] = Field(default_factory=list)
+    match_on: list[Literal["name", "email_domain", "website"]] = Field(
+        default_factory=lambda: ["name", "email_domain", "website"], min_length=1)
+
+
+class PartnerSettings(Strict):
+    tiers: list[str] = Field(default_factory=lambda: list(PARTNER_TIERS), min_length=1)
+
+    @field_validator("tiers")
+    @classmethod
+    def _tiers(cls, value: list[str]) -> list[str]:
+        lowered = [t.strip().lower() for t in value]
+        if any(not t for t in lowered) or len(set(lowered)) != len(lowered):
+            raise ValueError("tiers must be distinct, non-empty names")
+        return lowered
 
 
 class Config(Strict):
@@ -138,6 +152,7 @@ class Config(Strict):
     schedule: list[ScheduleEntry] = Field(default_factory=list)
     timezone: str = "UTC"
     registrations: RegistrationSettings = RegistrationSettings()
+    partners: PartnerSettings = PartnerSettings()
     commissions: CommissionSettings | None = None
 
     # Not from the file: where it was read, and the secret values to redact.
