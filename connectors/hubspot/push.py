@@ -1,4 +1,5 @@
-"""Batch upsert by the unique `crm_key` property (idProperty), 100 a call; archive.
+"""Batch upsert by the unique `crm_key` property (idProperty), 100 a call; batch update by id for
+records the CRM already has (PushRecord.crm_id); archive.
 
 HubSpot fails a whole batch with 400 when one input is invalid (bad option, number, date, a
 unique-value clash). The batch is then split to isolate the bad record(s): when HubSpot names
@@ -82,9 +83,13 @@ class Pusher:
                 results[index] = UpsertResult(record.key, Outcome.INVALID, record.crm_id, problem)
             else:
                 items.append(_Item(index, record, properties))
-        for batch in self._batches(items):
-            for item, result in self._send(batch):
-                results[item.index] = result
+        # A record the CRM already has (crm_id known) is updated by its id: that is how the PRM key is
+        # written back to records created in HubSpot, which an upsert by key would duplicate.
+        for by_id in (False, True):
+            group = [item for item in items if bool(item.record.crm_id) is by_id]
+            for batch in self._batches(group):
+                for item, result in self._send(batch, by_id):
+                    results[item.index] = result
         self._associate(records, results)
         return [r for r in results if r is not None]
 
@@ -124,31 +129,37 @@ class Pusher:
             batches.append(current)
         return batches
 
-    def _send(self, batch: list[_Item]) -> list[tuple[_Item, UpsertResult]]:
+    def _send(self, batch: list[_Item], by_id: bool = False) -> list[tuple[_Item, UpsertResult]]:
         key_name = str(self.mapper.crm_key)
-        body = {"inputs": [
-            {"idProperty": key_name, "id": item.record.key, "properties": item.properties} for item in batch
-        ]}
         try:
-            answer = self.client.call(self.client.batch_api.upsert_with_http_info, self.object_type, body) or {}
+            if by_id:
+                body = {"inputs": [{"id": str(item.record.crm_id),
+                                    "properties": {**item.properties, key_name: item.record.key}} for item in batch]}
+                answer = self.client.call(self.client.batch_api.update_with_http_info, self.object_type, body) or {}
+            else:
+                body = {"inputs": [
+                    {"idProperty": key_name, "id": item.record.key, "properties": item.properties} for item in batch
+                ]}
+                answer = self.client.call(self.client.batch_api.upsert_with_http_info, self.object_type, body) or {}
         except HubSpotRequestError as exc:
-            return self._split(batch, exc)
+            return self._split(batch, exc, by_id)
         by_key = {str((row.get("properties") or {}).get(key_name)): row for row in answer.get("results") or []}
         by_id = {str(row.get("id")): row for row in answer.get("results") or []}
         errors = answer.get("errors") or []
         out = []
         for item in batch:
-            row = by_key.get(item.record.key) or (by_id.get(item.record.crm_id) if item.record.crm_id else None)
+            row = (by_id.get(str(item.record.crm_id)) if item.record.crm_id else None) or by_key.get(item.record.key)
             if row is None:
                 message = "; ".join(str(e.get("message")) for e in errors if e.get("message"))
                 out.append((item, UpsertResult(item.record.key, Outcome.REJECTED, item.record.crm_id,
                                                message or "HubSpot returned no result for this record")))
             else:
-                outcome = Outcome.CREATED if row.get("new") else Outcome.UPDATED
+                outcome = Outcome.CREATED if row.get("new") and not item.record.crm_id else Outcome.UPDATED
                 out.append((item, UpsertResult(item.record.key, outcome, str(row["id"]))))
         return out
 
-    def _split(self, batch: list[_Item], exc: HubSpotRequestError) -> list[tuple[_Item, UpsertResult]]:
+    def _split(self, batch: list[_Item], exc: HubSpotRequestError, by_id: bool = False,
+               ) -> list[tuple[_Item, UpsertResult]]:
         if len(batch) == 1:
             item = batch[0]
             message = error_message(exc.body, exc.status) if exc.body else str(exc)
@@ -159,7 +170,7 @@ class Pusher:
         else:
             middle = len(batch) // 2
             parts = [batch[:middle], batch[middle:]]
-        return [pair for part in parts for pair in self._send(part)]
+        return [pair for part in parts for pair in self._send(part, by_id)]
 
     # ---- associations ---------------------------------------------------------------------
     def _association_refs(self) -> list[Any]:

@@ -45,6 +45,8 @@ class CompiledField:
             value = self.default
         if value is None and self.required:
             raise BadValue("required value is missing")
+        if value is not None and self.prm.choices and value not in self.prm.choices:
+            raise BadValue(f"{value!r} is not a PRM {self.prm.name} (valid: {', '.join(self.prm.choices)})")
         return value
 
     def write(self, value: Any) -> Any:

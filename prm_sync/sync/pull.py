@@ -33,7 +33,6 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     mapper = ctx.mapping[entity]
     if not mapper.pull_fields and not any(r.pull for r in mapper.references):
         return
-    retry_parked_records(ctx, mapper)
     with ctx.unit() as session:
         stored = load_cursor(session, entity.value, CHANGES)
         cursor = (stored.modstamp, stored.record_id or "") if stored else None
@@ -59,6 +58,9 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     if seen is not None:
         with ctx.unit() as session:
             _vanished(session, ctx, mapper, seen)
+    # After the fresh read: a record fixed in the CRM has just resolved its own entry, so only
+    # entries still open are mapped again from their payload (never an older version over a newer).
+    retry_parked_records(ctx, mapper)
 
 
 def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord]) -> None:
@@ -268,10 +270,6 @@ def retry_parked_records(ctx: RunContext, mapper: EntityMapper) -> None:
                       associations={k: tuple(v) for k, v in e.payload.get("associations", {}).items()})
             for e in entries if e.payload
         ]
-        if not ctx.dry_run:
-            for entry in entries:  # counted again only if they still fail
-                session.delete(entry)
-            session.flush()
         apply_page(session, ctx, mapper, records)
 
 
