@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import select
 
 from prm_sync.store import Partner, open_store, run_lock
 from tests.e2e.sync_world import BAD, KEY_FIELD, World, open_world
@@ -128,7 +127,7 @@ def test_conflict_policies(world: World, policy: str, prm_after: str, crm_after:
     assert world.store_rows("partner")[0]["tier"] == prm_after
     assert world.crm_tier(pid) == crm_after
     if policy == "manual":
-        code, out, _ = world.cli("conflicts", "list", "--format", "json")
+        _code, out, _ = world.cli("conflicts", "list", "--format", "json")
         [conflict] = __import__("json").loads(out)
         assert (conflict["field"], conflict["prm_value"], conflict["crm_value"]) == ("tier", "platinum", "silver")
         assert world.cli("conflicts", "resolve", str(conflict["id"]), "--keep", "crm")[0] == 0
@@ -163,7 +162,7 @@ def test_deletes_both_ways(world: World) -> None:
 
 def test_bad_records_are_quarantined_and_retried(world: World) -> None:
     pull_field, pull_value = BAD[world.crm]["pull"]
-    good, bad = world.harness.seed("partner", 2)
+    _good, bad = world.harness.seed("partner", 2)
     if world.crm == "salesforce":  # an admin added a tier to the picklist that the mapping does not know
         world.harness.emulator.schema.set_picklist(
             "Account", "Partner_Tier__c", ["Platinum", "Gold", "Silver", "Registered", "Diamond"])
