@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: per CRM: a PRM-side value the CRM refuses on write (field, value), and a CRM value the PRM refuses
 BAD = {
-    "salesforce": {"push": ("website", "https://" + "x" * 300 + ".example.com"), "pull": ("Partner_Tier__c", "Diamond")},
+    "salesforce": {"push": ("website", "https://" + "x" * 300 + ".example.com"),
+                   "pull": ("Partner_Tier__c", "Diamond")},
     "hubspot": {"push": ("tier", "diamond"), "pull": ("prm_partner_tier", "diamond")},
 }
 TIER_FIELD = {"salesforce": ("Partner_Tier__c", {"gold": "Gold", "silver": "Silver", "platinum": "Platinum",
