@@ -21,6 +21,7 @@ COMMANDS = {
     "errors": "prm_sync.cli.sync_cmds:errors",
     "conflicts": "prm_sync.cli.sync_cmds:conflicts",
     "sandbox": "prm_sync.cli.sandbox_cmd:sandbox",
+    "mappings": "prm_sync.cli.mappings_cmd:mappings",
 }
 
 EXAMPLES = """
