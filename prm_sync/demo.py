@@ -1,11 +1,14 @@
-"""`prm-sync demo`: show prm-sync working end to end, offline, in a scratch directory.
+"""`prm-sync demo` (what `make demo` runs): the whole product offline, in a scratch directory.
 
-It uses the real commands a user would type (init, check, partners) so that what the demo shows
-is what the product does. It grows with the product: see the README for what it covers today.
+A built-in CRM emulator is started and seeded, a store is initialised, a partner is added on
+the PRM side, and a full two-way sync runs: the CRM's partners, registrations and deals come in,
+the new partner goes out. Every step is the real command a user would type.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -13,29 +16,88 @@ from pathlib import Path
 import click
 
 from prm_sync.cli.main import run
+from prm_sync.sandbox import start_sandbox
 
 
-def run_demo(crm: str, directory: Path | None = None) -> int:
+def run_demo(crm: str, directory: Path | None = None, records: int = 200) -> int:
     workdir = directory or Path(tempfile.mkdtemp(prefix="prm-sync-demo-"))
-    config = str(workdir / "config.yaml")
-    # The demo talks to no real CRM: a placeholder credential satisfies `check`.
-    os.environ.setdefault("HUBSPOT_ACCESS_TOKEN", "demo-token")
-    os.environ.setdefault("SF_INSTANCE_URL", "https://127.0.0.1")
-    os.environ.setdefault("SF_SESSION_ID", "demo-session")
-    steps: list[list[str]] = [
-        ["init", "--crm", crm, "--force", str(workdir)],
-        ["--config", config, "check"],
-        ["--config", config, "partners", "add", "Acme Channel Partners", "--tier", "gold", "--country", "US",
-         "--status", "active", "--channel-manager", "cm@example.com"],
-        ["--config", config, "partners", "add", "Saigon Solutions JSC", "--tier", "silver", "--country", "VN"],
-        ["--config", config, "partners", "list"],
-    ]
+    workdir.mkdir(parents=True, exist_ok=True)
+    click.secho(f"Starting an emulated {crm} CRM with {records} generated partners (no network, no account)...",
+                bold=True)
+    sandbox = start_sandbox(crm, generate=records, workdir=workdir)
+    saved_env = {name: os.environ.get(name) for name in sandbox.env}
+    try:
+        os.environ.update(sandbox.env)
+        config = workdir / "config.yaml"
+        steps: list[list[str]] = [["init", "--crm", crm, "--force", str(workdir)]]
+        code = _steps(steps, config)
+        if code:
+            return code
+        _point_config_at(config, crm, sandbox.settings)
+        quarter = f"{dt.date.today().year}-Q{(dt.date.today().month - 1) // 3 + 1}"
+        steps = [
+            ["check"],
+            ["partners", "add", "Acme Channel Partners", "--tier", "gold", "--country", "US", "--status", "active",
+             "--channel-manager", "cm@example.com"],
+            ["sync"],
+            ["status"],
+        ]
+        code = _steps(steps, config)
+        if code:
+            return code
+        _show_pushed_partner(config, "Acme Channel Partners")
+        code = _steps([["partners", "show", "Acme Channel Partners"]], config)
+        if code == 0 and _has_command("report"):
+            code = _steps([["report", "scorecard", "--period", quarter]], config)
+        click.echo(f"\nThe demo's files are in {workdir} (config.yaml, mappings/, prm.db).")
+        return code
+    finally:
+        sandbox.stop()
+        for name, value in saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _steps(steps: list[list[str]], config: Path) -> int:
     for args in steps:
-        shown = " ".join(a if " " not in a else repr(a) for a in args if a not in ("--config", config))
-        click.secho(f"\n$ prm-sync {shown}", bold=True)
-        code = run(args)
-        if code != 0:
+        shown = " ".join(a if " " not in a else repr(a) for a in args)
+        click.secho(f"\n$ prm-sync {shown}", bold=True, fg="cyan")
+        full = args if args[0] == "init" else ["--config", str(config), *args]
+        code = run(full)
+        if code not in (0,):
             click.secho(f"demo step failed with exit code {code}", fg="red", err=True)
             return code
-    click.echo(f"\ndemo files are in {workdir}")
     return 0
+
+
+def _point_config_at(config: Path, crm: str, settings: dict[str, str]) -> None:
+    """The config `init` wrote, with the CRM section pointing at the emulator."""
+    lines = config.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == f"{crm}:")
+    end = start + 1
+    while end < len(lines) and lines[end].startswith("    "):
+        end += 1
+    section = [f"    {key}: {json.dumps(value)}" for key, value in settings.items()]
+    config.write_text("\n".join([*lines[:start + 1], *section, *lines[end:]]) + "\n", encoding="utf-8")
+
+
+def _show_pushed_partner(config: Path, name: str) -> None:
+    from sqlmodel import select
+
+    from prm_sync.app import App
+    from prm_sync.store import Link, Partner
+
+    with App(config).open_store() as store, store.session() as session:
+        partner = session.exec(select(Partner).where(Partner.name == name)).first()
+        link = session.get(Link, ("partner", partner.id)) if partner else None
+    if partner and link and link.crm_id:
+        click.secho(f"\n'{name}' was created in the PRM (id {partner.id}) and is now CRM record {link.crm_id}.",
+                    fg="green")
+
+
+def _has_command(name: str) -> bool:
+    from prm_sync.cli.main import COMMANDS
+
+    return name in COMMANDS

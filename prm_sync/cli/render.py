@@ -39,7 +39,8 @@ def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str
         table.add_column(c)
     for r in rows:
         table.add_row(*("" if r.get(c) is None else str(plain(r.get(c))) for c in columns))
-    Console(soft_wrap=False).print(table)
+    # Piped or logged output gets room for every column; a terminal keeps its own width.
+    Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160).print(table)
 
 
 def render_record(record: dict[str, Any], fmt: str) -> None:

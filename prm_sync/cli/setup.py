@@ -13,6 +13,7 @@ from prm_sync.store import open_store, upgrade
 
 CONFIG_TEMPLATES = {
     "hubspot": """\
+# yaml-language-server: $schema=schemas/config.schema.json
 # prm-sync configuration. Every key is documented in config.example.yaml.
 # Secrets come from the environment: export HUBSPOT_ACCESS_TOKEN=... (a private-app token).
 crm:
@@ -31,6 +32,7 @@ schedule:
   - {entities: [commission], cron: "0 2 * * *"}
 """,
     "salesforce": """\
+# yaml-language-server: $schema=schemas/config.schema.json
 # prm-sync configuration. Every key is documented in config.example.yaml.
 # Secrets come from the environment: export SF_INSTANCE_URL=... SF_SESSION_ID=...
 # (or use username/password/security_token, or OAuth JWT: see config.example.yaml).
@@ -40,6 +42,7 @@ crm:
     instance_url: "${SF_INSTANCE_URL}"
     session_id: "${SF_SESSION_ID}"
     api_version: "62.0"
+    ca_bundle: "${SF_CA_BUNDLE:-}"   # PEM of a custom CA (corporate proxy, the local sandbox); empty: none
 store:
   url: "sqlite:///prm.db"        # relative to this file; or postgresql+psycopg://user@host/db
 mappings: mappings/salesforce.yaml
@@ -119,14 +122,16 @@ def db_upgrade(ctx: click.Context, app: App) -> None:
         click.echo(f"store {store.display_url} at revision {revision}")
 
 
-@click.command(epilog="Example: prm-sync demo --crm salesforce")
+@click.command(epilog="Example: prm-sync demo --crm salesforce --records 500")
 @click.option("--crm", type=click.Choice(["hubspot", "salesforce"]), default="hubspot", show_default=True)
+@click.option("--records", type=click.IntRange(1, 100_000), default=200, show_default=True,
+              help="partners the emulated CRM starts with (plus their registrations and deals)")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="where to put the demo's files (default: a new temporary directory)")
-def demo(crm: str, directory: Path | None) -> None:
-    """Run prm-sync end to end offline, against nothing but a scratch directory."""
+def demo(crm: str, records: int, directory: Path | None) -> None:
+    """Run prm-sync end to end offline: an emulated CRM, a store, a two-way sync, a scorecard."""
     from prm_sync.demo import run_demo
 
-    code = run_demo(crm, directory)
+    code = run_demo(crm, directory, records)
     if code:
         raise SystemExit(code)

@@ -1,0 +1,23 @@
+"""`make demo` runs `prm-sync demo`: offline, both CRMs, both directions visibly used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from prm_sync.cli.main import run
+
+
+@pytest.mark.parametrize("crm", ["hubspot", "salesforce"])
+def test_demo_runs_offline_end_to_end(crm: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HUBSPOT_ACCESS_TOKEN", "HUBSPOT_BASE_URL", "SF_INSTANCE_URL", "SF_SESSION_ID"):
+        monkeypatch.delenv(name, raising=False)
+    code = run(["demo", "--crm", crm, "--records", "30", "--dir", str(tmp_path)])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert "$ prm-sync sync" in out
+    assert "was created in the PRM" in out and "is now CRM record" in out  # pushed
+    assert "partner" in out and " 30 " in out  # the CRM's 30 partners were pulled
+    assert (tmp_path / "prm.db").exists()
