@@ -16,6 +16,7 @@ COMMANDS = {
     "db": "prm_sync.cli.setup:db",
     "demo": "prm_sync.cli.setup:demo",
     "partners": "prm_sync.cli.partners:partners",
+    "leads": "prm_sync.cli.leads:leads",
     "sync": "prm_sync.cli.sync_cmds:sync",
     "status": "prm_sync.cli.sync_cmds:status",
     "errors": "prm_sync.cli.sync_cmds:errors",
