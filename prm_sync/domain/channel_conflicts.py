@@ -41,6 +41,7 @@ class Holder:
     keys: CustomerKeys
     label: str  # the registration status or deal stage, for messages
     protected_until: dt.datetime | None = None
+    registered_at: dt.datetime | None = None  # registrations only: who came first
 
 
 @dataclass(frozen=True)
@@ -93,13 +94,19 @@ class ConflictIndex:
 
     def find(
         self, keys: CustomerKeys, partner_id: str, now: dt.datetime, *, exclude_id: str | None = None,
+        registered_at: dt.datetime | None = None,
     ) -> list[ChannelConflict]:
-        """Every conflict for a candidate customer registered by `partner_id` at `now`."""
+        """Every conflict for a candidate customer registered by `partner_id` at `now`.
+
+        `registered_at` re-checks an existing registration: registrations made at or after it
+        came second and do not count against it (the first to register holds the customer)."""
         seen: set[tuple[str, str]] = set()
         found: list[ChannelConflict] = []
         for key in sorted(keys.keys):
             for holder in self._by_key.get(key, ()):
                 if holder.id == exclude_id or (holder.kind, holder.id) in seen:
+                    continue
+                if registered_at and holder.registered_at and holder.registered_at >= registered_at:
                     continue
                 reason = _reason(holder, partner_id, now)
                 if reason is None:
@@ -134,13 +141,14 @@ def registration_holder(
     converted: bool = False, protection_days: int = DEFAULT_PROTECTION_DAYS,
 ) -> Holder | None:
     """The holder a registration makes, or None when it holds nothing (rejected, lost, expired)."""
+    at = protection.created_at
     if converted or protection.status in CUSTOMER_STATUSES:
-        return Holder("registration", reg_id, partner_id, partner_name, "customer", keys,
-                      "converted" if protection.status not in CUSTOMER_STATUSES else protection.status)
+        label = protection.status if protection.status in CUSTOMER_STATUSES else "converted"
+        return Holder("registration", reg_id, partner_id, partner_name, "customer", keys, label, registered_at=at)
     if protection.status not in OPEN_STATUSES:
         return None
     return Holder("registration", reg_id, partner_id, partner_name, "protected", keys, protection.status,
-                  protected_until=protection.ends_at(protection_days))
+                  protected_until=protection.ends_at(protection_days), registered_at=at)
 
 
 def deal_holders(

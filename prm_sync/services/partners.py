@@ -1,44 +1,62 @@
-"""Partner use cases: add, find, list."""
+"""Partner use cases: add, find, list, lifecycle (status, tier), assignment, certifications."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 from sqlmodel import Session, col, func, select
 
+from prm_sync.domain.errors import RuleViolation
 from prm_sync.domain.fields import PARTNER_STATUSES, PARTNER_TIERS
+from prm_sync.domain.partners import check_certification, check_partner_transition, check_tier
+from prm_sync.domain.territories import country_problem, format_territories, parse_territories
 from prm_sync.errors import UsageError
-from prm_sync.store import Partner, PartnerStatusChange
+from prm_sync.store import Certification, Partner, PartnerStatusChange
+from prm_sync.store.types import utcnow
 
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _email_problem(email: str) -> str | None:
+    return None if _EMAIL.match(email) else f"channel manager: '{email}' is not an email address"
 
 
 def add_partner(
     session: Session, *, name: str, tier: str = "registered", status: str = "prospect",
     country: str | None = None, website: str | None = None, channel_manager: str | None = None,
-    joined_on: dt.date | None = None, actor: str = "cli",
+    joined_on: dt.date | None = None, actor: str = "cli", territories: str | None = None,
+    tiers: Sequence[str] = PARTNER_TIERS,
 ) -> Partner:
     problems = []
     name = name.strip()
     if not name:
         problems.append("name: must not be empty")
-    if tier not in PARTNER_TIERS:
-        problems.append(f"tier: '{tier}' is not one of {', '.join(PARTNER_TIERS)}")
+    try:
+        tier = check_tier(tier, tiers)
+    except RuleViolation as exc:
+        problems.append(str(exc))
     if status not in PARTNER_STATUSES:
         problems.append(f"status: '{status}' is not one of {', '.join(PARTNER_STATUSES)}")
     if country is not None:
         country = country.strip().upper()
-        if not _COUNTRY.match(country):
-            problems.append(f"country: '{country}' is not an ISO 3166 two-letter code such as US or VN")
-    if channel_manager is not None and not _EMAIL.match(channel_manager):
-        problems.append(f"channel manager: '{channel_manager}' is not an email address")
+        problem = country_problem(country)
+        if problem:
+            problems.append(problem)
+    if channel_manager is not None and (problem := _email_problem(channel_manager)):
+        problems.append(problem)
+    codes: list[str] = []
+    if territories is not None:
+        try:
+            codes = parse_territories(territories)
+        except RuleViolation as exc:
+            problems.append(str(exc))
     if problems:
         raise UsageError("; ".join(problems))
     partner = Partner(
         name=name, tier=tier, status=status, country=country, website=website,
-        channel_manager=channel_manager, joined_on=joined_on,
+        channel_manager=channel_manager, joined_on=joined_on, territories=format_territories(codes),
     )
     session.add(partner)
     session.flush()
@@ -75,3 +93,90 @@ def list_partners(
     if not include_deleted:
         query = query.where(col(Partner.deleted_at).is_(None))
     return list(session.exec(query.order_by(func.lower(Partner.name), Partner.id)).all())
+
+
+def set_partner_status(
+    session: Session, key: str, status: str, *, reason: str, actor: str, now: dt.datetime | None = None,
+) -> PartnerStatusChange:
+    """Move a partner through its lifecycle (allowed transitions only) and keep the step in history."""
+    partner = find_partner(session, key)
+    if not reason or not reason.strip():
+        raise UsageError("a status change needs a reason (--reason)")
+    try:
+        check_partner_transition(partner.status, status, reason=reason)
+    except RuleViolation as exc:
+        raise UsageError(f"partner '{partner.name}': {exc}") from None
+    change = record_status_change(session, partner, status, reason=reason.strip(), actor=actor, now=now)
+    if status == "active" and partner.joined_on is None:
+        partner.joined_on = (now or utcnow()).date()
+    return change
+
+
+def record_status_change(
+    session: Session, partner: Partner, status: str, *, reason: str | None, actor: str,
+    now: dt.datetime | None = None, previous: str | None = None,
+) -> PartnerStatusChange:
+    """Set the status and write the history row, without checking the lifecycle: for the CRM's
+    word brought back by sync (actor "crm"; pass `previous` when the row already holds the new value)."""
+    change = PartnerStatusChange(
+        partner_id=partner.id, from_status=previous if previous is not None else partner.status,
+        to_status=status, reason=reason, actor=actor, at=now or utcnow(),
+    )
+    partner.status = status
+    session.add(partner)
+    session.add(change)
+    return change
+
+
+def set_partner_tier(session: Session, key: str, tier: str, *, tiers: Sequence[str] = PARTNER_TIERS) -> Partner:
+    partner = find_partner(session, key)
+    try:
+        partner.tier = check_tier(tier, tiers)
+    except RuleViolation as exc:
+        raise UsageError(str(exc)) from None
+    session.add(partner)
+    return partner
+
+
+def assign_partner(
+    session: Session, key: str, *, territories: str | None = None, channel_manager: str | None = None,
+) -> Partner:
+    """Set the partner's territories (replacing them; '' clears) and/or its channel manager."""
+    if territories is None and channel_manager is None:
+        raise UsageError("assign what? give --territories and/or --channel-manager")
+    partner = find_partner(session, key)
+    if territories is not None:
+        try:
+            partner.territories = format_territories(parse_territories(territories))
+        except RuleViolation as exc:
+            raise UsageError(str(exc)) from None
+    if channel_manager is not None:
+        manager = channel_manager.strip().lower()
+        if problem := _email_problem(manager):
+            raise UsageError(problem)
+        partner.channel_manager = manager
+    session.add(partner)
+    return partner
+
+
+def status_history(session: Session, partner_id: str) -> list[PartnerStatusChange]:
+    query = select(PartnerStatusChange).where(PartnerStatusChange.partner_id == partner_id)
+    return list(session.exec(query.order_by(col(PartnerStatusChange.at), col(PartnerStatusChange.id))).all())
+
+
+def add_certification(
+    session: Session, key: str, name: str, earned_on: dt.date, expires_on: dt.date | None = None,
+) -> Certification:
+    partner = find_partner(session, key)
+    try:
+        check_certification(name, earned_on, expires_on)
+    except RuleViolation as exc:
+        raise UsageError(str(exc)) from None
+    cert = Certification(partner_id=partner.id, name=name.strip(), earned_on=earned_on, expires_on=expires_on)
+    session.add(cert)
+    return cert
+
+
+def certifications(session: Session, partner_id: str) -> list[Certification]:
+    query = select(Certification).where(Certification.partner_id == partner_id)
+    return list(session.exec(query.order_by(col(Certification.earned_on), col(Certification.id))).all())

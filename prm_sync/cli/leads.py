@@ -1,0 +1,175 @@
+"""`prm-sync leads ...`: deal registration (register, import, list, approve, reject, extend, expire)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from prm_sync.app import App
+from prm_sync.cli.render import render_rows
+from prm_sync.config import RegistrationSettings
+from prm_sync.domain.fields import REGISTRATION_STATUSES
+from prm_sync.errors import EXIT_RECORD_ERRORS, UsageError
+from prm_sync.services.lead_import import import_leads
+from prm_sync.services.registrations import (
+    approve_registration,
+    expire_registrations,
+    extend_registration,
+    list_registrations,
+    protection_of,
+    register_lead,
+    reject_registration,
+)
+from prm_sync.store import Registration
+from prm_sync.store.types import utcnow
+
+LIST_COLUMNS = ("id", "partner", "company", "status", "estimated_value", "currency", "expected_close",
+                "protected_until", "conflict_reason", "conflict_with")
+FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+                      show_default=True)
+AS_OF = click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+                     help="act as at this UTC date/time instead of now")
+
+
+def _now(as_of: dt.datetime | None) -> dt.datetime:
+    return as_of.replace(tzinfo=dt.UTC) if as_of else utcnow()
+
+
+def _settings(app: App) -> RegistrationSettings:
+    return app.config.registrations
+
+
+def _say(text: str) -> None:
+    if not click.get_current_context().meta.get("quiet"):
+        click.echo(text)
+
+
+def _row(reg: Registration, partner: str, protection_days: int) -> dict[str, Any]:
+    until = protection_of(reg).ends_at(protection_days) if reg.status in ("submitted", "approved") else None
+    return {**reg.model_dump(), "partner": partner, "protected_until": until}
+
+
+@click.group()
+def leads() -> None:
+    """Deal registration: partners register customers; conflicts are flagged; channel managers decide."""
+
+
+@leads.command("register", epilog="Example: prm-sync leads register --partner 'Acme Partners' --company 'Globex "
+               "Ltd' --contact 'Hank Scorpio' --email hank@globex.com --value 50000 --currency USD")
+@click.option("--partner", required=True, help="partner id or name")
+@click.option("--company", required=True, help="the customer company")
+@click.option("--contact", required=True, help="contact name ('First Last')")
+@click.option("--email")
+@click.option("--website")
+@click.option("--value", "estimated_value", help="estimated value, e.g. 50000.00")
+@click.option("--currency", help="ISO 4217 code, e.g. USD")
+@click.option("--close", "expected_close", help="expected close date YYYY-MM-DD")
+@click.option("--products", help="products, e.g. 'Software;Services'")
+@click.pass_obj
+def register(app: App, **fields: str | None) -> None:
+    """Register a deal for a partner; a channel conflict is flagged (and shown), not refused."""
+    local = app.local()
+    with local.open_store() as store, store.session(write=True) as session:
+        reg, conflicts = register_lead(session, fields, _settings(local), utcnow())
+        reg_id = reg.id
+    _say(f"registered {reg_id} ({fields['company']})")
+    for conflict in conflicts:
+        click.echo(f"conflict: {conflict.reason}: {conflict.message}", err=True)
+
+
+@leads.command("import", epilog="Example: prm-sync leads import registrations.csv --strict\n\n"
+               "Columns: partner, company, contact (or contact_first_name + contact_last_name), email, website, "
+               "estimated_value, currency, expected_close, products")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path, allow_dash=True))
+@click.option("--strict", is_flag=True, help="import nothing unless every row is valid")
+@click.pass_context
+def import_(ctx: click.Context, file: Path, strict: bool) -> None:
+    """Import registrations from a CSV file (UTF-8, header row) in one transaction."""
+    local = ctx.obj.local()
+    try:
+        stream = sys.stdin if str(file) == "-" else file.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise UsageError(f"cannot read {file}: {exc.strerror}") from None
+    with stream, local.open_store() as store, store.session(write=True) as session:
+        try:
+            report = import_leads(session, stream, _settings(local), utcnow(), strict=strict)
+        except UnicodeDecodeError:
+            raise UsageError(f"{file} is not UTF-8 text") from None
+    for line, reason in report.errors:
+        click.echo(f"{file}:{line}: {reason}", err=True)
+    if report.strict_refused:
+        click.echo(f"--strict: {len(report.errors)} invalid rows, nothing imported", err=True)
+    else:
+        _say(f"imported {report.imported}, invalid {len(report.errors)}, flagged as conflicts {report.flagged}")
+    ctx.exit(EXIT_RECORD_ERRORS if report.errors else 0)
+
+
+@leads.command("list", epilog="Example: prm-sync leads list --status submitted --conflicts")
+@click.option("--status", type=click.Choice(REGISTRATION_STATUSES))
+@click.option("--partner", help="partner id or name")
+@click.option("--conflicts", "conflicts_only", is_flag=True, help="only registrations flagged with a conflict")
+@FORMAT
+@click.pass_obj
+def list_(app: App, status: str | None, partner: str | None, conflicts_only: bool, fmt: str) -> None:
+    """List registrations, newest first (open ones past their protection are expired first)."""
+    local = app.local()
+    settings = _settings(local)
+    with local.open_store() as store, store.session(write=True) as session:
+        expire_registrations(session, utcnow(), protection_days=settings.protection_days)
+        rows = [_row(reg, name, settings.protection_days)
+                for reg, name in list_registrations(session, status=status, partner=partner,
+                                                    conflicts_only=conflicts_only)]
+    render_rows(rows, LIST_COLUMNS, fmt, title="Registrations")
+
+
+@leads.command("approve", epilog="Example: prm-sync leads approve 3f2a9c")
+@click.argument("registration")
+@click.option("--force", is_flag=True, help="approve even if the registration is in conflict")
+@click.option("--note", help="kept as the status reason")
+@click.pass_obj
+def approve(app: App, registration: str, force: bool, note: str | None) -> None:
+    """Approve a registration (by id or id prefix): its protection period starts now."""
+    local = app.local()
+    with local.open_store() as store, store.session(write=True) as session:
+        reg = approve_registration(session, registration, _settings(local), utcnow(), force=force, note=note)
+        shown = f"approved {reg.id}, protected until {reg.expires_at:%Y-%m-%d}"
+    _say(shown)
+
+
+@leads.command("reject", epilog="Example: prm-sync leads reject 3f2a9c --reason 'existing customer'")
+@click.argument("registration")
+@click.option("--reason", required=True)
+@click.pass_obj
+def reject(app: App, registration: str, reason: str) -> None:
+    """Reject a registration, with a reason."""
+    with app.local().open_store() as store, store.session(write=True) as session:
+        reg_id = reject_registration(session, registration, reason).id
+    _say(f"rejected {reg_id}")
+
+
+@leads.command("extend", epilog="Example: prm-sync leads extend 3f2a9c --days 30")
+@click.argument("registration")
+@click.option("--days", type=click.IntRange(min=1), required=True)
+@click.pass_obj
+def extend(app: App, registration: str, days: int) -> None:
+    """Extend an open registration's protection period."""
+    local = app.local()
+    with local.open_store() as store, store.session(write=True) as session:
+        reg = extend_registration(session, registration, days, _settings(local), utcnow())
+        shown = f"extended {reg.id} until {reg.extended_until:%Y-%m-%d}"
+    _say(shown)
+
+
+@leads.command("expire", epilog="Example: prm-sync leads expire")
+@AS_OF
+@click.pass_obj
+def expire(app: App, as_of: dt.datetime | None) -> None:
+    """Expire open registrations whose protection period has ended (sync and `leads list` do it too)."""
+    local = app.local()
+    with local.open_store() as store, store.session(write=True) as session:
+        ids = expire_registrations(session, _now(as_of), protection_days=_settings(local).protection_days)
+    _say(f"expired {len(ids)}")

@@ -1,0 +1,126 @@
+"""Partner contracts: add, list what is due, renew or expire on the end date, flag partners.
+
+Sync hook: `renew_contracts(session, today)` (idempotent; safe to run on every sync or daily).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, col, select
+
+from prm_sync.domain.contracts import (
+    ContractTerms,
+    check_terms,
+    due_reasons,
+    next_term,
+    notice_deadline,
+    renewal_action,
+)
+from prm_sync.domain.errors import RuleViolation
+from prm_sync.errors import UsageError
+from prm_sync.services.partners import find_partner
+from prm_sync.store import Contract, Partner
+
+MAX_RENEWALS_PER_RUN = 100  # a long-missed contract catches up term by term, within reason
+
+
+def terms_of(contract: Contract) -> ContractTerms:
+    return ContractTerms(contract.starts_on, contract.ends_on, contract.auto_renew, contract.notice_days)
+
+
+def add_contract(
+    session: Session, partner_key: str, *, starts_on: dt.date, ends_on: dt.date | None, auto_renew: bool = False,
+    notice_days: int = 0, terms_url: str | None = None,
+) -> Contract:
+    partner = find_partner(session, partner_key)
+    terms = ContractTerms(starts_on, ends_on, auto_renew, notice_days)
+    try:
+        check_terms(terms)
+    except RuleViolation as exc:
+        raise UsageError(str(exc)) from None
+    contract = Contract(partner_id=partner.id, starts_on=starts_on, ends_on=ends_on, auto_renew=auto_renew,
+                        notice_days=notice_days, terms_url=terms_url)
+    session.add(contract)
+    session.flush()
+    return contract
+
+
+def list_contracts(
+    session: Session, *, partner: str | None = None, due_within: int | None = None, today: dt.date,
+) -> list[dict[str, object]]:
+    """Contracts as display rows (active ones only when `due_within` is given, with why they are due)."""
+    query = select(Contract, Partner.name).join(Partner, col(Partner.id) == Contract.partner_id)
+    if partner:
+        query = query.where(Contract.partner_id == find_partner(session, partner).id)
+    if due_within is not None:
+        query = query.where(Contract.state == "active")
+    rows = []
+    for contract, name in session.exec(query.order_by(col(Contract.ends_on), Contract.id)).all():
+        terms = terms_of(contract)
+        reasons = due_reasons(terms, today, due_within) if due_within is not None else []
+        if due_within is not None and not reasons:
+            continue
+        rows.append({**contract.model_dump(), "partner": name, "notice_deadline": notice_deadline(terms),
+                     "due": "; ".join(reasons) or None})
+    return rows
+
+
+@dataclass
+class RenewalReport:
+    renewed: list[tuple[str, str]] = field(default_factory=list)  # (old contract id, new contract id)
+    expired: list[str] = field(default_factory=list)  # contract ids
+
+
+def renew_contracts(session: Session, today: dt.date) -> RenewalReport:
+    """Renew auto-renewing contracts on (or after) their end date — the old row becomes expired and
+    a new one with `renewed_from` covers the next term — and expire the others after their end."""
+    report = RenewalReport()
+    active = session.exec(select(Contract).where(Contract.state == "active")
+                          .where(col(Contract.ends_on).is_not(None))).all()
+    for contract in active:
+        current = contract
+        for _ in range(MAX_RENEWALS_PER_RUN):
+            action = renewal_action(terms_of(current), today)
+            if action is None:
+                break
+            current.state = "expired"
+            session.add(current)
+            if action == "expire":
+                report.expired.append(current.id)
+                break
+            starts, ends = next_term(terms_of(current))
+            renewal = Contract(partner_id=current.partner_id, starts_on=starts, ends_on=ends, auto_renew=True,
+                               notice_days=current.notice_days, terms_url=current.terms_url, renewed_from=current.id)
+            session.add(renewal)
+            session.flush()
+            report.renewed.append((current.id, renewal.id))
+            current = renewal
+    return report
+
+
+def contract_flags(session: Session, partner_ids: Iterable[str], today: dt.date) -> dict[str, str]:
+    """Partner id -> flag for partners whose contract has ended without renewal (no active contract
+    left), or whose active contract has passed its end date and awaits `contracts renew`."""
+    wanted = list(partner_ids)
+    if not wanted:
+        return {}
+    latest: dict[str, Contract] = {}
+    has_active: dict[str, Contract] = {}
+    for contract in session.exec(select(Contract).where(col(Contract.partner_id).in_(wanted))
+                                 .order_by(col(Contract.starts_on), Contract.id)).all():
+        latest[contract.partner_id] = contract
+        if contract.state == "active":
+            has_active[contract.partner_id] = contract
+    flags = {}
+    for pid, contract in latest.items():
+        active = has_active.get(pid)
+        if active is None and contract.state == "expired":
+            flags[pid] = f"contract expired {contract.ends_on}"
+        elif active is None and contract.state == "terminated":
+            flags[pid] = "contract terminated"
+        elif active is not None and renewal_action(terms_of(active), today) == "expire":
+            flags[pid] = f"contract ended {active.ends_on}"
+    return flags
