@@ -17,6 +17,7 @@ COMMANDS = {
     "demo": "prm_sync.cli.setup:demo",
     "partners": "prm_sync.cli.partners:partners",
     "leads": "prm_sync.cli.leads:leads",
+    "commissions": "prm_sync.cli.commissions:commissions",
     "sync": "prm_sync.cli.sync_cmds:sync",
     "status": "prm_sync.cli.sync_cmds:status",
     "errors": "prm_sync.cli.sync_cmds:errors",
