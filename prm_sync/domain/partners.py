@@ -40,7 +40,7 @@ def check_partner_transition(current: str, target: str, *, reason: str | None = 
     allowed = PARTNER_TRANSITIONS.get(current, ())
     if target not in allowed:
         options = ", ".join(allowed) if allowed else f"nothing: {current} is final"
-        raise RuleViolation(f"a {current} partner cannot become {target} (allowed: {options})")
+        raise RuleViolation(f"cannot go from {current} to {target} (allowed: {options})")
     if reason is not None and not reason.strip():
         raise RuleViolation("reason: must not be empty")
 

@@ -51,7 +51,7 @@ def check_registration_transition(current: str, target: str) -> None:
     allowed = REGISTRATION_TRANSITIONS.get(current, ())
     if target not in allowed:
         options = ", ".join(allowed) if allowed else f"nothing: {current} is final"
-        raise RuleViolation(f"a {current} registration cannot become {target} (allowed: {options})")
+        raise RuleViolation(f"cannot go from {current} to {target} (allowed: {options})")
 
 
 def accept_crm_status(status: str | None) -> bool:

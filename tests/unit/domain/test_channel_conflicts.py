@@ -1,0 +1,141 @@
+"""Channel-conflict detection on an in-memory index, with a controlled clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from prm_sync.domain.channel_conflicts import (
+    ConflictIndex,
+    deal_holders,
+    deal_keys,
+    registration_holder,
+    summarize,
+)
+from prm_sync.domain.customer_identity import CustomerKeys, customer_keys
+from prm_sync.domain.registrations import Protection
+
+T0 = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC)
+DAY = dt.timedelta(days=1)
+
+
+def reg(index: ConflictIndex, rid: str, partner: str, company: str, email: str | None = None,
+        website: str | None = None, *, status: str = "submitted", at: dt.datetime = T0,
+        converted: bool = False, extended: dt.datetime | None = None) -> None:
+    holder = registration_holder(rid, partner, f"Partner {partner}", customer_keys(company, email, website),
+                                 Protection(status, at, extended_until=extended), converted=converted)
+    if holder is not None:
+        index.add(holder)
+
+
+def deal(index: ConflictIndex, did: str, partner: str, name: str, *, closed: bool = False, won: bool = False,
+         reg_keys: CustomerKeys | None = None) -> None:
+    index.add_all(deal_holders(did, partner, f"Partner {partner}", deal_keys(name, reg_keys),
+                               stage="Negotiation" if not closed else "Closed", is_closed=closed, is_won=won))
+
+
+def find(index: ConflictIndex, partner: str, company: str, email: str | None = None, website: str | None = None,
+         now: dt.datetime = T0 + DAY) -> list[tuple[str, str]]:
+    return [(c.reason, c.holder.id) for c in index.find(customer_keys(company, email, website), partner, now)]
+
+
+def test_another_partner_registering_the_same_customer_is_flagged_with_the_first_named() -> None:
+    index = ConflictIndex()
+    reg(index, "r1", "A", "ACME, Inc.")
+    conflicts = index.find(customer_keys("Acme Incorporated"), "B", T0 + DAY)
+    assert [(c.reason, c.holder.id) for c in conflicts] == [("other_partner", "r1")]
+    reason, other, detail = summarize(conflicts)
+    assert (reason, other) == ("other_partner", "Partner A (registration r1)")
+    assert detail is not None and "matched on name 'acme'" in detail and "until 2026-04-01" in detail
+
+
+def test_same_partner_twice_is_a_duplicate() -> None:
+    index = ConflictIndex()
+    reg(index, "r1", "A", "Công ty TNHH ABC")
+    assert find(index, "A", "ABC Co., Ltd") == [("duplicate", "r1")]
+
+
+def test_email_domain_matches_even_when_names_differ_but_free_mail_does_not() -> None:
+    index = ConflictIndex()
+    reg(index, "r1", "A", "Globex", "hank@globex.com")
+    reg(index, "r2", "A", "Initech", "peter@gmail.com")
+    assert find(index, "B", "Globex Holdings Europe", "frank@eu.globex.com") == [("other_partner", "r1")]
+    assert find(index, "B", "Umbrella", "alice@gmail.com") == []
+
+
+def test_website_subdomain_matches_email_domain() -> None:
+    index = ConflictIndex()
+    reg(index, "r1", "A", "Hooli", website="https://shop.hooli.co.uk/products")
+    assert find(index, "B", "Hooli XYZ", "gavin@hooli.co.uk") == [("other_partner", "r1")]
+
+
+def test_an_expired_older_registration_does_not_conflict() -> None:
+    index = ConflictIndex()
+    reg(index, "old", "A", "Acme", at=T0 - 200 * DAY)  # protection ended long ago, not yet marked
+    reg(index, "gone", "A", "Acme", status="expired", at=T0 - 10 * DAY)
+    reg(index, "no", "A", "Acme", status="rejected")
+    reg(index, "lost", "A", "Acme", status="lost")
+    assert find(index, "B", "Acme Inc") == []
+
+
+def test_protection_ends_at_the_stored_end_or_the_extension() -> None:
+    index = ConflictIndex()
+    reg(index, "r1", "A", "Acme", extended=T0 + 120 * DAY)
+    assert find(index, "B", "Acme", now=T0 + 100 * DAY) == [("other_partner", "r1")]
+    assert find(index, "B", "Acme", now=T0 + 120 * DAY) == []
+
+
+def test_converted_registration_or_won_deal_means_existing_customer() -> None:
+    index = ConflictIndex()
+    reg(index, "r1", "A", "Acme", status="converted")
+    reg(index, "r2", "A", "Initech", status="lost", converted=True)
+    deal(index, "d1", "C", "Globex Corp - 50 seats", closed=True, won=True)
+    assert find(index, "B", "ACME") == [("existing_customer", "r1")]
+    assert find(index, "B", "Initech LLC") == [("existing_customer", "r2")]
+    assert find(index, "B", "Globex") == [("existing_customer", "d1")]
+
+
+def test_open_deal_in_the_crm_conflicts_but_a_lost_one_does_not() -> None:
+    index = ConflictIndex()
+    deal(index, "d1", "C", "Acme: renewal 2026")
+    deal(index, "d2", "C", "Initech - upgrade", closed=True)
+    assert find(index, "B", "Acme Inc.") == [("open_opportunity", "d1")]
+    assert find(index, "B", "Initech") == []
+
+
+def test_deal_from_a_registration_matches_on_that_registration_domain() -> None:
+    index = ConflictIndex()
+    deal(index, "d1", "C", "Big Q3 deal", reg_keys=customer_keys("Whatever", "x@acme.com"))
+    assert find(index, "B", "Acme Worldwide", "y@acme.com") == [("open_opportunity", "d1")]
+
+
+def test_conflicts_are_ordered_by_reason_and_each_holder_listed_once() -> None:
+    index = ConflictIndex()
+    reg(index, "mine", "B", "Acme", "a@acme.com")
+    reg(index, "theirs", "A", "Acme", "b@acme.com", at=T0 + dt.timedelta(hours=1))
+    deal(index, "d1", "C", "Acme")
+    found = find(index, "B", "Acme", "c@acme.com")
+    assert found == [("other_partner", "theirs"), ("open_opportunity", "d1"), ("duplicate", "mine")]
+
+
+def test_recheck_ignores_registrations_made_after_it() -> None:
+    index = ConflictIndex()
+    reg(index, "first", "A", "Acme", at=T0)
+    reg(index, "second", "B", "Acme", at=T0 + DAY)
+    keys = customer_keys("Acme")
+    assert index.find(keys, "A", T0 + 2 * DAY, exclude_id="first", registered_at=T0) == []
+    again = index.find(keys, "B", T0 + 2 * DAY, exclude_id="second", registered_at=T0 + DAY)
+    assert [c.holder.id for c in again] == ["first"]
+
+
+@pytest.mark.parametrize(("mine", "theirs"), [
+    ("Công ty TNHH ABC", "ABC Co., Ltd"),
+    ("ACME, Inc.", "Acme Incorporated"),
+    ("Société Générale", "SOCIETE GENERALE S.A."),
+])
+def test_no_keys_in_common_no_conflict_and_vice_versa(mine: str, theirs: str) -> None:
+    index = ConflictIndex()
+    reg(index, "r1", "A", mine)
+    assert find(index, "B", theirs) == [("other_partner", "r1")]
+    assert find(index, "B", theirs + " Europe") == []
