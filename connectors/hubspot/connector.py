@@ -29,7 +29,8 @@ class HubSpotConnector:
         self.types = ObjectTypes(self.client)
 
     def describe(self, mapper: EntityMapper) -> dict[str, FieldInfo]:
-        return describe(self.client, self.types.path_name(mapper.object))
+        return describe(self.client, self.types.path_name(mapper.object),
+                        self.types.required_properties(mapper.object))
 
     def read_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> Iterator[Page]:
         object_type = self.types.path_name(mapper.object)

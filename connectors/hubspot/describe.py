@@ -15,7 +15,7 @@ KINDS = {
 }
 
 
-def field_info(prop: dict[str, Any]) -> FieldInfo:
+def field_info(prop: dict[str, Any], required: bool = False) -> FieldInfo:
     kind = KINDS.get(str(prop.get("type")), "string")
     if prop.get("type") == "enumeration" and prop.get("fieldType") == "booleancheckbox":
         kind = "bool"
@@ -28,12 +28,14 @@ def field_info(prop: dict[str, Any]) -> FieldInfo:
         label=str(prop.get("label") or ""),
         createable=writable,
         updateable=writable,
-        required=False,   # HubSpot has no required-on-create for properties of standard objects
+        required=required,   # standard objects have none; a custom object lists its requiredProperties
         unique_key=bool(prop.get("hasUniqueValue", False)),
         options=tuple(str(o.get("value")) for o in prop.get("options") or []),
     )
 
 
-def describe(client: HubSpotClient, object_type: str) -> dict[str, FieldInfo]:
+def describe(client: HubSpotClient, object_type: str, required: frozenset[str] = frozenset()) -> dict[str, FieldInfo]:
+    """`required`: the object's required properties (a custom object schema's requiredProperties)."""
     answer = client.call(client.properties_api.get_all_with_http_info, object_type) or {}
-    return {str(p["name"]): field_info(p) for p in answer.get("results") or [] if not p.get("archived")}
+    return {str(p["name"]): field_info(p, str(p["name"]) in required)
+            for p in answer.get("results") or [] if not p.get("archived")}

@@ -56,6 +56,16 @@ class ObjectTypes:
         raise HubSpotRequestError(f"HubSpot has no object type '{ref}' (not standard, no custom schema)",
                                   status=404)
 
+    def required_properties(self, ref: str) -> frozenset[str]:
+        """Properties a custom object requires on create (its schema's requiredProperties)."""
+        path = self.path_name(ref)
+        if path in STANDARD_TYPE_IDS:
+            return frozenset()
+        for schema in self._custom_schemas():
+            if str(schema.get("objectTypeId")) == path:
+                return frozenset(str(name) for name in schema.get("requiredProperties") or ())
+        return frozenset()
+
     def type_id(self, ref: str) -> str:
         path = self.path_name(ref)
         return STANDARD_TYPE_IDS.get(path, path)

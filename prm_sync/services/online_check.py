@@ -1,0 +1,290 @@
+"""`check --online`: compare a compiled mapping with what the live CRM says its objects hold.
+
+For every mapped entity the connector describes the object (Salesforce describe, HubSpot
+properties); each mapped field, lookup, constant, filter property and the upsert key are then
+checked against it. Findings point at the mapping line (`FILE:LINE: path: severity: message`).
+
+Errors are what would break a sync: a field the CRM lacks, a type the mapping cannot read or
+write, an upsert key that is not an external id / unique property, a pushed field the CRM will
+not let us write, a field the CRM requires on create that nothing fills. Picklist drift (values
+one side has and the other lacks) is a warning: only records holding those values are affected.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from prm_sync.domain.fields import FieldKind
+from prm_sync.errors import EXIT_OK, EXIT_USAGE, Problem
+from prm_sync.mapping import CompiledField, CompiledMapping, EntityMapper
+from prm_sync.mapping.mapper import CompiledReference
+from prm_sync.sync.ports import Connector, CrmError, FieldInfo
+from prm_sync.yamlsource import LoadedYaml
+
+#: CRM field kind (FieldInfo.kind) -> mapping value types (`type`, default: the PRM field's kind)
+#: that read and write it without loss. A text field holds text-like values only: a date kept in a
+#: text field needs `type: string` in the mapping, which says so. Unknown CRM kinds are not judged.
+ACCEPTS: dict[str, frozenset[FieldKind]] = {
+    "string": frozenset({FieldKind.STRING, FieldKind.EMAIL, FieldKind.URL}),
+    "email": frozenset({FieldKind.EMAIL, FieldKind.STRING}),
+    "url": frozenset({FieldKind.URL, FieldKind.STRING}),
+    "int": frozenset({FieldKind.INT}),
+    "decimal": frozenset({FieldKind.DECIMAL, FieldKind.INT}),
+    "bool": frozenset({FieldKind.BOOL}),
+    "date": frozenset({FieldKind.DATE}),
+    "datetime": frozenset({FieldKind.DATETIME}),
+}
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Kind(StrEnum):
+    MISSING_OBJECT = "missing_object"
+    MISSING_FIELD = "missing_field"
+    TYPE_MISMATCH = "type_mismatch"
+    PICKLIST_DRIFT = "picklist_drift"
+    BAD_CRM_KEY = "bad_crm_key"
+    READ_ONLY = "read_only"
+    REQUIRED_UNFILLED = "required_unfilled"
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Severity
+    kind: Kind
+    entity: str
+    problem: Problem
+
+    def __str__(self) -> str:
+        p = self.problem
+        where = f"{p.file}:{p.line}" if p.line is not None else p.file
+        return f"{where}: {p.path}: {self.severity.value}: {p.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        p = self.problem
+        return {"severity": self.severity.value, "kind": self.kind.value, "entity": self.entity,
+                "file": p.file, "line": p.line, "path": p.path, "message": p.message}
+
+
+@dataclass
+class OnlineReport:
+    findings: list[Finding] = field(default_factory=list)
+    #: entity -> the CRM's fields of its object (absent when the object could not be described)
+    described: dict[str, dict[str, FieldInfo]] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_USAGE if self.errors else EXIT_OK
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": not self.errors, "errors": len(self.errors), "warnings": len(self.warnings),
+                "findings": [f.as_dict() for f in self.findings]}
+
+
+def check_online(mapping: CompiledMapping, loaded: LoadedYaml, connector: Connector) -> OnlineReport:
+    """Describe every mapped object through `connector` and compare it with the mapping."""
+    report = OnlineReport()
+    for entity, mapper in mapping.entities.items():
+        try:
+            fields = connector.describe(mapper)
+        except CrmError as exc:
+            report.findings.append(Finding(Severity.ERROR, Kind.MISSING_OBJECT, entity.value, loaded.problem(
+                ["entities", entity.value, "object"], f"cannot describe {mapper.object} in the CRM: {exc}")))
+            continue
+        report.described[entity.value] = fields
+        report.findings += _EntityCheck(mapper, mapping, fields, loaded).run()
+    report.findings.sort(key=lambda f: (f.problem.file, f.problem.line or 0, f.problem.path, f.problem.message))
+    return report
+
+
+def find_field(fields: Mapping[str, FieldInfo], name: str) -> FieldInfo | None:
+    """The CRM field called `name` (Salesforce names are case-insensitive; an exact match wins)."""
+    if name in fields:
+        return fields[name]
+    lowered = name.lower()
+    return next((info for key, info in fields.items() if key.lower() == lowered), None)
+
+
+class _EntityCheck:
+    def __init__(self, mapper: EntityMapper, mapping: CompiledMapping, fields: Mapping[str, FieldInfo],
+                 loaded: LoadedYaml) -> None:
+        self.mapper = mapper
+        self.mapping = mapping
+        self.fields = fields
+        self.loaded = loaded
+        self.base: list[str | int] = ["entities", mapper.entity.value]
+        self.pushes = mapper.direction != "pull"
+        self.findings: list[Finding] = []
+
+    def run(self) -> list[Finding]:
+        self._key()
+        for fld in self.mapper.fields:
+            self._field(fld)
+        for ref in self.mapper.references:
+            self._reference(ref)
+        for name, value in self.mapper.constants.items():
+            self._constant(name, value)
+        self._filter()
+        if self.pushes:
+            self._required()
+        return self.findings
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _add(self, severity: Severity, kind: Kind, paths: Sequence[Sequence[str | int]], message: str) -> None:
+        """Report at the first of `paths` the file spells out (else the last, located by its parent)."""
+        path = next((p for p in paths if tuple(p) in self.loaded.lines), paths[-1])
+        self.findings.append(Finding(severity, kind, self.mapper.entity.value, self.loaded.problem(path, message)))
+
+    def _lookup(self, name: str, paths: Sequence[Sequence[str | int]], what: str) -> FieldInfo | None:
+        info = find_field(self.fields, name)
+        if info is None:
+            close = difflib.get_close_matches(name, list(self.fields), n=3, cutoff=0.9)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            self._add(Severity.ERROR, Kind.MISSING_FIELD, paths,
+                      f"{self.mapper.object} has no field {name} in the CRM{hint}; {what}")
+        return info
+
+    def _writable(self, info: FieldInfo, paths: Sequence[Sequence[str | int]], hint: str) -> None:
+        if not info.createable and not info.updateable:
+            self._add(Severity.ERROR, Kind.READ_ONLY, paths,
+                      f"{self.mapper.object}.{info.name} is read-only in the CRM, but prm-sync pushes it; {hint}")
+        elif not info.updateable:
+            self._add(Severity.ERROR, Kind.READ_ONLY, paths,
+                      f"{self.mapper.object}.{info.name} can be set on create only, so updates would be "
+                      f"refused; {hint}")
+
+    # -- checks ---------------------------------------------------------------------------------
+    def _key(self) -> None:
+        key = self.mapper.crm_key
+        if not key:
+            return
+        paths = [[*self.base, "crm_key"]]
+        info = self._lookup(key, paths, "create it (text, External ID / unique values) or name another field")
+        if info is None:
+            return
+        if not info.unique_key:
+            self._add(Severity.ERROR if self.pushes else Severity.WARNING, Kind.BAD_CRM_KEY, paths,
+                      f"{self.mapper.object}.{info.name} is not an external id / unique property, so records "
+                      "cannot be upserted by it; mark it External ID (Salesforce) or 'unique values' (HubSpot)")
+        if self.pushes:
+            self._writable(info, paths, "the upsert key must be writable")
+
+    def _field(self, fld: CompiledField) -> None:
+        at = [*self.base, "fields", fld.name]
+        info = self._lookup(fld.crm, [[*at, "crm"]],
+                            "create it, fix the name, or remove the field from the mapping")
+        if info is None:
+            return
+        accepted = ACCEPTS.get(info.kind)
+        if accepted is not None and fld.crm_type not in accepted:
+            self._add(Severity.ERROR, Kind.TYPE_MISMATCH, [[*at, "type"], [*at, "crm"]], (
+                f"{self.mapper.object}.{info.name} is a {info.type} field ({info.kind}) but the mapping reads "
+                f"and writes it as {fld.crm_type.value}; map a {fld.crm_type.value} field, or set "
+                f"type: {_suggested_type(info.kind, fld.prm.kind)}"))
+        if fld.push:
+            self._writable(info, [[*at, "direction"], [*at, "crm"]], "make the field direction: pull")
+        if info.options and info.kind != "bool":
+            self._picklist(fld, info, at)
+
+    def _picklist(self, fld: CompiledField, info: FieldInfo, at: list[str | int]) -> None:
+        if fld.to_prm_values is not None:
+            known, named = set(fld.to_prm_values), "the values map"
+        elif fld.prm.choices:
+            known, named = set(fld.prm.choices), f"the PRM's {fld.name} values (no values map)"
+        else:
+            return
+        offered = set(info.options)
+        paths = [[*at, "values"], [*at, "crm"]]
+        extra = sorted(offered - known)
+        if extra and fld.pull:
+            self._add(Severity.WARNING, Kind.PICKLIST_DRIFT, paths, (
+                f"{self.mapper.object}.{info.name} offers {_quoted(extra)}, which {named} lacks: pulled "
+                "records holding them are quarantined; add them to values"))
+        lacking = sorted(known - offered)
+        if lacking:
+            effect = "pushing them would be refused" if fld.push else "they never arrive"
+            self._add(Severity.WARNING, Kind.PICKLIST_DRIFT, paths, (
+                f"{named} has {_quoted(lacking)}, "
+                f"which {self.mapper.object}.{info.name} does not offer: {effect}"))
+
+    def _reference(self, ref: CompiledReference) -> None:
+        if ref.crm is None:
+            return
+        at = [*self.base, "references", ref.name]
+        info = self._lookup(ref.crm, [[*at, "crm"]], "create the lookup or fix its name")
+        if info is None:
+            return
+        target = self.mapping.entities.get(ref.target)
+        if target is not None and info.reference_to and not any(
+                t.lower() == target.object.lower() for t in info.reference_to):
+            self._add(Severity.ERROR, Kind.TYPE_MISMATCH, [[*at, "crm"]], (
+                f"{self.mapper.object}.{info.name} refers to {', '.join(info.reference_to)}, not to "
+                f"{target.object} (the {ref.target.value} object)"))
+        if ref.push:
+            self._writable(info, [[*at, "direction"], [*at, "crm"]], "make the reference direction: pull")
+
+    def _constant(self, name: str, value: Any) -> None:
+        paths = [[*self.base, "constants", name]]
+        info = self._lookup(name, paths, "constants are written on every pushed record")
+        if info is None:
+            return
+        self._writable(info, paths, "remove it from constants")
+        if info.options and info.kind != "bool" and str(value) not in info.options:
+            self._add(Severity.WARNING, Kind.PICKLIST_DRIFT, paths,
+                      f"{self.mapper.object}.{info.name} does not offer {value!r}: pushing it may be refused")
+
+    def _filter(self) -> None:
+        if not isinstance(self.mapper.filter, list | tuple):
+            return  # a SOQL fragment: the CRM checks it on the first query
+        for index, item in enumerate(self.mapper.filter):
+            prop = getattr(item, "property", None)
+            if prop:
+                self._lookup(prop, [[*self.base, "filter", index, "property"]], "the search filter names it")
+
+    def _required(self) -> None:
+        filled = {f.crm.lower() for f in self.mapper.push_fields}
+        filled |= {r.crm.lower() for r in self.mapper.references if r.crm and r.push}
+        filled |= {name.lower() for name in self.mapper.constants}
+        if self.mapper.crm_key:
+            filled.add(self.mapper.crm_key.lower())
+        pulled = {f.crm.lower(): f.name for f in self.mapper.fields if not f.push}
+        for info in self.fields.values():
+            if not info.required or info.name.lower() in filled:
+                continue
+            label = f" ({info.label})" if info.label and info.label != info.name else ""
+            if info.name.lower() in pulled:
+                name = pulled[info.name.lower()]
+                self._add(Severity.ERROR, Kind.REQUIRED_UNFILLED, [[*self.base, "fields", name]], (
+                    f"{self.mapper.object}.{info.name}{label} is required on create, but field '{name}' is "
+                    "only pulled: records prm-sync creates would be refused; let it push"))
+                continue
+            self._add(Severity.ERROR, Kind.REQUIRED_UNFILLED, [[*self.base, "fields"], self.base], (
+                f"{self.mapper.object}.{info.name}{label} is required on create, and no pushed field, "
+                "reference or constant fills it: records prm-sync creates would be refused; map it "
+                "or set it in constants"))
+
+
+def _suggested_type(crm_kind: str, prm_kind: FieldKind) -> str:
+    """The `type` that makes the mapping fit the CRM field (a text field: `string`)."""
+    if crm_kind in ("string", "email", "url"):
+        return "string"
+    return crm_kind if crm_kind in {k.value for k in FieldKind} else prm_kind.value
+
+
+def _quoted(values: Iterable[str]) -> str:
+    return ", ".join(repr(v) for v in values)
