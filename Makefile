@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean schemas
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest -q
+
+# JSON Schemas of the mapping and config.yaml, generated from the models (tests check they are current)
+schemas: $(STAMP)
+	mkdir -p schemas
+	$(BIN)/prm-sync mappings schema > schemas/mapping.schema.json
+	$(BIN)/prm-sync mappings schema --config-schema > schemas/config.schema.json
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from prm_sync.app import App, resolve_store_url
-from prm_sync.errors import UsageError
+from prm_sync.errors import EXIT_USAGE, Problem, UsageError
 from prm_sync.store import open_store, upgrade
+
+if TYPE_CHECKING:
+    from prm_sync.services.init_online import FittedMapping
+    from prm_sync.services.online_check import OnlineReport
 
 CONFIG_TEMPLATES = {
     "hubspot": """\
@@ -67,13 +74,19 @@ def shipped_mapping(crm: str) -> str:
     return resources.files("mappings").joinpath(f"{crm}.yaml").read_text(encoding="utf-8")
 
 
-@click.command(epilog="Example: prm-sync init --crm salesforce ./prm")
+@click.command(epilog="\b\nExamples:\n  prm-sync init --crm salesforce ./prm\n"
+                      "  prm-sync init --crm hubspot --online .   # comment out mapped fields the portal lacks")
 @click.option("--crm", type=click.Choice(["hubspot", "salesforce"]), default="hubspot", show_default=True)
 @click.option("--force", is_flag=True, help="overwrite an existing config.yaml and mapping")
+@click.option("--online", is_flag=True, help=(
+    "inspect the org first (credentials from the environment variables config.yaml names) and comment "
+    "out the mapped fields it does not have"))
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.pass_context
-def init(ctx: click.Context, crm: str, force: bool, directory: Path) -> None:
-    """Write config.yaml and the default mapping into DIRECTORY, and create the store."""
+def init(ctx: click.Context, crm: str, force: bool, online: bool, directory: Path) -> None:
+    """Write config.yaml, the default mapping and their JSON Schemas into DIRECTORY; create the store."""
+    from prm_sync.services.schemas import SCHEMA_DIR, write_schemas
+
     config_file = directory / "config.yaml"
     mapping_file = directory / "mappings" / f"{crm}.yaml"
     existing = [p for p in (config_file, mapping_file) if p.exists()]
@@ -81,29 +94,126 @@ def init(ctx: click.Context, crm: str, force: bool, directory: Path) -> None:
         names = ", ".join(str(p) for p in existing)
         raise UsageError(f"{names} already exists; use --force to overwrite")
     mapping_text = shipped_mapping(crm)
+    fitted = _fit_to_org(crm, mapping_text, config_file) if online else None
+    if fitted is not None:
+        mapping_text = fitted.text
     mapping_file.parent.mkdir(parents=True, exist_ok=True)
     store_url = resolve_store_url("sqlite:///prm.db", directory)
     with open_store(store_url, create=True) as store:  # the store first: if it fails, nothing is written
         revision = upgrade(store)
+    write_schemas(directory / SCHEMA_DIR)
     write_atomically(mapping_file, mapping_text)
     write_atomically(config_file, CONFIG_TEMPLATES[crm])
     if not ctx.meta.get("quiet"):
-        click.echo(f"wrote {config_file} and {mapping_file}")
+        click.echo(f"wrote {config_file} and {mapping_file} (JSON Schemas for editors in {directory / SCHEMA_DIR})")
         click.echo(f"store {store.display_url} at revision {revision}")
+    if fitted is not None:
+        _report_fit(fitted, mapping_file)
+    if not ctx.meta.get("quiet"):
         click.echo("next: set the environment variables named in config.yaml, then `prm-sync check`")
 
 
-@click.command(epilog="Example: prm-sync --config /etc/prm/config.yaml check")
+def _fit_to_org(crm: str, mapping_text: str, config_file: Path) -> FittedMapping:
+    """Describe the org with the config init is about to write, and fit the mapping to it."""
+    import dataclasses
+    import tempfile
+
+    from prm_sync.errors import ConfigError
+    from prm_sync.services.init_online import fit_mapping
+
+    with tempfile.TemporaryDirectory(prefix="prm-sync-init-") as tmp:
+        draft = Path(tmp) / "config.yaml"
+        draft.write_text(CONFIG_TEMPLATES[crm], encoding="utf-8")
+        try:
+            connector = App(draft).connector()
+        except ConfigError as exc:   # name the file being written, not the draft
+            raise ConfigError([dataclasses.replace(p, file=str(config_file)) for p in exc.problems]) from None
+    try:
+        return fit_mapping(mapping_text, f"mappings/{crm}.yaml", crm, connector)
+    finally:
+        connector.close()
+
+
+def _report_fit(fitted: FittedMapping, mapping_file: Path) -> None:
+    """Say what init --online left out (shown even with -q: the admin must know), and what else to fix."""
+    if fitted.omitted:
+        click.echo(f"init --online: the org lacks {len(fitted.omitted)} mapped field(s); in {mapping_file}:")
+        for omission in fitted.omitted:
+            click.echo(f"  {omission}")
+    else:
+        click.echo("init --online: the org has every mapped field")
+    if fitted.report.findings:
+        click.echo("still to look at (`prm-sync check --online` repeats these):")
+        for finding in fitted.report.findings:
+            click.echo(f"  {finding}")
+
+
+@click.command(epilog="\b\nExamples:\n  prm-sync --config /etc/prm/config.yaml check\n"
+                      "  prm-sync check --online --format json   # also against the live CRM's schema")
+@click.option("--online", is_flag=True, help=(
+    "also compare the mapping with the live CRM (Salesforce describe, HubSpot properties): missing or "
+    "mistyped fields, picklist drift, upsert key, read-only and required fields"))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_obj
 @click.pass_context
-def check(ctx: click.Context, app: App) -> None:
-    """Validate config.yaml and the mapping it names; exit 2 and list every problem if wrong."""
-    config = app.config
+def check(ctx: click.Context, app: App, online: bool, fmt: str) -> None:
+    """Validate config.yaml and the mapping it names; exit 2 and list every problem if wrong.
+
+    Online findings read FILE:LINE: path: error|warning: message. Errors (exit 2) would break a
+    sync; warnings (exit 0) affect only records holding the values named.
+    """
+    from prm_sync.services.online_check import OnlineReport
+
+    try:
+        config = app.config
+        mapping = app.mapping
+    except UsageError as exc:
+        if fmt != "json" or not exc.problems:
+            raise
+        _echo_json(OnlineReport(), offline=exc.problems)
+        ctx.exit(EXIT_USAGE)
+    report = _check_online(app) if online else OnlineReport()
+    if fmt == "json":
+        _echo_json(report)
+    else:
+        for finding in report.findings:
+            click.echo(str(finding))
+        if not ctx.meta.get("quiet"):
+            click.echo(f"{config.source}: ok ({config.crm.type})")
+            entities = ", ".join(f"{e.value} ({len(m.fields)} fields)" for e, m in mapping.entities.items())
+            click.echo(f"{mapping.source}: ok: {entities}")
+            if online:
+                errors, warnings = len(report.errors), len(report.warnings)
+                verdict = "ok" if not errors else "would break a sync"
+                click.echo(f"{mapping.source} against the CRM: {verdict}: {errors} error(s), {warnings} warning(s)")
+    ctx.exit(report.exit_code)
+
+
+def _check_online(app: App) -> OnlineReport:
+    from prm_sync.errors import MappingError
+    from prm_sync.services.online_check import check_online
+    from prm_sync.yamlsource import YamlLoadError, load_yaml_file
+
     mapping = app.mapping
-    if not ctx.meta.get("quiet"):
-        click.echo(f"{config.source}: ok ({config.crm.type})")
-        entities = ", ".join(f"{e.value} ({len(m.fields)} fields)" for e, m in mapping.entities.items())
-        click.echo(f"{mapping.source}: ok: {entities}")
+    try:
+        loaded = load_yaml_file(app.config.mappings_path, mapping.source)
+    except YamlLoadError as exc:
+        raise MappingError([exc.problem]) from None
+    connector = app.connector()
+    try:
+        return check_online(mapping, loaded, connector)
+    finally:
+        connector.close()
+
+
+def _echo_json(report: OnlineReport, offline: Sequence[Problem] = ()) -> None:
+    body = report.as_dict()
+    if offline:
+        body["ok"] = False
+        body["errors"] += len(offline)
+        body["findings"] = [{"severity": "error", "kind": "invalid", "entity": None, "file": p.file,
+                             "line": p.line, "path": p.path, "message": p.message} for p in offline]
+    click.echo(json.dumps(body, indent=2, ensure_ascii=False))
 
 
 @click.group()

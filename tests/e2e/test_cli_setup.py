@@ -34,7 +34,9 @@ def test_init_writes_config_mapping_and_a_private_store(
     code, out, _ = cli(capsys, "init", "--crm", crm, "site")
     assert code == 0
     assert (workdir / "site" / "config.yaml").exists()
-    assert (workdir / "site" / "mappings" / f"{crm}.yaml").read_text().startswith("# prm-sync mapping")
+    mapping_lines = (workdir / "site" / "mappings" / f"{crm}.yaml").read_text().splitlines()
+    assert mapping_lines[0] == "# yaml-language-server: $schema=../schemas/mapping.schema.json"
+    assert mapping_lines[1].startswith("# prm-sync mapping")
     db = workdir / "site" / "prm.db"
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
     assert "revision" in out
