@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from prm_sync.commission_config import CommissionSettings
 from prm_sync.domain.fields import PARTNER_TIERS, SYNC_ORDER, Entity
 from prm_sync.errors import ConfigError, Problem
+from prm_sync.ops.redact import remember_secrets
 from prm_sync.validation import problems_from
 from prm_sync.yamlsource import LoadedYaml, YamlLoadError, load_yaml_file
 
@@ -116,12 +117,13 @@ class ScheduleEntry(Strict):
     @field_validator("cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
+        from prm_sync.ops.cron import cron_trigger
 
         try:
-            CronTrigger.from_crontab(value, timezone="UTC")
+            cron_trigger(value, "UTC")
         except ValueError as exc:
-            raise ValueError(f"'{value}' is not a 5-field cron expression: {exc}") from None
+            raise ValueError(f"'{value}' is not a cron expression (5 fields, or 6 with leading seconds): "
+                             f"{exc}") from None
         return value
 
 
@@ -144,6 +146,22 @@ class PartnerSettings(Strict):
         return lowered
 
 
+AlertEvent = Literal["errors", "conflicts", "failure"]
+
+
+class AlertSettings(Strict):
+    webhook_url: str
+    on: list[AlertEvent] = Field(default_factory=lambda: ["errors", "conflicts", "failure"])
+    timeout_seconds: float = Field(10.0, gt=0, le=120)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"https?://[^/\s]+", value):
+            raise ValueError("must be an http:// or https:// URL (its value is not shown: it is a secret)")
+        return value
+
+
 class Config(Strict):
     crm: CrmSettings
     store: StoreSettings = StoreSettings()
@@ -154,6 +172,7 @@ class Config(Strict):
     registrations: RegistrationSettings = RegistrationSettings()
     partners: PartnerSettings = PartnerSettings()
     commissions: CommissionSettings | None = None
+    alerts: AlertSettings | None = None
 
     # Not from the file: where it was read, and the secret values to redact.
     source: str = Field("config.yaml", exclude=True)
@@ -193,6 +212,7 @@ def load_config(path: Path, env: dict[str, str] | None = None, *, need_crm: bool
     problems: list[Problem] = []
     secrets: set[str] = set()
     data = _interpolate(loaded.data, (), loaded, environ, problems, secrets)
+    remember_secrets(secrets)  # before validation: its messages are redacted too
     if not need_crm:
         problems = [p for p in problems if not (p.path.startswith("crm.") and "environment variable" in p.message)]
     loaded.data = data

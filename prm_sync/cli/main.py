@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from prm_sync.cli.lazy import LazyGroup
-from prm_sync.errors import EXIT_LOCKED, EXIT_USAGE, PrmSyncError
+from prm_sync.errors import EXIT_LOCKED, EXIT_USAGE, PrmSyncError, UsageError
+from prm_sync.ops.logsetup import RUN_ID, configure_logging, new_run_id, report_error
 
 COMMANDS = {
     "init": "prm_sync.cli.setup:init",
@@ -18,12 +19,14 @@ COMMANDS = {
     "partners": "prm_sync.cli.partners:partners",
     "leads": "prm_sync.cli.leads:leads",
     "commissions": "prm_sync.cli.commissions:commissions",
+    "report": "prm_sync.cli.report:report",
     "sync": "prm_sync.cli.sync_cmds:sync",
     "status": "prm_sync.cli.sync_cmds:status",
     "errors": "prm_sync.cli.sync_cmds:errors",
     "conflicts": "prm_sync.cli.sync_cmds:conflicts",
     "sandbox": "prm_sync.cli.sandbox_cmd:sandbox",
     "mappings": "prm_sync.cli.mappings_cmd:mappings",
+    "schedule": "prm_sync.cli.schedule_cmd:schedule",
 }
 
 EXAMPLES = """
@@ -50,12 +53,11 @@ Examples:
 def cli(ctx: click.Context, config_path: Path, log_format: str | None, verbose: int, quiet: bool) -> None:
     from prm_sync.app import App
 
+    RUN_ID.set(new_run_id())
     ctx.obj = App(config_path)
     ctx.meta["verbose"] = verbose
     ctx.meta["quiet"] = quiet
-    ctx.meta["log_format"] = log_format
-
-
+    ctx.meta["log_format"] = configure_logging(log_format, verbose, quiet)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -78,7 +80,8 @@ def run(argv: list[str] | None = None) -> int:
         exc.show()
         return exc.exit_code
     except PrmSyncError as exc:
-        click.echo(f"error: {exc}", err=True)
+        # a user's mistake needs no traceback; a CRM failure's cause chain helps under -v
+        report_error(f"error: {exc}", exc, verbose=verbose and not isinstance(exc, UsageError))
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
@@ -89,16 +92,16 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _unexpected(exc: Exception, verbose: bool) -> int:
+    """Store errors are the user's to fix (exit 2), a held lock is exit 75, anything else is a bug:
+    said plainly, with the traceback under -v. Everything shown is redacted."""
     from prm_sync.store import LockHeld, StoreError
 
     if isinstance(exc, LockHeld):
-        click.echo(f"error: {exc}", err=True)
+        report_error(f"error: {exc}")
         return EXIT_LOCKED
     if isinstance(exc, StoreError):
-        click.echo(f"error: {exc}", err=True)
+        report_error(f"error: {exc}")
         return EXIT_USAGE
-    if verbose:
-        raise exc
-    # a bug, not a user mistake: say so plainly
-    click.echo(f"internal error: {type(exc).__name__}: {exc} (run with -v for details)", err=True)
+    hint = "" if verbose else " (run with -v for details)"
+    report_error(f"internal error: {type(exc).__name__}: {exc}{hint}", exc, verbose=verbose)
     return 1

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from pathlib import Path
 from typing import Any
 
 import click
@@ -12,9 +14,11 @@ from prm_sync.app import App
 from prm_sync.cli.render import plain, render_rows
 from prm_sync.domain.fields import SYNC_ORDER, Entity
 from prm_sync.errors import EXIT_OK, EXIT_RECORD_ERRORS, UsageError
+from prm_sync.ops.progress import progress_observer
+from prm_sync.ops.runner import run_observed
+from prm_sync.ops.signals import stop_on_signals
 from prm_sync.services.status import status_report
 from prm_sync.store import Conflict, Quarantine
-from prm_sync.sync.engine import run_sync
 from prm_sync.sync.report import RunReport
 
 ENTITY_CHOICE = click.Choice([e.value for e in SYNC_ORDER])
@@ -29,7 +33,7 @@ def _render_report(ctx: click.Context, report: RunReport, fmt: str) -> None:
     if fmt == "json":
         payload: dict[str, Any] = {"dry_run": report.dry_run, "counts": report.plain_counts(),
                                    "pulled": dict(report.pulled), "api_calls": report.api_calls,
-                                   "stopped": report.stopped}
+                                   "stopped": report.stopped, "interrupted": report.interrupted}
         if verbose:
             payload["changes"] = [{"entity": c.entity, "side": c.side, "action": c.action, "key": c.key,
                                    "fields": {k: [plain(a), plain(b)] for k, (a, b) in c.fields.items()}}
@@ -53,8 +57,6 @@ def _render_report(ctx: click.Context, report: RunReport, fmt: str) -> None:
         for c in report.changes:
             detail = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in c.fields.items())
             click.echo(f"  {c.entity} {c.side} {c.action} {c.key} {detail}")
-    if report.stopped:
-        click.echo(f"stopped early: {report.stopped} (the next run resumes)", err=True)
 
 
 @click.command(epilog="Examples:\n\n\b\n  prm-sync sync\n  prm-sync sync --entity partner --dry-run -v\n"
@@ -64,24 +66,29 @@ def _render_report(ctx: click.Context, report: RunReport, fmt: str) -> None:
 @click.option("--dry-run", is_flag=True, help="compute the full plan, write nothing anywhere")
 @click.option("--full", is_flag=True, help="compare both sides whole and repair drift")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--metrics-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="write the run's Prometheus textfile metrics here (atomically)")
 @click.pass_obj
 @click.pass_context
 def sync(ctx: click.Context, app: App, entities: tuple[str, ...], direction: str, dry_run: bool, full: bool,
-         fmt: str) -> None:
-    """Sync the store with the CRM, both ways."""
-    report = _run(app, entities=list(entities) or None, direction=direction, dry_run=dry_run, full=full)
+         fmt: str, metrics_file: Path | None) -> None:
+    """Sync the store with the CRM, both ways.
+
+    Exit codes: 0 all synced; 1 record errors, conflicts or an early stop; 2 bad config, mapping or
+    usage; 3 CRM unreachable or auth failed; 75 another run holds the lock. SIGTERM / Ctrl-C end the
+    run after the batch in flight (committed); the next run resumes.
+    """
+    report = _run(ctx, app, metrics_file=metrics_file, entities=list(entities) or None, direction=direction,
+                  dry_run=dry_run, full=full)
     _render_report(ctx, report, fmt)
     ctx.exit(_exit_code(report))
 
 
-def _run(app: App, **kwargs: Any) -> RunReport:
-    mapping = app.mapping
-    connector = app.connector()
-    try:
-        with app.open_store() as store:
-            return run_sync(store, connector, mapping, app.config, **kwargs)
-    finally:
-        connector.close()
+def _run(ctx: click.Context, app: App, *, metrics_file: Path | None = None, **kwargs: Any) -> RunReport:
+    stop = threading.Event()
+    with stop_on_signals(stop), progress_observer(quiet=bool(ctx.meta.get("quiet")), stop=stop,
+                                                  log_format=ctx.meta.get("log_format")) as observer:
+        return run_observed(app, observer=observer, metrics_file=metrics_file, **kwargs)
 
 
 @click.command(epilog="Example: prm-sync status --format json")
@@ -89,20 +96,28 @@ def _run(app: App, **kwargs: Any) -> RunReport:
 @click.pass_obj
 def status(app: App, fmt: str) -> None:
     """Last runs, cursors, pending pushes, quarantined records and open conflicts, per entity."""
-    with app.local().open_store() as store, store.session() as session:
+    local = app.local()
+    with local.open_store() as store, store.session() as session:
         report = status_report(session)
+    budget = local.config.sync.daily_api_budget
+    used = report["api_calls_today"]
+    report["api_budget"] = {"used_today": used, "daily_budget": budget,
+                            "remaining": max(budget - used, 0) if budget is not None else None}
     if fmt == "json":
         click.echo(json.dumps(report, indent=2))
         return
     rows = []
     for entity, info in report["entities"].items():
         last = info["last_run"] or {}
+        took = last.get("duration_s")
         rows.append({"entity": entity, "last run": last.get("started_at", "never"), "result": last.get("status"),
+                     "took": f"{took:.1f} s" if took is not None else "", "read": last.get("pulled", ""),
                      "cursor": info["cursors"].get("changes", ""), "pending pushes": info["pending_pushes"],
                      "quarantined": info["quarantined"], "conflicts": info["open_conflicts"]})
-    render_rows(rows, ["entity", "last run", "result", "cursor", "pending pushes", "quarantined", "conflicts"],
-                "table", title="Status")
-    click.echo(f"API calls today: {report['api_calls_today']}")
+    render_rows(rows, ["entity", "last run", "result", "took", "read", "cursor", "pending pushes", "quarantined",
+                       "conflicts"], "table", title="Status")
+    limit = f" of a daily budget of {budget}" if budget is not None else ""
+    click.echo(f"API calls today: {used}{limit}")
 
 
 @click.group(invoke_without_command=True)
@@ -132,7 +147,7 @@ def errors_list(app: App, fmt: str) -> None:
 @click.pass_context
 def errors_retry(ctx: click.Context, app: App) -> None:
     """Retry every quarantined record (after fixing the data or the mapping), then sync."""
-    report = _run(app, retry_quarantined=True)
+    report = _run(ctx, app, retry_quarantined=True)
     _render_report(ctx, report, "table")
     ctx.exit(_exit_code(report))
 

@@ -39,10 +39,13 @@ def status_report(session: Session, now: dt.datetime | None = None) -> dict[str,
 def _run_summary(run: SyncRun, entity: str | None) -> dict[str, Any]:
     duration = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
     changes = (run.counts or {}).get("changes", {})
+    pulled = (run.counts or {}).get("pulled", {})
     return {
-        "id": run.id, "started_at": run.started_at.isoformat(), "status": run.status,
+        "id": run.id, "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None, "status": run.status,
         "duration_s": round(duration, 3) if duration is not None else None,
         "counts": changes.get(entity, {}) if entity else changes,
+        "pulled": pulled.get(entity, 0) if entity else sum(pulled.values()),
         "api_calls": run.api_calls, "error": run.error,
     }
 

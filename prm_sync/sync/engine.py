@@ -16,6 +16,7 @@ from prm_sync.config import Config
 from prm_sync.domain.fields import SYNC_ORDER, Entity
 from prm_sync.errors import BudgetExhausted
 from prm_sync.mapping import CompiledMapping
+from prm_sync.ops.redact import redact
 from prm_sync.store import Store, SyncRun, run_lock
 from prm_sync.sync.context import RunContext, utc_now
 from prm_sync.sync.deletes import push_deletions, sweep_deletions
@@ -57,7 +58,7 @@ def run_sync(
             report.interrupted = str(exc)
             status, error = "aborted", str(exc)
         except BaseException as exc:
-            error = f"{type(exc).__name__}: {exc}"
+            error = redact(f"{type(exc).__name__}: {exc}")  # SDK errors may echo a credential
             raise
         finally:
             report.api_calls = connector.usage().calls - calls_before

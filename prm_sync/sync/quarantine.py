@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from prm_sync.ops.redact import redact
 from prm_sync.store import Quarantine
 from prm_sync.store.types import utcnow
 from prm_sync.sync.context import RunContext
@@ -27,6 +28,7 @@ def quarantine(
     crm_id: str | None = None, prm_id: str | None = None, payload: dict[str, Any] | None = None,
 ) -> None:
     action = kind
+    reason = redact(reason)  # CRM messages are stored and shown: never with a credential in them
     ctx.report.count(entity, "prm" if side == "pull" else "crm", action)
     if ctx.dry_run or ctx.run_id is None:
         return
