@@ -1,0 +1,92 @@
+"""`prm-sync report scorecard`: partner scorecards as a table, CSV, JSON or one HTML file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from prm_sync.app import App
+from prm_sync.cli.render import plain, render_rows
+from prm_sync.domain.commissions import period_of
+from prm_sync.services.commissions import period_arg
+from prm_sync.services.scorecards import COLUMNS, build_scorecards, card_rows
+from prm_sync.store.types import utcnow
+
+RATES = ("approval_rate", "conflict_rate", "win_rate", "tier_progress")
+
+
+@click.group()
+def report() -> None:
+    """Reports for channel managers."""
+
+
+def _table_row(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for name in RATES:
+        value = row.get(name)
+        out[name] = None if value is None else f"{(value * 100).quantize(Decimal('0.1'))}%"
+    return out
+
+
+def _text(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> str:
+    """CSV or JSON with exact decimal text (never through float)."""
+    if fmt == "json":
+        return json.dumps([{c: plain(r.get(c)) for c in columns} for r in rows], indent=2, ensure_ascii=False) + "\n"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for r in rows:
+        writer.writerow(["" if r.get(c) is None else plain(r.get(c)) for c in columns])
+    return buffer.getvalue()
+
+
+@report.command("scorecard", epilog="Examples:\n\n\b\n  prm-sync report scorecard --period 2026-Q3\n"
+                "  prm-sync report scorecard --period 2026-Q3 --format html --out qbr.html")
+@click.option("--period", help="2026-Q3 (quarter), 2026-07 (month) or 2026 (year); default: this quarter")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "html"]), default="table",
+              show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to this file (default stdout)")
+@click.pass_obj
+def scorecard(app: App, period: str | None, fmt: str, out: Path | None) -> None:
+    """Per partner: registrations, approval and conflict rates, deals won, revenue, win rate, average deal
+    size and cycle, commission earned and paid, progress to the next tier."""
+    local = app.local()
+    scope = period_arg(period) or period_of(utcnow().date(), "quarter")
+    settings = local.config.commissions
+    with local.open_store() as store, store.session() as session:
+        result = build_scorecards(session, settings, scope)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    if fmt == "html":
+        from prm_sync.report_html import render_scorecard_html
+
+        page = render_scorecard_html(scope.label, scope.kind, result.currency, result.generated_at, result.cards,
+                                     result.notes)
+        _emit(page, out)
+        return
+    rows = card_rows(result)
+    if fmt == "table" and out is None:
+        render_rows([_table_row(r) for r in rows], COLUMNS, "table",
+                    title=f"Partner scorecard {scope.label} ({result.currency})")
+        return
+    _emit(_text(rows, ("partner_id", "period", "currency", *COLUMNS), "json" if fmt == "json" else "csv"), out)
+
+
+def _quiet() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.find_root().meta.get("quiet"))
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    if not _quiet():
+        click.echo(f"wrote {out}")
