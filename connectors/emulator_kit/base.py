@@ -19,7 +19,7 @@ import time
 import traceback
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
@@ -52,6 +52,15 @@ class _QuietHandler(WSGIRequestHandler):
             log.debug(message, *args)
 
 
+class LoggedRequest(NamedTuple):
+    """One API request as received (see ``Emulator.request_log``)."""
+
+    method: str
+    path: str
+    query: str
+    body: bytes
+
+
 class DroppedConnection(ConnectionAbortedError):
     """Raised inside the app after the socket was shut down on purpose (a ``drop`` fault)."""
 
@@ -72,6 +81,8 @@ class Emulator:
         self.server_pem: Path | None = None
         self.ca_path: Path | None = None
         self.unexpected_errors: list[str] = []
+        #: Set to a list to record every API request (not admin ones), in arrival order.
+        self.request_log: list[LoggedRequest] | None = None
         self._counter_lock = threading.Lock()
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -136,19 +147,38 @@ class Emulator:
         key = self.endpoint_key(request.method, request.path)
         with self._counter_lock:
             self.counters[key] += 1
+            if self.request_log is not None:
+                self.request_log.append(LoggedRequest(
+                    request.method, request.path, request.query_string.decode("latin-1"),
+                    request.get_data(cache=True)))
         if self.latency_s:
             time.sleep(self.latency_s)
         fault = self.faults.take(request.method, request.path)
+        if fault is not None and fault.when == "after":
+            response = self._dispatch_safely(request)
+            return self._apply_fault(fault, environ) or response
         if fault is not None:
-            if fault.delay_s:
-                time.sleep(fault.delay_s)
-            if fault.drop:
-                self._drop_connection(environ)
-            if fault.status is not None:
-                response = self.error_response(fault.status, fault)
-                if fault.retry_after is not None:
-                    response.headers["Retry-After"] = str(fault.retry_after)
-                return response
+            injected = self._apply_fault(fault, environ)
+            if injected is not None:
+                return injected
+        return self._dispatch_safely(request)
+
+    def _apply_fault(self, fault: Fault, environ: dict[str, Any]) -> Response | None:
+        """The fault's effects, in order: callback, delay, dropped connection, error status."""
+        if fault.on_hit is not None:
+            fault.on_hit()
+        if fault.delay_s:
+            time.sleep(fault.delay_s)
+        if fault.drop:
+            self._drop_connection(environ)
+        if fault.status is None:
+            return None
+        response = self.error_response(fault.status, fault)
+        if fault.retry_after is not None:
+            response.headers["Retry-After"] = str(fault.retry_after)
+        return response
+
+    def _dispatch_safely(self, request: Request) -> Response:
         try:
             return self.dispatch(request)
         except Exception:

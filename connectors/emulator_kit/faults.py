@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+#: Fields that only the Python API can set (not JSON): never accepted by, nor shown on, the admin API.
+_PYTHON_ONLY = frozenset({"on_hit"})
 
 
 @dataclass
@@ -16,6 +20,13 @@ class Fault:
     ``every``-th matching call until it has hit ``count`` times (``count <= 0``: never used
     up). With ``status`` the CRM-shaped error is answered; ``delay_s`` alone only slows a
     normal answer; ``drop`` closes the TCP connection without any response.
+
+    ``when`` says at which moment the rule acts: ``"before"`` (default) the request is handled,
+    so an error or a drop means the CRM did nothing; ``"after"`` the request is handled first (the
+    CRM's state has changed) and only then are the effects applied, so the client sees an error
+    or a dropped connection for work that was in fact done. ``on_hit`` (Python API only) is
+    called on the emulator's request thread at that moment: a test can, for example, SIGKILL
+    the client process at an exact request, with no test switch in the client's code.
     """
 
     path: str
@@ -26,20 +37,25 @@ class Fault:
     drop: bool = False
     retry_after: int | None = None
     every: int = 1
+    when: Literal["before", "after"] = "before"
+    on_hit: Callable[[], None] | None = field(default=None, repr=False, compare=False)
     _seen: int = field(default=0, repr=False, compare=False)
     _hits: int = field(default=0, repr=False, compare=False)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Fault:
         """Build from an admin API body, ignoring private bookkeeping keys."""
-        public = {f.name for f in fields(cls) if not f.name.startswith("_")}
+        public = {f.name for f in fields(cls) if not f.name.startswith("_")} - _PYTHON_ONLY
         unknown = set(data) - public
         if unknown:
             raise ValueError(f"unknown Fault fields: {sorted(unknown)}")
+        if data.get("when", "before") not in ("before", "after"):
+            raise ValueError("Fault.when must be 'before' or 'after'")
         return cls(**data)
 
     def to_json(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if not f.name.startswith("_") and f.name not in _PYTHON_ONLY}
 
     def matches(self, method: str, path: str) -> bool:
         if self.method is not None and self.method.upper() != method.upper():

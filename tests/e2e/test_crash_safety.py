@@ -1,0 +1,93 @@
+"""Crash safety (DESIGN "Sync semantics" 5): `prm-sync sync`, run as a subprocess, is SIGKILLed at
+an exact CRM request, then rerun: the CRM and the store end equal to an uninterrupted run's, with
+no duplicate and nothing lost.
+
+The scenario (tests/reliability/scenario.py) has work on both sides: several pages to pull,
+CRM-created records needing their PRM id written back, more than one push batch (1,000 rows,
+split into API calls of 200 / 100), a PRM edit and deletion, a CRM edit and deletion, leads and
+commissions with references. Each kill point names the request it hits; `before` = the CRM never
+saw it, `after` = the CRM did the work but the answer never arrived (the store has not committed
+the links that record it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.crash import KillPoint, kill_and_converge, reference_state
+from tests.reliability.ledger import ledger_of
+from tests.reliability.scenario import build_scenario
+from tests.reliability.state import WorldState
+from tests.reliability.world import Snapshot, World
+
+SF_UPSERT_ACCOUNT = r"/composite/sobjects/Account/PRM_Id__c$"
+HS_UPSERT_COMPANIES = r"/companies/batch/upsert$"
+KILL_POINTS = {
+    "salesforce": [
+        KillPoint("partner-pull-page1", r"/queryAll/?$", when="before"),
+        KillPoint("partner-push-batch1-call1", SF_UPSERT_ACCOUNT),                      # mid-batch
+        KillPoint("partner-push-batch1-call3", SF_UPSERT_ACCOUNT, nth=3, when="before"),
+        KillPoint("partner-push-batch1-call5-last", SF_UPSERT_ACCOUNT, nth=5),           # batch accepted, links not
+        KillPoint("partner-key-writeback", r"/composite/sobjects$", method="PATCH"),
+        KillPoint("partner-push-batch2", SF_UPSERT_ACCOUNT, nth=6),
+        KillPoint("lead-pull-page2", r"/queryAll/01g", when="before"),                 # between pages
+        KillPoint("lead-push", r"/sobjects/Lead/PRM_Id__c$"),
+        KillPoint("lead-key-writeback", r"/composite/sobjects$", nth=2, method="PATCH", when="before"),
+        KillPoint("commission-push", r"/Partner_Commission__c/PRM_Id__c$"),
+    ],
+    "hubspot": [
+        KillPoint("partner-search-page1", r"/companies/search$"),
+        KillPoint("partner-archived-sweep", r"/objects/companies$", method="GET", when="before"),
+        KillPoint("partner-push-batch1-call1", HS_UPSERT_COMPANIES),                  # mid-batch
+        KillPoint("partner-push-batch1-call10-last", HS_UPSERT_COMPANIES, nth=10),    # batch accepted, links not
+        KillPoint("partner-key-writeback", r"/companies/batch/update$", when="before"),
+        KillPoint("partner-push-batch2", HS_UPSERT_COMPANIES, nth=11),
+        KillPoint("lead-search-page2", r"/deals/search$", nth=2),                     # between pages
+        KillPoint("lead-push", r"/deals/batch/upsert$"),
+        KillPoint("lead-association-create", r"/deals/companies/batch/create$"),      # deal made, not associated
+        KillPoint("commission-association-create", r"/2-\d+/companies/batch/create$"),
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def worlds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[World, Snapshot, WorldState]]]:
+    """Per CRM (built on first use): the scenario, its snapshot and the uninterrupted run's end state."""
+    built: dict[str, tuple[World, Snapshot, WorldState]] = {}
+
+    class Lazy(dict):  # type: ignore[type-arg]
+        def __missing__(self, crm: str) -> tuple[World, Snapshot, WorldState]:
+            world, snap = build_scenario(crm, Path(tmp_path_factory.mktemp(f"crash-{crm}")))
+            built[crm] = self[crm] = (world, snap, reference_state(world, snap))
+            return built[crm]
+
+    yield Lazy()
+    for world, _, _ in built.values():
+        world.sandbox.stop()
+
+
+CASES = [pytest.param(crm, point, id=f"{crm}-{point.id}") for crm, points in KILL_POINTS.items() for point in points]
+
+
+def test_at_least_ten_distinct_kill_points_per_crm() -> None:
+    for points in KILL_POINTS.values():
+        assert len({p.id for p in points}) >= 10
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("crm", "point"), CASES)
+def test_sigkill_then_rerun_ends_equal_to_an_uninterrupted_run(
+    crm: str, point: KillPoint, worlds: dict[str, tuple[World, Snapshot, WorldState]], request: pytest.FixtureRequest,
+) -> None:
+    world, snap, reference = worlds[crm]
+    outcome = kill_and_converge(world, snap, point.fault(), reference)
+    assert outcome.killed, f"kill point {point.id} was never reached"
+    book = ledger_of(request.config)
+    book.kill_points.add(f"e2e:{crm}:{point.id}")
+    book.lost += outcome.lost
+    book.duplicated += outcome.duplicated
+    assert outcome.problems == []
+    assert (outcome.lost, outcome.duplicated) == (0, 0)

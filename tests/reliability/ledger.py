@@ -1,0 +1,39 @@
+"""What the reliability tests actually exercised, for the suite's summary line.
+
+Kept in the pytest config's stash (one per session), so the counts printed come from what ran,
+not from what was planned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+
+@dataclass
+class Ledger:
+    seeds: set[str] = field(default_factory=set)
+    kill_points: set[str] = field(default_factory=set)
+    hostile_inputs: set[str] = field(default_factory=set)
+    store_guards: set[str] = field(default_factory=set)
+    lost: int = 0
+    duplicated: int = 0
+
+    def line(self) -> str:
+        return (f"reliability: seeds={len(self.seeds)} kill_points={len(self.kill_points)} "
+                f"hostile_inputs={len(self.hostile_inputs)} store_guards={len(self.store_guards)} "
+                f"lost={self.lost} duplicated={self.duplicated}")
+
+    @property
+    def empty(self) -> bool:
+        return not (self.seeds or self.kill_points or self.hostile_inputs or self.store_guards)
+
+
+LEDGER_KEY = pytest.StashKey[Ledger]()
+
+
+def ledger_of(config: pytest.Config) -> Ledger:
+    if LEDGER_KEY not in config.stash:
+        config.stash[LEDGER_KEY] = Ledger()
+    return config.stash[LEDGER_KEY]
