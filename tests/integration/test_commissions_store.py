@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -16,7 +17,7 @@ from prm_sync.services.commissions import (
     payout_rows,
     period_arg,
 )
-from prm_sync.store import CommissionLine, Deal, Partner, Registration, Store
+from prm_sync.store import CommissionLine, Deal, Partner, Registration, Store, open_store, upgrade
 
 SETTINGS = CommissionSettings.model_validate({
     "fx": {"EUR": "1.10"},
@@ -132,3 +133,42 @@ def test_status_from_the_crm_is_respected_and_payout_file_lists_approved(store: 
     assert [(x.deal_id, x.amount, x.currency) for x in adjustment] == [(eur_id, Decimal("1500.00"), "EUR")]
     assert sorted((r["deal_id"], r["amount"]) for r in rows) == sorted(
         [(won_id, Decimal("7200.00")), (eur_id, Decimal("5681.82"))])
+
+
+def test_round_trip_through_the_sync_engine_with_the_fake_crm(tmp_path: Path) -> None:
+    """Won deal pulled -> line calculated -> pushed -> marked paid in the CRM -> pulled back as paid ->
+    deal lost in the CRM -> exactly one clawback line, pushed too. (The real emulators: integrator's e2e.)"""
+    from tests.unit.sync.fake_crm import FakeCrm
+    from tests.unit.sync.test_engine import Clock, partner_fields, sync
+
+    clock = Clock()
+    crm = FakeCrm(clock, page_size=50)
+    company = crm.create("companies", partner_fields("Acme"))
+    deal_id = crm.create("deals", {"pipeline": "default", "dealname": "Big", "amount": "60000.00",
+                                   "deal_currency_code": "USD", "dealstage": "closedwon", "hs_is_closed_won": "true",
+                                   "hs_is_closed": "true", "closedate": "2026-07-10T00:00:00Z"},
+                         {"companies": {company}})
+    with open_store(f"sqlite:///{tmp_path / 'prm.db'}") as store:
+        upgrade(store)
+        sync(store, crm, tmp_path, clock)
+        with store.session(write=True) as s:
+            assert calculate_commissions(s, SETTINGS, now=NOW).created == 1
+        sync(store, crm, tmp_path, clock, entities=["commission"])
+        pushed = crm.live("partner_commissions")
+        # gold 10% of 60000 (no registration) = 6000.00
+        assert [(str(r.fields["amount"]), r.fields["status"], r.fields["period"]) for r in pushed] == [
+            ("6000.00", "calculated", "2026-Q3")]
+        assert "Plan: std" in pushed[0].fields["explanation"]
+        crm.modify(pushed[0].crm_id, status="paid")  # finance pays it in the CRM
+        sync(store, crm, tmp_path, clock, entities=["commission"])
+        assert [x.status for x in live_lines(store)] == ["paid"]
+        crm.modify(deal_id, dealstage="closedlost", hs_is_closed_won="false")
+        sync(store, crm, tmp_path, clock)
+        for _ in range(2):
+            with store.session(write=True) as s:
+                calculate_commissions(s, SETTINGS, now=NOW)
+        sync(store, crm, tmp_path, clock, entities=["commission"])
+        assert sorted((x.status, x.amount) for x in live_lines(store)) == [
+            ("clawback", Decimal("-6000.00")), ("paid", Decimal("6000.00"))]
+        assert sorted((r.fields["status"], str(r.fields["amount"])) for r in crm.live("partner_commissions")) == [
+            ("clawback", "-6000.00"), ("paid", "6000.00")]
