@@ -153,7 +153,8 @@ class _EntityCheck:
     def _lookup(self, name: str, paths: Sequence[Sequence[str | int]], what: str) -> FieldInfo | None:
         info = find_field(self.fields, name)
         if info is None:
-            close = difflib.get_close_matches(name, list(self.fields), n=3, cutoff=0.9)
+            lowered = {key.lower(): key for key in self.fields}
+            close = [lowered[k] for k in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.9)]
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
             self._add(Severity.ERROR, Kind.MISSING_FIELD, paths,
                       f"{self.mapper.object} has no field {name} in the CRM{hint}; {what}")

@@ -324,3 +324,53 @@ def test_json_format_reports_offline_mapping_errors_too(
     assert code == 2 and body["ok"] is False
     assert [(f["line"], f["path"]) for f in body["findings"]] == [
         (site.line("territories:"), "entities.partner.fields.territories.colour")]
+
+
+# ---- lookups, filters, constants, objects, names -------------------------------------------------
+
+def test_salesforce_lookup_to_the_wrong_object(salesforce_site: Callable[[Schema], Site],
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    schema = default_schema()
+    schema.set_flags("Lead", "Partner_Account__c", reference_to=["Contact"])
+    site = salesforce_site(schema)
+    code, lines = check(capsys, site)
+    assert code == 2
+    assert lines == [site.at("partner_id:", "entities.lead.references.partner_id.crm", "error", after="  lead:")
+                     + "Lead.Partner_Account__c refers to Contact, not to Account (the partner object)"]
+
+
+def test_salesforce_missing_object_and_a_misspelt_field(salesforce_site: Callable[[Schema], Site],
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    schema = default_schema()
+    del schema.objects["Partner_Commission__c"]
+    site = salesforce_site(schema)
+    mapping = site.config.parent / site.mapping_file
+    mapping.write_text(site.mapping_text.replace("{crm: Channel_Manager_Email__c}", "{crm: channel_manager_emial__c}"))
+    code, lines = check(capsys, site)
+    assert code == 2
+    misspelt, missing_object = lines
+    assert misspelt.startswith(site.at("channel_manager:", "entities.partner.fields.channel_manager.crm", "error"))
+    assert "(did you mean Channel_Manager_Email__c?)" in misspelt
+    assert missing_object.startswith(site.at("object: Partner_Commission__c", "entities.commission.object", "error"))
+    assert "cannot describe Partner_Commission__c in the CRM" in missing_object
+
+
+def test_salesforce_field_names_are_case_insensitive(salesforce_site: Callable[[Schema], Site],
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    site = salesforce_site(default_schema())
+    mapping = site.config.parent / site.mapping_file
+    mapping.write_text(site.mapping_text.replace("{crm: Territories__c}", "{crm: territories__C}"))
+    assert check(capsys, site) == (0, [])
+
+
+def test_hubspot_filter_and_constant_property_missing(hubspot_site: Callable[[PortalSchema], Site],
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    schema = default_portal_schema()
+    schema.remove_property("companies", "prm_is_partner")
+    site = hubspot_site(schema)
+    code, lines = check(capsys, site)
+    assert code == 2
+    filtered, constant = _hubspot_errors(lines)
+    assert filtered.startswith(site.at("property: prm_is_partner", "entities.partner.filter[0].property", "error"))
+    assert constant.startswith(site.at("constants:", "entities.partner.constants.prm_is_partner", "error"))
+    assert "companies has no field prm_is_partner in the CRM" in constant
