@@ -23,6 +23,11 @@ MATCH_FIELDS: tuple[str, ...] = ("name", "email_domain", "website")
 _FOLD = str.maketrans({"đ": "d", "Đ": "d", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "ß": "ss",
                        "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "þ": "th", "ı": "i"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_JOINERS = re.compile(r"[.\-'’]")
+_HOST_CHARS = re.compile(r"[a-z0-9.-]+")
+_DIGITS_AND_DOTS = re.compile(r"[0-9.]+")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+_PATH_START = re.compile(r"[/?#]")
 
 # Legal forms, stripped only at the start or the end of a name (never in the middle).
 LEGAL_WORDS: frozenset[str] = frozenset({
@@ -72,6 +77,8 @@ NON_CUSTOMER_SITES: frozenset[str] = frozenset({
 
 def fold_text(text: str) -> str:
     """Lower-case ASCII letters and digits: accents removed (NFKD), đ -> d and similar."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
@@ -80,7 +87,7 @@ def name_tokens(company: str) -> list[str]:
     """The words of a company name after folding; dots, hyphens and apostrophes join ("S.A." -> "sa",
     "Co-op" -> "coop"), & becomes "and"."""
     folded = fold_text(company).replace("&", " and ")
-    folded = re.sub(r"[.\-'’]", "", folded)
+    folded = _JOINERS.sub("", folded)
     return [t for t in _NON_WORD.split(folded) if t]
 
 
@@ -115,9 +122,9 @@ def company_key(company: str | None) -> str | None:
 
 def _clean_host(host: str) -> str | None:
     host = fold_text(host.strip().strip(".")).rstrip(".")
-    if not host or "." not in host or not re.fullmatch(r"[a-z0-9.-]+", host):
+    if not host or "." not in host or not _HOST_CHARS.fullmatch(host):
         return None
-    if re.fullmatch(r"[0-9.]+", host):  # an IP address is not a customer's domain
+    if _DIGITS_AND_DOTS.fullmatch(host):  # an IP address is not a customer's domain
         return None
     return host
 
@@ -162,8 +169,8 @@ def website_domain(website: str | None) -> str | None:
     if not website or not website.strip():
         return None
     text = website.strip()
-    text = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", text)
-    host = re.split(r"[/?#]", text, maxsplit=1)[0]
+    text = _SCHEME.sub("", text)
+    host = _PATH_START.split(text, maxsplit=1)[0]
     host = host.rsplit("@", 1)[-1].split(":", 1)[0]
     domain = registrable_domain(host)
     if domain is None or domain in NON_CUSTOMER_SITES:
