@@ -40,6 +40,7 @@ class RunContext:
     clock: Callable[[], dt.datetime] = utc_now
     started: dt.datetime = field(default_factory=utc_now)
     observer: RunObserver = field(default_factory=NullObserver)
+    open_quarantine: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     _dry_session: Session | None = None
 
     @contextmanager

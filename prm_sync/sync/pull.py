@@ -27,6 +27,7 @@ from prm_sync.sync.rows import TABLES, SyncedRow, assign, column_defaults, diges
 
 CHANGES = "changes"
 CRM_DELETED = "deleted in the CRM"
+LEFT_SELECTION = "no longer matches the mapping's filter in the CRM"
 
 
 def pull_entity(ctx: RunContext, entity: Entity) -> None:
@@ -122,7 +123,7 @@ def _apply_one(
         _create_row(session, ctx, mapper, rec, m, link, values, crm, defaults, payload, now)
         return
     if row.deleted_at is not None:
-        if getattr(row, "deleted_reason", None) != CRM_DELETED:
+        if getattr(row, "deleted_reason", None) not in (CRM_DELETED, LEFT_SELECTION):
             return  # deleted in the PRM: the push side carries that deletion
         row.deleted_at = None  # the CRM record came back (undeleted)
         if hasattr(row, "deleted_reason"):
@@ -250,7 +251,7 @@ def _vanished(session: Session, ctx: RunContext, mapper: EntityMapper, seen: set
             continue
         row.deleted_at = row.updated_at = link.deleted_at = ctx.clock()
         if hasattr(row, "deleted_reason"):
-            row.deleted_reason = CRM_DELETED
+            row.deleted_reason = LEFT_SELECTION
         session.add(row)
         session.add(link)
         ctx.report.count(entity, "prm", "delete", Change(entity, "prm", "delete", row.id))

@@ -154,12 +154,13 @@ def _record_results(session: Session, ctx: RunContext, mapper: EntityMapper, pre
                     results: list[UpsertResult]) -> None:
     entity = mapper.entity.value
     now = ctx.clock()
+    links = links_by_prm(session, entity, (p[0].key for p in prepared))
     for (record, _row, _link, prm, changed), result in zip(prepared, results, strict=True):
         if not result.ok:
             quarantine(session, ctx, entity=entity, side="push", kind=result.outcome.value, record_key=record.key,
                        prm_id=record.key, crm_id=record.crm_id, reason=result.message or result.outcome.value)
             continue
-        link = session.get(Link, (entity, record.key)) or Link(entity=entity, prm_id=record.key)
+        link = links.get(record.key) or Link(entity=entity, prm_id=record.key)
         base = dict(link.base or {})
         diffs = {name: (base.get(name), prm[name]) for name in changed}
         base.update({name: prm[name] for name in changed})

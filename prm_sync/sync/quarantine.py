@@ -23,6 +23,17 @@ def open_entry(session: Session, entity: str, side: str, record_key: str) -> Qua
     ).first()
 
 
+def _open_keys(session: Session, ctx: RunContext, entity: str, side: str) -> set[str]:
+    """Record keys with an open entry, loaded once per run and side: resolving a record that was
+    never quarantined (nearly all of them) then costs no query."""
+    cache = ctx.open_quarantine
+    if (entity, side) not in cache:
+        query = select(Quarantine.record_key).where(
+            Quarantine.entity == entity, Quarantine.side == side, col(Quarantine.resolved_at).is_(None))
+        cache[(entity, side)] = set(session.exec(query).all())
+    return cache[(entity, side)]
+
+
 def quarantine(
     session: Session, ctx: RunContext, *, entity: str, side: str, kind: str, record_key: str, reason: str,
     crm_id: str | None = None, prm_id: str | None = None, payload: dict[str, Any] | None = None,
@@ -32,6 +43,7 @@ def quarantine(
     ctx.report.count(entity, "prm" if side == "pull" else "crm", action)
     if ctx.dry_run or ctx.run_id is None:
         return
+    _open_keys(session, ctx, entity, side).add(record_key)
     entry = open_entry(session, entity, side, record_key)
     now = utcnow()
     if entry is None:
@@ -52,7 +64,11 @@ def quarantine(
 def resolve(session: Session, ctx: RunContext, entity: str, side: str, record_key: str) -> None:
     if ctx.dry_run:
         return
+    keys = _open_keys(session, ctx, entity, side)
+    if record_key not in keys:
+        return
     entry = open_entry(session, entity, side, record_key)
+    keys.discard(record_key)
     if entry is not None:
         entry.resolved_at = utcnow()
         session.add(entry)
