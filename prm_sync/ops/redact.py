@@ -19,11 +19,12 @@ import os
 import re
 import threading
 from collections.abc import Iterable
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 MASK = "***"
 MIN_CONFIG_SECRET = 4     # shorter "secrets" would mask ordinary words
 MIN_ENV_SECRET = 8
+MIN_URL_PATH_SECRET = 8   # '/hooks/…' yes, '/' or '/api' no
 SECRET_ENV_NAME = re.compile(
     r"TOKEN|SECRET|PASSWORD|PASSWD|SESSION_?ID|PRIVATE_?KEY|API_?KEY|WEBHOOK|CREDENTIAL", re.IGNORECASE
 )
@@ -51,8 +52,18 @@ _compiled: tuple[frozenset[str], re.Pattern[str] | None] = (frozenset(), None)
 
 def remember_secrets(values: Iterable[str]) -> None:
     """Add secret values (from config interpolation) to what is masked from now on in this process."""
+    found: set[str] = set()
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        found.add(value)
+        if "://" in value:   # a secret URL (a Slack webhook): its path alone is the secret in error texts
+            parts = urlsplit(value.strip())
+            tail = parts.path + (f"?{parts.query}" if parts.query else "")
+            if len(parts.path) >= MIN_URL_PATH_SECRET:
+                found |= {tail, parts.path}
     with _lock:
-        _config_secrets.update(v for v in values if isinstance(v, str))
+        _config_secrets.update(found)
 
 
 def _variants(value: str, minimum: int) -> set[str]:

@@ -85,7 +85,7 @@ def _log_outcome(outcome: RunOutcome) -> None:
     text = (f"sync finished: {outcome.status} in {outcome.duration_s:.1f} s, {report.api_calls} API calls, "
             f"{sum(n['pulled'] for n in numbers.values())} read, {sum(n['pushed'] for n in numbers.values())} pushed")
     if report.interrupted:
-        log.warning("%s (stopped on request: %s; the next run resumes)", text, report.interrupted, extra=extra)
+        log.warning("%s (%s; the next run resumes)", text, report.interrupted, extra=extra)
     elif report.has_problems and not report.dry_run:
         errors = sum(n["errors"] for n in numbers.values())
         conflicts = sum(n["conflicts"] for n in numbers.values())
