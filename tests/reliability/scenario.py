@@ -28,7 +28,8 @@ T0 = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 
 @dataclass(frozen=True)
 class Size:
-    generated: int = 300         # CRM partners generated (plus their leads and deals)
+    generated: int = 200         # CRM partners generated (plus their leads and deals)
+    sf_page_size: int = 100      # Salesforce query page (HubSpot search pages are 200)
     crm_new_partners: int = 12   # created in the CRM without a PRM id
     crm_new_leads: int = 6
     crm_touched: int = 450       # leads edited in bulk in the CRM: several pages to pull
@@ -39,7 +40,7 @@ class Size:
 
 def build_scenario(crm: str, workdir: Path, size: Size = Size(), seed: int = 0) -> tuple[World, Snapshot]:
     """A world ready for the run under test, and its snapshot."""
-    world = start_world(crm, workdir, generate=size.generated, seed=seed)
+    world = start_world(crm, workdir, generate=size.generated, seed=seed, sf_page_size=size.sf_page_size)
     user = crm_user(world.sandbox)
     rng = random.Random(seed)
     for i in range(3):  # some CRM-created records before the baseline too

@@ -156,14 +156,14 @@ def write_config(workdir: Path, sandbox: Sandbox, *, lookback_s: int = 0) -> Pat
     return path
 
 
-def start_world(crm: str, workdir: Path, *, generate: int, seed: int = 0) -> World:
+def start_world(crm: str, workdir: Path, *, generate: int, seed: int = 0, sf_page_size: int = 200) -> World:
     """A started emulator with `generate` generated partners (and their leads and deals), a
-    migrated empty store and a config.yaml. Salesforce pages are 200 records (HubSpot's search
-    pages are 200 already), so a few hundred changed records make several pages."""
+    migrated empty store and a config.yaml. Salesforce query pages are `sf_page_size` records
+    (HubSpot's search pages are 200), so a few hundred changed records make several pages."""
     workdir.mkdir(parents=True, exist_ok=True)
     sandbox = start_sandbox(crm, workdir=workdir)
     if crm == "salesforce":
-        sandbox.emulator.page_size = 200
+        sandbox.emulator.page_size = sf_page_size
     if generate:
         sandbox.emulator.generate(generate, seed=seed)
     write_config(workdir, sandbox)
