@@ -22,6 +22,7 @@ from connectors.emulator_kit import Emulator, Fault, json_response
 from connectors.salesforce.emulator import auth, bulk2, composite, rest
 from connectors.salesforce.emulator.errors import not_found, sf_error
 from connectors.salesforce.emulator.generate import generate_org
+from connectors.salesforce.emulator.modstamp_order import ModstampOrder
 from connectors.salesforce.emulator.schema import Schema, default_schema
 from connectors.salesforce.emulator.store import Clock, Store, default_clock
 
@@ -65,6 +66,7 @@ class SalesforceEmulator(Emulator):
         self.api_version = api_version
         self.sessions = auth.Sessions(auth_config or auth.AuthConfig())
         self.cursors = rest.Cursors()
+        self.modstamp_order = ModstampOrder()
         self.jobs = bulk2.Jobs()
         self._recent: collections.deque[float] = collections.deque()
         self._usage_lock = threading.Lock()

@@ -82,6 +82,34 @@ def generate_org(store: Store, n: int, seed: int = 0) -> None:
                 _opportunity(store, rng, pools, account, now)
 
 
+def generate_mix(store: Store, partners: int, leads: int, opportunities: int, seed: int = 0) -> None:
+    """Exactly ``partners`` partner Accounts, ``leads`` partner-referred Leads and ``opportunities``
+    partner Opportunities (each with a PRM id), spread evenly over the partners: the benchmark's
+    data set, whose mix must not depend on chance."""
+    rng = random.Random(seed)
+    pools = _Pools(seed)
+    now = store.now()
+    accounts = []
+    for i in range(partners):
+        company = f"{rng.choice(pools.companies)} {rng.choice(pools.words).title()}"
+        accounts.append(_add(store, "Account", now - dt.timedelta(minutes=rng.randrange(1, 60 * 24 * 365)), {
+            "Name": company, "Type": "Partner", "Website": f"https://www.{_slug(company)}{i}.example",
+            "BillingCountryCode": rng.choice(COUNTRIES), "Industry": rng.choice(INDUSTRIES),
+            "PRM_Id__c": _uuid(rng), "Partner_Tier__c": rng.choice(TIERS), "Partner_Status__c": rng.choice(STATUSES),
+            "Partner_Since__c": (now - dt.timedelta(days=rng.randrange(30, 3000))).date(),
+            "Phone": f"+1 555 {rng.randrange(1000000, 9999999)}",
+            "Channel_Manager_Email__c": f"{rng.choice(pools.first).lower()}.{rng.choice(pools.last).lower()}"
+                                        "@vendor.example",
+            "Territories__c": ";".join(sorted(rng.sample(COUNTRIES, rng.randrange(1, 4)))),
+        }))
+    for i in range(leads if accounts else 0):
+        _lead(store, rng, pools, accounts[i % len(accounts)], now)
+    for i in range(opportunities if accounts else 0):
+        record = _opportunity(store, rng, pools, accounts[i % len(accounts)], now)
+        record["PRM_Id__c"] = record.get("PRM_Id__c") or _uuid(rng)
+        store.index("Opportunity", record)
+
+
 def _lead(store: Store, rng: random.Random, pools: _Pools, account: dict[str, Any],
           now: dt.datetime) -> None:
     first, last = rng.choice(pools.first), rng.choice(pools.last)
@@ -101,9 +129,9 @@ def _lead(store: Store, rng: random.Random, pools: _Pools, account: dict[str, An
 
 
 def _opportunity(store: Store, rng: random.Random, pools: _Pools, account: dict[str, Any],
-                 now: dt.datetime) -> None:
+                 now: dt.datetime) -> dict[str, Any]:
     stage = rng.choice(STAGES)
-    _add(store, "Opportunity", now - dt.timedelta(minutes=rng.randrange(1, 60 * 24 * 180)), {
+    return _add(store, "Opportunity", now - dt.timedelta(minutes=rng.randrange(1, 60 * 24 * 180)), {
         "Name": f"{rng.choice(pools.companies)} - {rng.choice(PRODUCTS)}", "AccountId": None,
         "Amount": _money(rng, 5000, 500000), "CurrencyIsoCode": rng.choice(CURRENCIES),
         "StageName": stage,

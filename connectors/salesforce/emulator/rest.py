@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +16,7 @@ from connectors.emulator_kit import json_response
 from connectors.salesforce.emulator import describe
 from connectors.salesforce.emulator.errors import not_found, query_error, sf_error
 from connectors.salesforce.emulator.soql import SoqlError
-from connectors.salesforce.emulator.soql_compile import CompiledQuery, compile_query
+from connectors.salesforce.emulator.soql_compile import CompiledQuery, compile_conditions, compile_query
 from connectors.salesforce.emulator.store import MultipleMatches, Record
 from connectors.salesforce.emulator.values import (
     FieldError,
@@ -78,11 +79,16 @@ def run_query(emu: SalesforceEmulator, request: Request, version: str, endpoint:
         return query_error(soql, exc.message, exc.error_code, exc.pos)
     query = compiled.query
     with emu.lock:
-        candidates = emu.store.records[compiled.obj.name].values()
-        predicate = compiled.predicate
+        ordered = emu.modstamp_order.candidates(emu.store, compiled.obj.name, query)
+        if ordered is None:
+            candidates: Iterable[Record] = emu.store.records[compiled.obj.name].values()
+            predicate = compiled.predicate
+        else:
+            candidates = ordered[0]
+            predicate = compile_conditions(ordered[1], emu.schema, compiled.obj, emu.store.lookup)
         rows = [r for r in candidates if (include_deleted or not r["IsDeleted"])
                 and (predicate is None or predicate(r))]
-    if compiled.sort is not None:
+    if compiled.sort is not None and ordered is None:
         rows = compiled.sort(rows)
     if query.offset:
         rows = rows[query.offset:]

@@ -251,6 +251,14 @@ def _predicate(node: Condition | BoolOp, schema: Schema, obj: ObjectDef, lookup:
     return lambda r: any(p(r) for p in parts)
 
 
+def compile_conditions(nodes: list[Condition | BoolOp], schema: Schema, obj: ObjectDef,
+                       lookup: Lookup) -> Predicate | None:
+    """A predicate for the AND of `nodes` (None when there are none)."""
+    if not nodes:
+        return None
+    return _predicate(nodes[0] if len(nodes) == 1 else BoolOp("AND", tuple(nodes)), schema, obj, lookup)
+
+
 def _sort_key(value: Any) -> Any:
     if isinstance(value, str):
         return value.casefold()

@@ -49,6 +49,8 @@ class Store:
         self.autonumber: dict[str, int] = dict.fromkeys(schema.objects, 0)
         self._unique: dict[str, dict[str, dict[str, str]]] = {}
         self._journal: list[tuple[str, str, Record | None]] | None = None
+        #: per object, bumped on every change of its rows (keeps derived orderings honest)
+        self.version: dict[str, int] = dict.fromkeys(schema.objects, 0)
         self._rebuild_indexes()
 
     # ----- reading ------------------------------------------------------------------------
@@ -119,12 +121,15 @@ class Store:
         return [f.name for f in self.schema.objects[obj].fields.values() if f.unique]
 
     def _rebuild_indexes(self) -> None:
+        for name in self.schema.objects:
+            self.version[name] = self.version.get(name, 0) + 1
         self._unique = {name: {f: {} for f in self._unique_fields(name)} for name in self.schema.objects}
         for name, rows in self.records.items():
             for record in rows.values():
                 self.index(name, record)
 
     def index(self, obj: str, record: Record) -> None:
+        self.version[obj] += 1
         if record["IsDeleted"]:
             return
         for field, index in self._unique[obj].items():
@@ -133,6 +138,7 @@ class Store:
                 index[str(value).casefold()] = record["Id"]
 
     def _unindex(self, obj: str, record: Record) -> None:
+        self.version[obj] += 1
         for field, index in self._unique[obj].items():
             value = record.get(field)
             if value is not None and index.get(str(value).casefold()) == record["Id"]:
