@@ -99,8 +99,9 @@ def sync_runs(store_url: str) -> list[dict[str, Any]]:
         engine.dispose()
 
 
-def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> int:
-    if process.poll() is None:
+def stop(process: subprocess.Popen[bytes], timeout: float = 30, *, send: bool = True) -> int:
+    """SIGTERM (once: a second one kills at once) and wait for the exit code."""
+    if send and process.poll() is None:
         process.send_signal(signal.SIGTERM)
     try:
         return process.wait(timeout=timeout)
