@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session
 
@@ -41,6 +42,8 @@ class RunContext:
     started: dt.datetime = field(default_factory=utc_now)
     observer: RunObserver = field(default_factory=NullObserver)
     open_quarantine: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    # rows the page being applied created or changed: (prm id, {field: (before, after)})
+    page_changes: list[tuple[str, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
     _dry_session: Session | None = None
 
     @contextmanager

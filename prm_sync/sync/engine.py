@@ -21,6 +21,7 @@ from prm_sync.store import Store, SyncRun, run_lock
 from prm_sync.sync.context import RunContext, utc_now
 from prm_sync.sync.deletes import push_deletions, sweep_deletions
 from prm_sync.sync.events import NullObserver, RunObserver, StopRequested
+from prm_sync.sync.hooks import before_run
 from prm_sync.sync.ports import Connector
 from prm_sync.sync.pull import pull_entity
 from prm_sync.sync.push import push_entity
@@ -68,6 +69,8 @@ def run_sync(
 
 
 def _run_entities(ctx: RunContext, order: Sequence[Entity], direction: str) -> None:
+    if direction in ("push", "both"):
+        before_run(ctx, list(order))
     for entity in order:
         if direction in ("pull", "both"):
             pull_entity(ctx, entity)

@@ -18,6 +18,7 @@ from prm_sync.store import Conflict, Link
 from prm_sync.store.bookkeeping import load_cursor, save_cursor
 from prm_sync.store.types import new_id
 from prm_sync.sync.context import RunContext
+from prm_sync.sync.hooks import after_pull_page
 from prm_sync.sync.lookup import links_by_crm, links_by_prm, rows_by_id
 from prm_sync.sync.merge import canon, fields_to_push, merge_pull
 from prm_sync.sync.ports import CrmRecord, Cursor
@@ -47,7 +48,9 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     for page in ctx.connector.read_changes(mapper, since, ctx.started):
         ctx.report.pulled[entity.value] += len(page.records)
         with ctx.unit() as session:
+            ctx.page_changes.clear()
             apply_page(session, ctx, mapper, page.records)
+            after_pull_page(session, ctx, entity, ctx.page_changes)
             if seen is not None:
                 seen.update(r.crm_id for r in page.records)
             if page.cursor is not None and not ctx.dry_run:
@@ -161,6 +164,7 @@ def _apply_one(
         row.updated_at = now
         session.add(row)
         ctx.report.count(entity, "prm", "update", Change(entity, "prm", "update", row.id, diffs))
+        ctx.page_changes.append((row.id, diffs))
     merge_rules = rules(mapper)
     now_values = snapshot(row, [r.name for r in merge_rules])
     pending = fields_to_push(merge_rules, base, now_values, parked.get(row.id, frozenset()))
@@ -195,8 +199,9 @@ def _create_row(
     # The PRM id must still be written to the CRM record's key field unless it already holds it.
     link.synced_at = now if m.prm_id == prm_id or not mapper.crm_key or mapper.direction == "pull" else None
     session.add(link)
-    ctx.report.count(entity, "prm", "create", Change(entity, "prm", "create", prm_id,
-                                                     {k: (None, v) for k, v in crm.items()}))
+    created = {k: (None, v) for k, v in crm.items()}
+    ctx.report.count(entity, "prm", "create", Change(entity, "prm", "create", prm_id, created))
+    ctx.page_changes.append((prm_id, created))
     resolve(session, ctx, entity, "pull", rec.crm_id)
 
 
@@ -271,7 +276,9 @@ def retry_parked_records(ctx: RunContext, mapper: EntityMapper) -> None:
                       associations={k: tuple(v) for k, v in e.payload.get("associations", {}).items()})
             for e in entries if e.payload
         ]
+        ctx.page_changes.clear()
         apply_page(session, ctx, mapper, records)
+        after_pull_page(session, ctx, mapper.entity, ctx.page_changes)
 
 
 def _park(session: Session, ctx: RunContext, entity: str, prm_id: str, crm_id: str, field: str,
