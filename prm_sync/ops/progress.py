@@ -70,8 +70,14 @@ class RichProgress:
     def update(self, entity: str, phase: str, done: int, total: int | None) -> None:
         key = (entity, phase)
         if key not in self.tasks:
+            self.finish()   # the previous phase is over: an open-ended bar stops pulsing
             self.tasks[key] = self.progress.add_task(f"{entity} {phase}", total=total)
         self.progress.update(self.tasks[key], completed=done, total=total)
+
+    def finish(self) -> None:
+        for task in self.progress.tasks:
+            if task.total is None:
+                self.progress.update(task.id, total=task.completed)
 
 
 class OpsObserver:
@@ -100,4 +106,7 @@ def progress_observer(*, quiet: bool, log_format: str | None,
         return
     bars = RichProgress(Console(stderr=True))
     with bars.progress:
-        yield OpsObserver(bars, stop)
+        try:
+            yield OpsObserver(bars, stop)
+        finally:
+            bars.finish()
