@@ -9,6 +9,7 @@ two worlds are equal when every object holds the same multiset of contents.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections import Counter
@@ -141,8 +142,8 @@ def store_state(store: Store, live_crm_ids: set[str] | None = None) -> State:
                         continue
                     if name in STORE_REFERENCES and value is not None:
                         value = by_id.get((STORE_REFERENCES[name], value), value)
-                    if name == "deleted_at":
-                        value = value is not None
+                    if isinstance(value, dt.datetime):  # set by the store's clock (e.g. expiry = now + 90 d)
+                        value = "<time>"
                     norm[name] = value
                 text = json.dumps(norm, sort_keys=True, default=str)
                 by_id[(entity, row.id)] = "->" + digest(text)

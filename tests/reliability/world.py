@@ -5,12 +5,14 @@ test can SIGKILL from the emulator's request thread) or in-process (fast reruns,
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -170,3 +172,43 @@ def start_world(crm: str, workdir: Path, *, generate: int, seed: int = 0, sf_pag
     with open_store(f"sqlite:///{workdir / 'prm.db'}") as store:
         upgrade(store)
     return World(crm, sandbox, workdir)
+
+
+def _child_sync(config_path: str, env: dict[str, str]) -> None:
+    """In a forked child: `prm-sync --config FILE sync` through the CLI's own entry function
+    (the modules are already imported, so a kill test does not pay a Python start-up)."""
+    os.environ.update(env)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    from prm_sync.cli.main import run
+
+    os._exit(run(["--config", config_path, "sync"]))
+
+
+def killed_forked_sync(world: World, fault: Fault) -> int:
+    """Like `World.killed_cli_sync`, in a forked child running the CLI's entry function."""
+    child = multiprocessing.get_context("fork").Process(target=_child_sync,
+                                                        args=(str(world.config_path), world.env))
+    hit = threading.Event()
+
+    def kill() -> None:
+        hit.set()
+        for _ in range(1000):  # the parent learns the pid just after the fork
+            if child.pid is not None:
+                break
+            time.sleep(0.001)
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+
+    fault.on_hit, fault.drop = kill, True
+    world.emulator.inject(fault)
+    try:
+        child.start()
+        child.join(CLI_TIMEOUT_S)
+    finally:
+        world.emulator.clear_faults()
+    assert child.exitcode is not None, "the sync did not end"
+    if hit.is_set():
+        assert child.exitcode == -signal.SIGKILL, child.exitcode
+    return child.exitcode
