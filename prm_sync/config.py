@@ -13,7 +13,15 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from prm_sync.commission_config import CommissionSettings
 from prm_sync.domain.fields import PARTNER_TIERS, SYNC_ORDER, Entity
@@ -61,7 +69,9 @@ class SalesforceSettings(Strict):
         return value
 
     @model_validator(mode="after")
-    def _one_auth(self) -> SalesforceSettings:
+    def _one_auth(self, info: ValidationInfo) -> SalesforceSettings:
+        if info.context and info.context.get("local"):
+            return self  # a store-only command: how to log in does not matter
         methods = [
             name for name, present in (
                 ("session_id", self.session_id is not None),
@@ -217,7 +227,7 @@ def load_config(path: Path, env: dict[str, str] | None = None, *, need_crm: bool
         problems = [p for p in problems if not (p.path.startswith("crm.") and "environment variable" in p.message)]
     loaded.data = data
     try:
-        config = Config.model_validate(data)
+        config = Config.model_validate(data, context={"local": not need_crm})
     except ValidationError as exc:
         problems.extend(problems_from(exc, loaded, Config))
         raise ConfigError(problems) from None
