@@ -8,6 +8,7 @@ client died before hearing so.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -49,9 +50,10 @@ def reference_state(world: World, snap: Snapshot) -> WorldState:
     return world_state(world)
 
 
-def kill_and_converge(world: World, snap: Snapshot, fault: Fault, reference: WorldState) -> Outcome:
+def kill_and_converge(world: World, snap: Snapshot, fault: Fault, reference: WorldState, *,
+                      run_killed: Callable[[World, Fault], int] = World.killed_cli_sync) -> Outcome:
     world.restore(snap)
-    code = world.killed_cli_sync(fault)
+    code = run_killed(world, fault)
     reruns = world.sync_until_quiet()
     state = world_state(world)
     duplicated = state.crm.extra_over(reference.crm) + sum(len(d) for d in state.crm.duplicate_keys.values())
