@@ -123,6 +123,8 @@ def _apply_one(
     crm = {name: canon(value) for name, value in values.items()}
     now = ctx.clock()
     if row is None:
+        if mapper.direction == "push":
+            return  # the PRM makes these records (commissions); one it did not make is not ours to adopt
         _create_row(session, ctx, mapper, rec, m, link, values, crm, defaults, payload, now)
         return
     if row.deleted_at is not None:

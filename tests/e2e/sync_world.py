@@ -69,6 +69,8 @@ class World:
     def mapping_path(self) -> Path:
         return self.tmp / "mappings" / f"{self.crm}.yaml"
 
+    extra_config: dict[str, Any] | None = None
+
     def write_config(self, **sync: Any) -> None:
         settings = ({"access_token": "${HUBSPOT_ACCESS_TOKEN}", "base_url": self.harness.emulator.base_url}
                     if self.crm == "hubspot" else
@@ -76,7 +78,7 @@ class World:
                      "ca_bundle": str(self.harness.emulator.ca_path)})
         config = {"crm": {"type": self.crm, self.crm: settings}, "store": {"url": self.store_url},
                   "mappings": f"mappings/{self.crm}.yaml",
-                  "sync": {"lookback_seconds": 0, "deletion_sweep_minutes": 0, **sync}}
+                  "sync": {"lookback_seconds": 0, "deletion_sweep_minutes": 0, **sync}, **(self.extra_config or {})}
         self.config_path.write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML
 
     def edit_mapping(self, old: str, new: str) -> None:
