@@ -60,9 +60,10 @@ def test_won_deal_commission_is_pushed_paid_in_crm_and_pulled_back(world: World)
         assert record["Opportunity__c"] == deal_crm_id and str(record["Amount__c"]) in ("1234.57",)
     else:
         assert record["amount"] == "1234.57"
-        with world.harness.emulator.lock:
-            commission_type = world.harness.emulator.schema.object_types["partner_commissions"].name
-            assert int(deal_crm_id) in world.harness.emulator.associations.targets(commission_type, int(crm_id), "deals")
+        emulator = world.harness.emulator
+        with emulator.lock:
+            commission_type = emulator.schema.object_types["partner_commissions"].name
+            assert int(deal_crm_id) in emulator.associations.targets(commission_type, int(crm_id), "deals")
 
     field, value = PAID[world.crm]
     world.harness.modify("commission", crm_id, field, value)  # finance marks it paid in the CRM
