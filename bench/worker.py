@@ -1,0 +1,89 @@
+"""One measured job in its own process: a prm-sync run, or the bare-SDK baseline.
+
+    python -m bench.worker '<json spec>'  ->  one JSON line on stdout
+
+Spec: {"job": "sync" | "baseline_pull" | "baseline_push", "crm", "config" (path), "entities",
+"direction", "bulk_threshold", "profile" (html path or null), ...}. The answer holds the job's wall
+time (`seconds`, imports and connecting excluded), `api_calls` (HTTP calls the connector counted)
+and `peak_rss_kb` (this process's ru_maxrss), `rss_before_kb` (after imports, before the job).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+
+def _rss_kb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process: steadier than wall time on a shared machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_sync_job(spec: dict[str, Any]) -> dict[str, Any]:
+    from prm_sync.app import App
+    from prm_sync.sync.engine import run_sync
+
+    app = App(Path(spec["config"]))
+    config, mapping = app.config, app.mapping
+    if config.crm.type == "salesforce":
+        from connectors.salesforce import build
+
+        connector: Any = build(config, bulk_wait_s=float(spec.get("bulk_wait_s", 0.2)))
+    else:
+        connector = app.connector()
+    store = app.open_store()
+    rss_before = _rss_kb()
+    profiler = _profiler(spec)
+    started, cpu_started = time.perf_counter(), cpu_seconds()
+    report = run_sync(store, connector, mapping, config, entities=spec["entities"], direction=spec["direction"])
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
+    _save_profile(profiler, spec)
+    connector.close()
+    store.close()
+    changes = report.plain_counts() if hasattr(report, "plain_counts") else {}
+    return {"seconds": seconds, "cpu_seconds": cpu, "api_calls": report.api_calls, "pulled": dict(report.pulled),
+            "changes": changes, "problems": bool(report.has_problems),
+            "rss_before_kb": rss_before, "peak_rss_kb": _rss_kb()}
+
+
+def _profiler(spec: dict[str, Any]) -> Any:
+    if not spec.get("profile"):
+        return None
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.002)
+    profiler.start()
+    return profiler
+
+
+def _save_profile(profiler: Any, spec: dict[str, Any]) -> None:
+    if profiler is None:
+        return
+    profiler.stop()
+    Path(spec["profile"]).write_text(profiler.output_text(unicode=True, color=False, show_all=False),
+                                     encoding="utf-8")
+
+
+def run(spec: dict[str, Any]) -> dict[str, Any]:
+    if spec["job"] == "sync":
+        return run_sync_job(spec)
+    from bench import baseline
+
+    return baseline.run(spec, _rss_kb)
+
+
+def main() -> None:
+    sys.stdout.write(json.dumps(run(json.loads(sys.argv[1]))) + "\n")
+
+
+if __name__ == "__main__":
+    main()
