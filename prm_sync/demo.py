@@ -34,6 +34,8 @@ def run_demo(crm: str, directory: Path | None = None, records: int = 200) -> int
         if code:
             return code
         _point_config_at(config, crm, sandbox.settings)
+        with config.open("a", encoding="utf-8") as out:
+            out.write(DEMO_PLAN)
         quarter = f"{dt.date.today().year}-Q{(dt.date.today().month - 1) // 3 + 1}"
         steps = [
             ["check"],
@@ -46,9 +48,14 @@ def run_demo(crm: str, directory: Path | None = None, records: int = 200) -> int
         if code:
             return code
         _show_pushed_partner(config, "Acme Channel Partners")
-        code = _steps([["partners", "show", "Acme Channel Partners"]], config)
-        if code == 0 and _has_command("report"):
-            code = _steps([["report", "scorecard", "--period", quarter]], config)
+        code = _steps([["partners", "show", "Acme Channel Partners"],
+                       ["commissions", "calculate", "--period", quarter],
+                       ["sync", "--entity", "commission"],
+                       ["report", "scorecard", "--period", quarter, "--top", "10"],
+                       ["report", "scorecard", "--period", quarter, "--format", "html",
+                        "--out", str(workdir / "scorecard.html")]], config)
+        if code == 0:
+            click.echo(f"\nOpen {workdir / 'scorecard.html'} in a browser for the QBR version (charts included).")
         click.echo(f"\nThe demo's files are in {workdir} (config.yaml, mappings/, prm.db).")
         return code
     finally:
@@ -60,13 +67,24 @@ def run_demo(crm: str, directory: Path | None = None, records: int = 200) -> int
                 os.environ[name] = value
 
 
+DEMO_PLAN = """commissions:
+  plans:
+    - name: demo-2026
+      currency: USD
+      effective: {from: 2020-01-01}
+      tier_rates: {registered: "5%", silver: "8%", gold: "10%", platinum: "12%"}
+      registration_bonus: "2%"
+  fx: {EUR: "1.10", GBP: "1.27", JPY: "0.0067", VND: "0.00004"}
+"""
+
+
 def _steps(steps: list[list[str]], config: Path) -> int:
     for args in steps:
         shown = " ".join(a if " " not in a else repr(a) for a in args)
         click.secho(f"\n$ prm-sync {shown}", bold=True, fg="cyan")
         full = args if args[0] == "init" else ["--config", str(config), *args]
         code = run(full)
-        if code not in (0,):
+        if code != 0:
             click.secho(f"demo step failed with exit code {code}", fg="red", err=True)
             return code
     return 0
@@ -95,9 +113,3 @@ def _show_pushed_partner(config: Path, name: str) -> None:
     if partner and link and link.crm_id:
         click.secho(f"\n'{name}' was created in the PRM (id {partner.id}) and is now CRM record {link.crm_id}.",
                     fg="green")
-
-
-def _has_command(name: str) -> bool:
-    from prm_sync.cli.main import COMMANDS
-
-    return name in COMMANDS

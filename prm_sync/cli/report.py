@@ -52,8 +52,10 @@ def _text(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> str
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "html"]), default="table",
               show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to this file (default stdout)")
+@click.option("--top", type=click.IntRange(1, None), default=None,
+              help="only the N partners with the most revenue in the period")
 @click.pass_obj
-def scorecard(app: App, period: str | None, fmt: str, out: Path | None) -> None:
+def scorecard(app: App, period: str | None, fmt: str, out: Path | None, top: int | None) -> None:
     """Per partner: registrations, approval and conflict rates, deals won, revenue, win rate, average deal
     size and cycle, commission earned and paid, progress to the next tier."""
     local = app.local()
@@ -61,6 +63,9 @@ def scorecard(app: App, period: str | None, fmt: str, out: Path | None) -> None:
     settings = local.config.commissions
     with local.open_store() as store, store.session() as session:
         result = build_scorecards(session, settings, scope)
+    if top is not None:
+        ranked = sorted(result.cards, key=lambda c: (-c.revenue, c.partner))
+        result.cards[:] = ranked[:top]
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     if fmt == "html":
