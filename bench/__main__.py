@@ -35,6 +35,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
                         help="repeatable; default both (PostgreSQL only when PRM_SYNC_TEST_PG_URL answers)")
     parser.add_argument("--emulator-rows", type=int, help="rows for the emulator serving figures (default 10000)")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--note", action="append", default=[], help="a line for the Notes section (repeatable)")
     parser.add_argument("--inline", action="store_true",
                         help="run the syncs in this process (smoke tests only: RSS and CPU figures mean nothing)")
     return parser.parse_args(argv)
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     scaling = args.scaling or ([1_000, size] if args.quick else [10_000, 30_000, 100_000])
     notes = ["Runs made with --inline: the syncs ran in the harness process; RSS and CPU figures mean nothing."] \
         if args.inline else []
+    notes += args.note
     stores = args.store or ["sqlite", "postgresql"]
     if "postgresql" in stores and not infra.pg_available():
         stores = [s for s in stores if s != "postgresql"]

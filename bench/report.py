@@ -83,7 +83,9 @@ def _pull_table(s: dict[Key, list[Sample]]) -> list[str]:
         base = _baseline(s, "baseline pull", crm, size, "bare SDK")
         out.append(_pull_row(crm, store, samples, base))
     out += ["", f"Targets: API calls = the minimum; ≥ {TARGET_RATE:,} records/s into SQLite; overhead ratio ≤ 1.5.",
-            ""]
+            "Minimum: Salesforce one queryAll page per 2,000 rows; HubSpot one search page per 200 results plus one "
+            "v4 association read per 1,000 ids (registrations and deals). HubSpot's first run also lists archived "
+            "records once per entity (the deletion sweep): +3 calls, counted in the calls, not in the minimum.", ""]
     return out
 
 
