@@ -82,7 +82,7 @@ def test_claiming_executors_run_a_fire_time_once(store: Store) -> None:
 
 
 def test_two_schedulers_on_one_store_run_each_fire_time_once(store: Store) -> None:
-    """Two schedulers share the job store and a 1-second trigger for ~3 s: no fire time runs twice."""
+    """Two schedulers share the job store and a 1-second trigger for ~2 s: no fire time runs twice."""
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
     RAN.clear()
@@ -100,7 +100,7 @@ def test_two_schedulers_on_one_store_run_each_fire_time_once(store: Store) -> No
         schedulers.append(scheduler)
     for scheduler in schedulers:
         scheduler.resume()
-    time.sleep(3.2)
+    time.sleep(2.3)
     for scheduler in schedulers:
         scheduler.shutdown(wait=True)
     with store.engine.connect() as connection:
