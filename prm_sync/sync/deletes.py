@@ -16,7 +16,7 @@ from prm_sync.domain.fields import Entity
 from prm_sync.store import Link
 from prm_sync.store.bookkeeping import load_cursor, save_cursor
 from prm_sync.sync.context import RunContext
-from prm_sync.sync.pull import CRM_DELETED
+from prm_sync.sync.pull import CRM_DELETED, mark_deleted
 from prm_sync.sync.quarantine import quarantine
 from prm_sync.sync.report import Change
 from prm_sync.sync.rows import TABLES
@@ -86,15 +86,7 @@ def sweep_deletions(ctx: RunContext, entity: Entity) -> None:
             for gone in batch:
                 link = by_crm.get(gone.crm_id)
                 row = session.get(table, link.prm_id) if link else None
-                if link is None or row is None or row.deleted_at is not None:
-                    continue
-                row.deleted_at = gone.deleted_at
-                if hasattr(row, "deleted_reason"):
-                    row.deleted_reason = CRM_DELETED
-                row.updated_at = link.deleted_at = link.synced_at = ctx.clock()
-                session.add(row)
-                session.add(link)
-                ctx.report.count(entity.value, "prm", "delete", Change(entity.value, "prm", "delete", row.id))
+                mark_deleted(session, ctx, entity.value, link, row, gone.deleted_at, CRM_DELETED)
         batch.clear()
 
     for deletion in ctx.connector.read_deletions(mapper, since):

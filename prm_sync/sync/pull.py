@@ -235,11 +235,17 @@ def _resolve_references(
 
 def _crm_deleted(session: Session, ctx: RunContext, entity: str, link: Link | None, row: SyncedRow | None,
                  rec: CrmRecord) -> None:
+    mark_deleted(session, ctx, entity, link, row, rec.modstamp, CRM_DELETED)
+
+
+def mark_deleted(session: Session, ctx: RunContext, entity: str, link: Link | None, row: SyncedRow | None,
+                 when: dt.datetime, reason: str) -> None:
+    """A CRM-side deletion reaches the store: the row is kept, marked with when and why."""
     if link is None or row is None or row.deleted_at is not None:
         return
-    row.deleted_at = rec.modstamp
+    row.deleted_at = when
     if hasattr(row, "deleted_reason"):
-        row.deleted_reason = CRM_DELETED
+        row.deleted_reason = reason
     row.updated_at = link.deleted_at = link.synced_at = ctx.clock()
     session.add(row)
     session.add(link)
@@ -254,14 +260,8 @@ def _vanished(session: Session, ctx: RunContext, mapper: EntityMapper, seen: set
         Link.entity == entity, col(Link.crm_id).is_not(None), col(Link.deleted_at).is_(None),
         col(table.deleted_at).is_(None))
     for link, row in session.exec(query):
-        if link.crm_id in seen:
-            continue
-        row.deleted_at = row.updated_at = link.deleted_at = ctx.clock()
-        if hasattr(row, "deleted_reason"):
-            row.deleted_reason = LEFT_SELECTION
-        session.add(row)
-        session.add(link)
-        ctx.report.count(entity, "prm", "delete", Change(entity, "prm", "delete", row.id))
+        if link.crm_id not in seen:
+            mark_deleted(session, ctx, entity, link, row, ctx.clock(), LEFT_SELECTION)
 
 
 def retry_parked_records(ctx: RunContext, mapper: EntityMapper) -> None:
