@@ -75,11 +75,11 @@ class FakeCrm:
         return all(str(rec.fields.get(f.property)) == str(f.value) for f in (mapper.filter or []))
 
     def read_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> Iterator[Page]:
-        rows = sorted(
-            (r for r in self.records.values() if r.archived_at is None and self._matches(mapper, r)
-             and r.modstamp <= until and (since is None or (r.modstamp, r.crm_id) >= (since.modstamp, since.record_id))),
-            key=lambda r: (r.modstamp, r.crm_id),
-        )
+        def wanted(r: FakeRecord) -> bool:
+            after = since is None or (r.modstamp, r.crm_id) >= (since.modstamp, since.record_id)
+            return r.archived_at is None and self._matches(mapper, r) and r.modstamp <= until and after
+
+        rows = sorted((r for r in self.records.values() if wanted(r)), key=lambda r: (r.modstamp, r.crm_id))
         self.reads += 1
         if not rows:
             yield Page([], None)
