@@ -115,3 +115,41 @@ class HubSpotUser:
 
 def crm_user(sandbox: Sandbox) -> CrmUser:
     return SalesforceUser(sandbox) if sandbox.crm == "salesforce" else HubSpotUser(sandbox)
+
+
+class CrmRefused(Exception):
+    """The CRM answered an error to a write (the value never entered the CRM)."""
+
+
+def _checked(response: requests.Response) -> Any:
+    if response.status_code >= 300:
+        raise CrmRefused(response.text[:300])
+    return response.json() if response.content else None
+
+
+def create_record(user: CrmUser, entity: str, fields: Mapping[str, Any], partner_crm_id: str | None = None) -> str:
+    """Create one record with exactly `fields` (plus what keeps it in the mapping's filter);
+    raises CrmRefused when the CRM will not take it."""
+    if isinstance(user, SalesforceUser):
+        extra = {"partner": {"Type": "Partner"},
+                 "lead": {"LeadSource": "Partner Referral", "LastName": "Hostile",
+                          "Partner_Account__c": partner_crm_id}}.get(entity, {})
+        body = {**extra, **fields}
+        return str(_checked(user.http.post(f"{user.base}/sobjects/{SF_OBJECTS[entity]}", json=body))["id"])
+    assert isinstance(user, HubSpotUser)
+    extra = {"partner": {"prm_is_partner": "true"},
+             "lead": {"pipeline": "partner_registrations", "dealstage": "registration_submitted",
+                      "dealname": "Hostile registration"}}.get(entity, {})
+    payload: dict[str, Any] = {"properties": {**extra, **fields}}
+    if entity == "lead" and partner_crm_id:
+        payload["associations"] = [{"to": {"id": partner_crm_id}, "types": [
+            {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": HS_DEAL_TO_COMPANY}]}]
+    return str(_checked(user.http.post(f"{user.base}/{HS_OBJECTS[entity]}", json=payload))["id"])
+
+
+def edit_record(user: CrmUser, entity: str, crm_id: str, fields: Mapping[str, Any]) -> None:
+    if isinstance(user, SalesforceUser):
+        _checked(user.http.patch(f"{user.base}/sobjects/{SF_OBJECTS[entity]}/{crm_id}", json=dict(fields)))
+        return
+    assert isinstance(user, HubSpotUser)
+    _checked(user.http.patch(f"{user.base}/{HS_OBJECTS[entity]}/{crm_id}", json={"properties": dict(fields)}))

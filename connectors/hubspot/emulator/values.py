@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -40,7 +39,8 @@ class ValueProblem:
 
 @functools.lru_cache(maxsize=4096)
 def _iso_day(day: int) -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(day * 86400))
+    # Not strftime: glibc's %Y does not zero-pad years before 1000 ("1-01-01").
+    return (_EPOCH.date() + dt.timedelta(days=day)).isoformat()
 
 
 def iso_ms(epoch_ms: int) -> str:

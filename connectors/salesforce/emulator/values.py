@@ -143,6 +143,11 @@ def coerce(fdef: FieldDef, raw: Any) -> Any:
             raise _type_error(fdef, raw) from None
         if not number.is_finite():
             raise _type_error(fdef, raw)
+        digits = (fdef.precision or 18) - (fdef.scale or 0)
+        if number != 0 and number.adjusted() >= digits:  # Salesforce numbers hold at most 18 digits
+            raise FieldError("NUMBER_OUTSIDE_VALID_RANGE",
+                             f"{fdef.label or fdef.name}: value outside of valid range on numeric field: {raw}",
+                             [fdef.name])
         return number
     if kind == "boolean":
         if isinstance(raw, bool):
