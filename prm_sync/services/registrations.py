@@ -228,9 +228,19 @@ def check_pulled_registrations(
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return []
-    index = build_conflict_index(session, settings)
+    regs = list(session.exec(select(Registration).where(col(Registration.id).in_(wanted))).all())
+    return check_registrations(session, regs, now, settings, build_conflict_index(session, settings))
+
+
+def check_registrations(
+    session: Session, regs: Iterable[Registration], now: dt.datetime, settings: RegistrationSettings,
+    index: ConflictIndex, *, add_to_index: bool = False,
+) -> list[Registration]:
+    """`check_pulled_registrations` with the rows and a conflict index at hand: the sync builds
+    the index once per run and, with `add_to_index`, adds each checked registration to it."""
     flagged = []
-    for reg in session.exec(select(Registration).where(col(Registration.id).in_(wanted))).all():
+    names: dict[str, str] | None = None
+    for reg in regs:
         if reg.status == "approved" and reg.approved_at is None:
             reg.approved_at = now
             reg.expires_at = now + dt.timedelta(days=settings.protection_days)
@@ -239,6 +249,16 @@ def check_pulled_registrations(
         if reg.status in OPEN_STATUSES and recheck_conflicts(session, reg, settings, now, index):
             flagged.append(reg)
         session.add(reg)
+        if add_to_index:
+            if names is None:
+                names = dict(session.exec(select(Partner.id, Partner.name)).all())
+            holder = registration_holder(
+                reg.id, reg.partner_id, names.get(reg.partner_id, reg.partner_id),
+                keys_of(settings, reg.company, reg.email, reg.website),
+                Protection(reg.status, reg.created_at, reg.approved_at, reg.expires_at, reg.extended_until),
+                converted=reg.converted, protection_days=settings.protection_days)
+            if holder is not None:
+                index.add(holder)
     return flagged
 
 

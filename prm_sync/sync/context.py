@@ -42,8 +42,9 @@ class RunContext:
     started: dt.datetime = field(default_factory=utc_now)
     observer: RunObserver = field(default_factory=NullObserver)
     open_quarantine: dict[tuple[str, str], set[str]] = field(default_factory=dict)
-    # rows the page being applied created or changed: (prm id, {field: (before, after)})
-    page_changes: list[tuple[str, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
+    # rows the page being applied created or changed: (row, {field: (before, after)})
+    page_changes: list[tuple[Any, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)  # per-run caches of the PRM rules (hooks)
     _dry_session: Session | None = None
 
     @contextmanager

@@ -16,27 +16,33 @@ from sqlmodel import Session
 from prm_sync.domain.fields import Entity
 from prm_sync.services.contracts import renew_contracts
 from prm_sync.services.partners import record_status_change
-from prm_sync.services.registrations import check_pulled_registrations, expire_registrations
-from prm_sync.store import Partner
+from prm_sync.services.registrations import build_conflict_index, check_registrations, expire_registrations
 from prm_sync.sync.context import RunContext
+
+CUSTOMER_FIELDS = frozenset({"company", "email", "website", "status", "partner_id"})
 
 
 def after_pull_page(session: Session, ctx: RunContext, entity: Entity,
-                    changes: list[tuple[str, dict[str, tuple[Any, Any]]]]) -> None:
+                    changes: list[tuple[Any, dict[str, tuple[Any, Any]]]]) -> None:
+    """`changes`: (row, {field: (before, after)}) for rows the page created or changed."""
     if not changes:
         return
     if entity == Entity.PARTNER:
-        for prm_id, diffs in changes:
-            if "status" not in diffs:
-                continue
-            before, after = diffs["status"]
-            partner = session.get(Partner, prm_id)
-            if partner is not None and after is not None:
+        for partner, diffs in changes:
+            if "status" in diffs and diffs["status"][1] is not None:
+                before, after = diffs["status"]
                 record_status_change(session, partner, after, reason="set in the CRM", actor="crm",
                                      now=ctx.clock(), previous=before)
     elif entity == Entity.LEAD:
-        check_pulled_registrations(session, [prm_id for prm_id, _ in changes], ctx.clock(),
-                                   ctx.config.registrations)
+        regs = [reg for reg, diffs in changes if CUSTOMER_FIELDS & diffs.keys()]
+        if not regs:
+            return
+        index = ctx.cache.get("conflict_index")
+        first = index is None
+        if index is None:  # built once per run: it already holds this page's registrations
+            session.flush()
+            index = ctx.cache["conflict_index"] = build_conflict_index(session, ctx.config.registrations)
+        check_registrations(session, regs, ctx.clock(), ctx.config.registrations, index, add_to_index=not first)
 
 
 def before_run(ctx: RunContext, entities: list[Entity]) -> None:

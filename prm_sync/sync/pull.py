@@ -166,7 +166,7 @@ def _apply_one(
         row.updated_at = now
         session.add(row)
         ctx.report.count(entity, "prm", "update", Change(entity, "prm", "update", row.id, diffs))
-        ctx.page_changes.append((row.id, diffs))
+        ctx.page_changes.append((row, diffs))
     merge_rules = rules(mapper)
     now_values = snapshot(row, [r.name for r in merge_rules])
     pending = fields_to_push(merge_rules, base, now_values, parked.get(row.id, frozenset()))
@@ -203,7 +203,7 @@ def _create_row(
     session.add(link)
     created = {k: (None, v) for k, v in crm.items()}
     ctx.report.count(entity, "prm", "create", Change(entity, "prm", "create", prm_id, created))
-    ctx.page_changes.append((prm_id, created))
+    ctx.page_changes.append((row, created))
     resolve(session, ctx, entity, "pull", rec.crm_id)
 
 
