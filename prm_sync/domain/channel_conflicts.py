@@ -94,14 +94,15 @@ class ConflictIndex:
 
     def find(
         self, keys: CustomerKeys, partner_id: str, now: dt.datetime, *, exclude_id: str | None = None,
-        registered_at: dt.datetime | None = None,
+        registered_at: dt.datetime | None = None, limit: int | None = None,
     ) -> list[ChannelConflict]:
-        """Every conflict for a candidate customer registered by `partner_id` at `now`.
+        """Every conflict (or the `limit` most important) for a candidate customer registered by
+        `partner_id` at `now`.
 
         `registered_at` re-checks an existing registration: registrations made at or after it
         came second and do not count against it (the first to register holds the customer)."""
         seen: set[tuple[str, str]] = set()
-        found: list[ChannelConflict] = []
+        candidates: list[tuple[int, int, Holder, str, ConflictReason]] = []
         for key in sorted(keys.keys):
             for holder in self._by_key.get(key, ()):
                 if holder.id == exclude_id or (holder.kind, holder.id) in seen:
@@ -112,10 +113,11 @@ class ConflictIndex:
                 if reason is None:
                     continue
                 seen.add((holder.kind, holder.id))
-                matched = explain_match(keys, holder.keys) or key.split(":", 1)[1]
-                found.append(ChannelConflict(reason, holder, matched))
-        found.sort(key=lambda c: REASON_ORDER.index(c.reason))  # stable: oldest first within a reason
-        return found
+                candidates.append((REASON_ORDER.index(reason), len(candidates), holder, key, reason))
+        candidates.sort(key=lambda c: (c[0], c[1]))  # most important first; oldest first within a reason
+        # explaining a match is the costly part: only for the conflicts that are kept
+        return [ChannelConflict(reason, holder, explain_match(keys, holder.keys) or key.split(":", 1)[1])
+                for _, _, holder, key, reason in candidates[:limit]]
 
 
 def _reason(holder: Holder, partner_id: str, now: dt.datetime) -> ConflictReason | None:
@@ -128,12 +130,19 @@ def _reason(holder: Holder, partner_id: str, now: dt.datetime) -> ConflictReason
     return "duplicate" if holder.partner_id == partner_id else "other_partner"
 
 
+DETAIL_LIMIT = 10  # conflicts spelled out on a registration; the rest are counted
+
+
 def summarize(conflicts: list[ChannelConflict]) -> tuple[str | None, str | None, str | None]:
     """What a registration row stores: (conflict_reason, conflict_with, conflict_detail)."""
     if not conflicts:
         return None, None, None
     first = conflicts[0]
-    return first.reason, first.other_party, "\n".join(c.message for c in conflicts)
+    shown = conflicts[:DETAIL_LIMIT]
+    detail = "\n".join(c.message for c in shown)
+    if len(conflicts) > len(shown):
+        detail += "\n(and more)"
+    return first.reason, first.other_party, detail
 
 
 def registration_holder(

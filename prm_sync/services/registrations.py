@@ -19,6 +19,7 @@ from sqlmodel import Session, col, or_, select
 
 from prm_sync.config import RegistrationSettings
 from prm_sync.domain.channel_conflicts import (
+    DETAIL_LIMIT,
     ChannelConflict,
     ConflictIndex,
     deal_holders,
@@ -152,7 +153,8 @@ def recheck_conflicts(
     """Recompute and store a registration's conflicts against what was registered before it."""
     index = index or build_conflict_index(session, settings)
     keys = keys_of(settings, reg.company, reg.email, reg.website)
-    conflicts = index.find(keys, reg.partner_id, now, exclude_id=reg.id, registered_at=reg.created_at)
+    conflicts = index.find(keys, reg.partner_id, now, exclude_id=reg.id, registered_at=reg.created_at,
+                           limit=DETAIL_LIMIT + 1)
     flag(reg, conflicts)
     return conflicts
 
