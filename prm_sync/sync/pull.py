@@ -24,7 +24,7 @@ from prm_sync.sync.merge import canon, fields_to_push, merge_pull
 from prm_sync.sync.ports import CrmRecord, Cursor
 from prm_sync.sync.quarantine import open_entries, quarantine, resolve
 from prm_sync.sync.report import Change
-from prm_sync.sync.rows import TABLES, SyncedRow, assign, column_defaults, digest, rules, snapshot
+from prm_sync.sync.rows import TABLES, SyncedRow, assign, column_defaults, digest, new_row, rules, snapshot
 
 CHANGES = "changes"
 CRM_DELETED = "deleted in the CRM"
@@ -183,23 +183,34 @@ def _create_row(
 ) -> None:
     entity = mapper.entity.value
     prm_id = link.prm_id if link else (m.prm_id or new_id())
-    row = TABLES[mapper.entity](id=prm_id)
-    problems = [p for name, value in values.items() if (p := assign(row, name, value, defaults))]
-    problems += [f"{name} is required by the PRM store but not mapped" for name, (nullable, default) in defaults.items()
-                 if not nullable and default is None and getattr(row, name, None) is None and name not in values
-                 and name not in ("id", "created_at", "updated_at")]
+    columns: dict[str, Any] = {"id": prm_id, "created_at": now, "updated_at": now}
+    problems = []
+    for name, (nullable, default) in defaults.items():
+        if name in columns:
+            continue
+        value = values.get(name)
+        if value is None and not nullable:
+            if default is None:
+                problems.append(f"{name} is required by the PRM store but " +
+                                ("empty in the CRM" if name in values else "not mapped"))
+            continue  # the column default applies
+        if name in values:
+            columns[name] = value
     if problems:
         quarantine(session, ctx, entity=entity, side="pull", kind="invalid", record_key=rec.crm_id, crm_id=rec.crm_id,
                    prm_id=m.prm_id, reason="; ".join(problems), payload=payload)
         return
-    row.created_at = row.updated_at = now
+    row = new_row(TABLES[mapper.entity], columns)
     session.add(row)
-    link = link or Link(entity=entity, prm_id=prm_id)
-    link.crm_id = rec.crm_id
-    link.base = dict(crm)
-    link.crm_hash = digest(crm)
     # The PRM id must still be written to the CRM record's key field unless it already holds it.
-    link.synced_at = now if m.prm_id == prm_id or not mapper.crm_key or mapper.direction == "pull" else None
+    synced_at = now if m.prm_id == prm_id or not mapper.crm_key or mapper.direction == "pull" else None
+    link_values = {"crm_id": rec.crm_id, "base": dict(crm), "crm_hash": digest(crm), "synced_at": synced_at}
+    if link is None:
+        link = new_row(Link, {"entity": entity, "prm_id": prm_id, "prm_hash": None, "deleted_at": None,
+                              **link_values})
+    else:
+        for key, value in link_values.items():
+            setattr(link, key, value)
     session.add(link)
     created = {k: (None, v) for k, v in crm.items()}
     ctx.report.count(entity, "prm", "create", Change(entity, "prm", "create", prm_id, created))
