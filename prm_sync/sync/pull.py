@@ -95,11 +95,9 @@ def _apply_one(
     parked: Mapping[str, frozenset[str]], defaults: Mapping[str, tuple[bool, Any]],
 ) -> None:
     entity = mapper.entity.value
-    payload = {"fields": _jsonable(rec.fields), "associations": {k: list(v) for k, v in rec.associations.items()},
-               "modstamp": rec.modstamp.isoformat()}
     if link is not None and link.crm_id not in (None, rec.crm_id):
         quarantine(session, ctx, entity=entity, side="pull", kind="invalid", record_key=rec.crm_id, crm_id=rec.crm_id,
-                   prm_id=m.prm_id, payload=payload,
+                   prm_id=m.prm_id, payload=_payload(rec),
                    reason=f"{mapper.crm_key} {m.prm_id} is also on CRM record {link.crm_id}: two CRM records claim "
                           "one PRM record")
         return
@@ -110,14 +108,14 @@ def _apply_one(
     if not m.valid:
         reason = "; ".join(f"{field}: {problem}" for field, problem in sorted(m.problems.items()))
         quarantine(session, ctx, entity=entity, side="pull", kind="invalid", record_key=rec.crm_id,
-                   crm_id=rec.crm_id, prm_id=m.prm_id, reason=reason, payload=payload)
+                   crm_id=rec.crm_id, prm_id=m.prm_id, reason=reason, payload=_payload(rec))
         return
     refs, waiting, skip = _resolve_references(mapper, rec, m, resolved)
     if skip:
         return  # e.g. a HubSpot deal associated to no partner company: not a partner deal
     if waiting:
         quarantine(session, ctx, entity=entity, side="pull", kind="waiting", record_key=rec.crm_id, crm_id=rec.crm_id,
-                   prm_id=m.prm_id, reason=waiting, payload=payload)
+                   prm_id=m.prm_id, reason=waiting, payload=_payload(rec))
         return
     values: dict[str, Any] = {**m.values, **refs}
     crm = {name: canon(value) for name, value in values.items()}
@@ -125,7 +123,7 @@ def _apply_one(
     if row is None:
         if mapper.direction == "push":
             return  # the PRM makes these records (commissions); one it did not make is not ours to adopt
-        _create_row(session, ctx, mapper, rec, m, link, values, crm, defaults, payload, now)
+        _create_row(session, ctx, mapper, rec, m, link, values, crm, defaults, now)
         return
     if row.deleted_at is not None:
         if getattr(row, "deleted_reason", None) not in (CRM_DELETED, LEFT_SELECTION):
@@ -152,7 +150,7 @@ def _apply_one(
                 and defaults.get(name, (True, None))[1] is None]
     if problems:
         quarantine(session, ctx, entity=entity, side="pull", kind="invalid", record_key=rec.crm_id,
-                   crm_id=rec.crm_id, prm_id=row.id, reason="; ".join(problems), payload=payload)
+                   crm_id=rec.crm_id, prm_id=row.id, reason="; ".join(problems), payload=_payload(rec))
         return
     diffs = {}
     for name in decision.apply:
@@ -179,7 +177,7 @@ def _apply_one(
 def _create_row(
     session: Session, ctx: RunContext, mapper: EntityMapper, rec: CrmRecord, m: MappedRecord, link: Link | None,
     values: Mapping[str, Any], crm: Mapping[str, str | None], defaults: Mapping[str, tuple[bool, Any]],
-    payload: dict[str, Any], now: dt.datetime,
+    now: dt.datetime,
 ) -> None:
     entity = mapper.entity.value
     prm_id = link.prm_id if link else (m.prm_id or new_id())
@@ -198,7 +196,7 @@ def _create_row(
             columns[name] = value
     if problems:
         quarantine(session, ctx, entity=entity, side="pull", kind="invalid", record_key=rec.crm_id, crm_id=rec.crm_id,
-                   prm_id=m.prm_id, reason="; ".join(problems), payload=payload)
+                   prm_id=m.prm_id, reason="; ".join(problems), payload=_payload(rec))
         return
     row = new_row(TABLES[mapper.entity], columns)
     session.add(row)
@@ -317,6 +315,12 @@ def _parked_fields(session: Session, entity: str, prm_ids: Sequence[str]) -> dic
         for prm_id, field in session.exec(query):
             out.setdefault(prm_id, set()).add(field)
     return {k: frozenset(v) for k, v in out.items()}
+
+
+def _payload(rec: CrmRecord) -> dict[str, Any]:
+    """What quarantine keeps of a record, to map it again later without an API call."""
+    return {"fields": _jsonable(rec.fields), "associations": {k: list(v) for k, v in rec.associations.items()},
+            "modstamp": rec.modstamp.isoformat()}
 
 
 def _jsonable(fields: Mapping[str, Any]) -> dict[str, Any]:
