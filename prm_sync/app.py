@@ -70,6 +70,8 @@ def resolve_store_url(url: str, base_dir: Path) -> str:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return url
+    if parsed.database.startswith("file:") or parsed.query.get("uri") in ("true", "1"):
+        return url  # an SQLite URI (e.g. ?mode=ro) says exactly which file it means
     path = Path(parsed.database)
     if path.is_absolute():
         return url

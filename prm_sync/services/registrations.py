@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 
+from sqlalchemy import update
 from sqlmodel import Session, col, or_, select
 
 from prm_sync.config import RegistrationSettings
@@ -206,18 +207,23 @@ def extend_registration(
 
 def expire_registrations(session: Session, now: dt.datetime, *, protection_days: int = 90) -> list[str]:
     """Mark open registrations whose protection has ended as expired; return their ids.
-    Pure store work (no CRM call): the next sync pushes the new status."""
+    Pure store work (no CRM call): the next sync pushes the new status. Only the dates it needs
+    are read, so one hand-edited row with a broken amount cannot stop every sync."""
     expired = []
-    for reg in session.exec(
-        select(Registration).where(col(Registration.status).in_(list(OPEN_STATUSES)))
+    rows = session.exec(
+        select(Registration.id, Registration.status, Registration.created_at, Registration.approved_at,
+               Registration.expires_at, Registration.extended_until)
+        .where(col(Registration.status).in_(list(OPEN_STATUSES)))
         .where(col(Registration.deleted_at).is_(None))
-    ).all():
-        protection = protection_of(reg)
+    ).all()
+    for reg_id, status, created, approved, expires, extended in rows:
+        protection = Protection(status, created, approved, expires, extended)
         if protection.should_expire(now, protection_days):
-            reg.status = "expired"
-            reg.status_reason = f"protection ended {protection.ends_at(protection_days):%Y-%m-%d}"
-            session.add(reg)
-            expired.append(reg.id)
+            session.execute(
+                update(Registration).where(col(Registration.id) == reg_id).values(
+                    status="expired", updated_at=now,
+                    status_reason=f"protection ended {protection.ends_at(protection_days):%Y-%m-%d}"))
+            expired.append(reg_id)
     return expired
 
 

@@ -29,8 +29,9 @@ from prm_sync.store.jsoncodec import dumps_json
 
 Backend = Literal["sqlite", "postgresql"]
 
+# WAL is not here: it is persistent and changes the file, so it is set by `upgrade` only once the
+# file is known to be prm-sync's (a foreign SQLite file opened by mistake is left byte-for-byte alone).
 SQLITE_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=5000",
     "PRAGMA synchronous=NORMAL",
@@ -109,7 +110,17 @@ def open_store(url: str, *, create: bool = True) -> Store:
     except DBAPIError as err:
         engine.dispose()
         raise unavailable(display, err, password=parsed.password) from None
+    if parsed.get_backend_name() == "sqlite" and _read_only(parsed, path):
+        # Fail now, not halfway through a run (access() reports a read-only disk even to root).
+        engine.dispose()
+        raise StoreUnavailable(f"cannot open store {display}: the store is read-only")
     return store
+
+
+def _read_only(url: URL, path: Path | None) -> bool:
+    if url.query.get("mode") == "ro" or "mode=ro" in (url.database or ""):
+        return True
+    return path is not None and path.exists() and not os.access(path, os.W_OK)
 
 
 def parse_store_url(url: str) -> URL:

@@ -83,6 +83,7 @@ def upgrade(store: Store, revision: str = "head") -> str:
         with store.engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
             if sqlite:  # batch migrations recreate tables; SQLite wants FK checks off meanwhile
+                connection.connection.driver_connection.execute("PRAGMA journal_mode=WAL")  # persistent: ours now
                 _sqlite_foreign_keys(connection, on=False)
             try:
                 with connection.begin():

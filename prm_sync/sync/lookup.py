@@ -36,10 +36,27 @@ def links_by_prm(session: Session, entity: str, prm_ids: Iterable[str]) -> dict[
     return out
 
 
-def rows_by_id(session: Session, table: type[SyncedRow], ids: Iterable[str]) -> dict[str, SyncedRow]:
+UNREADABLE = (ValueError, ArithmeticError, TypeError)  # a value written behind the ORM (e.g. by hand)
+
+
+def rows_by_id(session: Session, table: type[SyncedRow], ids: Iterable[str],
+               unreadable: dict[str, str] | None = None) -> dict[str, SyncedRow]:
+    """Rows by id. A row holding a value its column type cannot read (text in a money column, a
+    malformed date) is left out and named in `unreadable` (id -> why), instead of failing the run."""
     wanted = sorted({i for i in ids if i})
     out: dict[str, SyncedRow] = {}
     for chunk in _chunks(wanted):
-        for row in session.exec(select(table).where(col(table.id).in_(chunk))):
+        try:
+            rows = list(session.exec(select(table).where(col(table.id).in_(chunk))))
+        except UNREADABLE:
+            rows = []
+            for one in chunk:
+                try:
+                    rows += list(session.exec(select(table).where(col(table.id) == one)
+                                              .execution_options(populate_existing=True)))
+                except UNREADABLE as exc:
+                    if unreadable is not None:
+                        unreadable[one] = f"the store holds a value that cannot be read ({type(exc).__name__}: {exc})"
+        for row in rows:
             out[row.id] = row
     return out

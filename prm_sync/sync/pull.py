@@ -81,11 +81,17 @@ def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records:
             targets.setdefault(ref.target, set()).update(i for i in ids if i)
     resolved = {target: links_by_crm(session, target.value, ids) for target, ids in targets.items()}
     row_ids = [link.prm_id for link in (*by_crm.values(), *by_key.values())] + [m.prm_id for _, m in mapped if m.prm_id]
-    rows = rows_by_id(session, table, row_ids)
+    unreadable: dict[str, str] = {}
+    rows = rows_by_id(session, table, row_ids, unreadable)
     parked = _parked_fields(session, entity.value, [link.prm_id for link in (*by_crm.values(), *by_key.values())])
     defaults = column_defaults(table)
     for rec, m in mapped:
         link = by_crm.get(rec.crm_id) or (by_key.get(m.prm_id) if m.prm_id else None)
+        prm_id = link.prm_id if link else m.prm_id
+        if prm_id in unreadable:
+            quarantine(session, ctx, entity=entity.value, side="pull", kind="invalid", record_key=rec.crm_id,
+                       crm_id=rec.crm_id, prm_id=prm_id, reason=unreadable[prm_id], payload=_payload(rec))
+            continue
         _apply_one(session, ctx, mapper, rec, m, link, rows, resolved, parked, defaults)
 
 

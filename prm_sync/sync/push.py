@@ -84,7 +84,12 @@ Prepared = tuple[PushRecord, SyncedRow, Link | None, dict[str, str | None], list
 
 def _prepare(session: Session, ctx: RunContext, mapper: EntityMapper, ids: list[str]) -> list[Prepared]:
     entity = mapper.entity.value
-    rows = rows_by_id(session, TABLES[mapper.entity], ids)
+    unreadable: dict[str, str] = {}
+    rows = rows_by_id(session, TABLES[mapper.entity], ids, unreadable)
+    for prm_id, why in unreadable.items():
+        quarantine(session, ctx, entity=entity, side="push", kind="invalid", record_key=prm_id, prm_id=prm_id,
+                   reason=why)
+    ids = [i for i in ids if i in rows]
     links = links_by_prm(session, entity, ids)
     merge_rules = rules(mapper)
     names = [r.name for r in merge_rules]

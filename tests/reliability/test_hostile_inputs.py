@@ -221,19 +221,14 @@ def corpus_runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     yield Lazy()
 
 
-RAW_SQL_BUG = ("engine/store bug: a store value of the wrong type (written behind the ORM, e.g. a hand edit: "
-               "registration.estimated_value = 'abc', partner.joined_on = 'not-a-date') makes the whole run "
-               "raise while loading rows (prm_sync/store/types.py Money.process_result_value -> "
-               "decimal.InvalidOperation; SQLite Date -> ValueError) instead of quarantining that row")
-CASES = [pytest.param(crm, case.id, id=f"{crm}-{case.id}",
-                      marks=[pytest.mark.xfail(strict=True, reason=RAW_SQL_BUG)] if behind_the_orm(case) else [])
+CASES = [pytest.param(crm, case.id, id=f"{crm}-{case.id}")
          for crm in ("salesforce", "hubspot") for case in build_cases(crm)]
 
 
 @pytest.mark.parametrize("crm", ["salesforce", "hubspot"])
 def test_no_crash_no_injected_query_no_other_record_touched(crm: str, corpus_runs: dict[str, Results]) -> None:
     results = corpus_runs[crm]
-    assert [c for c in results.crashes if not c.startswith("prm-") or "wrong-type" not in c] == []  # see RAW_SQL_BUG
+    assert results.crashes == []
     assert results.injected_queries == []
     assert results.touched_records == []
 

@@ -64,18 +64,11 @@ def read_only(path: Path) -> str:
     return f"sqlite:///file:{path}?mode=ro&uri=true"
 
 
-WAL_BUG = ("engine bug: prm_sync/store/engine.py _on_sqlite_connect runs PRAGMA journal_mode=WAL on every "
-           "SQLite file it opens, before check_schema refuses it: a foreign database is converted to WAL "
-           "(header bytes 19-20 go 1 -> 2) although the error says 'nothing was changed'")
-URI_BUG = ("app bug: prm_sync/app.py resolve_store_url treats 'file:/abs/path' of a `?uri=true` SQLite URL "
-           "as a relative path and prefixes the config directory, so a read-only (mode=ro) store URL "
-           "cannot be opened at all ('unable to open database file')")
 CASES = [
-    pytest.param(foreign_sqlite, "not a prm-sync store", id="foreign-sqlite-file",
-                 marks=pytest.mark.xfail(strict=True, reason=WAL_BUG)),
+    pytest.param(foreign_sqlite, "not a prm-sync store", id="foreign-sqlite-file"),
     pytest.param(not_a_database, "not an sqlite database", id="not-a-database"),
     pytest.param(newer_schema, "newer", id="newer-schema"),
-    pytest.param(read_only, "read-only", id="read-only", marks=pytest.mark.xfail(strict=True, reason=URI_BUG)),
+    pytest.param(read_only, "read-only", id="read-only"),
 ]
 
 
@@ -108,7 +101,7 @@ def test_unusable_store_is_a_one_line_error_and_stays_untouched(
 
 
 def test_read_only_store_refuses_the_run_and_stays_untouched(tmp_path: Path, ledger: Ledger) -> None:
-    """The read-only case below the URL resolution (see URI_BUG): the engine's first write fails
+    """A read-only store refuses to open at all (before any write is tried)
     as a one-line StoreError (exit 2 through the CLI's error table), nothing is written."""
     path = tmp_path / "prm.db"
     url = read_only(path)
