@@ -23,6 +23,8 @@ class SalesforceConnector:
     def __init__(self, client: SalesforceClient, *, bulk_threshold: int = 2000, bulk_wait_s: float = 1.0) -> None:
         self.client = client
         self.bulk_threshold = bulk_threshold
+        # the engine hands over this many records at once, so a push above the threshold goes bulk
+        self.push_batch_size = max(10_000, bulk_threshold + 1)
         self.bulk_wait_s = bulk_wait_s
         self._described: dict[str, dict[str, FieldInfo]] = {}
 

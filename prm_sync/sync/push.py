@@ -27,6 +27,12 @@ from prm_sync.sync.rows import TABLES, SyncedRow, digest, rules, snapshot
 BATCH = 1000  # rows prepared per round trip to the connector (it splits into API-sized calls)
 
 
+def batch_size(ctx: RunContext) -> int:
+    """Rows handed to the connector at once: a connector with a bulk path above some size (Salesforce
+    Bulk API 2.0) says how many it wants, so that large pushes really take it."""
+    return max(BATCH, int(getattr(ctx.connector, "push_batch_size", BATCH)))
+
+
 def push_entity(ctx: RunContext, entity: Entity) -> None:
     mapper = ctx.mapping[entity]
     if not mapper.push_fields and not any(r.push for r in mapper.references):
@@ -58,7 +64,7 @@ def _candidate_batches(ctx: RunContext, mapper: EntityMapper) -> Iterator[list[s
             if not ctx.full:
                 query = query.where(or_(col(Link.prm_id).is_(None), col(Link.crm_id).is_(None),
                                         col(Link.synced_at).is_(None), col(table.updated_at) > col(Link.synced_at)))
-            rows = session.exec(query.order_by(table.id).limit(BATCH)).all()
+            rows = session.exec(query.order_by(table.id).limit(batch_size(ctx))).all()
             if not rows:
                 return
             after = rows[-1][0]
