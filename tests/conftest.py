@@ -84,3 +84,17 @@ def store(store_url: str) -> Iterator[Store]:
     with open_store(store_url) as opened:
         upgrade(opened)
         yield opened
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
+    """Say plainly whether the PostgreSQL variants ran (CI must show they did, not that they skipped)."""
+    outcomes: dict[str, int] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if getattr(report, "when", "call") in ("call", "setup") and "postgresql" in getattr(report, "nodeid", ""):
+                if outcome == "passed" and report.when != "call":
+                    continue
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    if outcomes:
+        terminalreporter.write_sep("-", "PostgreSQL store tests")
+        terminalreporter.write_line(", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())))
