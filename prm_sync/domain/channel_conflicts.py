@@ -102,7 +102,8 @@ class ConflictIndex:
         `registered_at` re-checks an existing registration: registrations made at or after it
         came second and do not count against it (the first to register holds the customer)."""
         seen: set[tuple[str, str]] = set()
-        candidates: list[tuple[int, int, Holder, str, ConflictReason]] = []
+        buckets: dict[ConflictReason, list[tuple[Holder, str]]] = {reason: [] for reason in REASON_ORDER}
+        top = buckets[REASON_ORDER[0]]
         for key in sorted(keys.keys):
             for holder in self._by_key.get(key, ()):
                 if holder.id == exclude_id or (holder.kind, holder.id) in seen:
@@ -113,11 +114,17 @@ class ConflictIndex:
                 if reason is None:
                     continue
                 seen.add((holder.kind, holder.id))
-                candidates.append((REASON_ORDER.index(reason), len(candidates), holder, key, reason))
-        candidates.sort(key=lambda c: (c[0], c[1]))  # most important first; oldest first within a reason
-        # explaining a match is the costly part: only for the conflicts that are kept
+                bucket = buckets[reason]
+                if limit is None or len(bucket) < limit:
+                    bucket.append((holder, key))
+                if limit is not None and len(top) >= limit:
+                    break  # nothing found later can outrank what is kept (a very popular customer)
+            if limit is not None and len(top) >= limit:
+                break
+        # most important first, oldest first within a reason; explaining a match is the costly part
+        ordered = [(reason, holder, key) for reason in REASON_ORDER for holder, key in buckets[reason]][:limit]
         return [ChannelConflict(reason, holder, explain_match(keys, holder.keys) or key.split(":", 1)[1])
-                for _, _, holder, key, reason in candidates[:limit]]
+                for reason, holder, key in ordered]
 
 
 def _reason(holder: Holder, partner_id: str, now: dt.datetime) -> ConflictReason | None:
