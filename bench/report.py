@@ -151,5 +151,5 @@ def _push_table(s: dict[Key, list[Sample]]) -> list[str]:
                    f"({samples[0]['minimum_calls']:,}) "
                    f"| {spread(_values(samples, lambda x: x['peak_rss_kb'] / 1024), '{:,.0f}')} "
                    f"| {spread(_values(base, lambda x: x['seconds']))} | {_ratio(samples, base)} |")
-    return [*out, "", "Bulk API 2.0 rows use `bulk_threshold: 100` (the engine hands the connector 1,000 "
-            "records at a time, so the default 2,000 never reaches Bulk) and a 0.2 s first poll.", ""]
+    return [*out, "", "Bulk API 2.0 rows use `bulk_threshold: 100` (so the bulk path is measured at every size; "
+            "`prm-sync sync` itself takes it above the default 2,000) and a 0.2 s first poll.", ""]
