@@ -18,29 +18,16 @@ if TYPE_CHECKING:
     from prm_sync.services.init_online import FittedMapping
     from prm_sync.services.online_check import OnlineReport
 
-CONFIG_TEMPLATES = {
+_CONFIG_HEADS = {
     "hubspot": """\
-# yaml-language-server: $schema=schemas/config.schema.json
-# prm-sync configuration. Every key is documented in config.example.yaml.
 # Secrets come from the environment: export HUBSPOT_ACCESS_TOKEN=... (a private-app token).
 crm:
   type: hubspot
   hubspot:
     access_token: "${HUBSPOT_ACCESS_TOKEN}"
     base_url: "${HUBSPOT_BASE_URL:-https://api.hubapi.com}"
-store:
-  url: "sqlite:///prm.db"        # relative to this file; or postgresql+psycopg://user@host/db
-mappings: mappings/hubspot.yaml
-sync:
-  entities: [partner, lead, deal, commission]
-  conflict: newest_wins
-schedule:
-  - {entities: [partner, lead, deal], cron: "*/15 * * * *"}
-  - {entities: [commission], cron: "0 2 * * *"}
 """,
     "salesforce": """\
-# yaml-language-server: $schema=schemas/config.schema.json
-# prm-sync configuration. Every key is documented in config.example.yaml.
 # Secrets come from the environment: export SF_INSTANCE_URL=... SF_SESSION_ID=...
 # (or use username/password/security_token, or OAuth JWT: see config.example.yaml).
 crm:
@@ -50,17 +37,29 @@ crm:
     session_id: "${SF_SESSION_ID}"
     api_version: "62.0"
     ca_bundle: "${SF_CA_BUNDLE:-}"   # PEM of a custom CA (corporate proxy, the local sandbox); empty: none
+""",
+}
+_CONFIG_TAIL = """\
 store:
   url: "sqlite:///prm.db"        # relative to this file; or postgresql+psycopg://user@host/db
-mappings: mappings/salesforce.yaml
+mappings: mappings/{crm}.yaml
 sync:
   entities: [partner, lead, deal, commission]
   conflict: newest_wins
 schedule:
-  - {entities: [partner, lead, deal], cron: "*/15 * * * *"}
-  - {entities: [commission], cron: "0 2 * * *"}
-""",
-}
+  - {{entities: [partner, lead, deal], cron: "*/15 * * * *"}}
+  - {{entities: [commission], cron: "0 2 * * *"}}
+"""
+
+
+def config_template(crm: str) -> str:
+    """The config.yaml `init` writes for `crm`."""
+    return ("# yaml-language-server: $schema=schemas/config.schema.json\n"
+            "# prm-sync configuration. Every key is documented in config.example.yaml.\n"
+            + _CONFIG_HEADS[crm] + _CONFIG_TAIL.format(crm=crm))
+
+
+CONFIG_TEMPLATES = {crm: config_template(crm) for crm in _CONFIG_HEADS}
 
 
 def write_atomically(path: Path, text: str) -> None:
