@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import pytest
 import urllib3
 from hubspot import HubSpot
 
@@ -133,3 +134,15 @@ def error_json(exc: BaseException) -> dict[str, Any]:
     body = getattr(exc, "body", None)
     assert body, f"no body on {exc!r}"
     return json.loads(body)
+
+
+@pytest.fixture(scope="module")
+def shared_hub() -> Iterator[Any]:
+    """One running HubSpot emulator per test module (reset between tests by `hub`)."""
+    with running_hub() as running:
+        yield running
+
+
+@pytest.fixture
+def hub(shared_hub: Any) -> Any:
+    return reset_hub(shared_hub)

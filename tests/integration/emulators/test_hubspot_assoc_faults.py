@@ -16,18 +16,7 @@ from hubspot.crm.deals import SimplePublicObjectInputForCreate as DealCreate
 
 from connectors.emulator_kit import Fault
 from connectors.hubspot.emulator import HubSpotEmulator, RateLimits, build
-from tests.integration.emulators.hs_fixtures import error_json, reset_hub, running_hub
-
-
-@pytest.fixture(scope="module")
-def shared_hub():
-    with running_hub() as running:
-        yield running
-
-
-@pytest.fixture
-def hub(shared_hub):
-    return reset_hub(shared_hub)
+from tests.integration.emulators.hs_fixtures import error_json
 
 
 def company(hub, name: str = "Acme") -> str:

@@ -11,18 +11,7 @@ from hubspot.crm.companies import (
     BatchReadInputSimplePublicObjectId,
 )
 
-from tests.integration.emulators.hs_fixtures import error_json, reset_hub, running_hub
-
-
-@pytest.fixture(scope="module")
-def shared_hub():
-    with running_hub() as running:
-        yield running
-
-
-@pytest.fixture
-def hub(shared_hub):
-    return reset_hub(shared_hub)
+from tests.integration.emulators.hs_fixtures import error_json
 
 
 def create_many(hub, count: int, prefix: str = "k"):

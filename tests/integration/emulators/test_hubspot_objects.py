@@ -9,18 +9,7 @@ from hubspot.crm.companies import SimplePublicObjectInput, SimplePublicObjectInp
 from hubspot.crm.objects import SimplePublicObjectInputForCreate as ObjectCreate
 
 from connectors.hubspot.emulator import default_portal_schema
-from tests.integration.emulators.hs_fixtures import Hub, error_json, reset_hub, running_hub
-
-
-@pytest.fixture(scope="module")
-def shared_hub():
-    with running_hub() as running:
-        yield running
-
-
-@pytest.fixture
-def hub(shared_hub):
-    return reset_hub(shared_hub)
+from tests.integration.emulators.hs_fixtures import Hub, error_json, running_hub
 
 
 def create_company(hub: Hub, **props: str):

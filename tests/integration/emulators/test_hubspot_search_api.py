@@ -9,21 +9,10 @@ from hubspot.crm.companies import PublicObjectSearchRequest
 from hubspot.crm.objects import PublicObjectSearchRequest as ObjectSearch
 
 from connectors.hubspot.emulator import HubSpotEmulator
-from tests.integration.emulators.hs_fixtures import ManualClock, error_json, reset_hub, running_hub
+from tests.integration.emulators.hs_fixtures import ManualClock, error_json
 
 CURSOR = [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"},
           {"propertyName": "hs_object_id", "direction": "ASCENDING"}]
-
-
-@pytest.fixture(scope="module")
-def shared_hub():
-    with running_hub() as running:
-        yield running
-
-
-@pytest.fixture
-def hub(shared_hub):
-    return reset_hub(shared_hub)
 
 
 def gte(prop: str, value: str) -> list[dict[str, object]]:
