@@ -242,12 +242,12 @@ def check_pulled_registrations(
 
 def check_registrations(
     session: Session, regs: Iterable[Registration], now: dt.datetime, settings: RegistrationSettings,
-    index: ConflictIndex, *, add_to_index: bool = False,
+    index: ConflictIndex, *, add_to_index: bool = False, names: dict[str, str] | None = None,
 ) -> list[Registration]:
     """`check_pulled_registrations` with the rows and a conflict index at hand: the sync builds
-    the index once per run and, with `add_to_index`, adds each checked registration to it."""
+    the index (and the partner names) once per run and, with `add_to_index`, adds each checked
+    registration to it."""
     flagged = []
-    names: dict[str, str] | None = None
     for reg in regs:
         if reg.status == "approved" and reg.approved_at is None:
             reg.approved_at = now

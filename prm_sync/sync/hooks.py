@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from prm_sync.domain.fields import Entity
 from prm_sync.services.contracts import renew_contracts
 from prm_sync.services.partners import record_status_change
 from prm_sync.services.registrations import build_conflict_index, check_registrations, expire_registrations
+from prm_sync.store import Partner
 from prm_sync.sync.context import RunContext
 
 CUSTOMER_FIELDS = frozenset({"company", "email", "website", "status", "partner_id"})
@@ -42,7 +43,11 @@ def after_pull_page(session: Session, ctx: RunContext, entity: Entity,
         if index is None:  # built once per run: it already holds this page's registrations
             session.flush()
             index = ctx.cache["conflict_index"] = build_conflict_index(session, ctx.config.registrations)
-        check_registrations(session, regs, ctx.clock(), ctx.config.registrations, index, add_to_index=not first)
+        names = ctx.cache.get("partner_names")
+        if names is None:  # partners are pulled before leads: loaded once, they are all there
+            names = ctx.cache["partner_names"] = dict(session.exec(select(Partner.id, Partner.name)).all())
+        check_registrations(session, regs, ctx.clock(), ctx.config.registrations, index,
+                            add_to_index=not first, names=names)
 
 
 def before_run(ctx: RunContext, entities: list[Entity]) -> None:
