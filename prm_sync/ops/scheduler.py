@@ -21,16 +21,17 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, delete, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from prm_sync.app import App
 from prm_sync.config import Config, ScheduleEntry
@@ -156,6 +157,22 @@ def run_scheduled_job(entities: list[str], direction: str = "both", full: bool =
         RUN_ID.reset(token)
 
 
+T = TypeVar("T")
+
+
+def _retry_startup(step: Callable[[], T], attempts: int = 5) -> T:
+    """Two daemons starting together race to create the same tables and job rows (CREATE TABLE IF
+    NOT EXISTS is not atomic on PostgreSQL); the loser waits a moment and finds them made."""
+    for attempt in range(attempts):
+        try:
+            return step()
+        except (IntegrityError, ProgrammingError, OperationalError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 def build_scheduler(config: Config, jobstore_engine: Engine, claims: FireClaims, *,
                     misfire_grace_s: int) -> BackgroundScheduler:
     return BackgroundScheduler(
@@ -195,13 +212,16 @@ def run_daemon(app: App, *, metrics_file: Path | None = None, misfire_grace_s: i
     owner = f"{socket.gethostname()}:{os.getpid()}"
     with open_store(app.store_url, create=False) as daemon_store, stop_on_signals(state.stop):
         claims = FireClaims(daemon_store.engine, owner)
-        claims.create_table()
-        claims.prune(dt.datetime.now(dt.UTC))
         scheduler = build_scheduler(config, daemon_store.engine, claims, misfire_grace_s=misfire_grace_s)
+        jobstore = scheduler._jobstores.get("default") if hasattr(scheduler, "_jobstores") else None
+        _retry_startup(claims.create_table)
+        if isinstance(jobstore, SQLAlchemyJobStore):
+            _retry_startup(lambda: jobstore.jobs_t.create(daemon_store.engine, checkfirst=True))
+        claims.prune(dt.datetime.now(dt.UTC))
         _daemon = state
         try:
             scheduler.start(paused=True)
-            jobs = sync_jobs(scheduler, config, misfire_grace_s)
+            jobs = _retry_startup(lambda: sync_jobs(scheduler, config, misfire_grace_s))
             scheduler.resume()
             for job in scheduler.get_jobs():
                 log.info("scheduled %s: next run %s", job.name, job.next_run_time,
