@@ -23,8 +23,10 @@ class SalesforceConnector:
     def __init__(self, client: SalesforceClient, *, bulk_threshold: int = 2000, bulk_wait_s: float = 1.0) -> None:
         self.client = client
         self.bulk_threshold = bulk_threshold
-        # the engine hands over this many records at once, so a push above the threshold goes bulk
-        self.push_batch_size = max(10_000, bulk_threshold + 1)
+        # The engine hands over this many records at once, so a push above the threshold goes bulk.
+        # Bounded: a threshold set very high (bulk off, in effect) must not make the engine hold
+        # every pending row in memory at once.
+        self.push_batch_size = max(10_000, bulk_threshold + 1) if bulk_threshold < 50_000 else 10_000
         self.bulk_wait_s = bulk_wait_s
         self._described: dict[str, dict[str, FieldInfo]] = {}
 
