@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from prm_sync.domain.fields import Entity, FieldKind, PrmField
@@ -105,11 +106,11 @@ class EntityMapper:
     fields: tuple[CompiledField, ...]
     references: tuple[CompiledReference, ...]
 
-    @property
+    @cached_property
     def pull_fields(self) -> tuple[CompiledField, ...]:
         return tuple(f for f in self.fields if f.pull)
 
-    @property
+    @cached_property
     def push_fields(self) -> tuple[CompiledField, ...]:
         return tuple(f for f in self.fields if f.push)
 

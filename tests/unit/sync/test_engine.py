@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,7 +57,7 @@ def make_config(tmp_path: Path, conflict: str = "newest_wins", sweep: int = 0): 
 
 def mapping_with_policy(policy: str) -> CompiledMapping:
     mapping = load_mapping(ROOT / "mappings" / "hubspot.yaml")
-    entities = {e: m.__class__(**{**m.__dict__, "conflict": policy}) for e, m in mapping.entities.items()}
+    entities = {e: dataclasses.replace(m, conflict=policy) for e, m in mapping.entities.items()}
     return CompiledMapping(mapping.crm, mapping.source, entities)
 
 
