@@ -49,15 +49,7 @@ def encode(value: Any, prm_kind: FieldKind, crm_type: FieldKind) -> Any:
         return int(value)
     if crm_type == FieldKind.BOOL:
         return bool(value)
-    if isinstance(value, Decimal):
-        return format_decimal(value)
-    if isinstance(value, dt.datetime):
-        return format_datetime(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+    return canonical(value)  # text: the same form the PRM compares and hashes
 
 
 def parse_prm(text: Any, kind: FieldKind) -> Any:

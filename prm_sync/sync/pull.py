@@ -109,7 +109,7 @@ def _apply_one(
         return
     row = rows.get(link.prm_id) if link else (rows.get(m.prm_id) if m.prm_id else None)
     if rec.deleted:
-        _crm_deleted(session, ctx, entity, link, row, rec)
+        mark_deleted(session, ctx, entity, link, row, rec.modstamp, CRM_DELETED)
         return
     if not m.valid:
         reason = "; ".join(f"{field}: {problem}" for field, problem in sorted(m.problems.items()))
@@ -246,11 +246,6 @@ def _resolve_references(
         else:
             return {}, f"waiting for {ref.target.value} {target} (not synced yet)", False
     return refs, None, False
-
-
-def _crm_deleted(session: Session, ctx: RunContext, entity: str, link: Link | None, row: SyncedRow | None,
-                 rec: CrmRecord) -> None:
-    mark_deleted(session, ctx, entity, link, row, rec.modstamp, CRM_DELETED)
 
 
 def mark_deleted(session: Session, ctx: RunContext, entity: str, link: Link | None, row: SyncedRow | None,

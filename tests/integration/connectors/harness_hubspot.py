@@ -16,9 +16,9 @@ from prm_sync.config import Config
 from prm_sync.mapping import CompiledMapping, load_mapping
 from prm_sync.sync.ports import Connector
 from prm_sync.sync.retry import RetryPolicy, no_wait_policy
+from tests.integration.connectors.harnesses import START, Clock
 
 TOKEN = "test-token"
-START = dt.datetime(2026, 11, 26, 21, 27, 33, 123000, tzinfo=dt.UTC)
 MAPPING = Path(__file__).resolve().parents[3] / "mappings" / "hubspot.yaml"
 
 #: entity -> (object type, properties that put a record inside the shipped mapping's filter)
@@ -30,14 +30,6 @@ SEED_SHAPE: dict[str, tuple[str, dict[str, str]]] = {
     "commission": ("partner_commissions", {"status": "calculated", "amount": "10.50", "currency": "USD"}),
 }
 NAME_FIELD = {"partner": "name", "lead": "dealname", "deal": "dealname", "commission": "period"}
-
-
-@dataclass
-class Clock:
-    now: dt.datetime = START
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @dataclass

@@ -19,8 +19,8 @@ from prm_sync.config import Config
 from prm_sync.mapping import CompiledMapping, load_mapping
 from prm_sync.sync.ports import Connector
 from prm_sync.sync.retry import RetryPolicy, no_wait_policy
+from tests.integration.connectors.harnesses import START, Clock
 
-START = dt.datetime(2026, 11, 26, 21, 27, 33, 123000, tzinfo=dt.UTC)
 MAPPING = Path(__file__).resolve().parents[3] / "mappings" / "salesforce.yaml"
 
 #: entity -> (sObject, fields that put a record inside the shipped mapping's filter)
@@ -31,14 +31,6 @@ SEED_SHAPE: dict[str, tuple[str, dict[str, Any]]] = {
     "commission": ("Partner_Commission__c", {"Status__c": "Calculated", "Amount__c": Decimal("10.50")}),
 }
 NAME_FIELD = {"partner": "Name", "lead": "LastName", "deal": "Name", "commission": "Period__c"}
-
-
-@dataclass
-class Clock:
-    now: dt.datetime = START
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 @dataclass

@@ -12,10 +12,25 @@ import datetime as dt
 import importlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from prm_sync.mapping import CompiledMapping
 from prm_sync.sync.ports import Connector
+
+#: where every harness's emulator clock starts
+START = dt.datetime(2026, 11, 26, 21, 27, 33, 123000, tzinfo=dt.UTC)
+
+
+@dataclass
+class Clock:
+    """An emulator clock the test moves by hand (`now` is settable)."""
+
+    now: dt.datetime = START
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
 
 HARNESSES: dict[str, str] = {
     "hubspot": f"{__package__}.harness_hubspot:open_harness",
