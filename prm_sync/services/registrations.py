@@ -246,7 +246,8 @@ def check_registrations(
 ) -> list[Registration]:
     """`check_pulled_registrations` with the rows and a conflict index at hand: the sync builds
     the index (and the partner names) once per run and, with `add_to_index`, adds each checked
-    registration to it."""
+    registration to it. It adds nothing to the session: rows loaded from it are written with their
+    changes at its next flush; rows not yet stored are the caller's to write."""
     flagged = []
     for reg in regs:
         if reg.status == "approved" and reg.approved_at is None:
@@ -256,7 +257,6 @@ def check_registrations(
             reg.expires_at = reg.created_at + dt.timedelta(days=settings.protection_days)
         if reg.status in OPEN_STATUSES and recheck_conflicts(session, reg, settings, now, index):
             flagged.append(reg)
-        session.add(reg)
         if add_to_index:
             if names is None:
                 names = dict(session.exec(select(Partner.id, Partner.name)).all())

@@ -19,6 +19,7 @@ from prm_sync.config import Config
 from prm_sync.mapping import CompiledMapping
 from prm_sync.store import Store
 from prm_sync.sync.events import NullObserver, RunObserver, StopRequested
+from prm_sync.sync.inserts import PendingRows
 from prm_sync.sync.ports import Connector
 from prm_sync.sync.report import RunReport
 
@@ -45,6 +46,7 @@ class RunContext:
     # rows the page being applied created or changed: (row, {field: (before, after)})
     page_changes: list[tuple[Any, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)  # per-run caches of the PRM rules (hooks)
+    new_rows: PendingRows = field(default_factory=PendingRows)  # rows the unit of work creates (INSERTed at its end)
     _dry_session: Session | None = None
 
     @contextmanager

@@ -15,9 +15,8 @@ from sqlmodel import Session, select
 
 from prm_sync.domain.fields import Entity
 from prm_sync.services.contracts import renew_contracts
-from prm_sync.services.partners import record_status_change
 from prm_sync.services.registrations import build_conflict_index, check_registrations, expire_registrations
-from prm_sync.store import Partner
+from prm_sync.store import Partner, PartnerStatusChange
 from prm_sync.sync.context import RunContext
 
 CUSTOMER_FIELDS = frozenset({"company", "email", "website", "status", "partner_id"})
@@ -31,23 +30,23 @@ def after_pull_page(session: Session, ctx: RunContext, entity: Entity,
     if entity == Entity.PARTNER:
         for partner, diffs in changes:
             if "status" in diffs and diffs["status"][1] is not None:
-                before, after = diffs["status"]
-                record_status_change(session, partner, after, reason="set in the CRM", actor="crm",
-                                     now=ctx.clock(), previous=before)
+                before, after = diffs["status"]  # the row already holds `after`
+                ctx.new_rows.new(PartnerStatusChange, {
+                    "partner_id": partner.id, "from_status": after if before is None else before, "to_status": after,
+                    "reason": "set in the CRM", "actor": "crm", "at": ctx.clock()})
     elif entity == Entity.LEAD:
         regs = [reg for reg, diffs in changes if CUSTOMER_FIELDS & diffs.keys()]
         if not regs:
             return
         index = ctx.cache.get("conflict_index")
-        first = index is None
-        if index is None:  # built once per run: it already holds this page's registrations
+        if index is None:  # built once per run, from the store as it was before this page's new rows
             session.flush()
             index = ctx.cache["conflict_index"] = build_conflict_index(session, ctx.config.registrations)
         names = ctx.cache.get("partner_names")
         if names is None:  # partners are pulled before leads: loaded once, they are all there
             names = ctx.cache["partner_names"] = dict(session.exec(select(Partner.id, Partner.name)).all())
         check_registrations(session, regs, ctx.clock(), ctx.config.registrations, index,
-                            add_to_index=not first, names=names)
+                            add_to_index=True, names=names)
 
 
 def before_run(ctx: RunContext, entities: list[Entity]) -> None:

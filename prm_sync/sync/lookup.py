@@ -27,6 +27,18 @@ def links_by_crm(session: Session, entity: str, crm_ids: Iterable[str]) -> dict[
     return out
 
 
+def prm_ids_by_crm(session: Session, entity: str, crm_ids: Iterable[str]) -> dict[str, str]:
+    """CRM id -> PRM id of linked records (two columns read: no Link objects to build)."""
+    ids = sorted({i for i in crm_ids if i})
+    out: dict[str, str] = {}
+    for chunk in _chunks(ids):
+        query = select(Link.crm_id, Link.prm_id).where(Link.entity == entity, col(Link.crm_id).in_(chunk))
+        for crm_id, prm_id in session.exec(query):
+            assert crm_id is not None
+            out[crm_id] = prm_id
+    return out
+
+
 def links_by_prm(session: Session, entity: str, prm_ids: Iterable[str]) -> dict[str, Link]:
     ids = sorted({i for i in prm_ids if i})
     out: dict[str, Link] = {}

@@ -19,12 +19,12 @@ from prm_sync.store.bookkeeping import load_cursor, save_cursor
 from prm_sync.store.types import new_id
 from prm_sync.sync.context import RunContext
 from prm_sync.sync.hooks import after_pull_page
-from prm_sync.sync.lookup import links_by_crm, links_by_prm, rows_by_id
+from prm_sync.sync.lookup import links_by_crm, links_by_prm, prm_ids_by_crm, rows_by_id
 from prm_sync.sync.merge import canon, fields_to_push, merge_pull
 from prm_sync.sync.ports import CrmRecord, Cursor
 from prm_sync.sync.quarantine import open_entries, quarantine, resolve
 from prm_sync.sync.report import Change
-from prm_sync.sync.rows import TABLES, SyncedRow, assign, column_defaults, digest, new_row, rules, snapshot
+from prm_sync.sync.rows import TABLES, SyncedRow, assign, column_defaults, column_rules, digest, rules, snapshot
 
 CHANGES = "changes"
 CRM_DELETED = "deleted in the CRM"
@@ -48,9 +48,7 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     for page in ctx.connector.read_changes(mapper, since, ctx.started):
         ctx.report.pulled[entity.value] += len(page.records)
         with ctx.unit() as session:
-            ctx.page_changes.clear()
-            apply_page(session, ctx, mapper, page.records)
-            after_pull_page(session, ctx, entity, ctx.page_changes)
+            apply_and_check(session, ctx, mapper, page.records)
             if seen is not None:
                 seen.update(r.crm_id for r in page.records)
             if page.cursor is not None and not ctx.dry_run:
@@ -67,6 +65,15 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     retry_parked_records(ctx, mapper)
 
 
+def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord]) -> None:
+    """Merge a page into the store, apply the PRM's rules to what it changed, write the new rows."""
+    ctx.page_changes.clear()
+    ctx.new_rows.clear()
+    apply_page(session, ctx, mapper, records)
+    after_pull_page(session, ctx, mapper.entity, ctx.page_changes)
+    ctx.new_rows.write(session)
+
+
 def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord]) -> None:
     entity = mapper.entity
     table = TABLES[entity]
@@ -79,7 +86,7 @@ def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records:
         for ref in mapper.references:
             ids = rec.associations.get(ref.name, ()) if ref.association else (m.references.get(ref.name),)
             targets.setdefault(ref.target, set()).update(i for i in ids if i)
-    resolved = {target: links_by_crm(session, target.value, ids) for target, ids in targets.items()}
+    resolved = {target: prm_ids_by_crm(session, target.value, ids) for target, ids in targets.items()}
     row_ids = [link.prm_id for link in (*by_crm.values(), *by_key.values())] + [m.prm_id for _, m in mapped if m.prm_id]
     unreadable: dict[str, str] = {}
     rows = rows_by_id(session, table, row_ids, unreadable)
@@ -92,48 +99,52 @@ def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records:
             quarantine(session, ctx, entity=entity.value, side="pull", kind="invalid", record_key=rec.crm_id,
                        crm_id=rec.crm_id, prm_id=prm_id, reason=unreadable[prm_id], payload=_payload(rec))
             continue
-        _apply_one(session, ctx, mapper, rec, m, link, rows, resolved, parked, defaults)
+        created = _apply_one(session, ctx, mapper, rec, m, link, rows, resolved, parked, defaults)
+        if created is not None:  # a record the page holds twice then finds it (not a second row)
+            row, link = created
+            rows[row.id] = row
+            by_crm[rec.crm_id] = by_key[row.id] = link
 
 
 def _apply_one(
     session: Session, ctx: RunContext, mapper: EntityMapper, rec: CrmRecord, m: MappedRecord, link: Link | None,
-    rows: Mapping[str, SyncedRow], resolved: Mapping[Entity, Mapping[str, Link]],
+    rows: Mapping[str, SyncedRow], resolved: Mapping[Entity, Mapping[str, str]],
     parked: Mapping[str, frozenset[str]], defaults: Mapping[str, tuple[bool, Any]],
-) -> None:
+) -> tuple[SyncedRow, Link] | None:
+    """Merge one CRM record into the store; returns the row and link when it made new ones."""
     entity = mapper.entity.value
     if link is not None and link.crm_id not in (None, rec.crm_id):
         quarantine(session, ctx, entity=entity, side="pull", kind="invalid", record_key=rec.crm_id, crm_id=rec.crm_id,
                    prm_id=m.prm_id, payload=_payload(rec),
                    reason=f"{mapper.crm_key} {m.prm_id} is also on CRM record {link.crm_id}: two CRM records claim "
                           "one PRM record")
-        return
+        return None
     row = rows.get(link.prm_id) if link else (rows.get(m.prm_id) if m.prm_id else None)
     if rec.deleted:
         mark_deleted(session, ctx, entity, link, row, rec.modstamp, CRM_DELETED)
-        return
+        return None
     if not m.valid:
         reason = "; ".join(f"{field}: {problem}" for field, problem in sorted(m.problems.items()))
         quarantine(session, ctx, entity=entity, side="pull", kind="invalid", record_key=rec.crm_id,
                    crm_id=rec.crm_id, prm_id=m.prm_id, reason=reason, payload=_payload(rec))
-        return
+        return None
     refs, waiting, skip = _resolve_references(mapper, rec, m, resolved)
     if skip:
-        return  # e.g. a HubSpot deal associated to no partner company: not a partner deal
+        return None  # e.g. a HubSpot deal associated to no partner company: not a partner deal
     if waiting:
         quarantine(session, ctx, entity=entity, side="pull", kind="waiting", record_key=rec.crm_id, crm_id=rec.crm_id,
                    prm_id=m.prm_id, reason=waiting, payload=_payload(rec))
-        return
+        return None
     values: dict[str, Any] = {**m.values, **refs}
     crm = {name: canon(value) for name, value in values.items()}
     now = ctx.clock()
     if row is None:
         if mapper.direction == "push":
-            return  # the PRM makes these records (commissions); one it did not make is not ours to adopt
-        _create_row(session, ctx, mapper, rec, m, link, values, crm, defaults, now)
-        return
+            return None  # the PRM makes these records (commissions); one it did not make is not ours to adopt
+        return _create_row(session, ctx, mapper, rec, m, link, values, crm, now)
     if row.deleted_at is not None:
         if getattr(row, "deleted_reason", None) not in (CRM_DELETED, LEFT_SELECTION):
-            return  # deleted in the PRM: the push side carries that deletion
+            return None  # deleted in the PRM: the push side carries that deletion
         row.deleted_at = None  # the CRM record came back (undeleted)
         if hasattr(row, "deleted_reason"):
             row.deleted_reason = None
@@ -145,8 +156,8 @@ def _apply_one(
     crm_hash = digest(crm)
     if link.crm_hash == crm_hash and row.id not in parked:
         resolve(session, ctx, entity, "pull", rec.crm_id)
-        session.add(link)
-        return
+        _keep(session, ctx, link)
+        return None
     base = dict(link.base or {})
     prm = snapshot(row, crm.keys())
     decision = merge_pull(rules(mapper), base, prm, crm, ctx.policy(entity),  # type: ignore[arg-type]
@@ -157,7 +168,7 @@ def _apply_one(
     if problems:
         quarantine(session, ctx, entity=entity, side="pull", kind="invalid", record_key=rec.crm_id,
                    crm_id=rec.crm_id, prm_id=row.id, reason="; ".join(problems), payload=_payload(rec))
-        return
+        return None
     diffs = {}
     for name in decision.apply:
         assign(row, name, values[name], defaults)
@@ -168,7 +179,7 @@ def _apply_one(
     link.base, link.crm_hash = base, crm_hash
     if diffs:
         row.updated_at = now
-        session.add(row)
+        _keep(session, ctx, row)
         ctx.report.count(entity, "prm", "update", Change(entity, "prm", "update", row.id, diffs))
         ctx.page_changes.append((row, diffs))
     merge_rules = rules(mapper)
@@ -176,54 +187,47 @@ def _apply_one(
     pending = fields_to_push(merge_rules, base, now_values, parked.get(row.id, frozenset()))
     if not pending and link.synced_at is not None:
         link.synced_at = now  # nothing left to push for this row
-    session.add(link)
+    _keep(session, ctx, link)
     resolve(session, ctx, entity, "pull", rec.crm_id)
+    return None
 
 
 def _create_row(
     session: Session, ctx: RunContext, mapper: EntityMapper, rec: CrmRecord, m: MappedRecord, link: Link | None,
-    values: Mapping[str, Any], crm: Mapping[str, str | None], defaults: Mapping[str, tuple[bool, Any]],
-    now: dt.datetime,
-) -> None:
+    values: Mapping[str, Any], crm: Mapping[str, str | None], now: dt.datetime,
+) -> tuple[SyncedRow, Link] | None:
     entity = mapper.entity.value
+    table = TABLES[mapper.entity]
+    shape = column_rules(table)
     prm_id = link.prm_id if link else (m.prm_id or new_id())
-    columns: dict[str, Any] = {"id": prm_id, "created_at": now, "updated_at": now}
-    problems = []
-    for name, (nullable, default) in defaults.items():
-        if name in columns:
-            continue
-        value = values.get(name)
-        if value is None and not nullable:
-            if default is None:
-                problems.append(f"{name} is required by the PRM store but " +
-                                ("empty in the CRM" if name in values else "not mapped"))
-            continue  # the column default applies
-        if name in values:
-            columns[name] = value
+    problems = [f"{name} is required by the PRM store but {'empty in the CRM' if name in values else 'not mapped'}"
+                for name in shape.required if values.get(name) is None]
     if problems:
         quarantine(session, ctx, entity=entity, side="pull", kind="invalid", record_key=rec.crm_id, crm_id=rec.crm_id,
                    prm_id=m.prm_id, reason="; ".join(problems), payload=_payload(rec))
-        return
-    row = new_row(TABLES[mapper.entity], columns)
-    session.add(row)
+        return None
+    columns = {name: value for name, value in values.items()
+               if name in shape.columns and not (value is None and name in shape.defaulted)}
+    columns.update(id=prm_id, created_at=now, updated_at=now)
+    row = ctx.new_rows.new(table, columns)
     # The PRM id must still be written to the CRM record's key field unless it already holds it.
     synced_at = now if m.prm_id == prm_id or not mapper.crm_key or mapper.direction == "pull" else None
     link_values = {"crm_id": rec.crm_id, "base": dict(crm), "crm_hash": digest(crm), "synced_at": synced_at}
     if link is None:
-        link = new_row(Link, {"entity": entity, "prm_id": prm_id, "prm_hash": None, "deleted_at": None,
-                              **link_values})
+        link = ctx.new_rows.new(Link, {"entity": entity, "prm_id": prm_id, **link_values})
     else:
         for key, value in link_values.items():
             setattr(link, key, value)
-    session.add(link)
+        session.add(link)
     created = {k: (None, v) for k, v in crm.items()}
     ctx.report.count(entity, "prm", "create", Change(entity, "prm", "create", prm_id, created))
     ctx.page_changes.append((row, created))
     resolve(session, ctx, entity, "pull", rec.crm_id)
+    return row, link
 
 
 def _resolve_references(
-    mapper: EntityMapper, rec: CrmRecord, m: MappedRecord, resolved: Mapping[Entity, Mapping[str, Link]],
+    mapper: EntityMapper, rec: CrmRecord, m: MappedRecord, resolved: Mapping[Entity, Mapping[str, str]],
 ) -> tuple[dict[str, str | None], str | None, bool]:
     """PRM ids for the record's references; or why it must wait; or that it is not ours to store."""
     refs: dict[str, str | None] = {}
@@ -233,7 +237,7 @@ def _resolve_references(
         known = resolved.get(ref.target, {})
         if ref.association:
             candidates = rec.associations.get(ref.name, ())
-            linked = [known[c].prm_id for c in candidates if c in known]
+            linked = [known[c] for c in candidates if c in known]
             if not linked and ref.required:
                 return {}, None, True
             refs[ref.name] = linked[0] if linked else None
@@ -242,7 +246,7 @@ def _resolve_references(
         if target is None:
             refs[ref.name] = None
         elif target in known:
-            refs[ref.name] = known[target].prm_id
+            refs[ref.name] = known[target]
         else:
             return {}, f"waiting for {ref.target.value} {target} (not synced yet)", False
     return refs, None, False
@@ -257,9 +261,16 @@ def mark_deleted(session: Session, ctx: RunContext, entity: str, link: Link | No
     if hasattr(row, "deleted_reason"):
         row.deleted_reason = reason
     row.updated_at = link.deleted_at = link.synced_at = ctx.clock()
-    session.add(row)
-    session.add(link)
+    _keep(session, ctx, row)
+    _keep(session, ctx, link)
     ctx.report.count(entity, "prm", "delete", Change(entity, "prm", "delete", row.id))
+
+
+def _keep(session: Session, ctx: RunContext, row: Any) -> None:
+    """Have the session write `row`'s changes, unless it is new this unit of work (then the
+    pending INSERT writes it, as it is when the page ends)."""
+    if not ctx.new_rows.holds(row):
+        session.add(row)
 
 
 def _vanished(session: Session, ctx: RunContext, mapper: EntityMapper, seen: set[str]) -> None:
@@ -288,9 +299,7 @@ def retry_parked_records(ctx: RunContext, mapper: EntityMapper) -> None:
                       associations={k: tuple(v) for k, v in e.payload.get("associations", {}).items()})
             for e in entries if e.payload
         ]
-        ctx.page_changes.clear()
-        apply_page(session, ctx, mapper, records)
-        after_pull_page(session, ctx, mapper.entity, ctx.page_changes)
+        apply_and_check(session, ctx, mapper, records)
 
 
 def _park(session: Session, ctx: RunContext, entity: str, prm_id: str, crm_id: str, field: str,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import instrumentation
 
 from prm_sync.domain.fields import Entity
 from prm_sync.mapping import EntityMapper
@@ -67,24 +67,28 @@ def assign(row: SyncedRow, name: str, value: Any, defaults: Mapping[str, tuple[b
     return None
 
 
-def new_row(table: type[Any], values: Mapping[str, Any]) -> Any:
-    """A new ORM row built the way SQLAlchemy builds loaded ones (no pydantic __init__: that costs
-    ten times more, and a sync creates rows by the hundred thousand). Scalar column defaults are
-    filled in; the caller has already checked NOT NULL columns."""
-    manager = instrumentation.manager_of_class(table)
-    row = manager.new_instance()
-    row.__dict__.update(_scalar_defaults(table))
-    row.__dict__.update(values)
-    return row
+@dataclass(frozen=True)
+class ColumnRules:
+    """What a new row needs: the columns the sync may set from mapped values, those that must
+    get a value (NOT NULL, no default), and those whose default stands in for an empty value."""
+
+    columns: frozenset[str]
+    required: tuple[str, ...]
+    defaulted: frozenset[str]
 
 
-_DEFAULTS: dict[type[Any], dict[str, Any]] = {}
+_RULES: dict[type[Any], ColumnRules] = {}
+_SET_BY_SYNC = ("id", "created_at", "updated_at")
 
 
-def _scalar_defaults(table: type[Any]) -> dict[str, Any]:
-    if table not in _DEFAULTS:
-        _DEFAULTS[table] = {
-            column.key: column.default.arg for column in sa_inspect(table).columns
-            if column.default is not None and not callable(column.default.arg)
-        }
-    return _DEFAULTS[table]
+def column_rules(table: type[SyncedRow]) -> ColumnRules:
+    if table not in _RULES:
+        defaults = column_defaults(table)
+        _RULES[table] = ColumnRules(
+            columns=frozenset(defaults),
+            required=tuple(n for n, (nullable, default) in defaults.items()
+                           if not nullable and default is None and n not in _SET_BY_SYNC),
+            defaulted=frozenset(n for n, (nullable, default) in defaults.items()
+                                if not nullable and default is not None),
+        )
+    return _RULES[table]

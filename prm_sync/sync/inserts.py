@@ -1,0 +1,86 @@
+"""Rows a unit of work creates, written at its end with one multi-row INSERT per table.
+
+An initial pull creates rows and links by the hundred thousand. Handing each to the ORM session
+costs an ORM instance and the session's unit-of-work bookkeeping (identity map, dependency sort,
+per-row state): measured, that was the largest single cost of a pull. A new row is instead a
+`Draft`, a plain object holding every column, which the PRM rules can read and adjust like a row
+before it is written; at the end of the unit of work the drafts go to the database in a few
+`executemany` calls, tables in the order they were first added (a partner before its status
+history).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy import inspect as sa_inspect
+from sqlmodel import Session
+
+
+class Draft:
+    """A row made in this unit of work and not stored yet. Attributes: every column of `table`
+    (scalar column defaults filled in, None where no value was given)."""
+
+    def __init__(self, table: type[Any], values: Mapping[str, Any]) -> None:
+        self.__dict__.update(_shape(table).template)
+        self.__dict__.update(values)
+
+    def column_values(self, columns: tuple[str, ...]) -> dict[str, Any]:
+        return {key: self.__dict__[key] for key in columns}
+
+
+class PendingRows:
+    def __init__(self) -> None:
+        self._rows: dict[type[Any], list[Draft]] = {}
+
+    def new(self, table: type[Any], values: Mapping[str, Any]) -> Any:
+        """A draft row of `table`, written at the next `write` (typed Any: it stands in for a row)."""
+        row = Draft(table, values)
+        self._rows.setdefault(table, []).append(row)
+        return row
+
+    @staticmethod
+    def holds(row: Any) -> bool:
+        """Whether `row` is a draft (it must then not be handed to the session as well)."""
+        return isinstance(row, Draft)
+
+    def __len__(self) -> int:
+        return sum(len(rows) for rows in self._rows.values())
+
+    def clear(self) -> None:
+        self._rows.clear()
+
+    def write(self, session: Session) -> None:
+        """INSERT every draft made since the last write, in the session's transaction."""
+        for table, rows in self._rows.items():
+            shape = _shape(table)
+            by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for row in rows:
+                # a database-generated id still None is left out: PostgreSQL refuses an explicit NULL
+                columns = shape.columns if all(row.__dict__[k] is not None for k in shape.generated) else \
+                    tuple(k for k in shape.columns if k not in shape.generated)
+                by_columns.setdefault(columns, []).append(row.column_values(columns))
+            for values in by_columns.values():
+                session.execute(insert(table.__table__), values)
+        self.clear()
+
+
+class _Shape:
+    def __init__(self, table: type[Any]) -> None:
+        columns = list(sa_inspect(table).columns)
+        self.columns = tuple(c.key for c in columns)
+        self.generated = tuple(c.key for c in columns if c.primary_key and c.autoincrement is not False
+                               and c.type.python_type is int)
+        self.template = {c.key: c.default.arg if c.default is not None and not callable(c.default.arg) else None
+                         for c in columns}
+
+
+_SHAPES: dict[type[Any], _Shape] = {}
+
+
+def _shape(table: type[Any]) -> _Shape:
+    if table not in _SHAPES:
+        _SHAPES[table] = _Shape(table)
+    return _SHAPES[table]
