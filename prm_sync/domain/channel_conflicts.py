@@ -29,9 +29,10 @@ HolderState = Literal["protected", "customer", "opportunity"]
 _DEAL_NAME_SEPARATORS = re.compile(r"\s+[-–—|:/]\s+|:\s")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Holder:
-    """A registration or deal that holds a customer."""
+    """A registration or deal that holds a customer. (Slots: a run's conflict index holds one per
+    registration and open deal.)"""
 
     kind: Literal["registration", "deal"]
     id: str

@@ -178,7 +178,7 @@ def website_domain(website: str | None) -> str | None:
     return domain
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CustomerKeys:
     """The keys a customer is matched on; `keys` is what an index is built from."""
 

@@ -35,6 +35,10 @@ SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=5000",
     "PRAGMA synchronous=NORMAL",
+    # Checkpoint the WAL into the database every ~40 MB instead of SQLite's default ~4 MB: a page
+    # of pulled records dirties more than 4 MB of a large store, so each commit paid a checkpoint
+    # (measured: ~12 % of a 300,000-record pull). The last connection to close checkpoints the rest.
+    "PRAGMA wal_autocheckpoint=10000",
 )
 PG_CONNECT_TIMEOUT_S = 10
 

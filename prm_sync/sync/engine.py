@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from prm_sync.config import Config
 from prm_sync.domain.fields import SYNC_ORDER, Entity
@@ -37,7 +39,7 @@ def run_sync(
     wanted = [Entity(e) for e in (entities or config.sync.entities)]
     order = [e for e in SYNC_ORDER if e in wanted and e in mapping]
     report = RunReport(dry_run=dry_run)
-    with run_lock(store):
+    with run_lock(store), _bulk_gc():
         ctx = RunContext(store=store, connector=connector, mapping=mapping, config=config, report=report,
                          dry_run=dry_run, full=full, retry_quarantined=retry_quarantined, clock=clock,
                          started=clock(), observer=observer or NullObserver())
@@ -66,6 +68,26 @@ def run_sync(
             if ctx.run_id is not None:
                 _finish_run(store, ctx.run_id, status, report, error, clock())
     return report
+
+
+#: allocations between young-generation collections during a run (CPython's default is 700)
+GC_GEN0_THRESHOLD = 20_000
+
+
+@contextmanager
+def _bulk_gc() -> Iterator[None]:
+    """Collect the young generation less often while a run maps records by the hundred thousand.
+
+    A run allocates a few dicts and objects per record and frees nearly all of them by reference
+    counting; with CPython's default threshold the cycle collector ran every 700 allocations and
+    took about a sixth of a large pull's CPU time. Collections still run (memory stays bounded),
+    only less often; the previous thresholds are restored when the run ends."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], GC_GEN0_THRESHOLD), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def _run_entities(ctx: RunContext, order: Sequence[Entity], direction: str) -> None:

@@ -49,6 +49,14 @@ def after_pull_page(session: Session, ctx: RunContext, entity: Entity,
                             add_to_index=True, names=names)
 
 
+def after_pull(ctx: RunContext, entity: Entity) -> None:
+    """An entity's pull is over: drop the per-run caches only its pages use (the conflict index
+    holds every registration; later entities then reuse that memory instead of adding to it)."""
+    if entity == Entity.LEAD:
+        ctx.cache.pop("conflict_index", None)
+        ctx.cache.pop("partner_names", None)
+
+
 def before_run(ctx: RunContext, entities: list[Entity]) -> None:
     """Time-driven rules: contract renewals, registration expiry."""
     now = ctx.clock()

@@ -18,10 +18,11 @@ from prm_sync.store import Conflict, Link
 from prm_sync.store.bookkeeping import load_cursor, save_cursor
 from prm_sync.store.types import new_id
 from prm_sync.sync.context import RunContext
-from prm_sync.sync.hooks import after_pull_page
+from prm_sync.sync.hooks import after_pull, after_pull_page
 from prm_sync.sync.lookup import links_by_crm, links_by_prm, prm_ids_by_crm, rows_by_id
 from prm_sync.sync.merge import canon, fields_to_push, merge_pull
 from prm_sync.sync.ports import CrmRecord, Cursor
+from prm_sync.sync.prefetch import read_ahead
 from prm_sync.sync.quarantine import open_entries, quarantine, resolve
 from prm_sync.sync.report import Change
 from prm_sync.sync.rows import TABLES, SyncedRow, assign, column_defaults, column_rules, digest, rules, snapshot
@@ -45,24 +46,26 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     else:
         since = Cursor(cursor[0], cursor[1])  # exact compound position: equal timestamps are not re-read
     seen: set[str] | None = set() if ctx.full else None
-    for page in ctx.connector.read_changes(mapper, since, ctx.started):
-        ctx.report.pulled[entity.value] += len(page.records)
-        with ctx.unit() as session:
-            apply_and_check(session, ctx, mapper, page.records)
-            if seen is not None:
-                seen.update(r.crm_id for r in page.records)
-            if page.cursor is not None and not ctx.dry_run:
-                new = (min(page.cursor.modstamp, ctx.started), page.cursor.record_id)
-                if cursor is None or new > cursor:
-                    save_cursor(session, entity.value, CHANGES, new[0], new[1])
-                    cursor = new
-        ctx.checkpoint(entity.value, "pull", ctx.report.pulled[entity.value])
+    with read_ahead(ctx.connector.read_changes(mapper, since, ctx.started)) as pages:
+        for page in pages:
+            ctx.report.pulled[entity.value] += len(page.records)
+            with ctx.unit() as session:
+                apply_and_check(session, ctx, mapper, page.records)
+                if seen is not None:
+                    seen.update(r.crm_id for r in page.records)
+                if page.cursor is not None and not ctx.dry_run:
+                    new = (min(page.cursor.modstamp, ctx.started), page.cursor.record_id)
+                    if cursor is None or new > cursor:
+                        save_cursor(session, entity.value, CHANGES, new[0], new[1])
+                        cursor = new
+            ctx.checkpoint(entity.value, "pull", ctx.report.pulled[entity.value])
     if seen is not None:
         with ctx.unit() as session:
             _vanished(session, ctx, mapper, seen)
     # After the fresh read: a record fixed in the CRM has just resolved its own entry, so only
     # entries still open are mapped again from their payload (never an older version over a newer).
     retry_parked_records(ctx, mapper)
+    after_pull(ctx, entity)
 
 
 def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord]) -> None:
