@@ -221,3 +221,37 @@ def test_deals_resolve_partner_through_associations(store: Store, crm: FakeCrm, 
         partner = s.exec(select(Partner)).one()
         assert deal.name == "Big" and deal.partner_id == partner.id and deal.is_won
         assert str(deal.amount) == "1200.50"
+
+
+def test_two_crm_records_with_one_prm_key_in_one_page_make_one_row(store: Store, crm: FakeCrm, tmp_path: Path,
+                                                                    clock: Clock) -> None:
+    """New rows are written at the end of their page: the second claimant must still see the first."""
+    first = crm.create("companies", partner_fields("Acme", prm_id="k1"))
+    second = crm.create("companies", partner_fields("Acme copy", prm_id="k1"))
+    report = sync(store, crm, tmp_path, clock, entities=["partner"], direction="pull")
+    with store.session() as s:
+        assert [(p.id, p.name) for p in s.exec(select(Partner))] == [("k1", "Acme")]
+        [link] = s.exec(select(Link).where(Link.entity == "partner")).all()
+        assert link.crm_id == first
+        [entry] = s.exec(select(Quarantine)).all()
+    assert entry.crm_id == second and "two CRM records claim one PRM record" in entry.reason
+    assert report.counts["partner"]["prm"]["create"] == 1
+
+
+class RepeatingCrm(FakeCrm):
+    """A CRM whose pages repeat their first record at the end (one record read twice in a page)."""
+
+    def read_changes(self, mapper, since, until):  # type: ignore[no-untyped-def]
+        for page in super().read_changes(mapper, since, until):
+            yield dataclasses.replace(page, records=[*page.records, *page.records[:1]])
+
+
+def test_a_record_read_twice_in_one_page_makes_one_row(store: Store, tmp_path: Path, clock: Clock) -> None:
+    crm = RepeatingCrm(clock, page_size=50)
+    ids = [crm.create("companies", partner_fields(f"P{i}")) for i in range(3)]
+    sync(store, crm, tmp_path, clock, entities=["partner"], direction="pull")
+    with store.session() as s:
+        links = s.exec(select(Link).where(Link.entity == "partner")).all()
+        assert sorted(link.crm_id for link in links) == sorted(ids)
+        assert len(s.exec(select(Partner)).all()) == 3
+        assert not s.exec(select(Quarantine)).all()
