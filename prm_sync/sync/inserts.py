@@ -11,6 +11,7 @@ history).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -27,9 +28,6 @@ class Draft:
     def __init__(self, table: type[Any], values: Mapping[str, Any]) -> None:
         self.__dict__.update(_shape(table).template)
         self.__dict__.update(values)
-
-    def column_values(self, columns: tuple[str, ...]) -> dict[str, Any]:
-        return {key: self.__dict__[key] for key in columns}
 
 
 class PendingRows:
@@ -64,7 +62,7 @@ class PendingRows:
                 # a database-generated id still None is left out: PostgreSQL refuses an explicit NULL
                 columns = shape.columns if all(row.__dict__[k] is not None for k in shape.generated) else \
                     tuple(k for k in shape.columns if k not in shape.generated)
-                by_columns.setdefault(columns, []).append(row.column_values(columns))
+                by_columns.setdefault(columns, []).append(row.__dict__)
             for columns, values in by_columns.items():
                 _insert_many(session, table, columns, values)
             self._written[table] = self._written.get(table, 0) + len(rows)
@@ -91,14 +89,16 @@ class PendingRows:
 def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
     """One executemany through the driver, values converted by the columns' own bind processors.
     (The same as `session.execute(insert(table), rows)`, without SQLAlchemy's per-row parameter
-    assembly, which cost as much as SQLite's own work here.)"""
+    assembly, which cost as much as SQLite's own work here.) `rows`: column -> value mappings."""
     connection = session.connection()
     statement = _statement(table, columns, connection.dialect)
-    convert = [(key, statement.processors.get(key)) for key in statement.order]
-    if statement.positional:
-        params: list[Any] = [tuple(p(row[k]) if p else row[k] for k, p in convert) for row in rows]
-    else:
-        params = [{k: p(row[k]) if p else row[k] for k, p in convert} for row in rows]
+    values_of = operator.itemgetter(*statement.order)
+    params: list[Any] = []
+    for row in rows:
+        values = list(values_of(row))
+        for index, process in statement.processors:
+            values[index] = process(values[index])
+        params.append(tuple(values) if statement.positional else dict(zip(statement.order, values, strict=True)))
     connection.exec_driver_sql(statement.sql, params)
 
 
@@ -112,11 +112,11 @@ class _Statement:
         self.positional = bool(compiled.positiontup)
         self.order: tuple[str, ...] = tuple(compiled.positiontup or columns)
         by_key = {c.key: c for c in table.__table__.columns}
-        self.processors: dict[str, Callable[[Any], Any]] = {}
-        for key in self.order:
+        self.processors: list[tuple[int, Callable[[Any], Any]]] = []  # (position in `order`, processor)
+        for index, key in enumerate(self.order):
             processor = by_key[key].type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None:
-                self.processors[key] = processor
+                self.processors.append((index, processor))
 
 
 _STATEMENTS: dict[tuple[type[Any], tuple[str, ...], str], _Statement] = {}
