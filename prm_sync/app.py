@@ -1,7 +1,8 @@
 """The composition root: config -> mapping -> store (-> connector -> engine, as they land).
 
 Click commands ask this object for what they need; each part is built once, on first use, so
-that `prm-sync --help` or `check` never opens a database and nothing happens at import.
+that `prm-sync --help` or `check` never opens a database and nothing happens at import. Its own
+imports are deferred too: `prm-sync sandbox` must serve within 2 seconds of being started.
 """
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ from __future__ import annotations
 from functools import cached_property
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import make_url
-
-from prm_sync.config import Config, load_config
 from prm_sync.errors import UsageError
-from prm_sync.mapping import CompiledMapping, load_mapping
-from prm_sync.store import Store, check_schema, open_store
-from prm_sync.sync.ports import Connector
+
+if TYPE_CHECKING:  # imported where used: `prm-sync sandbox` and `--help` need none of them
+    from prm_sync.config import Config
+    from prm_sync.mapping import CompiledMapping
+    from prm_sync.store import Store
+    from prm_sync.sync.ports import Connector
 
 
 class App:
@@ -26,6 +28,8 @@ class App:
 
     @cached_property
     def config(self) -> Config:
+        from prm_sync.config import load_config
+
         return load_config(self.config_path, need_crm=self.need_crm)
 
     def local(self) -> App:
@@ -34,6 +38,8 @@ class App:
 
     @cached_property
     def mapping(self) -> CompiledMapping:
+        from prm_sync.mapping import load_mapping
+
         cfg = self.config
         display = cfg.mappings if not Path(cfg.mappings).is_absolute() else None
         return load_mapping(cfg.mappings_path, expect_crm=cfg.crm.type, display=display)
@@ -54,6 +60,8 @@ class App:
 
     def open_store(self, *, create: bool = False, check: bool = True) -> Store:
         """Open the configured store; by default refuse one whose schema is not current."""
+        from prm_sync.store import check_schema, open_store
+
         store = open_store(self.store_url, create=create)
         if check:
             try:
@@ -67,6 +75,8 @@ class App:
 def resolve_store_url(url: str, base_dir: Path) -> str:
     """A relative SQLite path is relative to the config file, not to the working directory
     (cron runs commands from $HOME)."""
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return url

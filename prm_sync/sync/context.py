@@ -18,6 +18,7 @@ from sqlmodel import Session
 from prm_sync.config import Config
 from prm_sync.mapping import CompiledMapping
 from prm_sync.store import Store
+from prm_sync.store.statistics import TableStatistics
 from prm_sync.sync.events import NullObserver, RunObserver, StopRequested
 from prm_sync.sync.inserts import PendingRows
 from prm_sync.sync.ports import Connector
@@ -47,6 +48,7 @@ class RunContext:
     page_changes: list[tuple[Any, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)  # per-run caches of the PRM rules (hooks)
     new_rows: PendingRows = field(default_factory=PendingRows)  # rows the unit of work creates (INSERTed at its end)
+    statistics: TableStatistics = field(default_factory=TableStatistics)  # PostgreSQL ANALYZE as tables fill
     _dry_session: Session | None = None
 
     @contextmanager

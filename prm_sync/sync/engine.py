@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -74,20 +75,37 @@ def run_sync(
 GC_GEN0_THRESHOLD = 20_000
 
 
-@contextmanager
-def _bulk_gc() -> Iterator[None]:
-    """Collect the young generation less often while a run maps records by the hundred thousand.
+class _BulkGc:
+    """Collect the young generation less often while runs map records by the hundred thousand.
 
     A run allocates a few dicts and objects per record and frees nearly all of them by reference
     counting; with CPython's default threshold the cycle collector ran every 700 allocations and
     took about a sixth of a large pull's CPU time. Collections still run (memory stays bounded),
-    only less often; the previous thresholds are restored when the run ends."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], GC_GEN0_THRESHOLD), *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
+    only less often. The setting is process-wide, so runs overlapping in one daemon share it: the
+    first to start raises the threshold and the last to end restores it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._runs = 0
+        self._saved: tuple[int, int, int] = gc.get_threshold()
+
+    @contextmanager
+    def during_run(self) -> Iterator[None]:
+        with self._lock:
+            if self._runs == 0:
+                self._saved = gc.get_threshold()
+                gc.set_threshold(max(self._saved[0], GC_GEN0_THRESHOLD), *self._saved[1:])
+            self._runs += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._runs -= 1
+                if self._runs == 0:
+                    gc.set_threshold(*self._saved)
+
+
+_bulk_gc = _BulkGc().during_run
 
 
 def _run_entities(ctx: RunContext, order: Sequence[Entity], direction: str) -> None:

@@ -33,8 +33,6 @@ class Draft:
 class PendingRows:
     def __init__(self) -> None:
         self._rows: dict[type[Any], list[Draft]] = {}
-        self._written: dict[type[Any], int] = {}    # rows written per table by this run
-        self._analyzed: dict[type[Any], int] = {}   # ... when its statistics were last refreshed
 
     def new(self, table: type[Any], values: Mapping[str, Any]) -> Any:
         """A draft row of `table`, written at the next `write` (typed Any: it stands in for a row)."""
@@ -53,8 +51,10 @@ class PendingRows:
     def clear(self) -> None:
         self._rows.clear()
 
-    def write(self, session: Session) -> None:
-        """INSERT every draft made since the last write, in the session's transaction."""
+    def write(self, session: Session) -> dict[type[Any], int]:
+        """INSERT every draft made since the last write, in the session's transaction.
+        Returns the rows written per table."""
+        written = {}
         for table, rows in self._rows.items():
             shape = _shape(table)
             by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -65,25 +65,9 @@ class PendingRows:
                 by_columns.setdefault(columns, []).append(row.__dict__)
             for columns, values in by_columns.items():
                 _insert_many(session, table, columns, values)
-            self._written[table] = self._written.get(table, 0) + len(rows)
-            self._refresh_statistics(session, table)
+            written[table] = len(rows)
         self.clear()
-
-    def _refresh_statistics(self, session: Session, table: type[Any]) -> None:
-        """PostgreSQL: ANALYZE a table each time this run has doubled what it wrote to it (from
-        1,000 rows on). Without statistics the planner takes a table filled in one run for a tiny
-        one and answers the per-page look-ups (`crm_id IN (...)`) by scanning every row of the
-        entity: measured, a 30,000-record pull then spent most of its time waiting on those
-        queries, and the cost grew with the square of the size. A handful of ANALYZEs per run
-        (each samples a bounded number of rows) keeps them index look-ups."""
-        written, analyzed = self._written[table], self._analyzed.get(table, 0)
-        if written - analyzed < max(_ANALYZE_FROM, analyzed):
-            return
-        connection = session.connection()
-        if connection.dialect.name == "postgresql":
-            name = connection.dialect.identifier_preparer.format_table(table.__table__)
-            connection.exec_driver_sql(f"ANALYZE {name}")
-        self._analyzed[table] = written
+        return written
 
 
 def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
@@ -100,9 +84,6 @@ def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], r
             values[index] = process(values[index])
         params.append(tuple(values) if statement.positional else dict(zip(statement.order, values, strict=True)))
     connection.exec_driver_sql(statement.sql, params)
-
-
-_ANALYZE_FROM = 1_000
 
 
 class _Statement:

@@ -74,7 +74,8 @@ def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, rec
     ctx.new_rows.clear()
     apply_page(session, ctx, mapper, records)
     after_pull_page(session, ctx, mapper.entity, ctx.page_changes)
-    ctx.new_rows.write(session)
+    for table, count in ctx.new_rows.write(session).items():
+        ctx.statistics.wrote(session, table.__table__, count)
 
 
 def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord]) -> None:

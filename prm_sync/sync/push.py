@@ -166,12 +166,15 @@ def _record_results(session: Session, ctx: RunContext, mapper: EntityMapper, pre
     entity = mapper.entity.value
     now = ctx.clock()
     links = links_by_prm(session, entity, (p[0].key for p in prepared))
+    new_links = 0
     for (record, _row, _link, prm, changed), result in zip(prepared, results, strict=True):
         if not result.ok:
             quarantine(session, ctx, entity=entity, side="push", kind=result.outcome.value, record_key=record.key,
                        prm_id=record.key, crm_id=record.crm_id, reason=result.message or result.outcome.value)
             continue
-        link = links.get(record.key) or Link(entity=entity, prm_id=record.key)
+        link = links.get(record.key)
+        if link is None:
+            link, new_links = Link(entity=entity, prm_id=record.key), new_links + 1
         base = dict(link.base or {})
         diffs = {name: (base.get(name), prm[name]) for name in changed}
         base.update({name: prm[name] for name in changed})
@@ -183,3 +186,6 @@ def _record_results(session: Session, ctx: RunContext, mapper: EntityMapper, pre
         action = "create" if result.outcome.value == "created" else "update"
         ctx.report.count(entity, "crm", action, Change(entity, "crm", action, record.key, diffs))
         resolve(session, ctx, entity, "push", record.key)
+    if new_links:
+        session.flush()  # the links are in the table before its statistics are refreshed
+        ctx.statistics.wrote(session, Link.__table__, new_links)  # type: ignore[attr-defined]

@@ -255,3 +255,23 @@ def test_a_record_read_twice_in_one_page_makes_one_row(store: Store, tmp_path: P
         assert sorted(link.crm_id for link in links) == sorted(ids)
         assert len(s.exec(select(Partner)).all()) == 3
         assert not s.exec(select(Quarantine)).all()
+
+
+def test_a_run_collects_the_young_generation_less_often_and_restores_the_setting(
+        store: Store, crm: FakeCrm, tmp_path: Path, clock: Clock) -> None:
+    import gc
+
+    from prm_sync.sync.engine import GC_GEN0_THRESHOLD
+    from prm_sync.sync.events import NullObserver
+
+    seen: list[int] = []
+
+    class Watch(NullObserver):
+        def progress(self, entity: str, phase: str, done: int, total: int | None = None) -> None:
+            seen.append(gc.get_threshold()[0])
+
+    before = gc.get_threshold()
+    crm.create("companies", partner_fields("Acme"))
+    sync(store, crm, tmp_path, clock, entities=["partner"], observer=Watch())
+    assert seen and min(seen) >= GC_GEN0_THRESHOLD
+    assert gc.get_threshold() == before
