@@ -34,5 +34,6 @@ class TableStatistics:
         self._analyzed[table.name] = written
         connection = session.connection()
         if connection.dialect.name == "postgresql":
+            session.flush()  # rows the session still holds are in the table before it is sampled
             connection.exec_driver_sql(f"ANALYZE {connection.dialect.identifier_preparer.format_table(table)}")
             self.refreshed.append(table.name)

@@ -20,6 +20,8 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
+from prm_sync.sync.rows import column_defaults
+
 
 class Draft:
     """A row made in this unit of work and not stored yet. Attributes: every column of `table`
@@ -44,9 +46,6 @@ class PendingRows:
     def holds(row: Any) -> bool:
         """Whether `row` is a draft (it must then not be handed to the session as well)."""
         return isinstance(row, Draft)
-
-    def __len__(self) -> int:
-        return sum(len(rows) for rows in self._rows.values())
 
     def clear(self) -> None:
         self._rows.clear()
@@ -116,8 +115,7 @@ class _Shape:
         self.columns = tuple(c.key for c in columns)
         self.generated = tuple(c.key for c in columns if c.primary_key and c.autoincrement is not False
                                and c.type.python_type is int)
-        self.template = {c.key: c.default.arg if c.default is not None and not callable(c.default.arg) else None
-                         for c in columns}
+        self.template = {key: default for key, (_nullable, default) in column_defaults(table).items()}
 
 
 _SHAPES: dict[type[Any], _Shape] = {}

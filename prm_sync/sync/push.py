@@ -187,5 +187,4 @@ def _record_results(session: Session, ctx: RunContext, mapper: EntityMapper, pre
         ctx.report.count(entity, "crm", action, Change(entity, "crm", action, record.key, diffs))
         resolve(session, ctx, entity, "push", record.key)
     if new_links:
-        session.flush()  # the links are in the table before its statistics are refreshed
         ctx.statistics.wrote(session, Link.__table__, new_links)  # type: ignore[attr-defined]

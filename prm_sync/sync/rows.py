@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
@@ -46,7 +47,8 @@ def digest(values: Mapping[str, str | None]) -> str:
     return h.hexdigest()[:32]
 
 
-def column_defaults(table: type[SyncedRow]) -> dict[str, tuple[bool, Any]]:
+@cache
+def column_defaults(table: type[Any]) -> dict[str, tuple[bool, Any]]:
     """Column name -> (nullable, python default or None) for the columns sync may write."""
     out: dict[str, tuple[bool, Any]] = {}
     for column in sa_inspect(table).columns:
@@ -77,18 +79,15 @@ class ColumnRules:
     defaulted: frozenset[str]
 
 
-_RULES: dict[type[Any], ColumnRules] = {}
 _SET_BY_SYNC = ("id", "created_at", "updated_at")
 
 
+@cache
 def column_rules(table: type[SyncedRow]) -> ColumnRules:
-    if table not in _RULES:
-        defaults = column_defaults(table)
-        _RULES[table] = ColumnRules(
-            columns=frozenset(defaults),
-            required=tuple(n for n, (nullable, default) in defaults.items()
-                           if not nullable and default is None and n not in _SET_BY_SYNC),
-            defaulted=frozenset(n for n, (nullable, default) in defaults.items()
-                                if not nullable and default is not None),
-        )
-    return _RULES[table]
+    defaults = column_defaults(table)
+    return ColumnRules(
+        columns=frozenset(defaults),
+        required=tuple(n for n, (nullable, default) in defaults.items()
+                       if not nullable and default is None and n not in _SET_BY_SYNC),
+        defaulted=frozenset(n for n, (nullable, default) in defaults.items() if not nullable and default is not None),
+    )

@@ -31,6 +31,9 @@ class Clock:
     def __call__(self) -> dt.datetime:
         return self.now
 
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
 
 HARNESSES: dict[str, str] = {
     "hubspot": f"{__package__}.harness_hubspot:open_harness",

@@ -7,7 +7,6 @@ silent retries.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,22 +19,10 @@ import urllib3
 from hubspot import HubSpot
 
 from connectors.hubspot.emulator import HubSpotEmulator, RateLimits
+from tests.integration.connectors.harnesses import START, Clock
 
 TOKEN = "test-token"
-START = dt.datetime(2026, 11, 26, 21, 27, 33, 123000, tzinfo=dt.UTC)
-
-
-@dataclass
-class ManualClock:
-    """A clock the test moves by hand."""
-
-    now: dt.datetime = START
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
+ManualClock = Clock  # a clock the test moves by hand
 
 
 @dataclass
