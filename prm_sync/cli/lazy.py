@@ -7,6 +7,8 @@ import importlib
 
 import click
 
+from prm_sync.cli import global_options
+
 
 class LazyGroup(click.Group):
     def __init__(self, *args: object, lazy: dict[str, str] | None = None, **kwargs: object) -> None:
@@ -21,5 +23,6 @@ class LazyGroup(click.Group):
             module_name, attr = self.lazy[cmd_name].split(":")
             command = getattr(importlib.import_module(module_name), attr)
             assert isinstance(command, click.Command)
-            return command
-        return super().get_command(ctx, cmd_name)
+            return global_options.install(command)
+        found = super().get_command(ctx, cmd_name)
+        return global_options.install(found) if found is not None else None

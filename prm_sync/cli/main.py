@@ -7,9 +7,10 @@ from pathlib import Path
 
 import click
 
+from prm_sync.cli import global_options
 from prm_sync.cli.lazy import LazyGroup
 from prm_sync.errors import EXIT_LOCKED, EXIT_USAGE, PrmSyncError, UsageError
-from prm_sync.ops.logsetup import RUN_ID, configure_logging, new_run_id, report_error
+from prm_sync.ops.logsetup import RUN_ID, new_run_id, report_error
 
 COMMANDS = {
     "init": "prm_sync.cli.setup:init",
@@ -38,26 +39,14 @@ Examples:
 """
 
 
-@click.group(cls=LazyGroup, lazy=COMMANDS,
+@click.group(cls=LazyGroup, lazy=COMMANDS, params=global_options.root_options(),
              help="prm-sync: a PRM layer (partners, deal registration, deals, commissions) synced both ways "
              "with Salesforce or HubSpot.\n" + EXAMPLES)
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              default="config.yaml", show_default=True, envvar="PRM_SYNC_CONFIG",
-              help="config file (or set PRM_SYNC_CONFIG)")
-@click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
-              help="log lines as text (terminal default) or JSON (default when not a terminal)")
-@click.option("-v", "--verbose", count=True, help="more detail (-vv for debug)")
-@click.option("-q", "--quiet", is_flag=True, help="print nothing on success")
 @click.version_option(package_name="prm-sync")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path, log_format: str | None, verbose: int, quiet: bool) -> None:
-    from prm_sync.app import App
-
     RUN_ID.set(new_run_id())
-    ctx.obj = App(config_path)
-    ctx.meta["verbose"] = verbose
-    ctx.meta["quiet"] = quiet
-    ctx.meta["log_format"] = configure_logging(log_format, verbose, quiet)
+    global_options.start(ctx, config_path, log_format, verbose, quiet)
 
 
 def main(argv: list[str] | None = None) -> None:
