@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 from typing import Any
@@ -10,8 +9,10 @@ from typing import Any
 import click
 
 from prm_sync.app import App
-from prm_sync.cli.render import render_record, render_rows
+from prm_sync.cli.render import RAW, csv_raw, render_record, render_rows
 from prm_sync.domain.fields import COMMISSION_STATUSES
+from prm_sync.ops.safe_csv import write_csv
+from prm_sync.ops.terminal_text import strip_controls
 from prm_sync.services.commissions import (
     PAYOUT_COLUMNS,
     approve_lines,
@@ -69,6 +70,7 @@ def calculate(app: App, period: str | None) -> None:
 @click.option("--status", type=click.Choice(COMMISSION_STATUSES))
 @click.option("--partner", "partner_id", help="partner id")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@RAW
 @click.pass_obj
 def list_(app: App, period: str | None, status: str | None, partner_id: str | None, fmt: str) -> None:
     """List live commission lines."""
@@ -94,7 +96,7 @@ def explain(app: App, line_id: str, fmt: str) -> None:
         return
     render_record(record, "text")
     click.echo("")
-    click.echo(text)
+    click.echo(strip_controls(text))
 
 
 @commissions.command("approve", epilog="Example: prm-sync commissions approve 3f2a9c1d 77b0e2aa")
@@ -125,6 +127,7 @@ def pay(app: App, line_ids: tuple[str, ...]) -> None:
 @click.option("--status", "statuses", multiple=True, type=click.Choice(("approved", "paid")), default=("approved",),
               show_default=True, help="which lines to include (repeat for several)")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to this file (default stdout)")
+@RAW
 @click.pass_obj
 def export(app: App, period: str, fmt: str, statuses: tuple[str, ...], out: Path | None) -> None:
     """The payout file: one row per line to pay, amounts as exact decimal text."""
@@ -133,11 +136,7 @@ def export(app: App, period: str, fmt: str, statuses: tuple[str, ...], out: Path
     with app.local().open_store() as store, store.session() as session:
         rows = payout_rows(session, scope, statuses)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(PAYOUT_COLUMNS)
-    for row in rows:
-        writer.writerow(["" if row[c] is None else format(row[c], "f") if c == "amount" else row[c]
-                         for c in PAYOUT_COLUMNS])
+    write_csv(buffer, PAYOUT_COLUMNS, rows, raw=csv_raw())
     if out is None:
         click.echo(buffer.getvalue(), nl=False)
     else:

@@ -10,10 +10,11 @@ from typing import Any
 import click
 
 from prm_sync.app import App
-from prm_sync.cli.render import render_rows
+from prm_sync.cli.render import RAW, render_rows
 from prm_sync.config import RegistrationSettings
 from prm_sync.domain.fields import REGISTRATION_STATUSES
 from prm_sync.errors import EXIT_RECORD_ERRORS, UsageError
+from prm_sync.ops.terminal_text import plain_line
 from prm_sync.services.lead_import import import_leads
 from prm_sync.services.registrations import (
     approve_registration,
@@ -78,7 +79,7 @@ def register(app: App, **fields: str | None) -> None:
         reg_id = reg.id
     _say(f"registered {reg_id} ({fields['company']})")
     for conflict in conflicts:
-        click.echo(f"conflict: {conflict.reason}: {conflict.message}", err=True)
+        click.echo(plain_line(f"conflict: {conflict.reason}: {conflict.message}"), err=True)
 
 
 @leads.command("import", epilog="Example: prm-sync leads import registrations.csv --strict\n\n"
@@ -113,6 +114,7 @@ def import_(ctx: click.Context, file: Path, strict: bool) -> None:
 @click.option("--partner", help="partner id or name")
 @click.option("--conflicts", "conflicts_only", is_flag=True, help="only registrations flagged with a conflict")
 @FORMAT
+@RAW
 @click.pass_obj
 def list_(app: App, status: str | None, partner: str | None, conflicts_only: bool, fmt: str) -> None:
     """List registrations, newest first (open ones past their protection are expired first)."""

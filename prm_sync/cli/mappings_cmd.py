@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from prm_sync.app import App
-from prm_sync.cli.render import render_rows
+from prm_sync.cli.render import RAW, render_rows
 from prm_sync.domain.fields import Entity
 from prm_sync.errors import UsageError
 
@@ -32,6 +32,7 @@ def schema(config_schema: bool) -> None:
 @mappings.command("show", epilog="Example: prm-sync mappings show partner --format json")
 @click.argument("entity", required=False, type=click.Choice([e.value for e in Entity]))
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@RAW
 @click.pass_obj
 def show(app: App, entity: str | None, fmt: str) -> None:
     """The mapping as prm-sync applies it: every field with its direction, type and values resolved

@@ -7,7 +7,7 @@ import datetime as dt
 import click
 
 from prm_sync.app import App
-from prm_sync.cli.render import render_rows
+from prm_sync.cli.render import RAW, render_rows
 from prm_sync.services.contracts import add_contract, list_contracts, renew_contracts
 from prm_sync.store.types import utcnow
 
@@ -28,6 +28,7 @@ def _today(as_of: dt.datetime | None) -> dt.date:
 @click.option("--partner", help="one partner's contracts (id or name)")
 @click.option("--as-of", type=DATE, help="count days from this date (YYYY-MM-DD) instead of today")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@RAW
 @click.pass_context
 def contracts(ctx: click.Context, due_within: int | None, partner: str | None, as_of: dt.datetime | None,
               fmt: str) -> None:

@@ -10,8 +10,9 @@ import click
 
 from prm_sync.app import App
 from prm_sync.cli.partner_contracts import contracts
-from prm_sync.cli.render import plain, render_record, render_rows
+from prm_sync.cli.render import RAW, plain, render_record, render_rows
 from prm_sync.domain.fields import PARTNER_STATUSES
+from prm_sync.ops.terminal_text import plain_line
 from prm_sync.services.contracts import contract_flags, list_contracts
 from prm_sync.services.partners import (
     add_certification,
@@ -80,6 +81,7 @@ def add(app: App, name: str, tier: str, status: str, country: str | None, websit
 @click.option("--tier")
 @click.option("--flagged", is_flag=True, help="only partners with a flag (e.g. an expired contract)")
 @FORMAT
+@RAW
 @click.pass_obj
 def list_(app: App, status: str | None, tier: str | None, flagged: bool, fmt: str) -> None:
     """List partners (deleted ones are left out); `flag` tells of an expired contract."""
@@ -119,7 +121,7 @@ def show(app: App, key: str, fmt: str) -> None:
         if rows:
             click.echo(f"\n{title}:")
             for row in rows:
-                click.echo("  " + "  ".join("" if v is None else str(plain(v)) for v in row.values()))
+                click.echo("  " + "  ".join("" if v is None else plain_line(plain(v)) for v in row.values()))
 
 
 @partners.command("set-status",

@@ -1,11 +1,19 @@
-"""Rendering rows for people (rich tables) and machines (JSON, CSV)."""
+"""Rendering rows for people (rich tables) and machines (JSON, CSV).
+
+Tables fit the terminal: headers in words, cells on one line (cut with …), and when the columns
+cannot all fit, the least important ones (last in `priority`, by default the last columns) are left
+out and a note says which. Every text shown is stripped of control characters and escape sequences,
+and never parsed as rich markup (cells are `Text`). CSV goes through the one CSV writer.
+"""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
+import os
+import shutil
 import sys
+import textwrap
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -13,6 +21,17 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from prm_sync.ops.safe_csv import write_csv
+from prm_sync.ops.terminal_text import plain_line, strip_controls
+
+PIPED_WIDTH = 160  # piped or logged output: room for most columns
+SHRUNK_CELL = 14   # a text cell may be cut down to this many characters before columns are left out
+RAW = click.option("--raw", "csv_raw", is_flag=True, expose_value=False, is_eager=True,
+                   callback=lambda ctx, _p, v: ctx.meta.__setitem__("csv_raw", v) if v else None,
+                   help="CSV cells exactly as stored, for programs (by default a text cell starting with "
+                        "= + - @ gets a leading ' so spreadsheets do not run it)")
 
 
 def plain(value: Any) -> Any:
@@ -24,23 +43,75 @@ def plain(value: Any) -> Any:
     return value
 
 
-def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, title: str | None = None) -> None:
+def heading(column: str) -> str:
+    """`average_deal_size` -> `Average deal size` (a header in words)."""
+    words = column.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def csv_raw() -> bool:
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx and ctx.meta.get("csv_raw"))
+
+
+def terminal_width() -> int:
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        return PIPED_WIDTH
+
+
+def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, title: str | None = None, *,
+                empty: str | None = None, priority: Sequence[str] | None = None) -> None:
+    """Rows as JSON, CSV or a table; an empty table is one sentence (`empty`, or "No <title>.")."""
     if fmt == "json":
         click.echo(json.dumps([{c: plain(r.get(c)) for c in columns} for r in rows], indent=2, ensure_ascii=False))
         return
     if fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(columns)
-        for r in rows:
-            writer.writerow(["" if r.get(c) is None else plain(r.get(c)) for c in columns])
+        write_csv(sys.stdout, columns, rows, raw=csv_raw())
         return
-    table = Table(title=title, show_lines=False)
-    for c in columns:
-        table.add_column(c)
+    if not rows:
+        click.echo(empty or (f"No {title[:1].lower()}{title[1:]}." if title else "Nothing to show."))
+        return
+    print_table(rows, columns, title=title, priority=priority)
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else plain_line(plain(value))
+
+
+def fitting_columns(rows: Sequence[dict[str, Any]], columns: Sequence[str], width: int,
+                    priority: Sequence[str] | None = None) -> list[str]:
+    """The columns that fit in `width` (in their order), leaving out the least important first."""
+    order = [c for c in (priority or columns) if c in columns] + [c for c in columns if c not in (priority or ())]
+
+    def need(column: str) -> int:
+        longest_word = max((len(w) for w in heading(column).split()), default=1)
+        longest_cell = max((len(_cell(r.get(column))) for r in rows), default=0)
+        return max(longest_word, min(longest_cell, SHRUNK_CELL), 1)
+
+    kept = list(order)
+    while len(kept) > 1 and sum(need(c) for c in kept) + 3 * len(kept) + 1 > width:
+        kept.pop()
+    return [c for c in columns if c in kept]
+
+
+def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], *, title: str | None = None,
+                priority: Sequence[str] | None = None, width: int | None = None) -> None:
+    width = width or terminal_width()
+    shown = fitting_columns(rows, columns, width, priority)
+    table = Table(title=Text(strip_controls(title, keep_newlines=False)) if title else None, show_lines=False)
+    for c in shown:
+        table.add_column(Text(heading(c)), overflow="ellipsis")
     for r in rows:
-        table.add_row(*("" if r.get(c) is None else str(plain(r.get(c))) for c in columns))
-    # Piped or logged output gets room for every column; a terminal keeps its own width.
-    Console(soft_wrap=False, width=None if sys.stdout.isatty() else 160).print(table)
+        table.add_row(*(Text(_cell(r.get(c)), no_wrap=True, overflow="ellipsis") for c in shown))
+    console = Console(file=sys.stdout, soft_wrap=False, width=width, highlight=False, markup=False, emoji=False)
+    console.print(table)
+    left_out = [heading(c) for c in columns if c not in shown]
+    if left_out:
+        click.echo(textwrap.fill(f"(left out to fit {width} columns: {', '.join(left_out)})", width))
 
 
 def render_record(record: dict[str, Any], fmt: str) -> None:
@@ -49,4 +120,4 @@ def render_record(record: dict[str, Any], fmt: str) -> None:
         return
     width = max(len(k) for k in record) if record else 0
     for key, value in record.items():
-        click.echo(f"{key.ljust(width)}  {'' if value is None else plain(value)}")
+        click.echo(f"{key.ljust(width)}  {_cell(value)}")

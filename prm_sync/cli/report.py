@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from decimal import Decimal
@@ -12,13 +11,19 @@ from typing import Any
 import click
 
 from prm_sync.app import App
-from prm_sync.cli.render import plain, render_rows
+from prm_sync.cli.render import RAW, csv_raw, plain, render_rows
 from prm_sync.domain.commissions import period_of
+from prm_sync.ops.safe_csv import write_csv
+from prm_sync.ops.terminal_text import plain_line
 from prm_sync.services.commissions import period_arg
 from prm_sync.services.scorecards import COLUMNS, build_scorecards, card_rows
 from prm_sync.store.types import utcnow
 
 RATES = ("approval_rate", "conflict_rate", "win_rate", "tier_progress")
+# the columns a narrow terminal keeps, most important first
+TABLE_PRIORITY = ("partner", "revenue", "deals_won", "registrations", "commission_earned", "win_rate", "tier",
+                  "approval_rate", "conflict_rate", "commission_paid", "average_deal_size", "tier_progress",
+                  "next_tier", "average_cycle_days")
 
 
 @click.group()
@@ -39,10 +44,7 @@ def _text(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> str
     if fmt == "json":
         return json.dumps([{c: plain(r.get(c)) for c in columns} for r in rows], indent=2, ensure_ascii=False) + "\n"
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for r in rows:
-        writer.writerow(["" if r.get(c) is None else plain(r.get(c)) for c in columns])
+    write_csv(buffer, columns, rows, raw=csv_raw())
     return buffer.getvalue()
 
 
@@ -54,6 +56,7 @@ def _text(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> str
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to this file (default stdout)")
 @click.option("--top", type=click.IntRange(1, None), default=None,
               help="only the N partners with the most revenue in the period")
+@RAW
 @click.pass_obj
 def scorecard(app: App, period: str | None, fmt: str, out: Path | None, top: int | None) -> None:
     """Per partner: registrations, approval and conflict rates, deals won, revenue, win rate, average deal
@@ -67,7 +70,7 @@ def scorecard(app: App, period: str | None, fmt: str, out: Path | None, top: int
         ranked = sorted(result.cards, key=lambda c: (-c.revenue, c.partner))
         result.cards[:] = ranked[:top]
     for note in result.notes:
-        click.echo(f"note: {note}", err=True)
+        click.echo(f"note: {plain_line(note)}", err=True)
     if fmt == "html":
         from prm_sync.report_html import render_scorecard_html
 
@@ -78,7 +81,8 @@ def scorecard(app: App, period: str | None, fmt: str, out: Path | None, top: int
     rows = card_rows(result)
     if fmt == "table" and out is None:
         render_rows([_table_row(r) for r in rows], COLUMNS, "table",
-                    title=f"Partner scorecard {scope.label} ({result.currency})")
+                    title=f"Partner scorecard {scope.label} ({result.currency})", priority=TABLE_PRIORITY,
+                    empty=f"No partners to score in {scope.label}.")
         return
     _emit(_text(rows, ("partner_id", "period", "currency", *COLUMNS), "json" if fmt == "json" else "csv"), out)
 

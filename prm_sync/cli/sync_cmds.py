@@ -11,7 +11,7 @@ import click
 from sqlmodel import col, select
 
 from prm_sync.app import App
-from prm_sync.cli.render import plain, render_rows
+from prm_sync.cli.render import RAW, plain, render_rows
 from prm_sync.domain.fields import SYNC_ORDER, Entity
 from prm_sync.errors import EXIT_OK, EXIT_RECORD_ERRORS, UsageError
 from prm_sync.ops.progress import progress_observer
@@ -130,6 +130,7 @@ def errors(ctx: click.Context) -> None:
 
 @errors.command("list", epilog="Example: prm-sync errors list --format json")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@RAW
 @click.pass_obj
 def errors_list(app: App, fmt: str) -> None:
     """List open quarantine entries (invalid, rejected, waiting) with their reasons."""
@@ -162,6 +163,7 @@ def conflicts(ctx: click.Context) -> None:
 
 @conflicts.command("list", epilog="Example: prm-sync conflicts list")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@RAW
 @click.pass_obj
 def conflicts_list(app: App, fmt: str) -> None:
     """List open conflicts."""

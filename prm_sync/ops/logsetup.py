@@ -21,6 +21,7 @@ from contextvars import ContextVar
 from typing import Any, TextIO
 
 from prm_sync.ops.redact import RedactingFilter, redact, redact_value
+from prm_sync.ops.terminal_text import strip_controls
 
 RUN_ID: ContextVar[str] = ContextVar("prm_sync_run_id", default="-")
 OUR_LOGGERS = ("prm_sync", "connectors")
@@ -88,7 +89,7 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         record.utc = _utc_time(record)
-        return redact(super().format(record))
+        return strip_controls(redact(super().format(record)))  # a terminal shows it: no escape sequences
 
 
 def configure_logging(fmt: str | None = None, verbose: int = 0, quiet: bool = False,
@@ -129,7 +130,7 @@ def report_error(message: str, exc: BaseException | None = None, *, verbose: boo
     if log_format() == "json":
         logging.getLogger("prm_sync.cli").error(message, exc_info=shown)
         return
-    sys.stderr.write(redact(message) + "\n")
+    sys.stderr.write(strip_controls(redact(message)) + "\n")
     if shown is not None:
-        sys.stderr.write(redact("".join(traceback.format_exception(shown))))
+        sys.stderr.write(strip_controls(redact("".join(traceback.format_exception(shown)))))
     sys.stderr.flush()
