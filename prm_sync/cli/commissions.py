@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from prm_sync.app import App
+from prm_sync.cli.confirm import bulk_options, confirm_bulk
 from prm_sync.cli.render import RAW, csv_raw, render_record, render_rows
 from prm_sync.domain.fields import COMMISSION_STATUSES
 from prm_sync.ops.safe_csv import write_csv
@@ -101,24 +103,40 @@ def explain(app: App, line_id: str, fmt: str) -> None:
 
 @commissions.command("approve", epilog="Example: prm-sync commissions approve 3f2a9c1d 77b0e2aa")
 @click.argument("line_ids", nargs=-1, required=True)
-@click.pass_obj
-def approve(app: App, line_ids: tuple[str, ...]) -> None:
-    """Approve lines (calculated or clawback); the next sync pushes the status to the CRM."""
-    with app.local().open_store() as store, store.session(write=True) as session:
-        done = [x.id for x in approve_lines(session, line_ids)]
-    if not _quiet():
-        click.echo(f"approved {len(done)} line(s)")
+@bulk_options
+@click.pass_context
+def approve(ctx: click.Context, line_ids: tuple[str, ...], dry_run: bool, yes: bool) -> None:
+    """Approve lines (calculated or clawback); the next sync pushes the status to the CRM.
+    More than 20 lines: asks first (--yes without a terminal); --dry-run changes nothing."""
+    _change_lines(ctx, line_ids, approve_lines, "lines to approve", "approved {n} line(s)", dry_run, yes)
 
 
 @commissions.command("pay", epilog="Example: prm-sync commissions pay 3f2a9c1d")
 @click.argument("line_ids", nargs=-1, required=True)
-@click.pass_obj
-def pay(app: App, line_ids: tuple[str, ...]) -> None:
-    """Mark approved lines paid; the next sync pushes the status to the CRM."""
-    with app.local().open_store() as store, store.session(write=True) as session:
-        done = [x.id for x in pay_lines(session, line_ids)]
+@bulk_options
+@click.pass_context
+def pay(ctx: click.Context, line_ids: tuple[str, ...], dry_run: bool, yes: bool) -> None:
+    """Mark approved lines paid; the next sync pushes the status to the CRM.
+    More than 20 lines: asks first (--yes without a terminal); --dry-run changes nothing."""
+    _change_lines(ctx, line_ids, pay_lines, "lines to mark paid", "marked {n} line(s) paid", dry_run, yes)
+
+
+def _change_lines(ctx: click.Context, line_ids: tuple[str, ...], change: Callable[..., list[Any]], what: str,
+                  done_text: str, dry_run: bool, yes: bool) -> None:
+    """Check the lines (an unknown id or a refused step fails before anything), confirm, then change."""
+    with ctx.obj.local().open_store() as store:
+        with store.session() as session:  # the preview, rolled back
+            changing = [f"{x.id} {x.status}" for x in change(session, line_ids)]
+            session.rollback()
+        if dry_run and not _quiet():
+            for line in changing:
+                click.echo(f"would change {line}")
+        if not confirm_bulk(ctx, len(changing), what, dry_run, yes):
+            return
+        with store.session(write=True) as session:
+            done = [x.id for x in change(session, line_ids)]
     if not _quiet():
-        click.echo(f"marked {len(done)} line(s) paid")
+        click.echo(done_text.format(n=len(done)))
 
 
 @commissions.command("export", epilog="Example: prm-sync commissions export --period 2026-Q3 --out payout.csv")

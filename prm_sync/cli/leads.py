@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from prm_sync.app import App
+from prm_sync.cli.confirm import BULK_THRESHOLD, bulk_options, confirm_bulk
 from prm_sync.cli.render import RAW, render_rows
 from prm_sync.config import RegistrationSettings
 from prm_sync.domain.fields import REGISTRATION_STATUSES
@@ -166,12 +167,30 @@ def extend(app: App, registration: str, days: int) -> None:
     _say(shown)
 
 
-@leads.command("expire", epilog="Example: prm-sync leads expire")
+@leads.command("expire", epilog="\b\nExamples:\n  prm-sync leads expire\n"
+               "  prm-sync leads expire --as-of 2026-12-31 --dry-run   # what a date to come would expire")
 @AS_OF
-@click.pass_obj
-def expire(app: App, as_of: dt.datetime | None) -> None:
-    """Expire open registrations whose protection period has ended (sync and `leads list` do it too)."""
-    local = app.local()
-    with local.open_store() as store, store.session(write=True) as session:
-        ids = expire_registrations(session, _now(as_of), protection_days=_settings(local).protection_days)
+@bulk_options
+@click.pass_context
+def expire(ctx: click.Context, as_of: dt.datetime | None, dry_run: bool, yes: bool) -> None:
+    """Expire open registrations whose protection period has ended (sync and `leads list` do it too).
+
+    With --as-of a date to come, more than 20 registrations are expired only after a confirmation
+    (--yes without a terminal); --dry-run lists them and changes nothing."""
+    local = ctx.obj.local()
+    now, when = utcnow(), _now(as_of)
+    days = _settings(local).protection_days
+    with local.open_store() as store:
+        with store.session() as session:  # the preview, rolled back
+            ids = expire_registrations(session, when, protection_days=days)
+            session.rollback()
+        if dry_run and not ctx.meta.get("quiet"):
+            for reg_id in ids:
+                click.echo(f"would expire {reg_id}")
+        routine = as_of is None or when <= now  # protection over by now: what every sync does anyway
+        if not confirm_bulk(ctx, len(ids), "registrations to expire", dry_run, yes,
+                            threshold=None if routine else BULK_THRESHOLD):
+            return
+        with store.session(write=True) as session:
+            ids = expire_registrations(session, when, protection_days=days)
     _say(f"expired {len(ids)}")

@@ -11,6 +11,7 @@ import click
 from sqlmodel import col, select
 
 from prm_sync.app import App
+from prm_sync.cli.confirm import bulk_options, confirm_bulk
 from prm_sync.cli.render import RAW, plain, render_rows
 from prm_sync.domain.fields import SYNC_ORDER, Entity
 from prm_sync.errors import EXIT_OK, EXIT_RECORD_ERRORS, UsageError
@@ -143,12 +144,17 @@ def errors_list(app: App, fmt: str) -> None:
                 title="Quarantined records")
 
 
-@errors.command("retry", epilog="Example: prm-sync errors retry")
+@errors.command("retry", epilog="\b\nExamples:\n  prm-sync errors retry --dry-run\n  prm-sync errors retry")
+@bulk_options
 @click.pass_obj
 @click.pass_context
-def errors_retry(ctx: click.Context, app: App) -> None:
-    """Retry every quarantined record (after fixing the data or the mapping), then sync."""
-    report = _run(ctx, app, retry_quarantined=True)
+def errors_retry(ctx: click.Context, app: App, dry_run: bool, yes: bool) -> None:
+    """Retry every quarantined record (after fixing the data or the mapping), then sync.
+    More than 20 records: asks first (--yes without a terminal); --dry-run shows the plan, writes nothing."""
+    with app.local().open_store() as store, store.session() as session:
+        count = len(session.exec(select(Quarantine.id).where(col(Quarantine.resolved_at).is_(None))).all())
+    proceed = confirm_bulk(ctx, count, "quarantined records to retry", dry_run, yes)
+    report = _run(ctx, app, retry_quarantined=True, dry_run=not proceed)  # a dry run still shows the plan
     _render_report(ctx, report, "table")
     ctx.exit(_exit_code(report))
 
