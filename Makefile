@@ -4,13 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean schemas
+.PHONY: install demo test lint bench clean schemas
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# .venv with prm-sync installed; `source .venv/bin/activate` then puts prm-sync on PATH
+install: $(STAMP)
+	@echo "installed: $(BIN)/prm-sync (run 'source $(BIN)/activate' to put it on PATH)"
 
 demo: $(STAMP)
 	$(BIN)/prm-sync demo
