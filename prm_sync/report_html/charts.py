@@ -12,6 +12,8 @@ from html import escape
 
 PALETTE = ("#2563eb", "#16a34a", "#f59e0b", "#9333ea", "#dc2626", "#0891b2")
 INK, MUTED, GRID = "#0f172a", "#64748b", "#e2e8f0"
+LABEL_GAP = 10  # px between a label and its bar
+LABEL_X = 2  # px from the left edge (a glyph may reach a little left of its origin)
 
 
 def num(value: Decimal | int) -> str:
@@ -38,13 +40,41 @@ def percent(value: Decimal | None) -> str:
     return f"{(value * 100).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
 
 
-def _short(label: str, most: int = 26) -> str:
-    return label if len(label) <= most else label[: most - 1] + "…"
+# Rough glyph widths in em for a sans-serif UI font, on the wide side so a label never runs past its area
+_NARROW, _WIDE = set("iljtfrI.,:;'|!()[] "), set("MWmw@%ÆŒæœ")
 
 
-def _svg(width: int, height: int, title: str, body: list[str]) -> str:
+def text_width(label: str, font_size: int = 12) -> float:
+    """An upper estimate of `label`'s rendered width in px (no script measures it in a static page)."""
+    em = 0.0
+    for ch in label:
+        if ch in _NARROW:
+            em += 0.36
+        elif ch in _WIDE:
+            em += 0.95
+        elif ch.isupper():
+            em += 0.74
+        elif ch.isascii() or (ch.isalpha() and ord(ch) < 0x2E80):
+            em += 0.6
+        else:  # CJK and other wide scripts
+            em += 1.05
+    return em * font_size
+
+
+def fit_label(label: str, room: float, font_size: int = 12) -> str:
+    """`label` cut (with …) to fit `room` px."""
+    if text_width(label, font_size) <= room:
+        return label
+    cut = label
+    while cut and text_width(cut.rstrip() + "…", font_size) > room:
+        cut = cut[:-1]
+    return cut.rstrip() + "…"
+
+
+def _svg(width: int, height: int, title: str, body: list[str], label_width: int = 0) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
+            f'data-label-width="{label_width}" viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
             + "".join(body) + "</svg>")
 
 
@@ -66,9 +96,10 @@ def hbars(title: str, items: Sequence[tuple[str, Sequence[Decimal]]], series: Se
         body.append(f'<text x="{label_width}" y="{legend_h + 14}" font-size="12" fill="{MUTED}">no data</text>')
     for row, (label, values) in enumerate(items):
         y = legend_h + row * group_h
-        short = _short(label)
-        body.append(f'<text x="{label_width - 8}" y="{y + bar_h * len(series) / 2 + 4}" font-size="12" '
-                    f'text-anchor="end" fill="{INK}">{escape(short)}</text>')
+        # start-anchored and cut to the label column: never clipped at the left edge, never into the bars
+        short = fit_label(label, label_width - LABEL_GAP - LABEL_X)
+        body.append(f'<text x="{LABEL_X}" y="{y + bar_h * len(series) / 2 + 4}" font-size="12" '
+                    f'fill="{INK}" class="label">{escape(short)}<title>{escape(label)}</title></text>')
         for i, value in enumerate(values):
             w = max(value, Decimal(0)) * scale
             by = y + i * bar_h
@@ -76,7 +107,7 @@ def hbars(title: str, items: Sequence[tuple[str, Sequence[Decimal]]], series: Se
                         f'fill="{PALETTE[i % len(PALETTE)]}"><title>{escape(label)}: {escape(money(value))}</title>'
                         f'</rect><text x="{num(label_width + w + 6)}" y="{by + bar_h - 4}" font-size="11" '
                         f'fill="{MUTED}">{escape(compact(value))}</text>')
-    return _svg(width, height, title, body)
+    return _svg(width, height, title, body, label_width)
 
 
 def progress(title: str, items: Sequence[tuple[str, str, Decimal]], width: int = 560, label_width: int = 190) -> str:
@@ -90,16 +121,16 @@ def progress(title: str, items: Sequence[tuple[str, str, Decimal]], width: int =
                     'no partner below the top tier</text>')
     for row, (label, caption, value) in enumerate(items):
         y = row * row_h + 4
-        short = _short(label)
+        short = fit_label(label, label_width - LABEL_GAP - LABEL_X)
         fill = PALETTE[1] if value >= 1 else PALETTE[0]
-        body.append(f'<text x="{label_width - 8}" y="{y + 12}" font-size="12" text-anchor="end" fill="{INK}">'
-                    f'{escape(short)}</text>'
+        body.append(f'<text x="{LABEL_X}" y="{y + 12}" font-size="12" fill="{INK}" class="label">'
+                    f'{escape(short)}<title>{escape(label)}</title></text>'
                     f'<rect x="{label_width}" y="{y}" width="{num(track)}" height="16" rx="8" fill="{GRID}"/>'
                     f'<rect class="bar" x="{label_width}" y="{y}" width="{num(track * min(value, Decimal(1)))}" '
                     f'height="16" rx="8" fill="{fill}"/>'
                     f'<text x="{num(label_width + track + 8)}" y="{y + 12}" font-size="11" fill="{MUTED}">'
                     f'{escape(percent(value))} {escape(caption)}</text>')
-    return _svg(width, height, title, body)
+    return _svg(width, height, title, body, label_width)
 
 
 def columns(title: str, items: Sequence[tuple[str, Decimal]], width: int = 560, height: int = 220) -> str:

@@ -31,6 +31,9 @@ svg.chart{max-width:100%;height:auto}.wide{overflow-x:auto}table{width:100%;bord
 th,td{padding:6px 6px;border-bottom:1px solid #e2e8f0;text-align:right;white-space:nowrap}th{white-space:normal}
 th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}
 th{background:#f1f5f9;font-weight:600;color:#334155}tr:nth-child(even) td{background:#fcfdfe}
+td:first-child{white-space:normal;min-width:9em;overflow-wrap:anywhere}
+@media (max-width:1100px){.opt{display:none}.kpis{grid-template-columns:repeat(3,1fr)}}
+@media (max-width:700px){.grid{grid-template-columns:1fr}.kpis{grid-template-columns:repeat(2,1fr)}}
 .tier{display:inline-block;padding:1px 8px;border-radius:9px;font-size:11px;background:#e0e7ff;color:#3730a3}
 footer{color:#64748b;font-size:12px;margin-top:18px}footer li{margin:2px 0}
 @media print{body{background:#fff}main{padding:0}.card,.kpi{break-inside:avoid}}
@@ -56,9 +59,17 @@ def _kpis(cards: Sequence[Scorecard], currency: str) -> str:
     return "".join(f'<div class="kpi"><span>{escape(k)}</span><b>{escape(v)}</b></div>' for k, v in tiles)
 
 
+#: columns a narrow window leaves out (CSS), so the table fits its card
+OPTIONAL_COLUMNS = frozenset({3, 4, 8, 9, 11})
+
+
 def _table(cards: Sequence[Scorecard], currency: str) -> str:
     head = ("Partner", "Tier", "Regs", "Approval", "Conflicts", "Won", f"Revenue ({currency})", "Win rate",
             "Avg deal", "Avg cycle (d)", "Earned", "Paid", "Next tier")
+
+    def cell(tag: str, i: int, content: str) -> str:
+        return f'<{tag} class="opt">{content}</{tag}>' if i in OPTIONAL_COLUMNS else f"<{tag}>{content}</{tag}>"
+
     rows = []
     for c in cards:
         cells = [escape(c.partner), f'<span class="tier">{escape(c.tier)}</span>', str(c.registrations),
@@ -67,10 +78,11 @@ def _table(cards: Sequence[Scorecard], currency: str) -> str:
                  escape(str(c.average_cycle_days)) if c.average_cycle_days is not None else "–",
                  escape(money(c.commission_earned)), escape(money(c.commission_paid)),
                  escape(f"{c.next_tier} {percent(c.tier_progress)}") if c.next_tier else "top tier"]
-        rows.append("<tr>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>")
+        rows.append("<tr>" + "".join(cell("td", i, content) for i, content in enumerate(cells)) + "</tr>")
     if not rows:
         rows.append(f'<tr><td colspan="{len(head)}">No partners.</td></tr>')
-    return ("<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"
+    return ("<table><thead><tr>" + "".join(cell("th", i, escape(h)) for i, h in enumerate(head))
+            + "</tr></thead><tbody>"
             + "".join(rows) + "</tbody></table>")
 
 
