@@ -51,7 +51,8 @@ def _card(n: int, name: str) -> Scorecard:
     big = Decimal(12_345_678) - n * Decimal(987_654) + Decimal("0.90")
     return Scorecard(
         partner_id=f"p{n}", partner=name, tier=("registered", "silver", "gold", "platinum")[n % 4],
-        period="2026-Q3", currency="USD", registrations=120 + n, approved=90, rejected=10, approval_rate=Decimal("0.9"), conflict_rate=Decimal("0.058"),
+        period="2026-Q3", currency="USD", registrations=120 + n, approved=90, rejected=10,
+        approval_rate=Decimal("0.9"), conflict_rate=Decimal("0.058"),
         win_rate=Decimal("0.66"),
         deals_won=40 + n, deals_closed=60 + n, revenue=big, average_deal_size=big / 40, average_cycle_days=Decimal(47),
         commission_earned=big / 10, commission_paid=big / 20, next_tier="platinum" if n % 4 != 3 else None,
