@@ -18,6 +18,7 @@ from prm_sync.errors import EXIT_OK, EXIT_RECORD_ERRORS, UsageError
 from prm_sync.ops.progress import progress_observer
 from prm_sync.ops.runner import run_observed
 from prm_sync.ops.signals import stop_on_signals
+from prm_sync.ops.terminal_text import plain_line
 from prm_sync.services.status import status_report
 from prm_sync.store import Conflict, Quarantine
 from prm_sync.sync.report import RunReport
@@ -57,7 +58,7 @@ def _render_report(ctx: click.Context, report: RunReport, fmt: str) -> None:
     if verbose:
         for c in report.changes:
             detail = ", ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in c.fields.items())
-            click.echo(f"  {c.entity} {c.side} {c.action} {c.key} {detail}")
+            click.echo(plain_line(f"  {c.entity} {c.side} {c.action} {c.key} {detail}"))
 
 
 @click.command(epilog="Examples:\n\n\b\n  prm-sync sync\n  prm-sync sync --entity partner --dry-run -v\n"

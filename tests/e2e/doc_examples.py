@@ -31,16 +31,19 @@ class Example:
 
 
 def _command_part(line: str) -> str | None:
-    """`cd /srv/prm && .venv/bin/prm-sync -q sync >> log 2>&1` -> `prm-sync -q sync`."""
-    match = re.search(r"(?:^|[\s;&|/])(prm-sync(?:\s.*)?)$", line.strip())
-    if match is None:
+    """`cd /srv/prm && .venv/bin/prm-sync -q sync >> log 2>&1  # note` -> `prm-sync -q sync`."""
+    try:
+        words = shlex.split(line, comments=True)
+    except ValueError:
         return None
-    text = match.group(1)
-    words = shlex.split(text, comments=True)
+    starts = [i for i, w in enumerate(words) if w == "prm-sync" or w.endswith("/prm-sync")]
+    if not starts:
+        return None
+    words = ["prm-sync", *words[starts[0] + 1:]]
     for stop in (">>", ">", "2>&1", "&&", "||", "|", ";"):
         if stop in words:
             words = words[:words.index(stop)]
-    return shlex.join(words) if words else None
+    return shlex.join(words)
 
 
 def doc_examples() -> Iterator[Example]:
