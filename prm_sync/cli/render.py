@@ -28,8 +28,14 @@ from prm_sync.ops.terminal_text import plain_line, strip_controls
 
 PIPED_WIDTH = 160  # piped or logged output: room for most columns
 SHRUNK_CELL = 14   # a text cell may be cut down to this many characters before columns are left out
-RAW = click.option("--raw", "csv_raw", is_flag=True, expose_value=False, is_eager=True,
-                   callback=lambda ctx, _p, v: ctx.meta.__setitem__("csv_raw", v) if v else None,
+
+
+def _remember_raw(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta["csv_raw"] = True
+
+
+RAW = click.option("--raw", "csv_raw", is_flag=True, expose_value=False, callback=_remember_raw,
                    help="CSV cells exactly as stored, for programs (by default a text cell starting with "
                         "= + - @ gets a leading ' so spreadsheets do not run it)")
 
