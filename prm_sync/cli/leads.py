@@ -180,17 +180,18 @@ def expire(ctx: click.Context, as_of: dt.datetime | None, dry_run: bool, yes: bo
     local = ctx.obj.local()
     now, when = utcnow(), _now(as_of)
     days = _settings(local).protection_days
+    routine = as_of is None or when <= now  # protection over by now: what every sync does anyway
     with local.open_store() as store:
-        with store.session() as session:  # the preview, rolled back
-            ids = expire_registrations(session, when, protection_days=days)
-            session.rollback()
-        if dry_run and not ctx.meta.get("quiet"):
-            for reg_id in ids:
-                click.echo(f"would expire {reg_id}")
-        routine = as_of is None or when <= now  # protection over by now: what every sync does anyway
-        if not confirm_bulk(ctx, len(ids), "registrations to expire", dry_run, yes,
-                            threshold=None if routine else BULK_THRESHOLD):
-            return
+        if dry_run or not routine:
+            with store.session() as session:  # the preview, rolled back
+                ids = expire_registrations(session, when, protection_days=days)
+                session.rollback()
+            if dry_run and not ctx.meta.get("quiet"):
+                for reg_id in ids:
+                    click.echo(f"would expire {reg_id}")
+            if not confirm_bulk(ctx, len(ids), "registrations to expire", dry_run, yes,
+                                threshold=None if routine else BULK_THRESHOLD):
+                return
         with store.session(write=True) as session:
             ids = expire_registrations(session, when, protection_days=days)
     _say(f"expired {len(ids)}")
