@@ -126,7 +126,8 @@ def list_(app: App, status: str | None, partner: str | None, conflicts_only: boo
         rows = [_row(reg, name, settings.protection_days)
                 for reg, name in list_registrations(session, status=status, partner=partner,
                                                     conflicts_only=conflicts_only)]
-    render_rows(rows, LIST_COLUMNS, fmt, title="Registrations")
+    render_rows(rows, LIST_COLUMNS, fmt, title="Registrations",
+                priority=("id", "partner", "company", "status", "conflict_reason", "protected_until"))
 
 
 @leads.command("approve", epilog="Example: prm-sync leads approve 3f2a9c")

@@ -91,7 +91,7 @@ def list_(app: App, status: str | None, tier: str | None, flagged: bool, fmt: st
         rows = [{**p.model_dump(), "flag": flags.get(p.id)} for p in found]
     if flagged:
         rows = [r for r in rows if r["flag"]]
-    render_rows(rows, LIST_COLUMNS, fmt, title="Partners")
+    render_rows(rows, LIST_COLUMNS, fmt, title="Partners", priority=("id", "name", "tier", "status", "flag"))
 
 
 @partners.command("show", epilog="Example: prm-sync partners show 'Acme Partners'")

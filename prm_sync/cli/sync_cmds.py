@@ -117,7 +117,8 @@ def status(app: App, fmt: str) -> None:
                      "cursor": info["cursors"].get("changes", ""), "pending pushes": info["pending_pushes"],
                      "quarantined": info["quarantined"], "conflicts": info["open_conflicts"]})
     render_rows(rows, ["entity", "last run", "result", "took", "read", "cursor", "pending pushes", "quarantined",
-                       "conflicts"], "table", title="Status")
+                       "conflicts"], "table", title="Status",
+                priority=["entity", "result", "last run", "pending pushes", "quarantined", "conflicts", "read", "took"])
     limit = f" of a daily budget of {budget}" if budget is not None else ""
     click.echo(f"API calls today: {used}{limit}")
 
@@ -142,7 +143,7 @@ def errors_list(app: App, fmt: str) -> None:
         rows = [{"id": q.id, "entity": q.entity, "side": q.side, "kind": q.kind, "record": q.record_key,
                  "reason": q.reason, "attempts": q.attempts, "last_seen": q.last_seen} for q in entries]
     render_rows(rows, ["id", "entity", "side", "kind", "record", "reason", "attempts", "last_seen"], fmt,
-                title="Quarantined records")
+                title="Quarantined records", priority=["id", "entity", "kind", "record", "reason", "side", "attempts"])
 
 
 @errors.command("retry", epilog="\b\nExamples:\n  prm-sync errors retry --dry-run\n  prm-sync errors retry")
@@ -178,7 +179,7 @@ def conflicts_list(app: App, fmt: str) -> None:
         rows = [c.model_dump() for c in session.exec(
             select(Conflict).where(col(Conflict.resolved_at).is_(None)).order_by(Conflict.id))]
     render_rows(rows, ["id", "entity", "prm_id", "field", "prm_value", "crm_value", "base_value", "detected_at"], fmt,
-                title="Open conflicts")
+                title="Open conflicts", priority=["id", "entity", "field", "prm_value", "crm_value", "prm_id"])
 
 
 @conflicts.command("resolve", epilog="Example: prm-sync conflicts resolve 12 --keep crm")
