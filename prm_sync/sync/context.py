@@ -19,6 +19,7 @@ from prm_sync.config import Config
 from prm_sync.mapping import CompiledMapping
 from prm_sync.store import Store
 from prm_sync.store.statistics import TableStatistics
+from prm_sync.sync import deadline
 from prm_sync.sync.events import NullObserver, RunObserver, StopRequested
 from prm_sync.sync.inserts import PendingRows
 from prm_sync.sync.ports import Connector
@@ -73,10 +74,12 @@ class RunContext:
                 self._dry_session = None
 
     def checkpoint(self, entity: str, phase: str, done: int, total: int | None = None) -> None:
-        """After a committed unit of work: report progress, and stop here if asked to."""
+        """After a committed unit of work: report progress, and stop here if asked to or if the
+        run's deadline has passed."""
         self.observer.progress(entity, phase, done, total)
         if self.observer.stop_requested():
             raise StopRequested(f"stopped on request after {phase} of {entity}")
+        deadline.check(f"the {phase} of {entity}")
 
     @property
     def lookback(self) -> dt.timedelta:

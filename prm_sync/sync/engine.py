@@ -2,6 +2,7 @@
 
     run_sync(...) -> RunReport
       with the store's run lock (a second run fails at once: LockHeld -> exit 75)
+      and the run's deadline (sync.max_run_seconds: past it the run stops cleanly, exit 3)
         per entity in partner, lead, deal, commission order:
           pull changes (page = unit of work), sweep deletions when due,
           push deletions, push changes (batch = unit of work)
@@ -17,11 +18,12 @@ from contextlib import contextmanager
 
 from prm_sync.config import Config
 from prm_sync.domain.fields import SYNC_ORDER, Entity
-from prm_sync.errors import BudgetExhausted
+from prm_sync.errors import BudgetExhausted, RunDeadlineReached
 from prm_sync.mapping import CompiledMapping
 from prm_sync.ops.redact import redact
 from prm_sync.store import Store, SyncRun, run_lock
 from prm_sync.sync.context import RunContext, utc_now
+from prm_sync.sync.deadline import run_deadline
 from prm_sync.sync.deletes import push_deletions, sweep_deletions
 from prm_sync.sync.events import NullObserver, RunObserver, StopRequested
 from prm_sync.sync.hooks import before_run
@@ -40,7 +42,7 @@ def run_sync(
     wanted = [Entity(e) for e in (entities or config.sync.entities)]
     order = [e for e in SYNC_ORDER if e in wanted and e in mapping]
     report = RunReport(dry_run=dry_run)
-    with run_lock(store), _bulk_gc():
+    with run_deadline(config.sync.max_run_seconds), run_lock(store), _bulk_gc():
         ctx = RunContext(store=store, connector=connector, mapping=mapping, config=config, report=report,
                          dry_run=dry_run, full=full, retry_quarantined=retry_quarantined, clock=clock,
                          started=clock(), observer=observer or NullObserver())
@@ -61,6 +63,10 @@ def run_sync(
         except StopRequested as exc:
             report.interrupted = str(exc)
             status, error = "aborted", str(exc)
+        except RunDeadlineReached as exc:  # committed pages and batches stay; exit 3 says why
+            report.stopped = str(exc)
+            status, error = "aborted", str(exc)
+            raise
         except BaseException as exc:
             error = redact(f"{type(exc).__name__}: {exc}")  # SDK errors may echo a credential
             raise
