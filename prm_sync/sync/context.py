@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from prm_sync.config import Config
 from prm_sync.mapping import CompiledMapping
-from prm_sync.store import Store
+from prm_sync.store import Store, fence
 from prm_sync.store.statistics import TableStatistics
 from prm_sync.sync import deadline
 from prm_sync.sync.events import NullObserver, RunObserver, StopRequested
@@ -44,6 +44,7 @@ class RunContext:
     clock: Callable[[], dt.datetime] = utc_now
     started: dt.datetime = field(default_factory=utc_now)
     observer: RunObserver = field(default_factory=NullObserver)
+    generation: int | None = None  # the run lock's fencing token, checked before each commit
     open_quarantine: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     # rows the page being applied created or changed: (row, {field: (before, after)})
     page_changes: list[tuple[Any, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
@@ -61,6 +62,8 @@ class RunContext:
             return
         with self.store.session(write=True) as session:
             yield session
+            if self.generation is not None:
+                fence.check(session, self.generation)  # a broken (stale) lock: LockBroken, rolled back
 
     @contextmanager
     def dry_transaction(self) -> Iterator[None]:
