@@ -135,7 +135,11 @@ def _break_or_refuse(store: Store, os_lock: _SqliteLock | _PostgresLock, held_by
         if break_stale and not stale:
             message += "; it is not stale, so it was not broken"
         raise LockHeld(message, holder=held_by.holder, stale=stale)
-    fence.fence_out(store, current.generation)
+    try:
+        fence.fence_out(store, current.generation)
+    except DBAPIError as err:  # e.g. SQLite: the frozen holder is inside a write transaction
+        raise LockHeld(f"{message}; breaking it failed, the store could not be written: {err.orig}",
+                       holder=held_by.holder, stale=True) from None
     os_lock.break_holder(held_by)
     log.warning("broke the stale run lock on %s held by %s", store.display_url, held_by.holder)
     waited_until = time.monotonic() + BREAK_WAIT_S
