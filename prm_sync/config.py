@@ -42,13 +42,20 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class HubSpotSettings(Strict):
+class CrmTimeouts(Strict):
+    """Per-call network timeouts of a CRM connector (seconds)."""
+
+    connect_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    read_timeout_seconds: float = Field(60.0, gt=0, le=3600)
+
+
+class HubSpotSettings(CrmTimeouts):
     access_token: str
     base_url: str = "https://api.hubapi.com"
     ca_bundle: str | None = None
 
 
-class SalesforceSettings(Strict):
+class SalesforceSettings(CrmTimeouts):
     instance_url: str | None = None
     session_id: str | None = None
     username: str | None = None
@@ -116,6 +123,7 @@ class SyncSettings(Strict):
     lookback_seconds: int = Field(300, ge=0, le=86400)
     daily_api_budget: int | None = Field(None, ge=1)
     deletion_sweep_minutes: int = Field(60, ge=0, le=7 * 24 * 60)
+    max_run_seconds: int = Field(3600, ge=1, le=7 * 24 * 3600)
 
 
 class ScheduleEntry(Strict):

@@ -5,6 +5,7 @@
     │   ├── ConfigError               config.yaml (file:line: path: message)
     │   └── MappingError              mappings/*.yaml (file:line: path: message)
     ├── CrmUnavailable        exit 3  CRM unreachable, or authentication failed
+    ├── RunDeadlineReached    exit 3  the run passed sync.max_run_seconds and stopped cleanly
     ├── BudgetExhausted       exit 1  the daily API budget stops the run cleanly; the next run resumes
     └── RunLocked             exit 75 another run holds the store's lock
 
@@ -69,6 +70,12 @@ class MappingError(UsageError):
 
 class CrmUnavailable(PrmSyncError):
     """The CRM cannot be reached, or refused our credentials."""
+
+    exit_code = EXIT_CRM_UNAVAILABLE
+
+
+class RunDeadlineReached(PrmSyncError):
+    """The run passed its deadline (sync.max_run_seconds) and stopped; committed work is kept."""
 
     exit_code = EXIT_CRM_UNAVAILABLE
 

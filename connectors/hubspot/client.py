@@ -7,6 +7,9 @@ is the only retry layer. Calls use ``*_with_http_info(..., _preload_content=Fals
 builds, authenticates and sends the request and raises its ApiException on errors, and we get
 the raw answer, whose headers carry the daily budget and whose JSON we read as sent (the SDK's
 models would drop a 207's shape and parse values).
+
+Timeouts: every call passes ``_request_timeout=(connect, read)`` (urllib3's per-request timeout)
+from the connector config, cut to what is left of the run's deadline (prm_sync.sync.deadline).
 """
 
 from __future__ import annotations
@@ -22,10 +25,9 @@ from connectors.hubspot.budget import Budget
 from connectors.hubspot.errors import classify
 from prm_sync.config import HubSpotSettings
 from prm_sync.errors import CrmUnavailable
+from prm_sync.sync.deadline import call_timeouts
 from prm_sync.sync.ports import TransientCrmError
 from prm_sync.sync.retry import RetryPolicy
-
-REQUEST_TIMEOUT = (10.0, 120.0)   # (connect, read) seconds
 
 
 class HubSpotClient:
@@ -37,6 +39,7 @@ class HubSpotClient:
                            retry=urllib3.util.Retry(0), **options)
         self.policy = policy
         self.budget = budget
+        self.timeouts = (settings.connect_timeout_seconds, settings.read_timeout_seconds)
         crm = self.sdk.crm
         self.basic_api = crm.objects.basic_api
         self.batch_api = crm.objects.batch_api
@@ -55,7 +58,7 @@ class HubSpotClient:
         def attempt() -> Any:
             self.budget.before_call()
             try:
-                response = invoke(*args, _preload_content=False, _request_timeout=REQUEST_TIMEOUT,
+                response = invoke(*args, _preload_content=False, _request_timeout=call_timeouts(*self.timeouts),
                                   **kwargs)
                 data = response.data
             except Exception as exc:

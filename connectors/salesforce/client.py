@@ -13,6 +13,10 @@ retry policy. Authentication:
 CA handling: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE beat `session.verify`, so with a
 `ca_bundle` configured the session pins it after the environment is merged (proxies and
 no_proxy from the environment keep working).
+
+Timeouts: simple-salesforce sends every request (REST, Bulk 2.0, login) through the session we
+hand it and sets no timeout of its own, so the session gives each request the configured connect
+and read timeouts, cut to what is left of the run's deadline (prm_sync.sync.deadline).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from connectors.salesforce.budget import Budget
 from connectors.salesforce.errors import classify
 from prm_sync.config import SalesforceSettings
 from prm_sync.errors import CrmUnavailable
+from prm_sync.sync.deadline import call_timeouts
 from prm_sync.sync.ports import TransientCrmError
 from prm_sync.sync.retry import RetryPolicy
 
@@ -37,7 +42,20 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-class PinnedCaSession(requests.Session):
+class TimedSession(requests.Session):
+    """A requests session that gives every request (connect, read) timeouts; without them a
+    Salesforce that accepts the connection and never answers keeps a run waiting forever."""
+
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 60.0
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = call_timeouts(self.connect_timeout_s, self.read_timeout_s)
+        return super().request(method, url, *args, **kwargs)
+
+
+class PinnedCaSession(TimedSession):
     """A requests session whose `verify` (a CA bundle path) wins over REQUESTS_CA_BUNDLE."""
 
     def __init__(self, ca_bundle: str) -> None:
@@ -54,7 +72,10 @@ class PinnedCaSession(requests.Session):
 
 
 def make_http_session(settings: SalesforceSettings) -> requests.Session:
-    return PinnedCaSession(settings.ca_bundle) if settings.ca_bundle else requests.Session()
+    session = PinnedCaSession(settings.ca_bundle) if settings.ca_bundle else TimedSession()
+    session.connect_timeout_s = settings.connect_timeout_seconds
+    session.read_timeout_s = settings.read_timeout_seconds
+    return session
 
 
 def _instance(url: str) -> str:

@@ -76,17 +76,18 @@ def run(argv: list[str] | None = None) -> int:
         click.echo("Interrupted.", err=True)
         return 130
     except Exception as exc:
-        return _unexpected(exc, verbose)
+        return _unexpected(exc, verbose, quiet=any(a in ("-q", "--quiet") for a in args))
     return result if isinstance(result, int) else 0
 
 
-def _unexpected(exc: Exception, verbose: bool) -> int:
+def _unexpected(exc: Exception, verbose: bool, quiet: bool = False) -> int:
     """Store errors are the user's to fix (exit 2), a held lock is exit 75, anything else is a bug:
     said plainly, with the traceback under -v. Everything shown is redacted."""
     from prm_sync.store import LockHeld, StoreError
 
     if isinstance(exc, LockHeld):
-        report_error(f"error: {exc}")
+        if exc.worth_reporting or not quiet:
+            report_error(f"error: {exc}")  # -q: an overlapping cron run is normal, a stale one is not
         return EXIT_LOCKED
     if isinstance(exc, StoreError):
         report_error(f"error: {exc}")

@@ -19,8 +19,8 @@ from prm_sync.ops.progress import progress_observer
 from prm_sync.ops.runner import run_observed
 from prm_sync.ops.signals import stop_on_signals
 from prm_sync.ops.terminal_text import plain_line
-from prm_sync.services.status import status_report
-from prm_sync.store import Conflict, Quarantine
+from prm_sync.services.status import describe_lock, status_report
+from prm_sync.store import Conflict, Quarantine, lock_status
 from prm_sync.sync.report import RunReport
 
 ENTITY_CHOICE = click.Choice([e.value for e in SYNC_ORDER])
@@ -70,18 +70,21 @@ def _render_report(ctx: click.Context, report: RunReport, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--metrics-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="write the run's Prometheus textfile metrics here (atomically)")
+@click.option("--break-stale-lock", is_flag=True,
+              help="if the run holding the lock is past its deadline (stale), fence it out and run")
 @click.pass_obj
 @click.pass_context
 def sync(ctx: click.Context, app: App, entities: tuple[str, ...], direction: str, dry_run: bool, full: bool,
-         fmt: str, metrics_file: Path | None) -> None:
+         fmt: str, metrics_file: Path | None, break_stale_lock: bool) -> None:
     """Sync the store with the CRM, both ways.
 
     Exit codes: 0 all synced; 1 record errors, conflicts or an early stop; 2 bad config, mapping or
-    usage; 3 CRM unreachable or auth failed; 75 another run holds the lock. SIGTERM / Ctrl-C end the
-    run after the batch in flight (committed); the next run resumes.
+    usage; 3 CRM unreachable, auth failed or the run deadline (sync.max_run_seconds) reached; 75
+    another run holds the lock (with -q silent, unless that run is stale: past its deadline). SIGTERM /
+    Ctrl-C end the run after the batch in flight (committed); the next run resumes.
     """
     report = _run(ctx, app, metrics_file=metrics_file, entities=list(entities) or None, direction=direction,
-                  dry_run=dry_run, full=full)
+                  dry_run=dry_run, full=full, **({"break_stale_lock": True} if break_stale_lock else {}))
     _render_report(ctx, report, fmt)
     ctx.exit(_exit_code(report))
 
@@ -99,8 +102,10 @@ def _run(ctx: click.Context, app: App, *, metrics_file: Path | None = None, **kw
 def status(app: App, fmt: str) -> None:
     """Last runs, cursors, pending pushes, quarantined records and open conflicts, per entity."""
     local = app.local()
-    with local.open_store() as store, store.session() as session:
-        report = status_report(session)
+    with local.open_store() as store:
+        with store.session() as session:
+            report = status_report(session)
+        report["run_lock"] = lock_status(store)
     budget = local.config.sync.daily_api_budget
     used = report["api_calls_today"]
     report["api_budget"] = {"used_today": used, "daily_budget": budget,
@@ -121,6 +126,7 @@ def status(app: App, fmt: str) -> None:
                 priority=["entity", "result", "last run", "pending pushes", "quarantined", "conflicts", "read", "took"])
     limit = f" of a daily budget of {budget}" if budget is not None else ""
     click.echo(f"API calls today: {used}{limit}")
+    click.echo(describe_lock(report["run_lock"]))
 
 
 @click.group(invoke_without_command=True)

@@ -17,7 +17,7 @@ from prm_sync.app import App
 from prm_sync.errors import PrmSyncError
 from prm_sync.ops.metrics import RunOutcome, entity_numbers, last_success_times, write_metrics
 from prm_sync.ops.redact import redact
-from prm_sync.store import LockHeld, StoreError
+from prm_sync.store import LockBroken, LockHeld, StoreError
 from prm_sync.sync.events import RunObserver
 from prm_sync.sync.report import RunReport
 
@@ -49,8 +49,10 @@ def run_observed(app: App, *, observer: RunObserver | None = None, metrics_file:
                     outcome.last_success = last_success_times(store, entities)
         finally:
             connector.close()
-    except LockHeld:
-        log.warning("another run holds the store's lock; nothing done")
+    except LockHeld as exc:  # a stale holder (or this run fenced out) needs a look; an overlap does not
+        log.log(logging.WARNING if exc.worth_reporting else logging.INFO, "%s",
+                "this run's stale lock was broken by another run; it stopped" if isinstance(exc, LockBroken)
+                else "another run holds the store's lock; nothing done")
         raise
     except BaseException as exc:
         if not dry_run:

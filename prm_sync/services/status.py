@@ -65,3 +65,15 @@ def _pending(session: Session, entity: str) -> int:
                     or_(col(Link.prm_id).is_(None), col(Link.synced_at).is_(None),
                         col(table.updated_at) > col(Link.synced_at))))
     return int(session.exec(query).one())
+
+
+def describe_lock(lock: dict[str, Any]) -> str:
+    """The run lock in one line for `status` (lock: prm_sync.store.lock_status)."""
+    if not lock.get("held"):
+        return "Run lock: free"
+    until = f", run deadline {lock['deadline_at']}" if lock.get("deadline_at") else ""
+    line = f"Run lock: held by {lock['holder']}{until}"
+    if lock.get("stale"):
+        line += (" - STALE: past its run deadline (sync.max_run_seconds) and still holding the lock; "
+                 "`prm-sync sync --break-stale-lock` breaks it")
+    return line

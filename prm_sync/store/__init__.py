@@ -7,6 +7,7 @@ from prm_sync.store.bookkeeping import link_for_crm, link_for_prm, load_cursor, 
 from prm_sync.store.engine import Store, open_store, parse_store_url
 from prm_sync.store.errors import (
     BadStoreUrl,
+    LockBroken,
     LockHeld,
     NotAPrmStore,
     SchemaAhead,
@@ -15,7 +16,7 @@ from prm_sync.store.errors import (
     StoreNotInitialized,
     StoreUnavailable,
 )
-from prm_sync.store.locks import run_lock
+from prm_sync.store.locks import lock_status, run_lock
 from prm_sync.store.schema import check_schema, current_revision, head_revision, upgrade
 from prm_sync.store.tables import (
     STORE_METADATA,
@@ -43,6 +44,7 @@ __all__ = [
     "Contract",
     "Deal",
     "Link",
+    "LockBroken",
     "LockHeld",
     "Money",
     "NotAPrmStore",
@@ -65,6 +67,7 @@ __all__ = [
     "link_for_crm",
     "link_for_prm",
     "load_cursor",
+    "lock_status",
     "new_id",
     "open_store",
     "parse_store_url",

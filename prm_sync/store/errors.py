@@ -10,6 +10,7 @@ store by its URL with any password hidden.
     ├── SchemaBehind            older schema: run `prm-sync db upgrade`
     ├── SchemaAhead             schema written by a newer prm-sync
     └── LockHeld                another prm-sync run holds the run lock (CLI exit code 75)
+        └── LockBroken          this run's lock was broken as stale: it may not commit (exit 75)
 """
 
 from __future__ import annotations
@@ -54,8 +55,22 @@ class SchemaAhead(StoreError):
 
 
 class LockHeld(StoreError):
-    """Another run holds this store's run lock. `holder` describes it, as far as known."""
+    """Another run holds this store's run lock. `holder` describes it, as far as known; `stale`
+    says it is past its run deadline (then cron's quiet mode reports it: someone must look)."""
 
-    def __init__(self, message: str, *, holder: str) -> None:
+    def __init__(self, message: str, *, holder: str, stale: bool = False) -> None:
         super().__init__(message)
         self.holder = holder
+        self.stale = stale
+
+    @property
+    def worth_reporting(self) -> bool:
+        """False for the normal overlap of two cron runs, which `-q` keeps silent."""
+        return self.stale
+
+
+class LockBroken(LockHeld):
+    """This run's lock was broken as stale by another run (fencing): it must stop committing."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, holder="another run", stale=True)

@@ -17,8 +17,9 @@ from sqlmodel import Session
 
 from prm_sync.config import Config
 from prm_sync.mapping import CompiledMapping
-from prm_sync.store import Store
+from prm_sync.store import Store, fence
 from prm_sync.store.statistics import TableStatistics
+from prm_sync.sync import deadline
 from prm_sync.sync.events import NullObserver, RunObserver, StopRequested
 from prm_sync.sync.inserts import PendingRows
 from prm_sync.sync.ports import Connector
@@ -43,6 +44,7 @@ class RunContext:
     clock: Callable[[], dt.datetime] = utc_now
     started: dt.datetime = field(default_factory=utc_now)
     observer: RunObserver = field(default_factory=NullObserver)
+    generation: int | None = None  # the run lock's fencing token, checked before each commit
     open_quarantine: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     # rows the page being applied created or changed: (row, {field: (before, after)})
     page_changes: list[tuple[Any, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
@@ -60,6 +62,8 @@ class RunContext:
             return
         with self.store.session(write=True) as session:
             yield session
+            if self.generation is not None:
+                fence.check(session, self.generation)  # a broken (stale) lock: LockBroken, rolled back
 
     @contextmanager
     def dry_transaction(self) -> Iterator[None]:
@@ -73,10 +77,12 @@ class RunContext:
                 self._dry_session = None
 
     def checkpoint(self, entity: str, phase: str, done: int, total: int | None = None) -> None:
-        """After a committed unit of work: report progress, and stop here if asked to."""
+        """After a committed unit of work: report progress, and stop here if asked to or if the
+        run's deadline has passed."""
         self.observer.progress(entity, phase, done, total)
         if self.observer.stop_requested():
             raise StopRequested(f"stopped on request after {phase} of {entity}")
+        deadline.check(f"the {phase} of {entity}")
 
     @property
     def lookback(self) -> dt.timedelta:

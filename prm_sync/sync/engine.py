@@ -1,7 +1,9 @@
 """A sync run: lock, run record, entities in reference order (pull, then push), outcome.
 
     run_sync(...) -> RunReport
-      with the store's run lock (a second run fails at once: LockHeld -> exit 75)
+      with the store's run lock (a second run fails at once: LockHeld -> exit 75; a real run
+      takes a fencing token checked before every commit, see prm_sync.store.fence)
+      and the run's deadline (sync.max_run_seconds: past it the run stops cleanly, exit 3)
         per entity in partner, lead, deal, commission order:
           pull changes (page = unit of work), sweep deletions when due,
           push deletions, push changes (batch = unit of work)
@@ -13,15 +15,16 @@ import datetime as dt
 import gc
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from prm_sync.config import Config
 from prm_sync.domain.fields import SYNC_ORDER, Entity
-from prm_sync.errors import BudgetExhausted
+from prm_sync.errors import BudgetExhausted, RunDeadlineReached
 from prm_sync.mapping import CompiledMapping
 from prm_sync.ops.redact import redact
-from prm_sync.store import Store, SyncRun, run_lock
+from prm_sync.store import LockBroken, Store, SyncRun, run_lock
 from prm_sync.sync.context import RunContext, utc_now
+from prm_sync.sync.deadline import run_deadline
 from prm_sync.sync.deletes import push_deletions, sweep_deletions
 from prm_sync.sync.events import NullObserver, RunObserver, StopRequested
 from prm_sync.sync.hooks import before_run
@@ -35,15 +38,17 @@ def run_sync(
     store: Store, connector: Connector, mapping: CompiledMapping, config: Config, *,
     entities: Sequence[str] | None = None, direction: str = "both", dry_run: bool = False, full: bool = False,
     retry_quarantined: bool = False, clock: Callable[[], dt.datetime] = utc_now,
-    observer: RunObserver | None = None,
+    observer: RunObserver | None = None, break_stale_lock: bool = False,
 ) -> RunReport:
     wanted = [Entity(e) for e in (entities or config.sync.entities)]
     order = [e for e in SYNC_ORDER if e in wanted and e in mapping]
     report = RunReport(dry_run=dry_run)
-    with run_lock(store), _bulk_gc():
+    max_run_seconds = config.sync.max_run_seconds
+    with run_deadline(max_run_seconds), run_lock(store, max_run_seconds=max_run_seconds, fenced=not dry_run,
+                                                 break_stale=break_stale_lock) as grant, _bulk_gc():
         ctx = RunContext(store=store, connector=connector, mapping=mapping, config=config, report=report,
                          dry_run=dry_run, full=full, retry_quarantined=retry_quarantined, clock=clock,
-                         started=clock(), observer=observer or NullObserver())
+                         started=clock(), observer=observer or NullObserver(), generation=grant.generation)
         calls_before = connector.usage().calls
         if not dry_run:
             ctx.run_id = _start_run(store, ctx, order, direction)
@@ -61,13 +66,18 @@ def run_sync(
         except StopRequested as exc:
             report.interrupted = str(exc)
             status, error = "aborted", str(exc)
+        except RunDeadlineReached as exc:  # committed pages and batches stay; exit 3 says why
+            report.stopped = str(exc)
+            status, error = "aborted", str(exc)
+            raise
         except BaseException as exc:
             error = redact(f"{type(exc).__name__}: {exc}")  # SDK errors may echo a credential
             raise
         finally:
             report.api_calls = connector.usage().calls - calls_before
             if ctx.run_id is not None:
-                _finish_run(store, ctx.run_id, status, report, error, clock())
+                with suppress(LockBroken):  # fenced out: the breaker marked this run aborted
+                    _finish_run(ctx, ctx.run_id, status, report, error, clock())
     return report
 
 
@@ -121,7 +131,7 @@ def _run_entities(ctx: RunContext, order: Sequence[Entity], direction: str) -> N
 
 
 def _start_run(store: Store, ctx: RunContext, order: Sequence[Entity], direction: str) -> int:
-    with store.session(write=True) as session:
+    with ctx.unit() as session:
         run = SyncRun(started_at=ctx.started, entities=[e.value for e in order], direction=direction,
                       dry_run=False, status="running")
         session.add(run)
@@ -130,9 +140,9 @@ def _start_run(store: Store, ctx: RunContext, order: Sequence[Entity], direction
         return run.id
 
 
-def _finish_run(store: Store, run_id: int, status: str, report: RunReport, error: str | None,
+def _finish_run(ctx: RunContext, run_id: int, status: str, report: RunReport, error: str | None,
                 now: dt.datetime) -> None:
-    with store.session(write=True) as session:
+    with ctx.unit() as session:
         run = session.get(SyncRun, run_id)
         assert run is not None
         run.status, run.finished_at, run.error = status, now, error

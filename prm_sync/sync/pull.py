@@ -140,6 +140,8 @@ def _apply_one(
                    prm_id=m.prm_id, reason=waiting, payload=_payload(rec))
         return None
     values: dict[str, Any] = {**m.values, **refs}
+    if row is not None and (link is None or link.crm_id is None):
+        _keep_unwritten_associations(mapper, row, values)
     crm = {name: canon(value) for name, value in values.items()}
     now = ctx.clock()
     if row is None:
@@ -228,6 +230,17 @@ def _create_row(
     ctx.page_changes.append((row, created))
     resolve(session, ctx, entity, "pull", rec.crm_id)
     return row, link
+
+
+def _keep_unwritten_associations(mapper: EntityMapper, row: SyncedRow, values: dict[str, Any]) -> None:
+    """A CRM record that carries a PRM row's key but is not linked to it yet was written by a push
+    that never recorded its results (the process died after the CRM accepted the batch). Its
+    associations are written after the records (HubSpot), so they may be missing: that is not
+    the CRM clearing the reference. The row keeps its reference, and the push (which sends it,
+    as it was never recorded as synced) writes the association."""
+    for ref in mapper.references:
+        if ref.association and ref.pull and values.get(ref.name) is None and getattr(row, ref.name, None):
+            del values[ref.name]
 
 
 def _resolve_references(

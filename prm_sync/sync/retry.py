@@ -3,7 +3,8 @@
 Retriable: TransientCrmError (429, 5xx, dropped connection, timeout), raised by connectors after
 they classify their SDK's exceptions. A `Retry-After` the CRM sent is honoured (never less);
 otherwise exponential backoff with full jitter, capped. Validation errors (4xx) are not retried.
-Tests build a policy with `sleep=` a no-op so no time is spent waiting.
+Tests build a policy with `sleep=` a no-op so no time is spent waiting. No attempt starts and no
+wait runs past the run's deadline (prm_sync.sync.deadline): the run then stops with exit 3.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
+from prm_sync.sync import deadline
 from prm_sync.sync.ports import TransientCrmError
 
 T = TypeVar("T")
@@ -42,10 +44,15 @@ class RetryPolicy:
             retry=retry_if_exception_type(TransientCrmError),
             stop=stop_after_attempt(self.attempts),
             wait=self.wait_seconds,
-            sleep=self.sleep,
+            sleep=deadline.capped_sleep(self.sleep),
             reraise=True,
         )
-        return retrying(fn)
+
+        def attempt() -> T:
+            deadline.check("a CRM call")
+            return fn()
+
+        return retrying(attempt)
 
 
 def no_wait_policy(attempts: int = 6) -> RetryPolicy:

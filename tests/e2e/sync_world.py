@@ -120,7 +120,7 @@ class World:
         with open_store(self.store_url, create=False) as store, store.engine.connect() as connection:
             out = {}
             for name in sorted(sa_inspect(connection).get_table_names()):
-                if name in ("sync_run", "prm_sync_alembic_version"):
+                if name in ("sync_run", "run_fence", "prm_sync_alembic_version"):  # run bookkeeping
                     continue
                 rows = connection.exec_driver_sql(f'SELECT * FROM "{name}"').fetchall()
                 out[name] = sorted(repr(tuple(r)) for r in rows)

@@ -12,15 +12,18 @@ the links that record it).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import col, select
 
+from prm_sync.store import Quarantine
 from tests.reliability.crash import KillPoint, kill_and_converge, reference_state
 from tests.reliability.ledger import ledger_of
 from tests.reliability.scenario import build_scenario
-from tests.reliability.state import WorldState
+from tests.reliability.state import WorldState, differences, world_state
 from tests.reliability.world import Snapshot, World
 
 SF_UPSERT_ACCOUNT = r"/composite/sobjects/Account/PRM_Id__c$"
@@ -80,3 +83,41 @@ def test_sigkill_then_rerun_ends_equal_to_an_uninterrupted_run(
     book.duplicated += outcome.duplicated
     assert outcome.problems == []
     assert (outcome.lost, outcome.duplicated) == (0, 0)
+
+
+# Issue 15 item 9: killed right after a deal batch write (the registrations' deals exist in
+# HubSpot) and before its associations to the partner companies. The first rerun must repair the
+# associations instead of reading those deals as registrations without a partner: it quarantines
+# exactly what an uninterrupted run does (the scenario's two CRM leads whose partner company was
+# deleted in the CRM, already quarantined by the killed run before its push), nothing more, and
+# exits 0: no new record problem, no alert.
+DEAL_WRITTEN_NOT_ASSOCIATED = KillPoint("lead-deal-batch-before-associations", r"/deals/batch/upsert$")
+
+
+@pytest.mark.slow
+def test_kill_between_deal_batch_and_associations_converges_in_one_clean_rerun(
+    worlds: dict[str, tuple[World, Snapshot, WorldState]], request: pytest.FixtureRequest,
+) -> None:
+    world, snap, reference = worlds["hubspot"]
+    expected_open = reference.store.facts["quarantine.open"]
+    assert expected_open == [("lead/pull/invalid", 2)]  # the scenario's own invalid records
+    world.restore(snap)
+    assert world.killed_cli_sync(DEAL_WRITTEN_NOT_ASSOCIATED.fault()) == -9, "the kill point was never reached"
+    rerun = world.sync_cli("sync", "--format", "json")
+    with world.store() as store, store.session() as session:
+        quarantined = session.exec(select(Quarantine).where(col(Quarantine.resolved_at).is_(None))).all()
+        false_alarms = [(q.record_key, q.reason) for q in quarantined if q.record_key not in ("1005", "1006")]
+        opened = sorted(Counter(f"{q.entity}/{q.side}/{q.kind}" for q in quarantined).items())
+    assert false_alarms == []
+    assert opened == expected_open
+    assert rerun.returncode == 0, rerun.stderr  # the two invalid leads were reported by the killed run
+    assert world.sync_until_quiet() == 1  # the one rerun did all the work
+    state = world_state(world)
+    duplicated = state.crm.extra_over(reference.crm) + sum(len(d) for d in state.crm.duplicate_keys.values())
+    lost = state.crm.missing_from(reference.crm) + state.store.missing_from(reference.store)
+    book = ledger_of(request.config)
+    book.kill_points.add(f"e2e:hubspot:{DEAL_WRITTEN_NOT_ASSOCIATED.id}")
+    book.lost += lost
+    book.duplicated += duplicated
+    assert differences(state, reference) == []
+    assert (lost, duplicated) == (0, 0)

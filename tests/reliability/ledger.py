@@ -18,19 +18,20 @@ class Ledger:
     hostile_inputs: set[str] = field(default_factory=set)
     store_guards: set[str] = field(default_factory=set)
     hostile_outputs: set[str] = field(default_factory=set)
+    hung_crm: set[str] = field(default_factory=set)
     lost: int = 0
     duplicated: int = 0
 
     def line(self) -> str:
         return (f"reliability: seeds={len(self.seeds)} kill_points={len(self.kill_points)} "
                 f"hostile_inputs={len(self.hostile_inputs)} store_guards={len(self.store_guards)} "
-                f"hostile_output={len(self.hostile_outputs)} "
+                f"hostile_output={len(self.hostile_outputs)} hung_crm={len(self.hung_crm)} "
                 f"lost={self.lost} duplicated={self.duplicated}")
 
     @property
     def empty(self) -> bool:
         return not (self.seeds or self.kill_points or self.hostile_inputs or self.store_guards
-                    or self.hostile_outputs)
+                    or self.hostile_outputs or self.hung_crm)
 
 
 LEDGER_KEY = pytest.StashKey[Ledger]()

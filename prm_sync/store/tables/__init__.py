@@ -6,6 +6,7 @@ from prm_sync.store.tables.commissions import CommissionLine
 from prm_sync.store.tables.deals import Deal
 from prm_sync.store.tables.partners import Certification, Contract, Partner, PartnerStatusChange
 from prm_sync.store.tables.registrations import Registration
+from prm_sync.store.tables.runlock import RunFence
 
 __all__ = [
     "STORE_METADATA",
@@ -19,6 +20,7 @@ __all__ = [
     "PartnerStatusChange",
     "Quarantine",
     "Registration",
+    "RunFence",
     "StoreModel",
     "SyncCursor",
     "SyncRun",

@@ -14,11 +14,11 @@ from prm_sync.store.engine import parse_store_url
 
 PUBLIC_NAMES = {
     "STORE_METADATA", "BadStoreUrl", "Certification", "CommissionLine", "Conflict", "Contract",
-    "Deal", "Link", "LockHeld", "Money", "NotAPrmStore", "Partner", "PartnerStatusChange",
+    "Deal", "Link", "LockBroken", "LockHeld", "Money", "NotAPrmStore", "Partner", "PartnerStatusChange",
     "Quarantine", "Registration", "SchemaAhead", "SchemaBehind", "Store", "StoreError",
     "StoreNotInitialized", "StoreUnavailable", "SyncCursor", "SyncRun", "UtcDateTime",
     "check_schema", "current_revision", "head_revision", "link_for_crm", "link_for_prm",
-    "load_cursor", "new_id", "open_store", "parse_store_url", "run_lock", "save_cursor",
+    "load_cursor", "lock_status", "new_id", "open_store", "parse_store_url", "run_lock", "save_cursor",
     "upgrade", "utcnow",
 }
 
@@ -31,7 +31,7 @@ def test_public_api_is_pinned() -> None:
 def test_error_tree_is_written_down_and_rooted_at_store_error() -> None:
     classes = [value for value in vars(errors).values()
                if isinstance(value, type) and issubclass(value, Exception)]
-    assert len(classes) == 8
+    assert len(classes) == 9
     doc = errors.__doc__ or ""
     for cls in classes:
         assert issubclass(cls, errors.StoreError)
