@@ -14,6 +14,7 @@ from typing import Any
 
 import urllib3
 
+from connectors.transport_errors import Endpoint, certificate_error, certificate_failure, failed_url, root_cause
 from prm_sync.errors import BudgetExhausted, CrmUnavailable
 from prm_sync.sync.ports import CrmError, TransientCrmError
 
@@ -63,13 +64,18 @@ def _retry_after(exc: BaseException) -> float | None:
         return None
 
 
-def classify(exc: BaseException) -> BaseException:
+def classify(exc: BaseException, endpoint: Endpoint | None = None) -> BaseException:
     """The exception to raise instead of an SDK / urllib3 one.
 
     429 (not the daily limit), 5xx, dropped connections and timeouts -> TransientCrmError;
     429 with the DAILY policy -> BudgetExhausted; 401/403 and TLS failures -> CrmUnavailable;
-    other 4xx -> HubSpotRequestError (callers handling batches catch it).
+    other 4xx -> HubSpotRequestError (callers handling batches catch it). `endpoint` lets the
+    messages name the URL and CA file.
     """
+    endpoint = endpoint or Endpoint("HubSpot", "https://api.hubapi.com", None, "crm.hubspot.ca_bundle")
+    tls = certificate_error(exc)
+    if tls is not None:
+        return certificate_failure(endpoint, exc, tls)
     status = getattr(exc, "status", None)
     if isinstance(status, int):
         body = error_body(exc)
@@ -92,5 +98,5 @@ def classify(exc: BaseException) -> BaseException:
     ):
         return CrmUnavailable(f"HubSpot TLS failure: {exc.reason}")
     if isinstance(exc, urllib3.exceptions.HTTPError | OSError):
-        return TransientCrmError(f"HubSpot connection failed: {type(exc).__name__}")
+        return TransientCrmError(f"HubSpot connection to {failed_url(exc, endpoint.url)} failed: {root_cause(exc)}")
     return exc

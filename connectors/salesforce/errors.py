@@ -1,6 +1,7 @@
 """Turning simple-salesforce / requests exceptions into prm-sync's error tree.
 
     SDK exception                                   -> what the connector raises
+    requests SSLError (untrusted certificate)       -> CrmUnavailable (not retried; names host, CA file)
     requests ConnectionError / Timeout /
       ChunkedEncodingError                          -> TransientCrmError (retried)
     SalesforceGeneralError, status >= 500 or 429    -> TransientCrmError(status=...)
@@ -28,6 +29,7 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
+from connectors.transport_errors import Endpoint, certificate_error, certificate_failure, failed_url, root_cause
 from prm_sync.errors import BudgetExhausted, CrmUnavailable
 from prm_sync.sync.ports import CrmError, TransientCrmError
 
@@ -65,13 +67,21 @@ def error_code(content: Any) -> str | None:
     return None
 
 
-def classify(exc: BaseException) -> BaseException | None:
+def classify(exc: BaseException, endpoint: Endpoint | None = None) -> BaseException | None:
     """The prm-sync exception to raise for an SDK/transport exception (None: not ours to map).
 
     SalesforceExpiredSession is not mapped here: the client decides (re-login once or give up).
+    A certificate failure is CrmUnavailable at once (a retry cannot fix it); `endpoint` lets the
+    messages name the URL and CA file.
     """
+    endpoint = endpoint or Endpoint("Salesforce", "https://login.salesforce.com", None,
+                                    "crm.salesforce.ca_bundle")
+    if isinstance(exc, requests.exceptions.SSLError | requests.ConnectionError):
+        tls = certificate_error(exc)
+        if tls is not None:
+            return certificate_failure(endpoint, exc, tls)
     if isinstance(exc, _TRANSIENT_NETWORK):
-        return TransientCrmError(f"Salesforce unreachable: {type(exc).__name__}")
+        return TransientCrmError(f"Salesforce: {failed_url(exc, endpoint.url)} unreachable: {root_cause(exc)}")
     if isinstance(exc, SalesforceAuthenticationFailed):
         return CrmUnavailable(f"Salesforce login failed: {exc.code}")
     if not isinstance(exc, SalesforceError):

@@ -186,3 +186,38 @@ def test_http_to_loopback_is_allowed(url: str, tmp_path: Path, capsys: pytest.Ca
     config = write(tmp_path / "config.yaml", HUBSPOT_HEAD + f"    base_url: '{url}'\nmappings: {mapping}\n")
     code, err = check(capsys, config)
     assert code == 0, err
+
+
+# ----- ca_bundle (issue 21 item 8) -----------------------------------------------------------------
+def test_ca_bundle_is_relative_to_the_config_file(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from connectors.emulator_kit.tls import make_tls_material
+    from prm_sync.config import load_config
+
+    make_tls_material(tmp_path / "site" / "tls")
+    mapping = Path(__file__).parents[2] / "mappings" / "hubspot.yaml"
+    write(tmp_path / "site" / "config.yaml", HUBSPOT_HEAD + "    ca_bundle: tls/emulator-ca.pem\n"
+                   f"mappings: {mapping}\n")
+    monkeypatch.chdir(tmp_path)      # not the config's directory
+    code, err = check(capsys, Path("site/config.yaml"))
+    assert code == 0, err
+    loaded = load_config(Path("site/config.yaml"))
+    assert loaded.crm.hubspot is not None
+    assert loaded.crm.hubspot.ca_bundle == str((tmp_path / "site" / "tls" / "emulator-ca.pem").resolve())
+
+
+@pytest.mark.parametrize("problem", ["missing", "unreadable", "not PEM"])
+def test_a_bad_ca_bundle_is_exit_2_at_its_line(problem: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                               ) -> None:
+    bundle = tmp_path / "ca.pem"
+    if problem == "unreadable":
+        bundle.mkdir()               # a directory: root can read any file, not a directory as a file
+    elif problem == "not PEM":
+        bundle.write_text("hello\n")
+    config = write(tmp_path / "config.yaml", 'crm:\n  type: salesforce\n  salesforce:\n'
+                   '    session_id: "${HUBSPOT_ACCESS_TOKEN}"\n    instance_url: https://x.my.salesforce.com\n'
+                   "    ca_bundle: ca.pem\nmappings: m.yaml\n")
+    code, err = check(capsys, config)
+    assert code == 2, err
+    assert f"{config}:6: crm.salesforce.ca_bundle: CA bundle" in err
+    assert "internal error" not in err
