@@ -28,7 +28,6 @@ def run_observed(app: App, *, observer: RunObserver | None = None, metrics_file:
                  **sync_options: Any) -> RunReport:
     """Run `run_sync` with `sync_options` (entities, direction, dry_run, full, retry_quarantined)."""
     from prm_sync.domain.fields import SYNC_ORDER
-    from prm_sync.sync.engine import run_sync
 
     config = app.config
     dry_run = bool(sync_options.get("dry_run"))
@@ -39,11 +38,11 @@ def run_observed(app: App, *, observer: RunObserver | None = None, metrics_file:
                                     "dry_run": dry_run, "full": bool(sync_options.get("full"))})
     report: RunReport | None = None
     try:
-        mapping = app.mapping
+        _ = app.mapping  # a bad mapping fails before the CRM is contacted
         connector = app.connector()
         try:
             with app.open_store() as store:
-                report = run_sync(store, connector, mapping, config, observer=observer, **sync_options)
+                report = _run_sync_naming_missing_fields(app, store, connector, observer, sync_options)
                 outcome = _outcome(report, started, entities)
                 if metrics_file is not None and not dry_run:
                     outcome.last_success = last_success_times(store, entities)
@@ -63,6 +62,35 @@ def run_observed(app: App, *, observer: RunObserver | None = None, metrics_file:
     if not dry_run:
         _after_run(app, outcome, metrics_file)
     return report
+
+
+def _run_sync_naming_missing_fields(app: App, store: Any, connector: Any, observer: RunObserver | None,
+                                    sync_options: dict[str, Any]) -> RunReport:
+    """run_sync; a CRM field the mapping names but the org lacks is a MappingError at the mapping's line."""
+    from prm_sync.sync.engine import run_sync
+    from prm_sync.sync.ports import MissingCrmField
+
+    try:
+        return run_sync(store, connector, app.mapping, app.config, observer=observer, **sync_options)
+    except MissingCrmField as exc:
+        raise _missing_field_error(app, exc) from None
+
+
+def _missing_field_error(app: App, exc: Any) -> PrmSyncError:
+    from prm_sync.errors import MappingError, Problem
+    from prm_sync.services.online_check import missing_field_problems
+    from prm_sync.yamlsource import YamlLoadError, load_yaml_file
+
+    mapping = app.mapping
+    try:
+        loaded = load_yaml_file(app.config.mappings_path, mapping.source)
+        problems = missing_field_problems(mapping, loaded, exc.crm_object, exc.field)
+    except YamlLoadError as error:
+        problems = [error.problem]
+    if not problems:
+        problems = [Problem(mapping.source, None, "", f"{exc} (the mapping names it; `prm-sync check --online` "
+                                                      "lists every such field)")]
+    return MappingError(problems)
 
 
 def _outcome(report: RunReport, started: dt.datetime, entities: list[str]) -> RunOutcome:
