@@ -75,7 +75,8 @@ def sync(ctx: click.Context, app: App, entities: tuple[str, ...], direction: str
     """Sync the store with the CRM, both ways.
 
     Exit codes: 0 all synced; 1 record errors, conflicts or an early stop; 2 bad config, mapping or
-    usage; 3 CRM unreachable or auth failed; 75 another run holds the lock. SIGTERM / Ctrl-C end the
+    usage (also a mapped CRM field the org lacks); 3 CRM unreachable, auth or TLS certificate failed;
+    70 internal error or disk full; 75 another run holds the lock. SIGTERM / Ctrl-C end the
     run after the batch in flight (committed); the next run resumes.
     """
     report = _run(ctx, app, metrics_file=metrics_file, entities=list(entities) or None, direction=direction,

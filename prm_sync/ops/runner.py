@@ -15,7 +15,7 @@ from typing import Any
 
 from prm_sync.app import App
 from prm_sync.errors import PrmSyncError
-from prm_sync.ops.metrics import RunOutcome, entity_numbers, last_success_times, write_metrics
+from prm_sync.ops.metrics import RunOutcome, earlier_numbers, entity_numbers, last_success_times, write_metrics
 from prm_sync.ops.redact import redact
 from prm_sync.store import LockHeld, StoreError
 from prm_sync.sync.events import RunObserver
@@ -45,7 +45,7 @@ def run_observed(app: App, *, observer: RunObserver | None = None, metrics_file:
                 report = _run_sync_naming_missing_fields(app, store, connector, observer, sync_options)
                 outcome = _outcome(report, started, entities)
                 if metrics_file is not None and not dry_run:
-                    outcome.last_success = last_success_times(store, entities)
+                    _fill_known_series(store, outcome)
         finally:
             connector.close()
     except LockHeld:
@@ -129,7 +129,7 @@ def _after_run(app: App, outcome: RunOutcome, metrics_file: Path | None, *, stor
     if metrics_file is not None:
         try:
             if store_url is not None and not outcome.last_success:
-                outcome.last_success = _last_success_from(app, outcome.entities)
+                _known_series_from(app, outcome)
             write_metrics(metrics_file, outcome)
         except Exception as exc:
             log.warning("could not write metrics file %s: %s", metrics_file, exc)
@@ -150,12 +150,22 @@ def _store_url(app: App) -> str | None:
         return None
 
 
-def _last_success_from(app: App, entities: list[str]) -> dict[str, dt.datetime]:
+def _fill_known_series(store: Any, outcome: RunOutcome) -> None:
+    """Every entity's last success, and the last numbers of those this run did not cover (the file
+    is rewritten whole: an entity left out would vanish from monitoring)."""
+    from prm_sync.domain.fields import SYNC_ORDER
+
+    every = [e.value for e in SYNC_ORDER]
+    outcome.last_success = last_success_times(store, every)
+    outcome.earlier = earlier_numbers(store, [e for e in every if e not in outcome.entities])
+
+
+def _known_series_from(app: App, outcome: RunOutcome) -> None:
     try:
         with app.open_store() as store:
-            return last_success_times(store, entities)
+            _fill_known_series(store, outcome)
     except Exception:
-        return {}
+        return
 
 
 def _describe(exc: BaseException) -> str:
