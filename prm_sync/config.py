@@ -197,7 +197,11 @@ class Config(Strict):
     source: str = Field("config.yaml", exclude=True)
     base_dir: str = Field(".", exclude=True)
     secrets: frozenset[str] = Field(frozenset(), exclude=True)
-    mappings_line: int | None = Field(None, exclude=True)   # the line of `mappings:`, for its file's errors
+    key_lines: dict[str, int] = Field(default_factory=dict, exclude=True)   # line of each top-level key
+
+    @property
+    def mappings_line(self) -> int | None:
+        return self.key_lines.get("mappings")
 
     @property
     def mappings_path(self) -> Path:
@@ -251,7 +255,7 @@ def load_config(path: Path, env: dict[str, str] | None = None, *, need_crm: bool
         "source": loaded.file,
         "base_dir": str(path.parent),
         "secrets": frozenset(s for s in secrets if s),
-        "mappings_line": loaded.line_of(["mappings"]),
+        "key_lines": {str(key[0]): line for key, line in loaded.lines.items() if len(key) == 1},
     })
 
 
