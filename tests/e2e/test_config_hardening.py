@@ -112,21 +112,23 @@ def test_missing_mapping_names_the_config_line(tmp_path: Path, capsys: pytest.Ca
 
 # ----- YAML syntax errors a person can act on (issue 21 item 8) ------------------------------------
 def test_indentation_slip_is_reported_at_its_own_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    lines = [HUBSPOT_HEAD.rstrip("\n"), "mappings: m.yaml", "sync:"] + ["  conflict: newest_wins"] * 0
-    body = "\n".join(lines) + "\n" + "".join(f"  # note {n}\n" for n in range(7, 20)) + "  conflict: crm_wins\n"
-    body += "   lookback_seconds: 30\n"    # line 21: one space too many
+    body = HUBSPOT_HEAD + "mappings: m.yaml\nstore:\n  url: sqlite:///prm.db\n\nsync:\n  entities: [partner]\n"
+    body += "".join(f"  # note {n}\n" for n in range(11, 20)) + "  conflict: crm_wins\n"
+    body += " lookback_seconds: 30\n"    # line 21: one space too few (the parser's context is line 1)
     config = write(tmp_path / "config.yaml", body)
-    assert body.splitlines()[20].startswith("   lookback")
+    assert body.splitlines()[20].startswith(" lookback")
     code, err = check(capsys, config)
     assert code == 2
+    message = err.split(f"{config}:21: ", 1)[-1]
     assert f"{config}:21: " in err, err
-    assert "indent" in err and "<block" not in err
+    assert "indentation does not fit" in message and "<block" not in message
 
 
 def test_a_tab_is_told_to_use_spaces(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write(tmp_path / "config.yaml", "crm:\n\ttype: hubspot\n")
     code, err = check(capsys, config)
-    assert code == 2 and f"{config}:2: " in err and "use spaces" in err
+    assert code == 2 and f"{config}:2: " in err
+    assert "use spaces" in err.split(f"{config}:2: ", 1)[-1]
 
 
 # ----- secrets only from the environment (issue 15 item 6) -----------------------------------------
