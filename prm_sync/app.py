@@ -38,11 +38,22 @@ class App:
 
     @cached_property
     def mapping(self) -> CompiledMapping:
+        from prm_sync.errors import MappingError, Problem
         from prm_sync.mapping import load_mapping
 
         cfg = self.config
         display = cfg.mappings if not Path(cfg.mappings).is_absolute() else None
-        return load_mapping(cfg.mappings_path, expect_crm=cfg.crm.type, display=display)
+        try:
+            return load_mapping(cfg.mappings_path, expect_crm=cfg.crm.type, display=display)
+        except MappingError as exc:
+            if not exc.problems or any(p.line is not None for p in exc.problems):
+                raise
+            # the file itself cannot be read (missing, not a regular file, too big): say which
+            # config.yaml line names it, so the admin knows where to fix the path
+            pointer = Problem(cfg.source, cfg.mappings_line, "mappings",
+                              f"the mapping file {cfg.mappings_path} named here cannot be used "
+                              "(a relative path is relative to the config file)")
+            raise MappingError([*exc.problems, pointer]) from None
 
     @property
     def store_url(self) -> str:

@@ -10,8 +10,9 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from prm_sync.domain.currencies import require_iso_currency
 from prm_sync.domain.fields import DEAL_TYPES, PARTNER_TIERS
 
 
@@ -44,6 +45,7 @@ def _rate(value: Any) -> Decimal:
 
 
 Money = Annotated[Decimal, BeforeValidator(_money)]
+CurrencyCode = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(require_iso_currency)]
 Rate = Annotated[Decimal, BeforeValidator(_rate)]
 
 
@@ -105,7 +107,7 @@ class Caps(_Strict):
 
 class Plan(_Strict):
     name: str
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    currency: CurrencyCode
     effective: Effective
     tier_rates: dict[Literal[PARTNER_TIERS], Rate] = Field(default_factory=dict)  # type: ignore[valid-type]
     bands: Bands | None = None
@@ -123,6 +125,13 @@ class Plan(_Strict):
 
 class CommissionSettings(_Strict):
     rounding: Literal["half_up", "half_even"] = "half_up"
-    decimals: dict[str, int] = Field(default_factory=lambda: {"default": 2})
-    fx: dict[str, Rate] = Field(default_factory=dict)
+    decimals: dict[str, int] = Field(default_factory=lambda: {"default": 2})   # default: for non-ISO codes only
+    fx: dict[CurrencyCode, Rate] = Field(default_factory=dict)
     plans: list[Plan] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _decimals_keys(self) -> CommissionSettings:
+        for key in self.decimals:
+            if key != "default":
+                require_iso_currency(key)
+        return self

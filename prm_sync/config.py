@@ -1,9 +1,11 @@
 """config.yaml: loading, `${VAR}` / `${VAR:-default}` interpolation, validation.
 
 Every problem is collected and reported at once as `config.yaml:LINE: path.to.key: message`.
-Secrets (tokens, passwords, session ids, keys) must come from the environment: a literal secret
-in the file is an error, and every interpolated secret value is remembered so that log output
-can be redacted.
+Secrets (tokens, passwords, session ids, webhook URLs: the fields declared with `SecretField`,
+marked `"x-secret": true` in the JSON Schema) must come from the environment: a literal secret, or
+a `${VAR:-default}` default on a secret key, is an error, and every interpolated secret value is
+remembered so that log output can be redacted. CRM and webhook URLs must be https (http only to
+loopback, the local sandbox); `ca_bundle` is relative to the config file and must be readable.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -24,16 +27,22 @@ from pydantic import (
 )
 
 from prm_sync.commission_config import CommissionSettings
+from prm_sync.config_checks import ca_bundle_problem, require_secure_url, resolve_ca_bundle
 from prm_sync.domain.fields import PARTNER_TIERS, SYNC_ORDER, Entity
 from prm_sync.errors import ConfigError, Problem
 from prm_sync.ops.redact import remember_secrets
 from prm_sync.validation import problems_from
 from prm_sync.yamlsource import LoadedYaml, YamlLoadError, load_yaml_file
 
-SECRET_KEYS = frozenset({
-    "access_token", "session_id", "password", "security_token", "consumer_secret",
-    "client_secret", "private_key", "webhook_url",
-})
+SECRET_MARK = "x-secret"
+
+
+def SecretField(default: Any = ..., **kwargs: Any) -> Any:
+    """A config field that holds a secret: environment only, no `${VAR:-default}`, redacted."""
+    return Field(default, json_schema_extra={SECRET_MARK: True}, **kwargs)
+
+
+SecureUrl = Annotated[str, AfterValidator(require_secure_url)]
 ConflictPolicy = Literal["crm_wins", "prm_wins", "newest_wins", "manual"]
 _VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -50,17 +59,17 @@ class CrmTimeouts(Strict):
 
 
 class HubSpotSettings(CrmTimeouts):
-    access_token: str
-    base_url: str = "https://api.hubapi.com"
+    access_token: str = SecretField()
+    base_url: SecureUrl = "https://api.hubapi.com"
     ca_bundle: str | None = None
 
 
 class SalesforceSettings(CrmTimeouts):
-    instance_url: str | None = None
-    session_id: str | None = None
+    instance_url: SecureUrl | None = None
+    session_id: str | None = SecretField(None)
     username: str | None = None
-    password: str | None = None
-    security_token: str | None = None
+    password: str | None = SecretField(None)
+    security_token: str | None = SecretField(None)
     domain: str = "login"
     consumer_key: str | None = None
     private_key_file: str | None = None
@@ -168,7 +177,7 @@ AlertEvent = Literal["errors", "conflicts", "failure"]
 
 
 class AlertSettings(Strict):
-    webhook_url: str
+    webhook_url: str = SecretField()
     on: list[AlertEvent] = Field(default_factory=lambda: ["errors", "conflicts", "failure"])
     timeout_seconds: float = Field(10.0, gt=0, le=120)
 
@@ -177,7 +186,7 @@ class AlertSettings(Strict):
     def _http_url(cls, value: str) -> str:
         if not re.match(r"https?://[^/\s]+", value):
             raise ValueError("must be an http:// or https:// URL (its value is not shown: it is a secret)")
-        return value
+        return require_secure_url(value, secret=True)
 
 
 class Config(Strict):
@@ -196,6 +205,11 @@ class Config(Strict):
     source: str = Field("config.yaml", exclude=True)
     base_dir: str = Field(".", exclude=True)
     secrets: frozenset[str] = Field(frozenset(), exclude=True)
+    key_lines: dict[str, int] = Field(default_factory=dict, exclude=True)   # line of each top-level key
+
+    @property
+    def mappings_line(self) -> int | None:
+        return self.key_lines.get("mappings")
 
     @property
     def mappings_path(self) -> Path:
@@ -239,13 +253,61 @@ def load_config(path: Path, env: dict[str, str] | None = None, *, need_crm: bool
     except ValidationError as exc:
         problems.extend(problems_from(exc, loaded, Config))
         raise ConfigError(problems) from None
+    crm = config.crm
+    if need_crm:
+        crm = _with_ca_bundle(crm, path.parent, loaded, problems)
     if problems:
         raise ConfigError(problems)
     return config.model_copy(update={
+        "crm": crm,
         "source": loaded.file,
         "base_dir": str(path.parent),
         "secrets": frozenset(s for s in secrets if s),
+        "key_lines": {str(key[0]): line for key, line in loaded.lines.items() if len(key) == 1},
     })
+
+
+def secret_keys(model: type[BaseModel]) -> frozenset[str]:
+    """Names of the fields marked secret (`SecretField`) in `model` and the models nested in it."""
+    found: set[str] = set()
+    seen: set[type[BaseModel]] = set()
+
+    def walk(current: type[BaseModel]) -> None:
+        if current in seen:
+            return
+        seen.add(current)
+        for name, info in current.model_fields.items():
+            extra = info.json_schema_extra
+            if isinstance(extra, dict) and extra.get(SECRET_MARK):
+                found.add(info.alias or name)
+            for inner in _models_in(info.annotation):
+                walk(inner)
+
+    walk(model)
+    return frozenset(found)
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    from typing import get_args
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _models_in(arg)]
+
+
+def _with_ca_bundle(crm: CrmSettings, base_dir: Path, loaded: LoadedYaml, problems: list[Problem]) -> CrmSettings:
+    """The CRM section with `ca_bundle` resolved against the config's directory; a bundle that
+    cannot be read is a problem at its line (not a failure deep inside the TLS stack)."""
+    section = getattr(crm, crm.type)
+    resolved = resolve_ca_bundle(section.ca_bundle, base_dir)
+    if resolved is None:
+        return crm
+    why = ca_bundle_problem(resolved)
+    if why is not None:
+        problems.append(loaded.problem(["crm", crm.type, "ca_bundle"], why))
+        return crm
+    section = section.model_copy(update={"ca_bundle": str(resolved.resolve())})
+    return crm.model_copy(update={crm.type: section})
 
 
 def _interpolate(
@@ -258,7 +320,7 @@ def _interpolate(
         return [_interpolate(v, (*path, i), loaded, env, problems, secrets) for i, v in enumerate(node)]
     if not isinstance(node, str):
         return node
-    is_secret = bool(path) and path[-1] in SECRET_KEYS
+    is_secret = bool(path) and path[-1] in _SECRET_KEYS
     used_env = False
 
     def substitute(match: re.Match[str]) -> str:
@@ -267,6 +329,11 @@ def _interpolate(
             return "$"
         name, default = match.group(1), match.group(2)
         used_env = True
+        if default is not None and is_secret:
+            problems.append(loaded.problem(
+                path, f"a secret takes no default: write {path[-1]}: \"${{{name}}}\" and set {name} in the "
+                      "environment (the default is not shown)"))
+            return env.get(name, "")
         if name in env:
             return env[name]
         if default is not None:
@@ -282,3 +349,6 @@ def _interpolate(
             ))
         secrets.add(value)
     return value
+
+
+_SECRET_KEYS = secret_keys(Config)

@@ -9,6 +9,10 @@
     ├── BudgetExhausted       exit 1  the daily API budget stops the run cleanly; the next run resumes
     └── RunLocked             exit 75 another run holds the store's lock
 
+Anything else is an internal error (a bug, a full disk): exit 70 (EX_SOFTWARE), never 1, which
+means "record errors or conflicts". A CRM field the mapping names but the org lacks, found in the
+middle of a run, is a MappingError (exit 2) at the mapping's line, as `check --online` says it.
+
 Store errors (prm_sync.store.errors) are usage errors from the user's point of view (a store to
 upgrade, a file that is not a prm-sync store) and are mapped to exit 2 by the CLI.
 """
@@ -22,6 +26,7 @@ EXIT_OK = 0
 EXIT_RECORD_ERRORS = 1
 EXIT_USAGE = 2
 EXIT_CRM_UNAVAILABLE = 3
+EXIT_INTERNAL = 70      # EX_SOFTWARE: a bug, or the disk is full
 EXIT_LOCKED = 75
 
 

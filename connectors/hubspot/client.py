@@ -23,6 +23,7 @@ from hubspot import HubSpot
 
 from connectors.hubspot.budget import Budget
 from connectors.hubspot.errors import classify
+from connectors.transport_errors import Endpoint
 from prm_sync.config import HubSpotSettings
 from prm_sync.errors import CrmUnavailable
 from prm_sync.sync.deadline import call_timeouts
@@ -40,6 +41,7 @@ class HubSpotClient:
         self.policy = policy
         self.budget = budget
         self.timeouts = (settings.connect_timeout_seconds, settings.read_timeout_seconds)
+        self.endpoint = Endpoint("HubSpot", settings.base_url, settings.ca_bundle, "crm.hubspot.ca_bundle")
         crm = self.sdk.crm
         self.basic_api = crm.objects.basic_api
         self.batch_api = crm.objects.batch_api
@@ -63,7 +65,7 @@ class HubSpotClient:
                 data = response.data
             except Exception as exc:
                 self.budget.read_headers(getattr(exc, "headers", None))
-                mapped = classify(exc)
+                mapped = classify(exc, self.endpoint)
                 if mapped is exc:
                     raise
                 raise mapped from exc

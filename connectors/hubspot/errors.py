@@ -14,8 +14,9 @@ from typing import Any
 
 import urllib3
 
+from connectors.transport_errors import Endpoint, certificate_error, certificate_failure, failed_url, root_cause
 from prm_sync.errors import BudgetExhausted, CrmUnavailable
-from prm_sync.sync.ports import CrmError, TransientCrmError
+from prm_sync.sync.ports import CrmError, MissingCrmField, TransientCrmError
 
 
 class HubSpotRequestError(CrmError):
@@ -29,6 +30,25 @@ class HubSpotRequestError(CrmError):
         super().__init__(message)
         self.status = status
         self.body: Mapping[str, Any] = body or {}
+
+
+class HubSpotMissingProperty(HubSpotRequestError, MissingCrmField):
+    """PROPERTY_DOESNT_EXIST: the portal has no such property (a mapping problem, not a record's)."""
+
+    def __init__(self, message: str, *, status: int, body: Mapping[str, Any], crm_object: str, field: str) -> None:
+        HubSpotRequestError.__init__(self, message, status=status, body=body)
+        self.crm_object = crm_object
+        self.field = field
+
+
+def missing_property(body: Mapping[str, Any]) -> str | None:
+    """The property a VALIDATION_ERROR says does not exist (errors[].code PROPERTY_DOESNT_EXIST)."""
+    for error in body.get("errors") or []:
+        if isinstance(error, dict) and error.get("code") == "PROPERTY_DOESNT_EXIST":
+            names = (error.get("context") or {}).get("propertyName") or []
+            if names:
+                return str(names[0])
+    return None
 
 
 def error_body(exc: BaseException) -> dict[str, Any]:
@@ -63,13 +83,27 @@ def _retry_after(exc: BaseException) -> float | None:
         return None
 
 
-def classify(exc: BaseException) -> BaseException:
+def _object_of(exc: BaseException) -> str:
+    """The object type in the failed request's path (/crm/v3/objects/{type}/...), when known."""
+    for link in (exc, getattr(exc, "__context__", None)):
+        url = str(getattr(link, "url", "") or "")
+        if "/objects/" in url:
+            return url.split("/objects/", 1)[1].split("/", 1)[0]
+    return "the object"
+
+
+def classify(exc: BaseException, endpoint: Endpoint | None = None) -> BaseException:
     """The exception to raise instead of an SDK / urllib3 one.
 
     429 (not the daily limit), 5xx, dropped connections and timeouts -> TransientCrmError;
     429 with the DAILY policy -> BudgetExhausted; 401/403 and TLS failures -> CrmUnavailable;
-    other 4xx -> HubSpotRequestError (callers handling batches catch it).
+    other 4xx -> HubSpotRequestError (callers handling batches catch it). `endpoint` lets the
+    messages name the URL and CA file.
     """
+    endpoint = endpoint or Endpoint("HubSpot", "https://api.hubapi.com", None, "crm.hubspot.ca_bundle")
+    tls = certificate_error(exc)
+    if tls is not None:
+        return certificate_failure(endpoint, exc, tls)
     status = getattr(exc, "status", None)
     if isinstance(status, int):
         body = error_body(exc)
@@ -86,11 +120,16 @@ def classify(exc: BaseException) -> BaseException:
             return CrmUnavailable(f"HubSpot refused the access token (HTTP {status}): {message}")
         if status == 0:  # the SDK's wrapper around urllib3's SSLError
             return CrmUnavailable(f"HubSpot TLS failure: {getattr(exc, 'reason', '')}".strip())
+        missing = missing_property(body)
+        if missing is not None:
+            crm_object = _object_of(exc)
+            return HubSpotMissingProperty(f"{crm_object} has no field {missing} in the CRM (PROPERTY_DOESNT_EXIST)",
+                                          status=status, body=body, crm_object=crm_object, field=missing)
         return HubSpotRequestError(message, status=status, body=body)
     if isinstance(exc, urllib3.exceptions.MaxRetryError) and isinstance(
         exc.reason, urllib3.exceptions.SSLError
     ):
         return CrmUnavailable(f"HubSpot TLS failure: {exc.reason}")
     if isinstance(exc, urllib3.exceptions.HTTPError | OSError):
-        return TransientCrmError(f"HubSpot connection failed: {type(exc).__name__}")
+        return TransientCrmError(f"HubSpot connection to {failed_url(exc, endpoint.url)} failed: {root_cause(exc)}")
     return exc

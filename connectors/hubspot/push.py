@@ -23,7 +23,7 @@ from typing import Any
 
 from connectors.hubspot import associations
 from connectors.hubspot.client import HubSpotClient
-from connectors.hubspot.errors import HubSpotRequestError, error_message
+from connectors.hubspot.errors import HubSpotMissingProperty, HubSpotRequestError, error_message
 from connectors.hubspot.objects import ObjectTypes
 from prm_sync.mapping import EntityMapper
 from prm_sync.mapping.values import format_datetime, format_decimal
@@ -141,6 +141,10 @@ class Pusher:
                     {"idProperty": key_name, "id": item.record.key, "properties": item.properties} for item in batch
                 ]}
                 answer = self.client.call(self.client.batch_api.upsert_with_http_info, self.object_type, body) or {}
+        except HubSpotMissingProperty as exc:   # every record would fail: the mapping is wrong
+            raise HubSpotMissingProperty(f"{self.mapper.object} has no field {exc.field} in the CRM "
+                                         "(PROPERTY_DOESNT_EXIST)", status=exc.status, body=exc.body,
+                                         crm_object=self.mapper.object, field=exc.field) from None
         except HubSpotRequestError as exc:
             return self._split(batch, exc, by_id)
         by_key = {str((row.get("properties") or {}).get(key_name)): row for row in answer.get("results") or []}

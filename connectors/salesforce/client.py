@@ -32,6 +32,7 @@ from simple_salesforce.exceptions import SalesforceExpiredSession
 
 from connectors.salesforce.budget import Budget
 from connectors.salesforce.errors import classify
+from connectors.transport_errors import Endpoint
 from prm_sync.config import SalesforceSettings
 from prm_sync.errors import CrmUnavailable
 from prm_sync.sync.deadline import call_timeouts
@@ -90,6 +91,8 @@ class SalesforceClient:
         self.retry = retry
         self.http = http if http is not None else make_http_session(settings)
         self.logins = 0
+        url = settings.instance_url or f"https://{settings.domain}.salesforce.com"
+        self.endpoint = Endpoint("Salesforce", url, settings.ca_bundle, "crm.salesforce.ca_bundle")
         self._sf: Salesforce | None = None
         self._last_usage: Mapping[str, Any] | None = None
 
@@ -146,7 +149,7 @@ class SalesforceClient:
                 self.budget.count(cost)
                 result = fn(sf)
         except Exception as exc:
-            mapped = classify(exc)
+            mapped = classify(exc, self.endpoint)
             if mapped is None or mapped is exc:
                 raise
             raise mapped from exc

@@ -1,6 +1,7 @@
 """Turning simple-salesforce / requests exceptions into prm-sync's error tree.
 
     SDK exception                                   -> what the connector raises
+    requests SSLError (untrusted certificate)       -> CrmUnavailable (not retried; names host, CA file)
     requests ConnectionError / Timeout /
       ChunkedEncodingError                          -> TransientCrmError (retried)
     SalesforceGeneralError, status >= 500 or 429    -> TransientCrmError(status=...)
@@ -18,6 +19,7 @@ Messages carry Salesforce's `errorCode: message`, never a credential.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import requests
@@ -28,8 +30,9 @@ from simple_salesforce.exceptions import (
     SalesforceRefusedRequest,
 )
 
+from connectors.transport_errors import Endpoint, certificate_error, certificate_failure, failed_url, root_cause
 from prm_sync.errors import BudgetExhausted, CrmUnavailable
-from prm_sync.sync.ports import CrmError, TransientCrmError
+from prm_sync.sync.ports import CrmError, MissingCrmField, TransientCrmError
 
 _TRANSIENT_NETWORK = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
@@ -41,6 +44,19 @@ class SalesforceRequestError(CrmError):
         super().__init__(message)
         self.status = status
         self.error_code = error_code
+
+
+class SalesforceMissingField(SalesforceRequestError, MissingCrmField):
+    """INVALID_FIELD: the org has no such field on the object (a mapping problem, not a record's)."""
+
+    def __init__(self, message: str, *, status: int | None, crm_object: str, field: str) -> None:
+        SalesforceRequestError.__init__(self, message, status=status, error_code="INVALID_FIELD")
+        self.crm_object = crm_object
+        self.field = field
+
+
+# "No such column 'X' on entity 'Account'" (SOQL) / "No such column 'X' on sobject of type Account" (DML)
+_NO_SUCH_COLUMN = re.compile(r"No such column '([^']+)' on (?:entity '([^']+)'|sobject of type (\w+))")
 
 
 def error_text(content: Any) -> str:
@@ -65,13 +81,21 @@ def error_code(content: Any) -> str | None:
     return None
 
 
-def classify(exc: BaseException) -> BaseException | None:
+def classify(exc: BaseException, endpoint: Endpoint | None = None) -> BaseException | None:
     """The prm-sync exception to raise for an SDK/transport exception (None: not ours to map).
 
     SalesforceExpiredSession is not mapped here: the client decides (re-login once or give up).
+    A certificate failure is CrmUnavailable at once (a retry cannot fix it); `endpoint` lets the
+    messages name the URL and CA file.
     """
+    endpoint = endpoint or Endpoint("Salesforce", "https://login.salesforce.com", None,
+                                    "crm.salesforce.ca_bundle")
+    if isinstance(exc, requests.exceptions.SSLError | requests.ConnectionError):
+        tls = certificate_error(exc)
+        if tls is not None:
+            return certificate_failure(endpoint, exc, tls)
     if isinstance(exc, _TRANSIENT_NETWORK):
-        return TransientCrmError(f"Salesforce unreachable: {type(exc).__name__}")
+        return TransientCrmError(f"Salesforce: {failed_url(exc, endpoint.url)} unreachable: {root_cause(exc)}")
     if isinstance(exc, SalesforceAuthenticationFailed):
         return CrmUnavailable(f"Salesforce login failed: {exc.code}")
     if not isinstance(exc, SalesforceError):
@@ -89,4 +113,9 @@ def classify(exc: BaseException) -> BaseException | None:
         return CrmUnavailable(f"Salesforce refused the request ({text})")
     if isinstance(status, int) and (status >= 500 or status == 429):
         return TransientCrmError(f"Salesforce error {status}: {text}", status=status)
+    missing = _NO_SUCH_COLUMN.search(text) if code == "INVALID_FIELD" else None
+    if missing is not None:
+        field, crm_object = missing.group(1), missing.group(2) or missing.group(3)
+        return SalesforceMissingField(f"{crm_object} has no field {field} in the CRM (INVALID_FIELD)", status=status,
+                                      crm_object=crm_object, field=field)
     return SalesforceRequestError(f"Salesforce error {status}: {text}", status=status, error_code=code)

@@ -17,9 +17,11 @@ def start(*, port: int = 0, host: str = "127.0.0.1", seed_file: Path | None = No
     if generate:
         emulator.generate(generate)
     url = emulator.start(host, port)
+    ca_bundle = str(Path(emulator.ca_path).resolve())   # absolute: config.yaml may live anywhere
     return Sandbox(
         crm="salesforce", emulator=emulator, base_url=url,
-        env={"SF_INSTANCE_URL": url, "SF_SESSION_ID": emulator.session_id},
+        # every variable the config `prm-sync init --crm salesforce` writes reads
+        env={"SF_INSTANCE_URL": url, "SF_SESSION_ID": emulator.session_id, "SF_CA_BUNDLE": ca_bundle},
         settings={"instance_url": "${SF_INSTANCE_URL}", "session_id": "${SF_SESSION_ID}",
-                  "ca_bundle": str(emulator.ca_path)},
+                  "ca_bundle": ca_bundle},
     )

@@ -54,7 +54,7 @@ def calculate(app: App, period: str | None) -> None:
     Approved and paid lines are never modified: a deal that earns less afterwards gets one
     negative clawback line, one that earns more an adjustment line."""
     local = app.local()
-    settings = require_settings(local.config.commissions)
+    settings = require_settings(local.config)
     scope = period_arg(period)
     with local.open_store() as store, store.session(write=True) as session:
         report = calculate_commissions(session, settings, period=scope)

@@ -9,7 +9,7 @@ import click
 
 from prm_sync.cli import global_options
 from prm_sync.cli.lazy import LazyGroup
-from prm_sync.errors import EXIT_LOCKED, EXIT_USAGE, PrmSyncError, UsageError
+from prm_sync.errors import EXIT_INTERNAL, EXIT_LOCKED, EXIT_USAGE, PrmSyncError, UsageError
 from prm_sync.ops.logsetup import RUN_ID, new_run_id, report_error
 
 COMMANDS = {
@@ -36,6 +36,15 @@ Examples:
   prm-sync init --crm hubspot .      # config.yaml + mappings + store
   prm-sync check                     # validate config and mappings
   prm-sync partners add "Acme Partners" --tier gold
+
+\b
+Exit codes:
+  0   ok
+  1   finished with record errors or conflicts
+  2   bad config, mapping or usage (FILE:LINE: path: message)
+  3   CRM unreachable, authentication or TLS certificate failed
+  70  internal error (a bug) or disk full
+  75  another run holds the store's lock
 """
 
 
@@ -81,17 +90,23 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _unexpected(exc: Exception, verbose: bool, quiet: bool = False) -> int:
-    """Store errors are the user's to fix (exit 2), a held lock is exit 75, anything else is a bug:
-    said plainly, with the traceback under -v. Everything shown is redacted."""
+    """Store errors are the user's to fix (exit 2), a held lock is exit 75, a full disk is said
+    plainly (exit 70), anything else is a bug (exit 70): said plainly, with the traceback under -v.
+    Everything shown is redacted."""
+    from prm_sync.ops.diskfull import disk_full_message
     from prm_sync.store import LockHeld, StoreError
 
     if isinstance(exc, LockHeld):
         if exc.worth_reporting or not quiet:
             report_error(f"error: {exc}")  # -q: an overlapping cron run is normal, a stale one is not
         return EXIT_LOCKED
+    full = disk_full_message(exc)
+    if full is not None:
+        report_error(f"error: {full}", exc, verbose=verbose)
+        return EXIT_INTERNAL
     if isinstance(exc, StoreError):
         report_error(f"error: {exc}")
         return EXIT_USAGE
     hint = "" if verbose else " (run with -v for details)"
     report_error(f"internal error: {type(exc).__name__}: {exc}{hint}", exc, verbose=verbose)
-    return 1
+    return EXIT_INTERNAL

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import signal
 import threading
 from pathlib import Path
@@ -30,10 +31,9 @@ def sandbox(crm: str, port: int, host: str, seed_file: Path | None, generate: in
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     click.echo(json.dumps({"crm": crm, "url": box.base_url, "env": box.env, "settings": box.settings}), err=False)
     click.echo(f"{crm} sandbox serving on {box.base_url}", err=True)
+    click.echo(f"point the config `prm-sync init --crm {crm}` wrote at it (paste into your shell):", err=True)
     for name, value in box.env.items():
-        click.echo(f"  export {name}={value}", err=True)
-    if "ca_bundle" in box.settings:
-        click.echo(f"  and set crm.{crm}.ca_bundle: {box.settings['ca_bundle']}", err=True)
+        click.echo(f"  export {name}={shlex.quote(value)}", err=True)
     click.echo("Ctrl-C to stop; GET /__admin__/dump for its state.", err=True)
     try:
         while not stop.wait(0.5):

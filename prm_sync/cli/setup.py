@@ -15,6 +15,7 @@ from prm_sync.errors import EXIT_USAGE, Problem, UsageError
 from prm_sync.store import open_store, upgrade
 
 if TYPE_CHECKING:
+    from prm_sync.config import Config
     from prm_sync.services.init_online import FittedMapping
     from prm_sync.services.online_check import OnlineReport
 
@@ -177,6 +178,9 @@ def check(ctx: click.Context, app: App, online: bool, fmt: str) -> None:
     else:
         for finding in report.findings:
             click.echo(str(finding))
+        no_plan = _no_plan_warning(config)
+        if no_plan:
+            click.echo(no_plan)
         if not ctx.meta.get("quiet"):
             click.echo(f"{config.source}: ok ({config.crm.type})")
             entities = ", ".join(f"{e.value} ({len(m.fields)} fields)" for e, m in mapping.entities.items())
@@ -186,6 +190,17 @@ def check(ctx: click.Context, app: App, online: bool, fmt: str) -> None:
                 verdict = "ok" if not errors else "would break a sync"
                 click.echo(f"{mapping.source} against the CRM: {verdict}: {errors} error(s), {warnings} warning(s)")
     ctx.exit(report.exit_code)
+
+
+def _no_plan_warning(config: Config) -> str | None:
+    """`check` warns (exit 0) when there is no commission plan: `commissions calculate` would refuse."""
+    from prm_sync.services.commissions import no_plan_problem
+
+    problem = no_plan_problem(config)
+    if problem is None:
+        return None
+    where = f"{problem.file}:{problem.line}" if problem.line is not None else problem.file
+    return f"{where}: {problem.path}: warning: {problem.message}; `prm-sync commissions calculate` needs one"
 
 
 def _check_online(app: App) -> OnlineReport:

@@ -79,9 +79,10 @@ def sync(ctx: click.Context, app: App, entities: tuple[str, ...], direction: str
     """Sync the store with the CRM, both ways.
 
     Exit codes: 0 all synced; 1 record errors, conflicts or an early stop; 2 bad config, mapping or
-    usage; 3 CRM unreachable, auth failed or the run deadline (sync.max_run_seconds) reached; 75
-    another run holds the lock (with -q silent, unless that run is stale: past its deadline). SIGTERM /
-    Ctrl-C end the run after the batch in flight (committed); the next run resumes.
+    usage (also a mapped CRM field the org lacks); 3 CRM unreachable, auth or TLS certificate failed,
+    or the run deadline (sync.max_run_seconds) reached; 70 internal error or disk full; 75 another run
+    holds the lock (with -q silent, unless that run is stale: past its deadline). SIGTERM / Ctrl-C end
+    the run after the batch in flight (committed); the next run resumes.
     """
     report = _run(ctx, app, metrics_file=metrics_file, entities=list(entities) or None, direction=direction,
                   dry_run=dry_run, full=full, **({"break_stale_lock": True} if break_stale_lock else {}))

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from prm_sync.domain.currencies import is_iso_currency
 from prm_sync.domain.customer_identity import website_domain
 from prm_sync.domain.errors import RuleViolation
 from prm_sync.domain.fields import REGISTRATION_STATUSES
@@ -41,7 +42,6 @@ INPUT_FIELDS: tuple[str, ...] = (
     "estimated_value", "currency", "expected_close", "products",
 )
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -166,8 +166,8 @@ def parse_registration(raw: Mapping[str, str | None], *, today: dt.date | None =
     value = _money(_text(raw, "estimated_value"), problems)
     currency = _text(raw, "currency")
     currency = currency.upper() if currency else None
-    if currency is not None and not _CURRENCY.match(currency):
-        problems.append(f"currency: '{currency}' is not a three-letter ISO 4217 code")
+    if currency is not None and not is_iso_currency(currency):
+        problems.append(f"currency: '{currency}' is not an ISO 4217 currency code (such as USD, EUR, JPY)")
     if value is not None and currency is None:
         problems.append("currency: needed with an estimated value")
     close = _date(_text(raw, "expected_close"), today, problems)

@@ -4,6 +4,10 @@ A fresh registry is built for each run and written with prometheus_client's `wri
 (a temporary file renamed over the target: node_exporter never reads half a file). The values
 describe the last run (gauges, not counters: the file is replaced each time), plus the last
 successful run per entity, read from the store so that a failed run does not erase it.
+
+Every entity's series are always there: an entity the run did not cover (the nightly
+commission-only job) keeps the numbers of the last run that covered it and its last success,
+both read from the store, so staleness alerts keep working across jobs and restarts.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ class RunOutcome:
     entities: list[str]
     report: RunReport | None = None   # None when the run failed before producing one
     error: str | None = None
-    last_success: Mapping[str, dt.datetime] = field(default_factory=dict)
+    last_success: Mapping[str, dt.datetime] = field(default_factory=dict)     # every entity known
+    earlier: Mapping[str, Mapping[str, int]] = field(default_factory=dict)   # entities not in this run
 
     @property
     def duration_s(self) -> float:
@@ -64,8 +69,8 @@ def write_metrics(path: Path, outcome: RunOutcome) -> None:
             ("conflicts", "conflicts detected by the last run"),
         )
     }
-    for entity in outcome.entities:
-        numbers = entity_numbers(outcome.report, entity)
+    series = {**outcome.earlier, **{e: entity_numbers(outcome.report, e) for e in outcome.entities}}
+    for entity, numbers in sorted(series.items()):
         labelled["records_pulled"].labels(entity).set(numbers["pulled"])
         labelled["records_pushed"].labels(entity).set(numbers["pushed"])
         labelled["record_errors"].labels(entity).set(numbers["errors"])
@@ -85,6 +90,37 @@ def write_metrics(path: Path, outcome: RunOutcome) -> None:
         success.labels(entity).set(when.timestamp())
     path.parent.mkdir(parents=True, exist_ok=True)
     write_to_textfile(str(path), registry)
+
+
+def earlier_numbers(store: Store, entities: Iterable[str], *, scan: int = 500) -> dict[str, dict[str, int]]:
+    """Per entity, the numbers of the latest finished (not dry) run that covered it."""
+    wanted = set(entities)
+    found: dict[str, dict[str, int]] = {}
+    if not wanted:
+        return found
+    with store.session() as session:
+        runs = session.exec(select(SyncRun).where(col(SyncRun.finished_at).is_not(None),
+                                                  col(SyncRun.dry_run).is_(False))
+                            .order_by(col(SyncRun.id).desc()).limit(scan)).all()
+        for run in runs:
+            for entity in run.entities or []:
+                if entity in wanted and entity not in found:
+                    found[entity] = _numbers_from_counts(run.counts or {}, entity)
+    return found
+
+
+def _numbers_from_counts(counts: Mapping[str, object], entity: str) -> dict[str, int]:
+    """entity_numbers() of a stored run (SyncRun.counts: {"changes": report.plain_counts(), "pulled": ...})."""
+    report = RunReport()
+    changes = counts.get("changes")
+    sides = changes.get(entity, {}) if isinstance(changes, dict) else {}
+    for side, actions in (sides or {}).items():
+        for action, n in (actions or {}).items():
+            report.counts[entity][side][action] = int(n)
+    pulled = counts.get("pulled")
+    if isinstance(pulled, dict):
+        report.pulled[entity] = int(pulled.get(entity, 0))
+    return entity_numbers(report, entity)
 
 
 def last_success_times(store: Store, entities: Iterable[str], *, scan: int = 500) -> dict[str, dt.datetime]:

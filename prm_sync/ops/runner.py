@@ -15,7 +15,7 @@ from typing import Any
 
 from prm_sync.app import App
 from prm_sync.errors import PrmSyncError
-from prm_sync.ops.metrics import RunOutcome, entity_numbers, last_success_times, write_metrics
+from prm_sync.ops.metrics import RunOutcome, earlier_numbers, entity_numbers, last_success_times, write_metrics
 from prm_sync.ops.redact import redact
 from prm_sync.store import LockBroken, LockHeld, StoreError
 from prm_sync.sync.events import RunObserver
@@ -28,7 +28,6 @@ def run_observed(app: App, *, observer: RunObserver | None = None, metrics_file:
                  **sync_options: Any) -> RunReport:
     """Run `run_sync` with `sync_options` (entities, direction, dry_run, full, retry_quarantined)."""
     from prm_sync.domain.fields import SYNC_ORDER
-    from prm_sync.sync.engine import run_sync
 
     config = app.config
     dry_run = bool(sync_options.get("dry_run"))
@@ -39,14 +38,14 @@ def run_observed(app: App, *, observer: RunObserver | None = None, metrics_file:
                                     "dry_run": dry_run, "full": bool(sync_options.get("full"))})
     report: RunReport | None = None
     try:
-        mapping = app.mapping
+        _ = app.mapping  # a bad mapping fails before the CRM is contacted
         connector = app.connector()
         try:
             with app.open_store() as store:
-                report = run_sync(store, connector, mapping, config, observer=observer, **sync_options)
+                report = _run_sync_naming_missing_fields(app, store, connector, observer, sync_options)
                 outcome = _outcome(report, started, entities)
                 if metrics_file is not None and not dry_run:
-                    outcome.last_success = last_success_times(store, entities)
+                    _fill_known_series(store, outcome)
         finally:
             connector.close()
     except LockHeld as exc:  # a stale holder (or this run fenced out) needs a look; an overlap does not
@@ -65,6 +64,35 @@ def run_observed(app: App, *, observer: RunObserver | None = None, metrics_file:
     if not dry_run:
         _after_run(app, outcome, metrics_file)
     return report
+
+
+def _run_sync_naming_missing_fields(app: App, store: Any, connector: Any, observer: RunObserver | None,
+                                    sync_options: dict[str, Any]) -> RunReport:
+    """run_sync; a CRM field the mapping names but the org lacks is a MappingError at the mapping's line."""
+    from prm_sync.sync.engine import run_sync
+    from prm_sync.sync.ports import MissingCrmField
+
+    try:
+        return run_sync(store, connector, app.mapping, app.config, observer=observer, **sync_options)
+    except MissingCrmField as exc:
+        raise _missing_field_error(app, exc) from None
+
+
+def _missing_field_error(app: App, exc: Any) -> PrmSyncError:
+    from prm_sync.errors import MappingError, Problem
+    from prm_sync.services.online_check import missing_field_problems
+    from prm_sync.yamlsource import YamlLoadError, load_yaml_file
+
+    mapping = app.mapping
+    try:
+        loaded = load_yaml_file(app.config.mappings_path, mapping.source)
+        problems = missing_field_problems(mapping, loaded, exc.crm_object, exc.field)
+    except YamlLoadError as error:
+        problems = [error.problem]
+    if not problems:
+        problems = [Problem(mapping.source, None, "", f"{exc} (the mapping names it; `prm-sync check --online` "
+                                                      "lists every such field)")]
+    return MappingError(problems)
 
 
 def _outcome(report: RunReport, started: dt.datetime, entities: list[str]) -> RunOutcome:
@@ -103,7 +131,7 @@ def _after_run(app: App, outcome: RunOutcome, metrics_file: Path | None, *, stor
     if metrics_file is not None:
         try:
             if store_url is not None and not outcome.last_success:
-                outcome.last_success = _last_success_from(app, outcome.entities)
+                _known_series_from(app, outcome)
             write_metrics(metrics_file, outcome)
         except Exception as exc:
             log.warning("could not write metrics file %s: %s", metrics_file, exc)
@@ -124,12 +152,22 @@ def _store_url(app: App) -> str | None:
         return None
 
 
-def _last_success_from(app: App, entities: list[str]) -> dict[str, dt.datetime]:
+def _fill_known_series(store: Any, outcome: RunOutcome) -> None:
+    """Every entity's last success, and the last numbers of those this run did not cover (the file
+    is rewritten whole: an entity left out would vanish from monitoring)."""
+    from prm_sync.domain.fields import SYNC_ORDER
+
+    every = [e.value for e in SYNC_ORDER]
+    outcome.last_success = last_success_times(store, every)
+    outcome.earlier = earlier_numbers(store, [e for e in every if e not in outcome.entities])
+
+
+def _known_series_from(app: App, outcome: RunOutcome) -> None:
     try:
         with app.open_store() as store:
-            return last_success_times(store, entities)
+            _fill_known_series(store, outcome)
     except Exception:
-        return {}
+        return
 
 
 def _describe(exc: BaseException) -> str:

@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, or_, select
 
@@ -27,9 +28,12 @@ from prm_sync.domain.commissions import (
     parse_period,
     reconcile,
 )
-from prm_sync.errors import UsageError
+from prm_sync.errors import Problem, UsageError
 from prm_sync.store import CommissionLine, Deal, Partner, Registration
 from prm_sync.store.types import utcnow
+
+if TYPE_CHECKING:
+    from prm_sync.config import Config
 
 APPROVED_REGISTRATION = frozenset({"approved", "converted", "won"})
 
@@ -53,10 +57,26 @@ def period_arg(text: str | None) -> Period | None:
         raise UsageError(str(exc)) from None
 
 
-def require_settings(settings: CommissionSettings | None) -> CommissionSettings:
-    if settings is None or not settings.plans:
-        raise UsageError("config.yaml has no commissions.plans: add a plan (see config.example.yaml)")
-    return settings
+def no_plan_problem(config: Config) -> Problem | None:
+    """What to say when config.yaml has no commission plan (None: it has one): where to add it."""
+    settings = config.commissions
+    if settings is not None and settings.plans:
+        return None
+    line = config.key_lines.get("commissions")
+    where = ("add a plan under commissions.plans" if line is not None
+             else "add a top-level `commissions:` section with `plans:` to this file")
+    return Problem(config.source, line, "commissions.plans",
+                   f"no commission plan is configured: {where} (name, currency, effective, tier_rates or "
+                   "bands; config.example.yaml shows every key)")
+
+
+def require_settings(config: Config) -> CommissionSettings:
+    """The commission settings; UsageError naming where to add a plan when there is none."""
+    problem = no_plan_problem(config)
+    if problem is not None:
+        raise UsageError([problem])
+    assert config.commissions is not None
+    return config.commissions
 
 
 def deal_facts(session: Session) -> list[DealFacts]:

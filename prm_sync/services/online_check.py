@@ -112,6 +112,30 @@ def check_online(mapping: CompiledMapping, loaded: LoadedYaml, connector: Connec
     return report
 
 
+def missing_field_problems(mapping: CompiledMapping, loaded: LoadedYaml, crm_object: str, field: str
+                           ) -> list[Problem]:
+    """Where the mapping names `crm_object`.`field`, which the CRM said (mid-run) does not exist:
+    the same FILE:LINE: path and message `check --online` gives for a missing field."""
+    problems = []
+    wanted = field.lower()
+    for entity, mapper in mapping.entities.items():
+        if mapper.object.lower() != crm_object.lower() and crm_object != "the object":
+            continue
+        check = _EntityCheck(mapper, mapping, {}, loaded)
+        base: list[str | int] = ["entities", entity.value]
+        paths: list[list[str | int]] = [[*base, "fields", f.name, "crm"] for f in mapper.fields
+                                        if f.crm.lower() == wanted]
+        if mapper.crm_key and mapper.crm_key.lower() == wanted:
+            paths.append([*base, "crm_key"])
+        for path in paths:
+            what = ("create it (text, External ID / unique values) or name another field" if path[-1] == "crm_key"
+                    else "create it, fix the name, or remove the field from the mapping")
+            check._add(Severity.ERROR, Kind.MISSING_FIELD, [path],
+                       f"{mapper.object} has no field {field} in the CRM; {what}")
+        problems += [finding.problem for finding in check.findings]
+    return problems
+
+
 def find_field(fields: Mapping[str, FieldInfo], name: str) -> FieldInfo | None:
     """The CRM field called `name` (Salesforce names are case-insensitive; an exact match wins)."""
     if name in fields:

@@ -8,6 +8,8 @@ Errors a connector raises (besides returning per-record outcomes):
 
     CrmError
     ├── TransientCrmError     429 / 5xx / connection drop / timeout: retried by prm_sync.sync.retry
+    ├── MissingCrmField       the CRM lacks a field the mapping names (INVALID_FIELD,
+    │                         PROPERTY_DOESNT_EXIST): a mapping problem, exit 2 at the mapping line
     ├── CrmUnavailable        (prm_sync.errors) unreachable after retries, or auth failed: exit 3
     └── BudgetExhausted       (prm_sync.errors) the CRM's or our daily limit: stop cleanly, resume later
 """
@@ -34,6 +36,15 @@ class TransientCrmError(CrmError):
         super().__init__(message)
         self.retry_after = retry_after
         self.status = status
+
+
+class MissingCrmField(CrmError):
+    """The CRM says a field the mapping names does not exist on `crm_object` (found mid-run)."""
+
+    def __init__(self, message: str, *, crm_object: str = "", field: str = "") -> None:
+        super().__init__(message)
+        self.crm_object = crm_object
+        self.field = field
 
 
 @dataclass(frozen=True, order=True)

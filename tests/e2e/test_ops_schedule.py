@@ -41,7 +41,7 @@ def test_daemon_runs_never_overlap_and_sigterm_stops_cleanly(
         daemon = ws.spawn("--log-format", "json", "schedule", "--metrics-file", str(tmp_path / "m.prom"), log=log)
         try:
             _wait_for(lambda: len(sync_runs(ws.store_url)) >= 2 and sync_runs(ws.store_url)[-1]["status"] == "running",
-                      30, "a run done, the next one running")
+                      120, "a run done, the next one running")   # a safety net, not a speed bound
             time.sleep(0.25)   # inside that run
         finally:
             code = stop(daemon)

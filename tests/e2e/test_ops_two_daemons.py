@@ -24,7 +24,7 @@ def test_two_daemons_run_each_fire_time_once(tmp_path: Path, monkeypatch: pytest
         logs = [tmp_path / "daemon-a.log", tmp_path / "daemon-b.log"]
         daemons = [ws.spawn("--log-format", "json", "schedule", log=log) for log in logs]
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120   # a safety net: the loop ends at the third ok run
             while time.monotonic() < deadline and len([r for r in sync_runs(pg_url) if r["status"] == "ok"]) < 3:
                 time.sleep(0.1)
         finally:

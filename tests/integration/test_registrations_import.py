@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import time
 
 import pytest
 from sqlmodel import func, select
@@ -53,11 +52,9 @@ def partners(store: Store) -> Store:
 
 
 def test_ten_thousand_rows_with_a_hundred_bad_ones(partners: Store) -> None:
-    text, bad = make_csv(10_000, 100)
-    started = time.perf_counter()
+    text, bad = make_csv(10_000, 100)     # its speed: bench/bench_leads_import.py
     with partners.session(write=True) as session:
         report = import_leads(session, io.StringIO(text), SETTINGS, NOW)
-    elapsed = time.perf_counter() - started
     assert report.imported == 9_900 and report.flagged == 0
     assert dict(report.errors).keys() == bad.keys()
     assert all(bad[line] in reason for line, reason in report.errors)
@@ -65,7 +62,6 @@ def test_ten_thousand_rows_with_a_hundred_bad_ones(partners: Store) -> None:
         assert session.exec(select(func.count()).select_from(Registration)).one() == 9_900
         sample = session.get(Registration, report.ids[-1])
         assert sample is not None and sample.company == "Customer 9998 Ltd" and sample.status == "submitted"
-    assert elapsed < 10, f"import took {elapsed:.1f}s"
 
 
 def test_strict_imports_nothing_when_a_row_is_bad(partners: Store) -> None:

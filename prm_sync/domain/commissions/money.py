@@ -11,6 +11,7 @@ import decimal
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
 from prm_sync.commission_config import CommissionSettings
+from prm_sync.domain.currencies import minor_units
 
 PRECISION = 40  # digits kept by intermediate arithmetic (well above any money amount)
 ZERO = Decimal(0)
@@ -25,7 +26,11 @@ def context() -> decimal.Context:
 
 
 def decimals_for(settings: CommissionSettings, currency: str) -> int:
-    return settings.decimals.get(currency, settings.decimals.get("default", 2))
+    """The configured decimals of `currency`, else its ISO 4217 minor units (JPY 0, BHD 3), else
+    the configured default."""
+    if currency in settings.decimals:
+        return settings.decimals[currency]
+    return minor_units(currency, default=settings.decimals.get("default", 2))
 
 
 def round_money(settings: CommissionSettings, amount: Decimal, currency: str) -> Decimal:

@@ -129,15 +129,13 @@ def test_dump_round_trips_through_a_seed_file(sf: Salesforce, sf_emulator: Sales
         assert client.Account.create({"Name": "new"})["id"] not in {r["Id"] for r in original}
 
 
-def test_generate_10000_ready_to_serve_under_two_seconds(sf_tls_dir: Path) -> None:
-    started = time.perf_counter()
+def test_generate_10000_is_ready_to_serve(sf_tls_dir: Path) -> None:
+    """How fast is measured in bench/timings.py (not here: a busy machine must not fail the suite)."""
     emulator = SalesforceEmulator(tls_dir=sf_tls_dir)
     emulator.generate(10_000, seed=0)
     emulator.start()
     try:
-        elapsed = time.perf_counter() - started
         sf = make_sf_client(emulator)
         assert sf.query("SELECT COUNT() FROM Account")["totalSize"] == 10_000
     finally:
         emulator.stop()
-    assert elapsed < 2.0, f"generate 10000 + start took {elapsed:.2f}s"

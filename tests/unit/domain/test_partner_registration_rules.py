@@ -103,7 +103,7 @@ def test_parse_registration_cleans_values_and_lists_every_problem() -> None:
                             "expected_close": "2025-01-01"}, today=T0.date())
     message = str(caught.value)
     for part in ("partner: missing", "company: missing", "contact: missing", "email: 'nope'",
-                 "estimated_value: '-3'", "'DOLLARS' is not a three-letter", "2025-01-01 is in the past"):
+                 "estimated_value: '-3'", "'DOLLARS' is not an ISO 4217 currency", "2025-01-01 is in the past"):
         assert part in message
     with pytest.raises(RuleViolation, match="currency: needed"):
         parse_registration({"partner": "A", "company": "B", "contact": "C", "estimated_value": "1e3"})

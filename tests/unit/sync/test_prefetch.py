@@ -4,7 +4,6 @@ and a reader that stops when the pull does."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -31,17 +30,21 @@ def test_an_error_of_the_reader_comes_after_the_pages_read_before_it() -> None:
 
 
 def test_the_next_page_is_read_while_this_one_is_applied() -> None:
-    def slow_pages() -> Iterator[int]:
-        for n in range(5):
-            time.sleep(0.1)  # the CRM answering
-            yield n
+    """Applying page n waits until the reader has fetched page n+1: without read-ahead the reader
+    would only move once this page is done, and the wait would end unmet (30 s: a safety net)."""
+    fetched = [threading.Event() for _ in range(6)]
 
-    started = time.perf_counter()
-    with read_ahead(slow_pages()) as pages:
-        for _ in pages:
-            time.sleep(0.1)  # the store applying
-    elapsed = time.perf_counter() - started
-    assert elapsed < 0.85, f"reading and applying did not overlap: {elapsed:.2f} s (1.0 s in sequence)"
+    def pages() -> Iterator[int]:
+        for n in range(5):
+            fetched[n].set()   # the CRM answered page n
+            yield n
+        fetched[5].set()
+
+    overlapped = []
+    with read_ahead(pages()) as ahead:
+        for n in ahead:
+            overlapped.append(fetched[n + 1].wait(timeout=30))   # the store applying page n
+    assert overlapped == [True] * 5
 
 
 def test_leaving_early_stops_the_reader_after_at_most_one_page_more() -> None:
