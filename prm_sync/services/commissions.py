@@ -150,6 +150,27 @@ def list_lines(session: Session, *, period: Period | None = None, status: str | 
     return [r for r in rows if period is None or _label_in(r.period, period)]
 
 
+class LineNames:
+    """The partner and deal names of some lines, read in two queries (lists show names, not ids)."""
+
+    def __init__(self, session: Session, lines: Sequence[CommissionLine]) -> None:
+        partner_ids = sorted({x.partner_id for x in lines})
+        deal_ids = sorted({x.deal_id for x in lines})
+        self.partners: dict[str, str] = {}
+        self.deals: dict[str, str | None] = {}
+        for start in range(0, max(len(partner_ids), len(deal_ids)), 500):
+            chunk = partner_ids[start:start + 500]
+            if chunk:
+                self.partners.update(session.exec(select(Partner.id, Partner.name)
+                                                  .where(col(Partner.id).in_(chunk))).all())
+            chunk = deal_ids[start:start + 500]
+            if chunk:
+                self.deals.update(session.exec(select(Deal.id, Deal.name).where(col(Deal.id).in_(chunk))).all())
+
+    def of(self, line: CommissionLine) -> tuple[str | None, str | None]:
+        return self.partners.get(line.partner_id), self.deals.get(line.deal_id)
+
+
 def _label_in(label: str | None, period: Period) -> bool:
     try:
         other = parse_period(label or "")

@@ -6,13 +6,14 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from prm_sync.domain.errors import RuleViolation
 from prm_sync.domain.fields import PARTNER_STATUSES, PARTNER_TIERS
 from prm_sync.domain.partners import check_certification, check_partner_transition, check_tier
 from prm_sync.domain.territories import country_problem, format_territories, parse_territories
 from prm_sync.errors import UsageError
+from prm_sync.services.partner_lookup import resolve_partner
 from prm_sync.store import Certification, Partner, PartnerStatusChange
 from prm_sync.store.types import utcnow
 
@@ -67,19 +68,8 @@ def add_partner(
 
 
 def find_partner(session: Session, key: str) -> Partner:
-    """A partner by id, or by name (case-insensitive, exact); a clear error when none or several."""
-    partner = session.get(Partner, key)
-    if partner is not None:
-        return partner
-    matches = session.exec(
-        select(Partner).where(func.lower(Partner.name) == key.strip().lower())
-    ).all()
-    if not matches:
-        raise UsageError(f"no partner with id or name '{key}'")
-    if len(matches) > 1:
-        ids = ", ".join(p.id for p in matches)
-        raise UsageError(f"several partners are named '{key}' ({ids}): give the id")
-    return matches[0]
+    """A partner by id, name (Unicode case-insensitive) or unique id prefix; see `resolve_partner`."""
+    return resolve_partner(session, key)
 
 
 def list_partners(
@@ -92,7 +82,7 @@ def list_partners(
         query = query.where(Partner.tier == tier)
     if not include_deleted:
         query = query.where(col(Partner.deleted_at).is_(None))
-    return list(session.exec(query.order_by(func.lower(Partner.name), Partner.id)).all())
+    return list(session.exec(query.order_by(col(Partner.name_key), Partner.id)).all())
 
 
 def set_partner_status(
