@@ -1,0 +1,113 @@
+"""Partner records a person can correct, and fields a person sets that no sync erases: through the
+CLI, on both CRMs (real SDKs against the emulators) and both stores."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.sync_world import World, open_world
+
+CRMS = ["hubspot", "salesforce"]
+COUNTRY = {"salesforce": "BillingCountryCode", "hubspot": "country"}
+INDUSTRY = {"salesforce": "Industry", "hubspot": "industry"}
+
+
+@pytest.fixture(params=CRMS)
+def world(request: pytest.FixtureRequest, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+          monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    with open_world(request.param, store_url, tmp_path, capsys, monkeypatch) as w:
+        yield w
+
+
+@pytest.fixture
+def salesforce(store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+               monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    with open_world("salesforce", store_url, tmp_path, capsys, monkeypatch) as w:
+        yield w
+
+
+def added_id(out: str) -> str:
+    match = re.search(r"added partner ([0-9a-f]{32})", out)
+    assert match, out
+    return match.group(1)
+
+
+def partner(world: World, key: str) -> dict[str, object]:
+    code, out, err = world.cli("partners", "show", key, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_fields_a_partner_manager_sets_survive_every_sync(world: World) -> None:
+    code, out, err = world.cli("partners", "add", "Northwind", "--country", "US", "--industry", "Technology",
+                               "--phone", "+1 555 0100", "--status", "active")
+    assert code == 0, err
+    key = added_id(out)
+    for _ in range(2):
+        report = world.sync()
+        assert report["exit"] == 0, report
+        assert (partner(world, key)["country"], partner(world, key)["industry"]) == ("US", "Technology")
+    record = world.crm_by_key("partner", key)
+    assert record is not None
+    assert (record[COUNTRY[world.crm]], record[INDUSTRY[world.crm]]) == ("US", "Technology")
+    # edited later: pushed, and still there after the next pull
+    code, _, err = world.cli("partners", "edit", "northwind", "--country", "DE", "--phone", "")
+    assert code == 0, err
+    assert world.sync()["exit"] == 0 and world.sync()["exit"] == 0
+    shown = partner(world, key)
+    assert (shown["country"], shown["phone"]) == ("DE", None)
+    assert world.crm_by_key("partner", key)[COUNTRY[world.crm]] == "DE"  # type: ignore[index]
+
+
+def test_a_field_the_crm_owns_cannot_be_set_from_the_cli(world: World) -> None:
+    crm_field = COUNTRY[world.crm]
+    world.edit_mapping(f"country:         {{crm: {crm_field}}}",
+                       f"country:         {{crm: {crm_field}, direction: pull}}")
+    line = next(i for i, text in enumerate(world.mapping_path.read_text().splitlines(), 1) if "country:" in text)
+    where = f"mappings/{world.crm}.yaml:{line}"
+    code, _, err = world.cli("partners", "add", "Northwind", "--country", "US")
+    assert code == 2
+    assert "country" in err and "the CRM owns this field" in err and where in err
+    assert world.store_rows("partner") == []  # nothing half-written
+    assert world.cli("partners", "add", "Northwind")[0] == 0
+    code, _, err = world.cli("partners", "edit", "Northwind", "--country", "US")
+    assert code == 2 and where in err
+    assert world.cli("partners", "edit", "Northwind", "--industry", "Technology")[0] == 0
+
+
+def test_a_record_the_crm_rejected_is_corrected_by_edit_then_retried(salesforce: World) -> None:
+    world = salesforce  # HubSpot company names have no length limit to break
+    long_name = "Đại Việt " + "x" * 313  # 322 characters; Account.Name holds 255
+    code, out, err = world.cli("partners", "add", long_name, "--status", "active")
+    assert code == 0, err
+    key = added_id(out)
+    report = world.sync()
+    assert report["exit"] == 1
+    assert [(q.prm_id, q.side) for q in world.open_quarantine()] == [(key, "push")]
+    assert world.crm_by_key("partner", key) is None
+    code, _, err = world.cli("partners", "edit", key, "--name", "Đại Việt Solutions")
+    assert code == 0, err
+    code, out, err = world.cli("errors", "retry")
+    assert code == 0, out + err
+    assert world.open_quarantine() == []
+    assert world.crm_by_key("partner", key)["Name"] == "Đại Việt Solutions"  # type: ignore[index]
+
+
+def test_a_second_partner_with_one_name_needs_allow_duplicate(world: World) -> None:
+    assert world.cli("partners", "add", "Ölwerk GmbH")[0] == 0
+    code, _, err = world.cli("partners", "add", "ÖLWERK GMBH")
+    assert code == 2 and "already exists" in err and "--allow-duplicate" in err
+    assert len(world.store_rows("partner")) == 1
+    code, out, err = world.cli("partners", "add", "Ölwerk AG")
+    assert code == 0, err
+    other = added_id(out)
+    code, _, err = world.cli("partners", "edit", other, "--name", "ölwerk gmbh")
+    assert code == 2 and "already exists" in err
+    assert world.cli("partners", "edit", other, "--name", "ölwerk gmbh", "--allow-duplicate")[0] == 0
+    code, _, err = world.cli("partners", "show", "Ölwerk GmbH")
+    assert code == 2 and "ambiguous" in err and other in err
