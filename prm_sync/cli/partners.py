@@ -11,6 +11,7 @@ from click.core import ParameterSource
 
 from prm_sync.app import App
 from prm_sync.cli.partner_contracts import contracts
+from prm_sync.cli.partner_merge import merge
 from prm_sync.cli.render import plain, render_record, render_rows
 from prm_sync.domain.fields import PARTNER_STATUSES
 from prm_sync.services.contracts import contract_flags, list_contracts
@@ -249,3 +250,4 @@ def certify(app: App, key: str, name: str, earned: dt.datetime, expires: dt.date
 
 
 partners.add_command(contracts)
+partners.add_command(merge)

@@ -3,6 +3,7 @@ CLI, on both CRMs (real SDKs against the emulators) and both stores."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -28,6 +29,13 @@ def world(request: pytest.FixtureRequest, store_url: str, tmp_path: Path, capsys
 def salesforce(store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
                monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     with open_world("salesforce", store_url, tmp_path, capsys, monkeypatch) as w:
+        yield w
+
+
+@pytest.fixture
+def site_world(sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+               monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    with open_world("hubspot", sqlite_url, tmp_path, capsys, monkeypatch) as w:
         yield w
 
 
@@ -111,3 +119,74 @@ def test_a_second_partner_with_one_name_needs_allow_duplicate(world: World) -> N
     assert world.cli("partners", "edit", other, "--name", "ölwerk gmbh", "--allow-duplicate")[0] == 0
     code, _, err = world.cli("partners", "show", "Ölwerk GmbH")
     assert code == 2 and "ambiguous" in err and other in err
+
+
+def _register(world: World, partner_key: str, company: str) -> None:
+    code, _, err = world.cli("leads", "register", "--partner", partner_key, "--company", company,
+                             "--contact", "Hank Scorpio")
+    assert code == 0, err
+
+
+def test_merge_moves_what_the_prm_owns_and_lists_the_crm_deals(world: World) -> None:
+    obj = "Account" if world.crm == "salesforce" else "companies"
+    world.edit_mapping(f"  partner:\n    object: {obj}\n", f"  partner:\n    object: {obj}\n    on_delete: archive\n")
+    keep = added_id(world.cli("partners", "add", "Ölwerk GmbH", "--status", "active", "--country", "DE")[1])
+    dup = added_id(world.cli("partners", "add", "Oelwerk GmbH", "--status", "active", "--phone", "+49 30 1234")[1])
+    _register(world, keep, "Globex Ltd")
+    _register(world, dup, "Initech")
+    _register(world, dup, "Umbrella Corp")
+    assert world.sync()["exit"] == 0
+    dup_crm = world.links("partner")[dup].crm_id
+    assert dup_crm
+    if world.crm == "salesforce":
+        deal_crm = world.harness.seed("deal", 1, Partner_Account__c=dup_crm)[0]
+    else:
+        deal_crm = world.harness.seed("deal", 1)[0]
+        world.harness.link("deal", deal_crm, "partner", dup_crm)
+    assert world.sync()["exit"] == 0
+    before = world.store_snapshot()
+
+    code, out, err = world.cli("partners", "merge", "Ölwerk GmbH", "oelwerk gmbh", "--dry-run")
+    assert code == 0, err
+    assert "move 2 registrations" in out and deal_crm in out and "re-point" in out
+    assert f"{dup_crm}: archived in the CRM" in out and "set phone = '+49 30 1234'" in out
+    code, _, err = world.cli("partners", "merge", "Ölwerk GmbH", "oelwerk gmbh")  # no terminal, no --yes
+    assert code == 2 and "--yes" in err
+    assert world.store_snapshot() == before
+
+    code, out, err = world.cli("partners", "merge", "Ölwerk GmbH", "oelwerk gmbh", "--yes")
+    assert code == 0, err
+    leads = world.store_rows("lead")
+    assert {r["partner_id"] for r in leads} == {keep}
+    shown = partner(world, keep)
+    assert (shown["country"], shown["phone"]) == ("DE", "+49 30 1234")
+    code, _, err = world.cli("partners", "show", "Oelwerk GmbH")
+    assert code == 2 and "no partner" in err  # the duplicate is gone from name look-ups
+    assert partner(world, dup)["deleted_reason"] == f"merged into {keep}"
+
+    report = world.sync()
+    assert report["exit"] == 0, report
+    assert world.open_quarantine() == []
+    gone = world.crm_by_key("partner", dup)
+    assert gone is not None and (gone.get("IsDeleted") or gone.get("archived"))
+    keep_crm = world.links("partner")[keep].crm_id
+    if world.crm == "salesforce":
+        assert {world.harness.crm_record("lead", world.links("lead")[r["id"]].crm_id)["Partner_Account__c"]
+                for r in leads} == {keep_crm}
+
+
+def test_merge_asks_on_a_terminal(site_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    world = site_world
+    keep = added_id(world.cli("partners", "add", "Keep Co")[1])
+    dup = added_id(world.cli("partners", "add", "Keep Co.", "--allow-duplicate")[1])
+    monkeypatch.setattr("prm_sync.cli.partner_merge.stdin_is_tty", lambda: True)
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    code, out, _ = world.cli("partners", "merge", keep, dup)
+    assert code == 1 and "not merged" in out
+    assert partner(world, dup)["deleted_at"] is None
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))
+    code, out, err = world.cli("partners", "merge", keep, dup)
+    assert code == 0, err
+    assert partner(world, dup)["deleted_at"] is not None
+    code, _, err = world.cli("partners", "merge", keep, keep, "--yes")
+    assert code == 2 and "same partner" in err
