@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
@@ -88,3 +89,18 @@ def test_commissions_list_takes_a_partner_name_and_shows_names(site: Path, capsy
         assert [(r["id"], r["partner"], r["deal"]) for r in rows] == [(line_id, "Đại Việt Solutions", "Đơn hàng lớn")]
     code, _, err = cli(capsys, "commissions", "list", "--partner", "Nobody Inc")
     assert code == 2 and "no partner with id or name 'Nobody Inc'" in err
+
+
+def test_report_and_import_take_a_partner_name_in_any_script(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(capsys, "partners", "add", "Ánh Dương Co", "--status", "active")[0] == 0
+    assert cli(capsys, "partners", "add", "Other Co", "--status", "active")[0] == 0
+    code, out, err = cli(capsys, "report", "scorecard", "--partner", "ÁNH DƯƠNG CO", "--format", "json")
+    assert code == 0, err
+    assert [row["partner"] for row in json.loads(out)] == ["Ánh Dương Co"]
+    decomposed = unicodedata.normalize("NFD", "ánh dương co")  # as some keyboards and files spell it
+    (site / "leads.csv").write_text(f"partner,company,contact\n{decomposed},Globex Ltd,Hank Scorpio\n",
+                                    encoding="utf-8")
+    code, out, err = cli(capsys, "leads", "import", "leads.csv")
+    assert code == 0, out + err
+    code, out, err = cli(capsys, "leads", "list", "--partner", "Ánh Dương Co", "--format", "json")
+    assert [row["company"] for row in json.loads(out)] == ["Globex Ltd"]
