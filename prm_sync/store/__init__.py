@@ -18,7 +18,6 @@ from prm_sync.store.errors import (
 from prm_sync.store.locks import run_lock
 from prm_sync.store.schema import check_schema, current_revision, head_revision, upgrade
 from prm_sync.store.tables import (
-    DERIVED_COLUMNS,
     STORE_METADATA,
     Certification,
     CommissionLine,
@@ -36,7 +35,6 @@ from prm_sync.store.tables import (
 from prm_sync.store.types import Money, UtcDateTime, new_id, utcnow
 
 __all__ = [
-    "DERIVED_COLUMNS",
     "STORE_METADATA",
     "BadStoreUrl",
     "Certification",

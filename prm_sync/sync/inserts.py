@@ -20,7 +20,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
-from prm_sync.store import DERIVED_COLUMNS
+from prm_sync.store.tables import DERIVED_COLUMNS
 from prm_sync.sync.rows import column_defaults
 
 
