@@ -30,8 +30,9 @@ def confirmed(question: str, *, yes: bool) -> bool:
     return click.confirm(question, default=False)
 
 
-@click.command("merge", epilog="Examples:\n\n\b\n  prm-sync partners merge 'Acme Partners' 3f2a9c1d --dry-run\n"
-               "  prm-sync partners merge 'Acme Partners' 3f2a9c1d --yes")
+@click.command("merge", epilog="Examples:\n\n\b\n"
+               "  prm-sync partners merge 'Acme Partners' 'ACME Partners Inc' --dry-run\n"
+               "  prm-sync partners merge 'Acme Partners' 'ACME Partners Inc' --yes")
 @click.argument("keep")
 @click.argument("duplicate")
 @click.option("--dry-run", is_flag=True, help="show what would move; change nothing")

@@ -110,7 +110,7 @@ def add(app: App, name: str, tier: str, status: str, country: str | None, websit
 
 
 @partners.command("edit", epilog="Examples:\n\n\b\n  prm-sync partners edit 'Acme Partners' --phone '+1 555 0100' "
-                  "--industry Technology\n  prm-sync partners edit 3f2a9c1d --name 'Acme Partners Ltd'")
+                  "--industry Technology\n  prm-sync partners edit 'Acme Partners' --name 'Acme Partners Ltd'")
 @click.argument("key")
 @click.option("--name", help="rename the partner")
 @click.option("--tier", help="one of config partners.tiers")
