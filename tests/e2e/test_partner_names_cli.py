@@ -11,10 +11,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from prm_sync.cli.main import run
-from prm_sync.store import CommissionLine, Deal, Partner, open_store
+from prm_sync.store import CommissionLine, Deal, Partner, new_id, open_store, upgrade, utcnow
 
 NAMES = ("Tập đoàn Công nghệ Đông Á", "Đại Việt Solutions", "Ánh Dương Co", "Ölwerk GmbH")
 
@@ -104,3 +105,41 @@ def test_report_and_import_take_a_partner_name_in_any_script(site: Path, capsys:
     assert code == 0, out + err
     code, out, err = cli(capsys, "leads", "list", "--partner", "Ánh Dương Co", "--format", "json")
     assert [row["company"] for row in json.loads(out)] == ["Globex Ltd"]
+
+
+def test_db_upgrade_of_a_store_at_0004_with_duplicate_and_non_ascii_names(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], store_url: str) -> None:
+    site = tmp_path / "site"  # its own directory: init's prm.db is not the store under test
+    site.mkdir()
+    monkeypatch.chdir(site)
+    monkeypatch.delenv("PRM_SYNC_CONFIG", raising=False)
+    assert run(["-q", "init"]) == 0
+    config = site / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace('"sqlite:///prm.db"', f'"{store_url}"'),
+                      encoding="utf-8")
+    store = open_store(store_url, create=True)
+    try:
+        upgrade(store, "0004")  # the schema the previous prm-sync shipped
+        now = utcnow()
+        table = sa.table("partner", *(sa.column(c) for c in ("id", "name", "tier", "status", "created_at",
+                                                              "updated_at")))
+        rows = [(new_id(), name) for name in (*NAMES, "Ölwerk GmbH")]
+        with store.engine.begin() as connection:
+            connection.execute(table.insert(), [{"id": i, "name": n, "tier": "registered", "status": "active",
+                                                 "created_at": now, "updated_at": now} for i, n in rows])
+    finally:
+        store.close()
+    capsys.readouterr()
+    code, _, err = cli(capsys, "partners", "show", "Đại Việt Solutions")
+    assert code == 2 and "db upgrade" in err
+    code, out, err = cli(capsys, "db", "upgrade")
+    assert code == 0, out + err
+    for name in NAMES[:3]:
+        code, out, err = cli(capsys, "partners", "show", name.upper(), "--format", "json")
+        assert code == 0, err
+        assert json.loads(out)["name"] == name
+    code, _, err = cli(capsys, "partners", "show", "ölwerk gmbh")
+    assert code == 2 and "ambiguous" in err
+    code, out, err = cli(capsys, "leads", "register", "--partner", "ánh dương co", "--company", "Globex Ltd",
+                         "--contact", "Hank Scorpio")
+    assert code == 0, err
