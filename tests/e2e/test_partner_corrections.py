@@ -190,3 +190,14 @@ def test_merge_asks_on_a_terminal(site_world: World, monkeypatch: pytest.MonkeyP
     assert partner(world, dup)["deleted_at"] is not None
     code, _, err = world.cli("partners", "merge", keep, keep, "--yes")
     assert code == 2 and "same partner" in err
+
+
+def test_partners_the_crm_names_in_any_script_are_found_after_a_pull(world: World) -> None:
+    name_field = "Name" if world.crm == "salesforce" else "name"
+    created, renamed = world.harness.seed("partner", 2)
+    world.harness.modify("partner", created, name_field, "Tập đoàn Công nghệ Đông Á")
+    assert world.sync()["exit"] == 0  # both new: rows the pull writes as drafts
+    assert partner(world, "TẬP ĐOÀN CÔNG NGHỆ ĐÔNG Á")["name"] == "Tập đoàn Công nghệ Đông Á"
+    world.harness.modify("partner", renamed, name_field, "Ölwerk GmbH")
+    assert world.sync()["exit"] == 0  # an update of a stored row
+    assert partner(world, "ölwerk gmbh")["name"] == "Ölwerk GmbH"
