@@ -127,9 +127,11 @@ def _register(world: World, partner_key: str, company: str) -> None:
     assert code == 0, err
 
 
-def test_merge_moves_what_the_prm_owns_and_lists_the_crm_deals(world: World) -> None:
+@pytest.mark.parametrize("on_delete", ["archive", "ignore"])
+def test_merge_moves_what_the_prm_owns_and_lists_the_crm_deals(world: World, on_delete: str) -> None:
     obj = "Account" if world.crm == "salesforce" else "companies"
-    world.edit_mapping(f"  partner:\n    object: {obj}\n", f"  partner:\n    object: {obj}\n    on_delete: archive\n")
+    world.edit_mapping(f"  partner:\n    object: {obj}\n",
+                       f"  partner:\n    object: {obj}\n    on_delete: {on_delete}\n")
     keep = added_id(world.cli("partners", "add", "Ölwerk GmbH", "--status", "active", "--country", "DE")[1])
     dup = added_id(world.cli("partners", "add", "Oelwerk GmbH", "--status", "active", "--phone", "+49 30 1234")[1])
     _register(world, keep, "Globex Ltd")
@@ -149,7 +151,8 @@ def test_merge_moves_what_the_prm_owns_and_lists_the_crm_deals(world: World) -> 
     code, out, err = world.cli("partners", "merge", "Ölwerk GmbH", "oelwerk gmbh", "--dry-run")
     assert code == 0, err
     assert "move 2 registrations" in out and deal_crm in out and "re-point" in out
-    assert f"{dup_crm}: archived in the CRM" in out and "set phone = '+49 30 1234'" in out
+    effect = "archived in the CRM" if on_delete == "archive" else "left alone in the CRM"
+    assert f"{dup_crm}: {effect}" in out and "set phone = '+49 30 1234'" in out
     code, _, err = world.cli("partners", "merge", "Ölwerk GmbH", "oelwerk gmbh")  # no terminal, no --yes
     assert code == 2 and "--yes" in err
     assert world.store_snapshot() == before
@@ -164,15 +167,36 @@ def test_merge_moves_what_the_prm_owns_and_lists_the_crm_deals(world: World) -> 
     assert code == 2 and "no partner" in err  # the duplicate is gone from name look-ups
     assert partner(world, dup)["deleted_reason"] == f"merged into {keep}"
 
+    # the admin re-points the listed deal in the CRM, as the merge asked
+    keep_crm = world.links("partner")[keep].crm_id
+    assert keep_crm
+    if world.crm == "salesforce":
+        world.harness.modify("deal", deal_crm, "Partner_Account__c", keep_crm)
+    else:
+        emulator = world.harness.emulator
+        with emulator.lock:
+            emulator.associations.unlink("deals", int(deal_crm), "companies", int(dup_crm))
+        world.harness.link("deal", deal_crm, "partner", keep_crm)
+        world.harness.modify("deal", deal_crm, "dealname", "Re-pointed deal")  # the edit moves its modstamp
     report = world.sync()
     assert report["exit"] == 0, report
     assert world.open_quarantine() == []
+    assert {d["partner_id"] for d in world.store_rows("deal")} == {keep}
     gone = world.crm_by_key("partner", dup)
-    assert gone is not None and (gone.get("IsDeleted") or gone.get("archived"))
-    keep_crm = world.links("partner")[keep].crm_id
+    assert gone is not None and bool(gone.get("IsDeleted") or gone.get("archived")) == (on_delete == "archive")
+    lead_crm_ids = [world.links("lead")[r["id"]].crm_id for r in leads]
     if world.crm == "salesforce":
-        assert {world.harness.crm_record("lead", world.links("lead")[r["id"]].crm_id)["Partner_Account__c"]
-                for r in leads} == {keep_crm}
+        assert {world.harness.crm_record("lead", c)["Partner_Account__c"] for c in lead_crm_ids} == {keep_crm}
+    else:  # the registrations' company associations now point at the partner kept
+        emulator = world.harness.emulator
+        with emulator.lock:  # an archived company's associations are hidden, as in HubSpot
+            companies = emulator.store.table(emulator.schema.object_types["companies"]).records
+            targets = [{t for t in emulator.associations.targets("deals", int(c), "companies")
+                        if companies[t].archived_ms is None} for c in lead_crm_ids]
+        assert targets == [{int(keep_crm)}] * len(lead_crm_ids), targets
+    full = world.sync("--full")  # a whole re-read brings nothing back to the duplicate
+    assert full["exit"] == 0, [(q.reason, q.payload) for q in world.open_quarantine()]
+    assert {r["partner_id"] for r in world.store_rows("lead")} == {keep}
 
 
 def test_merge_asks_on_a_terminal(site_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
