@@ -183,9 +183,12 @@ def find_line(session: Session, key: str) -> CommissionLine:
     """A live line by id, or by a unique id prefix (6 characters or more)."""
     line = session.get(CommissionLine, key)
     if line is None and len(key) >= 6:
-        found = session.exec(select(CommissionLine).where(col(CommissionLine.id).startswith(key))).all()
+        found = session.exec(select(CommissionLine).where(col(CommissionLine.id).startswith(key))
+                             .order_by(col(CommissionLine.id)).limit(11)).all()
         if len(found) > 1:
-            raise UsageError(f"several commission lines start with '{key}': give more of the id")
+            listed = "\n".join(f"  {x.id}  {x.period or ''}  {x.kind}  {x.currency} {x.amount}" for x in found[:10])
+            raise UsageError(f"commission line id prefix '{key}' is ambiguous: it matches these lines; give more "
+                             f"of the id\n{listed}" + ("\n  …" if len(found) > 10 else ""))
         line = found[0] if found else None
     if line is None or line.deleted_at is not None:
         raise UsageError(f"no commission line '{key}' (see `prm-sync commissions list`)")

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from prm_sync.cli.main import run
-from prm_sync.store import CommissionLine, Deal, Partner, new_id, open_store, upgrade, utcnow
+from prm_sync.store import CommissionLine, Deal, Partner, Registration, new_id, open_store, upgrade, utcnow
 
 NAMES = ("Tập đoàn Công nghệ Đông Á", "Đại Việt Solutions", "Ánh Dương Co", "Ölwerk GmbH")
 
@@ -143,3 +143,25 @@ def test_db_upgrade_of_a_store_at_0004_with_duplicate_and_non_ascii_names(
     code, out, err = cli(capsys, "leads", "register", "--partner", "ánh dương co", "--company", "Globex Ltd",
                          "--contact", "Hank Scorpio")
     assert code == 0, err
+
+
+def test_ambiguous_id_prefixes_list_their_candidates(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(capsys, "partners", "add", "Acme Partners", "--status", "active")[0] == 0
+    store = open_store(f"sqlite:///{site / 'prm.db'}")
+    try:
+        with store.session(write=True) as session:
+            partner = session.exec(select(Partner)).one()
+            deal = Deal(partner_id=partner.id, name="Big", amount=Decimal("1.00"), currency="USD")
+            session.add(deal)
+            session.flush()
+            lines = [CommissionLine(id=f"c0ffee{i}" + "0" * 25, deal_id=deal.id, partner_id=partner.id,
+                                    amount=Decimal("1.00"), currency="USD") for i in (1, 2)]
+            regs = [Registration(id=f"beef00{i}" + "0" * 25, partner_id=partner.id, company=f"Company {i}")
+                    for i in (1, 2)]
+            session.add_all([*lines, *regs])
+    finally:
+        store.close()
+    code, _, err = cli(capsys, "commissions", "explain", "c0ffee")
+    assert code == 2 and "ambiguous" in err and "c0ffee1" in err and "c0ffee2" in err
+    code, _, err = cli(capsys, "leads", "approve", "beef00")
+    assert code == 2 and "ambiguous" in err and "Company 1" in err and "Company 2" in err
