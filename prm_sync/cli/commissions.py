@@ -17,6 +17,7 @@ from prm_sync.ops.safe_csv import write_csv
 from prm_sync.ops.terminal_text import strip_controls
 from prm_sync.services.commissions import (
     PAYOUT_COLUMNS,
+    LineNames,
     approve_lines,
     calculate_commissions,
     find_line,
@@ -26,8 +27,10 @@ from prm_sync.services.commissions import (
     period_arg,
     require_settings,
 )
+from prm_sync.services.partner_lookup import resolve_partner
 
-LIST_COLUMNS = ("id", "period", "partner_id", "deal_id", "kind", "status", "currency", "amount", "plan")
+LIST_COLUMNS = ("id", "period", "partner", "deal", "kind", "status", "currency", "amount", "plan", "partner_id",
+                "deal_id")
 PERIOD_HELP = "2026-Q3 (quarter), 2026-07 (month) or 2026 (year)"
 
 
@@ -36,8 +39,10 @@ def _quiet() -> bool:
     return bool(ctx and ctx.find_root().meta.get("quiet"))
 
 
-def _row(line: Any) -> dict[str, Any]:
-    return {c: getattr(line, c) for c in LIST_COLUMNS}
+def _row(line: Any, names: LineNames) -> dict[str, Any]:
+    """A line as shown: the partner's and the deal's names beside their ids."""
+    partner, deal = names.of(line)
+    return {**{c: getattr(line, c) for c in LIST_COLUMNS if hasattr(line, c)}, "partner": partner, "deal": deal}
 
 
 @click.group()
@@ -70,15 +75,18 @@ def calculate(app: App, period: str | None) -> None:
 @commissions.command("list", epilog="Example: prm-sync commissions list --period 2026-Q3 --status calculated")
 @click.option("--period", help=PERIOD_HELP)
 @click.option("--status", type=click.Choice(COMMISSION_STATUSES))
-@click.option("--partner", "partner_id", help="partner id")
+@click.option("--partner", "partner_key", help="partner id or name")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @RAW
 @click.pass_obj
-def list_(app: App, period: str | None, status: str | None, partner_id: str | None, fmt: str) -> None:
+def list_(app: App, period: str | None, status: str | None, partner_key: str | None, fmt: str) -> None:
     """List live commission lines."""
     scope = period_arg(period)
     with app.local().open_store() as store, store.session() as session:
-        rows = [_row(x) for x in list_lines(session, period=scope, status=status, partner_id=partner_id)]
+        partner_id = resolve_partner(session, partner_key).id if partner_key else None
+        lines = list_lines(session, period=scope, status=status, partner_id=partner_id)
+        names = LineNames(session, lines)
+        rows = [_row(x, names) for x in lines]
     render_rows(rows, LIST_COLUMNS, fmt, title="Commission lines")
 
 
@@ -90,8 +98,8 @@ def explain(app: App, line_id: str, fmt: str) -> None:
     """Show one line and how its amount was reached (plan, schedule, slices, bonus, accelerator, caps, rounding)."""
     with app.local().open_store() as store, store.session() as session:
         line = find_line(session, line_id)
-        record = {**_row(line), "calculated_at": line.calculated_at, "approved_at": line.approved_at,
-                  "paid_at": line.paid_at}
+        record = {**_row(line, LineNames(session, [line])), "calculated_at": line.calculated_at,
+                  "approved_at": line.approved_at, "paid_at": line.paid_at}
         text = line.explanation or ""
     if fmt == "json":
         render_record({**record, "explanation": text}, "json")

@@ -7,18 +7,22 @@ import getpass
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from prm_sync.app import App
 from prm_sync.cli.partner_contracts import contracts
+from prm_sync.cli.partner_merge import merge
 from prm_sync.cli.render import RAW, plain, render_record, render_rows
 from prm_sync.domain.fields import PARTNER_STATUSES
 from prm_sync.ops.terminal_text import plain_line
 from prm_sync.services.contracts import contract_flags, list_contracts
+from prm_sync.services.partner_fields import crm_owned, refuse_crm_owned
 from prm_sync.services.partners import (
     add_certification,
     add_partner,
     assign_partner,
     certifications,
+    edit_partner,
     find_partner,
     list_partners,
     set_partner_status,
@@ -30,6 +34,7 @@ from prm_sync.store.types import utcnow
 LIST_COLUMNS = ("id", "name", "tier", "status", "country", "channel_manager", "territories", "flag")
 SHOW_ORDER = ("id", "name", "tier", "status", "flag", "country", "website", "phone", "industry", "joined_on",
               "channel_manager", "territories", "created_at", "updated_at", "deleted_at", "deleted_reason")
+OPTION_FIELDS = ("country", "website", "phone", "industry", "channel_manager", "territories", "joined_on")
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 FORMAT = click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
                       show_default=True)
@@ -51,29 +56,90 @@ def partners() -> None:
     """The partner registry: add, list, show, lifecycle, tiers, territories, contracts."""
 
 
+def crm_owned_fields(app: App) -> dict[str, str]:
+    """Partner fields the mapping makes pull-only -> FILE:LINE saying so."""
+    from prm_sync.yamlsource import YamlLoadError, load_yaml_file
+
+    mapping = app.mapping
+    try:
+        loaded = load_yaml_file(app.config.mappings_path, mapping.source)
+    except YamlLoadError:  # pragma: no cover - the mapping just compiled from this file
+        loaded = None
+    return crm_owned(mapping, loaded)
+
+
+def given_options(names: tuple[str, ...]) -> list[str]:
+    """Which of `names` the user typed on the command line (not left at their defaults)."""
+    ctx = click.get_current_context()
+    return [n for n in names if ctx.get_parameter_source(n) not in (None, ParameterSource.DEFAULT)]
+
+
+ALLOW_DUPLICATE = click.option("--allow-duplicate", is_flag=True,
+                               help="keep a second partner with a name one already has")
+
+
 @partners.command("add", epilog='Example: prm-sync partners add "Acme Partners" --tier gold --country US')
 @click.argument("name")
 @click.option("--tier", default="registered", show_default=True, help="one of config partners.tiers")
 @click.option("--status", type=click.Choice(PARTNER_STATUSES), default="prospect", show_default=True)
 @click.option("--country", help="ISO 3166 two-letter code, e.g. US")
 @click.option("--website")
+@click.option("--phone")
+@click.option("--industry")
 @click.option("--channel-manager", help="email of the channel manager")
 @click.option("--territories", help="countries, subdivisions, regions: 'US,US-CA,EMEA'")
 @click.option("--joined-on", type=DATE, help="YYYY-MM-DD")
+@ALLOW_DUPLICATE
 @click.pass_obj
-def add(app: App, name: str, tier: str, status: str, country: str | None, website: str | None,
-        channel_manager: str | None, territories: str | None, joined_on: dt.datetime | None) -> None:
-    """Add a partner; it is pushed to the CRM by the next sync."""
+def add(app: App, name: str, tier: str, status: str, country: str | None, website: str | None, phone: str | None,
+        industry: str | None, channel_manager: str | None, territories: str | None, joined_on: dt.datetime | None,
+        allow_duplicate: bool) -> None:
+    """Add a partner; it is pushed to the CRM by the next sync. Fields the mapping makes pull-only
+    (owned by the CRM) are refused; a name another partner has needs --allow-duplicate."""
     local = app.local()
+    refuse_crm_owned(["name", *given_options(("tier", "status", *OPTION_FIELDS))], crm_owned_fields(local))
     with local.open_store() as store, store.session(write=True) as session:
         partner = add_partner(
-            session, name=name, tier=tier, status=status, country=country, website=website,
-            channel_manager=channel_manager, joined_on=joined_on.date() if joined_on else None, actor=actor(),
-            territories=territories, tiers=local.config.partners.tiers,
+            session, name=name, tier=tier, status=status, country=country, website=website, phone=phone,
+            industry=industry, channel_manager=channel_manager, joined_on=joined_on.date() if joined_on else None,
+            actor=actor(), territories=territories, tiers=local.config.partners.tiers,
+            allow_duplicate=allow_duplicate,
         )
         partner_id = partner.id
     if not quiet():
         click.echo(f"added partner {partner_id} {name!r}")
+
+
+@partners.command("edit", epilog="Examples:\n\n\b\n  prm-sync partners edit 'Acme Partners' --phone '+1 555 0100' "
+                  "--industry Technology\n  prm-sync partners edit 'Acme Partners' --name 'Acme Partners Ltd'")
+@click.argument("key")
+@click.option("--name", help="rename the partner")
+@click.option("--tier", help="one of config partners.tiers")
+@click.option("--country", help="ISO 3166 two-letter code ('' clears)")
+@click.option("--website")
+@click.option("--phone")
+@click.option("--industry")
+@click.option("--channel-manager", help="email of the channel manager")
+@click.option("--territories", help="replace the territories: 'US,US-CA,EMEA' ('' clears them)")
+@click.option("--joined-on", type=DATE, help="YYYY-MM-DD")
+@ALLOW_DUPLICATE
+@click.pass_obj
+def edit(app: App, key: str, allow_duplicate: bool, **changes: Any) -> None:
+    """Correct a partner (by id or name): any field the PRM may set; '' clears an optional one.
+    The next sync pushes the change; a record the CRM rejected is sent again by `errors retry`.
+    Status moves through `set-status`; fields the mapping makes pull-only are refused."""
+    local = app.local()
+    refuse_crm_owned(given_options(tuple(changes)), crm_owned_fields(local))
+    with local.open_store() as store, store.session(write=True) as session:
+        partner, changed = edit_partner(session, key, changes, tiers=local.config.partners.tiers,
+                                        allow_duplicate=allow_duplicate)
+        name = partner.name
+    if not quiet():
+        if not changed:
+            click.echo(f"partner {name!r}: nothing changed")
+        for field, (old, new) in changed.items():
+            click.echo(f"partner {name!r}: {field}: {plain(old) if old is not None else '-'} -> "
+                       f"{plain(new) if new is not None else '-'}")
 
 
 @partners.command("list", epilog="Example: prm-sync partners list --tier gold --format csv")
@@ -132,6 +198,7 @@ def show(app: App, key: str, fmt: str) -> None:
 @click.pass_obj
 def set_status(app: App, key: str, status: str, reason: str) -> None:
     """Move a partner through its lifecycle: prospect -> onboarding -> active <-> suspended; any -> terminated."""
+    refuse_crm_owned(["status"], crm_owned_fields(app.local()))
     with app.local().open_store() as store, store.session(write=True) as session:
         change = set_partner_status(session, key, status, reason=reason, actor=actor())
         before = change.from_status
@@ -146,6 +213,7 @@ def set_status(app: App, key: str, status: str, reason: str) -> None:
 def set_tier(app: App, key: str, tier: str) -> None:
     """Set a partner's tier (one of config partners.tiers)."""
     local = app.local()
+    refuse_crm_owned(["tier"], crm_owned_fields(local))
     with local.open_store() as store, store.session(write=True) as session:
         set_partner_tier(session, key, tier, tiers=local.config.partners.tiers)
     if not quiet():
@@ -160,6 +228,7 @@ def set_tier(app: App, key: str, tier: str) -> None:
 @click.pass_obj
 def assign(app: App, key: str, territories: str | None, channel_manager: str | None) -> None:
     """Assign territories and/or a channel manager."""
+    refuse_crm_owned(given_options(("territories", "channel_manager")), crm_owned_fields(app.local()))
     with app.local().open_store() as store, store.session(write=True) as session:
         partner = assign_partner(session, key, territories=territories, channel_manager=channel_manager)
         shown = f"territories {partner.territories or '-'}, channel manager {partner.channel_manager or '-'}"
@@ -183,3 +252,4 @@ def certify(app: App, key: str, name: str, earned: dt.datetime, expires: dt.date
 
 
 partners.add_command(contracts)
+partners.add_command(merge)

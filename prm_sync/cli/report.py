@@ -16,6 +16,7 @@ from prm_sync.domain.commissions import period_of
 from prm_sync.ops.safe_csv import write_csv
 from prm_sync.ops.terminal_text import plain_line
 from prm_sync.services.commissions import period_arg
+from prm_sync.services.partner_lookup import resolve_partner
 from prm_sync.services.scorecards import COLUMNS, build_scorecards, card_rows
 from prm_sync.store.types import utcnow
 
@@ -57,8 +58,10 @@ def _text(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> str
 @click.option("--top", type=click.IntRange(1, None), default=None,
               help="only the N partners with the most revenue in the period")
 @RAW
+@click.option("--partner", "partner_key", help="only this partner's scorecard (id or name)")
 @click.pass_obj
-def scorecard(app: App, period: str | None, fmt: str, out: Path | None, top: int | None) -> None:
+def scorecard(app: App, period: str | None, fmt: str, out: Path | None, top: int | None,
+              partner_key: str | None) -> None:
     """Per partner: registrations, approval and conflict rates, deals won, revenue, win rate, average deal
     size and cycle, commission earned and paid, progress to the next tier."""
     local = app.local()
@@ -66,6 +69,9 @@ def scorecard(app: App, period: str | None, fmt: str, out: Path | None, top: int
     settings = local.config.commissions
     with local.open_store() as store, store.session() as session:
         result = build_scorecards(session, settings, scope)
+        if partner_key:
+            only = resolve_partner(session, partner_key).id
+            result.cards[:] = [c for c in result.cards if c.partner_id == only]
     if top is not None:
         ranked = sorted(result.cards, key=lambda c: (-c.revenue, c.partner))
         result.cards[:] = ranked[:top]

@@ -170,6 +170,27 @@ def list_lines(session: Session, *, period: Period | None = None, status: str | 
     return [r for r in rows if period is None or _label_in(r.period, period)]
 
 
+class LineNames:
+    """The partner and deal names of some lines, read in two queries (lists show names, not ids)."""
+
+    def __init__(self, session: Session, lines: Sequence[CommissionLine]) -> None:
+        partner_ids = sorted({x.partner_id for x in lines})
+        deal_ids = sorted({x.deal_id for x in lines})
+        self.partners: dict[str, str] = {}
+        self.deals: dict[str, str | None] = {}
+        for start in range(0, max(len(partner_ids), len(deal_ids)), 500):
+            chunk = partner_ids[start:start + 500]
+            if chunk:
+                self.partners.update(session.exec(select(Partner.id, Partner.name)
+                                                  .where(col(Partner.id).in_(chunk))).all())
+            chunk = deal_ids[start:start + 500]
+            if chunk:
+                self.deals.update(session.exec(select(Deal.id, Deal.name).where(col(Deal.id).in_(chunk))).all())
+
+    def of(self, line: CommissionLine) -> tuple[str | None, str | None]:
+        return self.partners.get(line.partner_id), self.deals.get(line.deal_id)
+
+
 def _label_in(label: str | None, period: Period) -> bool:
     try:
         other = parse_period(label or "")
@@ -182,9 +203,12 @@ def find_line(session: Session, key: str) -> CommissionLine:
     """A live line by id, or by a unique id prefix (6 characters or more)."""
     line = session.get(CommissionLine, key)
     if line is None and len(key) >= 6:
-        found = session.exec(select(CommissionLine).where(col(CommissionLine.id).startswith(key))).all()
+        found = session.exec(select(CommissionLine).where(col(CommissionLine.id).startswith(key))
+                             .order_by(col(CommissionLine.id)).limit(11)).all()
         if len(found) > 1:
-            raise UsageError(f"several commission lines start with '{key}': give more of the id")
+            listed = "\n".join(f"  {x.id}  {x.period or ''}  {x.kind}  {x.currency} {x.amount}" for x in found[:10])
+            raise UsageError(f"commission line id prefix '{key}' is ambiguous: it matches these lines; give more "
+                             f"of the id\n{listed}" + ("\n  …" if len(found) > 10 else ""))
         line = found[0] if found else None
     if line is None or line.deleted_at is not None:
         raise UsageError(f"no commission line '{key}' (see `prm-sync commissions list`)")

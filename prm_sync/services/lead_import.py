@@ -25,6 +25,7 @@ from prm_sync.domain.registrations import INPUT_FIELDS, Protection, parse_regist
 from prm_sync.errors import UsageError
 from prm_sync.services.registrations import build_conflict_index, keys_of
 from prm_sync.store import Partner, Registration, new_id
+from prm_sync.store.name_keys import name_key
 
 REQUIRED_COLUMNS = ("partner", "company")
 INSERT_BATCH = 1000
@@ -65,7 +66,7 @@ def read_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, str | None]]]:
 
 
 class _Partners:
-    """Partners by id and by lower-cased name, loaded once."""
+    """Partners by id and by name key (Unicode case-insensitive, as `resolve_partner`), loaded once."""
 
     def __init__(self, session: Session) -> None:
         self.by_id: dict[str, Partner] = {}
@@ -73,12 +74,12 @@ class _Partners:
         for partner in session.exec(select(Partner)).all():
             if partner.deleted_at is None:
                 self.by_id[partner.id] = partner
-                self.by_name.setdefault(partner.name.strip().lower(), []).append(partner)
+                self.by_name.setdefault(name_key(partner.name) or "", []).append(partner)
 
     def resolve(self, key: str) -> Partner:
         found = self.by_id.get(key) or None
         if found is None:
-            named = self.by_name.get(key.strip().lower(), [])
+            named = self.by_name.get(name_key(key) or "", [])
             if len(named) > 1:
                 raise RuleViolation(f"partner: several partners are named '{key}': give the id")
             found = named[0] if named else None

@@ -180,6 +180,10 @@ class _EntityCheck:
             lowered = {key.lower(): key for key in self.fields}
             close = [lowered[k] for k in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.9)]
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            if self.mapping.crm == "salesforce" and name.lower().endswith(("countrycode", "statecode")):
+                text_field = name[:-len("Code")]
+                hint = (f" ({name} exists only when the org has State and Country/Territory Picklists "
+                        f"enabled: enable them in Setup, or map the field to the text field {text_field})")
             self._add(Severity.ERROR, Kind.MISSING_FIELD, paths,
                       f"{self.mapper.object} has no field {name} in the CRM{hint}; {what}")
         return info

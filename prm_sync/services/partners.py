@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from prm_sync.domain.errors import RuleViolation
 from prm_sync.domain.fields import PARTNER_STATUSES, PARTNER_TIERS
 from prm_sync.domain.partners import check_certification, check_partner_transition, check_tier
-from prm_sync.domain.territories import country_problem, format_territories, parse_territories
+from prm_sync.domain.territories import format_territories, parse_territories
 from prm_sync.errors import UsageError
+from prm_sync.services.partner_fields import SETTABLE, clean_values
+from prm_sync.services.partner_lookup import describe, partners_named, resolve_partner
 from prm_sync.store import Certification, Partner, PartnerStatusChange
+from prm_sync.store.name_keys import name_key
 from prm_sync.store.types import utcnow
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -27,37 +31,27 @@ def add_partner(
     session: Session, *, name: str, tier: str = "registered", status: str = "prospect",
     country: str | None = None, website: str | None = None, channel_manager: str | None = None,
     joined_on: dt.date | None = None, actor: str = "cli", territories: str | None = None,
-    tiers: Sequence[str] = PARTNER_TIERS,
+    tiers: Sequence[str] = PARTNER_TIERS, phone: str | None = None, industry: str | None = None,
+    allow_duplicate: bool = False,
 ) -> Partner:
+    """Add a partner. A name another live partner already has (up to case and accents' encoding)
+    is refused unless `allow_duplicate`: two such partners make every look-up by name ambiguous."""
+    given = {"name": name, "tier": tier, "country": country, "website": website, "phone": phone,
+             "industry": industry, "joined_on": joined_on, "channel_manager": channel_manager,
+             "territories": territories}
     problems = []
-    name = name.strip()
-    if not name:
-        problems.append("name: must not be empty")
-    try:
-        tier = check_tier(tier, tiers)
-    except RuleViolation as exc:
-        problems.append(str(exc))
     if status not in PARTNER_STATUSES:
         problems.append(f"status: '{status}' is not one of {', '.join(PARTNER_STATUSES)}")
-    if country is not None:
-        country = country.strip().upper()
-        problem = country_problem(country)
-        if problem:
-            problems.append(problem)
-    if channel_manager is not None and (problem := _email_problem(channel_manager)):
-        problems.append(problem)
-    codes: list[str] = []
-    if territories is not None:
-        try:
-            codes = parse_territories(territories)
-        except RuleViolation as exc:
-            problems.append(str(exc))
+    try:
+        values = clean_values({k: v for k, v in given.items() if v is not None or k == "name"}, tiers)
+    except UsageError as exc:
+        problems.append(str(exc))
+        values = {}
     if problems:
         raise UsageError("; ".join(problems))
-    partner = Partner(
-        name=name, tier=tier, status=status, country=country, website=website,
-        channel_manager=channel_manager, joined_on=joined_on, territories=format_territories(codes),
-    )
+    check_duplicate_name(session, values["name"], allow_duplicate=allow_duplicate)
+    values.setdefault("territories", format_territories([]))
+    partner = Partner(status=status, **values)
     session.add(partner)
     session.flush()
     session.add(PartnerStatusChange(
@@ -66,20 +60,43 @@ def add_partner(
     return partner
 
 
+def check_duplicate_name(session: Session, name: str, *, allow_duplicate: bool, exclude: str | None = None) -> None:
+    """Refuse a name another live partner has, unless `allow_duplicate` (UsageError listing them)."""
+    same = partners_named(session, name, exclude=exclude)
+    if same and not allow_duplicate:
+        listed = "\n".join(f"  {describe(p)}" for p in same[:10])
+        raise UsageError(f"a partner named '{name}' already exists:\n{listed}\nedit that one, or give "
+                         "--allow-duplicate to keep two partners with one name (look-ups by name then need the id)")
+
+
+def edit_partner(session: Session, key: str, changes: Mapping[str, Any], *, tiers: Sequence[str] = PARTNER_TIERS,
+                 allow_duplicate: bool = False) -> tuple[Partner, dict[str, tuple[Any, Any]]]:
+    """Set the given fields (None: leave, '': clear); returns the partner and what changed (old, new).
+    Any change makes the next sync push the partner, which also lets `errors retry` resend a record
+    the CRM rejected."""
+    unknown = sorted(set(changes) - set(SETTABLE))
+    if unknown:
+        raise UsageError(f"cannot edit {', '.join(unknown)} (editable: {', '.join(SETTABLE)})")
+    partner = find_partner(session, key)
+    values = clean_values({k: v for k, v in changes.items() if v is not None}, tiers)
+    if not values:
+        raise UsageError(f"edit what? give one or more of {', '.join('--' + f.replace('_', '-') for f in SETTABLE)}")
+    if "name" in values and name_key(values["name"]) != partner.name_key:
+        check_duplicate_name(session, values["name"], allow_duplicate=allow_duplicate, exclude=partner.id)
+    changed = {}
+    for name, value in values.items():
+        if getattr(partner, name) != value:
+            changed[name] = (getattr(partner, name), value)
+            setattr(partner, name, value)
+    if changed:
+        session.add(partner)
+        session.flush()
+    return partner, changed
+
+
 def find_partner(session: Session, key: str) -> Partner:
-    """A partner by id, or by name (case-insensitive, exact); a clear error when none or several."""
-    partner = session.get(Partner, key)
-    if partner is not None:
-        return partner
-    matches = session.exec(
-        select(Partner).where(func.lower(Partner.name) == key.strip().lower())
-    ).all()
-    if not matches:
-        raise UsageError(f"no partner with id or name '{key}'")
-    if len(matches) > 1:
-        ids = ", ".join(p.id for p in matches)
-        raise UsageError(f"several partners are named '{key}' ({ids}): give the id")
-    return matches[0]
+    """A partner by id, name (Unicode case-insensitive) or unique id prefix; see `resolve_partner`."""
+    return resolve_partner(session, key)
 
 
 def list_partners(
@@ -92,7 +109,7 @@ def list_partners(
         query = query.where(Partner.tier == tier)
     if not include_deleted:
         query = query.where(col(Partner.deleted_at).is_(None))
-    return list(session.exec(query.order_by(func.lower(Partner.name), Partner.id)).all())
+    return list(session.exec(query.order_by(col(Partner.name_key), Partner.id)).all())
 
 
 def set_partner_status(

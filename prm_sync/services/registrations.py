@@ -132,11 +132,14 @@ def find_registration(session: Session, key: str) -> Registration:
     if reg is not None:
         return reg
     if len(key) >= MIN_ID_PREFIX:
-        matches = session.exec(select(Registration).where(col(Registration.id).startswith(key)).limit(2)).all()
+        matches = session.exec(select(Registration).where(col(Registration.id).startswith(key))
+                               .order_by(col(Registration.id)).limit(11)).all()
         if len(matches) == 1:
             return matches[0]
         if matches:
-            raise UsageError(f"several registrations start with '{key}': give more of the id")
+            listed = "\n".join(f"  {r.id}  {r.company}  ({r.status})" for r in matches[:10])
+            raise UsageError(f"registration id prefix '{key}' is ambiguous: it matches these registrations; "
+                             f"give more of the id\n{listed}" + ("\n  …" if len(matches) > 10 else ""))
     raise UsageError(f"no registration with id '{key}'")
 
 

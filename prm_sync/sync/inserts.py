@@ -20,6 +20,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
+from prm_sync.store.tables import DERIVED_COLUMNS
 from prm_sync.sync.rows import column_defaults
 
 
@@ -56,8 +57,11 @@ class PendingRows:
         written = {}
         for table, rows in self._rows.items():
             shape = _shape(table)
+            derived = DERIVED_COLUMNS.get(table, {})
             by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for row in rows:
+                for key, derive in derived.items():  # from the values as the page left them
+                    row.__dict__[key] = derive(row.__dict__)
                 # a database-generated id still None is left out: PostgreSQL refuses an explicit NULL
                 columns = shape.columns if all(row.__dict__[k] is not None for k in shape.generated) else \
                     tuple(k for k in shape.columns if k not in shape.generated)

@@ -56,7 +56,7 @@ def test_show_one_entity_after_defaults(site: Path, capsys: pytest.CaptureFixtur
         "prm_field": "tier", "crm_field": "Partner_Tier__c", "direction": "both", "type": "string",
         "values": "Platinum=platinum, Gold=gold, Silver=silver, Registered=registered", "default": None,
         "required": ""}
-    assert (rows["status"]["default"], rows["country"]["direction"]) == ("active", "pull")   # own / entity's
+    assert (rows["status"]["default"], rows["country"]["direction"]) == ("active", "both")   # own / entity's
     assert (rows["joined_on"]["type"], rows["name"]["required"]) == ("date", "yes")
     assert rows["(constant)"] == {
         "prm_field": "(constant)", "crm_field": "Type", "direction": "push", "type": "", "values": "Partner",

@@ -375,3 +375,15 @@ def test_hubspot_filter_and_constant_property_missing(hubspot_site: Callable[[Po
     assert filtered.startswith(site.at("property: prm_is_partner", "entities.partner.filter[0].property", "error"))
     assert constant.startswith(site.at("constants:", "entities.partner.constants.prm_is_partner", "error"))
     assert "companies has no field prm_is_partner in the CRM" in constant
+
+
+def test_salesforce_country_codes_need_state_and_country_picklists(salesforce_site: Callable[[Schema], Site],
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    schema = default_schema()
+    schema.remove_field("Account", "BillingCountryCode")  # an org without State and Country Picklists
+    site = salesforce_site(schema)
+    code, lines = check(capsys, site)
+    assert code == 2
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(site.at("country:", "entities.partner.fields.country.crm", "error"))
+    assert "State and Country/Territory Picklists" in lines[0] and "BillingCountry" in lines[0]

@@ -4,11 +4,12 @@ from prm_sync.store.tables.base import STORE_METADATA, StoreModel
 from prm_sync.store.tables.bookkeeping import Conflict, Link, Quarantine, SyncCursor, SyncRun
 from prm_sync.store.tables.commissions import CommissionLine
 from prm_sync.store.tables.deals import Deal
-from prm_sync.store.tables.partners import Certification, Contract, Partner, PartnerStatusChange
+from prm_sync.store.tables.partners import DERIVED_COLUMNS, Certification, Contract, Partner, PartnerStatusChange
 from prm_sync.store.tables.registrations import Registration
 from prm_sync.store.tables.runlock import RunFence
 
 __all__ = [
+    "DERIVED_COLUMNS",
     "STORE_METADATA",
     "Certification",
     "CommissionLine",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint
+from sqlalchemy import CheckConstraint, event
 from sqlmodel import Field
 
+from prm_sync.store.name_keys import name_key
 from prm_sync.store.tables.base import SoftDeleted, StoreModel, Timestamps, one_of
 from prm_sync.store.types import UtcDateTime, new_id, utcnow
 
@@ -20,6 +23,9 @@ class Partner(Timestamps, SoftDeleted, table=True):
 
     id: str = Field(default_factory=new_id, primary_key=True)
     name: str
+    # name_key(name), kept by the ORM events below and by DERIVED_COLUMNS for rows written without
+    # the ORM; name look-ups compare it. Not unique: two partners may share a name (merge them).
+    name_key: str | None = Field(default=None, index=True)
     tier: str = "registered"
     status: str = "prospect"
     country: str | None = None
@@ -29,6 +35,20 @@ class Partner(Timestamps, SoftDeleted, table=True):
     joined_on: date | None = None
     channel_manager: str | None = None
     territories: str | None = None
+
+
+def _keep_name_key(_mapper: Any, _connection: Any, target: Partner) -> None:
+    target.name_key = name_key(target.name)
+
+
+event.listen(Partner, "before_insert", _keep_name_key)
+event.listen(Partner, "before_update", _keep_name_key)
+
+# Columns computed from a row's other columns, for code that INSERTs rows without the ORM (the
+# pull's drafts): table -> column -> function of the row's values.
+DERIVED_COLUMNS: dict[type[Any], dict[str, Callable[[Mapping[str, Any]], Any]]] = {
+    Partner: {"name_key": lambda row: name_key(row.get("name"))},
+}
 
 
 class PartnerStatusChange(StoreModel, table=True):
