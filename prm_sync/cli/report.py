@@ -15,6 +15,7 @@ from prm_sync.app import App
 from prm_sync.cli.render import plain, render_rows
 from prm_sync.domain.commissions import period_of
 from prm_sync.services.commissions import period_arg
+from prm_sync.services.program import tier_targets
 from prm_sync.services.scorecards import COLUMNS, build_scorecards, card_rows
 from prm_sync.store.types import utcnow
 
@@ -62,7 +63,8 @@ def scorecard(app: App, period: str | None, fmt: str, out: Path | None, top: int
     scope = period_arg(period) or period_of(utcnow().date(), "quarter")
     settings = local.config.commissions
     with local.open_store() as store, store.session() as session:
-        result = build_scorecards(session, settings, scope)
+        targets = tier_targets(local.config.program)
+        result = build_scorecards(session, settings, scope, targets=targets)
     if top is not None:
         ranked = sorted(result.cards, key=lambda c: (-c.revenue, c.partner))
         result.cards[:] = ranked[:top]
@@ -72,7 +74,7 @@ def scorecard(app: App, period: str | None, fmt: str, out: Path | None, top: int
         from prm_sync.report_html import render_scorecard_html
 
         page = render_scorecard_html(scope.label, scope.kind, result.currency, result.generated_at, result.cards,
-                                     result.notes)
+                                     result.notes, targets)
         _emit(page, out)
         return
     rows = card_rows(result)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -23,6 +24,7 @@ from prm_sync.domain.scorecards import (
     PartnerInfo,
     RegistrationFact,
     Scorecard,
+    TierTarget,
     scorecards,
 )
 from prm_sync.store import CommissionLine, Deal, Partner, Registration
@@ -48,7 +50,7 @@ def report_currency(settings: CommissionSettings | None, period: Period) -> str:
 
 
 def build_scorecards(session: Session, settings: CommissionSettings | None, period: Period,
-                     now: dt.datetime | None = None) -> ScorecardReport:
+                     now: dt.datetime | None = None, targets: Sequence[TierTarget] = ()) -> ScorecardReport:
     fx = settings or CommissionSettings()
     currency = report_currency(settings, period)
     skipped: Counter[str] = Counter()
@@ -82,7 +84,7 @@ def build_scorecards(session: Session, settings: CommissionSettings | None, peri
         if day in period and (amount := to_report(line.amount, line.currency)) is not None:
             lines.append(LineFact(line.partner_id, day, amount, line.status == "paid"))
     report = ScorecardReport(period, currency, now or utcnow(),
-                             scorecards(period, currency, partners, registrations, deals, lines))
+                             scorecards(period, currency, partners, registrations, deals, lines, targets))
     for cur, count in sorted(skipped.items()):
         report.notes.append(f"{count} amount(s) in {cur} left out: no commissions.fx rate to convert into {currency}")
     return report
