@@ -15,7 +15,6 @@ from prm_sync.cli.render import plain, render_record, render_rows
 from prm_sync.domain.fields import PARTNER_STATUSES
 from prm_sync.services.contracts import contract_flags, list_contracts
 from prm_sync.services.partners import (
-    add_certification,
     add_partner,
     assign_partner,
     certifications,
@@ -107,8 +106,10 @@ def show(app: App, key: str, fmt: str) -> None:
         record["flag"] = contract_flags(session, [partner.id], today).get(partner.id)
         history = [{"at": c.at, "from": c.from_status, "to": c.to_status, "reason": c.reason, "actor": c.actor}
                    for c in status_history(session, partner.id)]
-        certs = [{"name": c.name, "earned_on": c.earned_on, "expires_on": c.expires_on,
-                  "valid": c.expires_on is None or c.expires_on >= today} for c in certifications(session, partner.id)]
+        certs = [{"name": c.name, "catalogue_id": c.catalogue_id, "holder": c.holder, "earned_on": c.earned_on,
+                  "expires_on": c.expires_on, "valid": c.earned_on <= today and (c.expires_on is None or
+                                                                                 c.expires_on >= today)}
+                 for c in certifications(session, partner.id)]
         tiers = [{"at": c.at, "from": c.from_tier, "to": c.to_tier, "discount": c.to_discount, "reason": c.reason,
                   "actor": c.actor} for c in tier_history(session, partner.id)]
         contracts = [{k: c[k] for k in ("id", "starts_on", "ends_on", "auto_renew", "notice_days", "state",
@@ -177,19 +178,28 @@ def assign(app: App, key: str, territories: str | None, channel_manager: str | N
         click.echo(f"partner {key!r}: {shown}")
 
 
-@partners.command("certify", epilog="Example: prm-sync partners certify 'Acme Partners' 'Cloud Expert' "
-                  "--earned 2026-01-10 --expires 2027-01-10")
+@partners.command("certify", epilog="Example: prm-sync partners certify 'Acme Partners' sales-pro "
+                  "--holder 'Anna Nguyễn' --earned 2026-01-10")
 @click.argument("key")
-@click.argument("name")
+@click.argument("certification")
 @click.option("--earned", type=DATE, required=True, help="YYYY-MM-DD")
-@click.option("--expires", type=DATE, help="YYYY-MM-DD")
+@click.option("--expires", type=DATE, help="YYYY-MM-DD (default: earned + the catalogue's validity_months)")
+@click.option("--holder", help="the person certified (per-person certifications)")
 @click.pass_obj
-def certify(app: App, key: str, name: str, earned: dt.datetime, expires: dt.datetime | None) -> None:
-    """Record a certification the partner earned."""
-    with app.local().open_store() as store, store.session(write=True) as session:
-        add_certification(session, key, name, earned.date(), expires.date() if expires else None)
+def certify(app: App, key: str, certification: str, earned: dt.datetime, expires: dt.datetime | None,
+            holder: str | None) -> None:
+    """Record a certification: an id of config program.certifications (else a free name)."""
+    from prm_sync.services.certifications import certify_partner
+
+    local = app.local()
+    with local.open_store() as store, store.session(write=True) as session:
+        cert = certify_partner(session, key, certification, earned.date(),
+                               expires_on=expires.date() if expires else None, holder=holder,
+                               program=local.config.program)
+        shown = f"{cert.name!r}" + (f" held by {cert.holder}" if cert.holder else "") + (
+            f", expires {cert.expires_on}" if cert.expires_on else "")
     if not quiet():
-        click.echo(f"partner {key!r}: certification {name!r}")
+        click.echo(f"partner {key!r}: certification {shown}")
 
 
 partners.add_command(contracts)
