@@ -1,5 +1,6 @@
 """Partner program: tier history (with discounts), tier pins, the partner's discount and valid
-certification count (both pushed to the CRM), certifications tied to the catalogue and a holder.
+certification count (both pushed to the CRM), certifications tied to the catalogue and a holder,
+and the component of a commission line (a SPIFF line is its own component).
 
 Revision ID: 0008
 Revises: 0004
@@ -29,6 +30,8 @@ def upgrade() -> None:
     with op.batch_alter_table("certification") as batch:
         batch.add_column(sa.Column("catalogue_id", sa.String(), nullable=True))
         batch.add_column(sa.Column("holder", sa.String(), nullable=True))
+    with op.batch_alter_table("commission_line") as batch:
+        batch.add_column(sa.Column("component", sa.String(), nullable=True))
     op.create_table(
         "partner_tier_change",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -50,6 +53,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_partner_tier_change_partner_id"), table_name="partner_tier_change")
     op.drop_table("partner_tier_change")
+    with op.batch_alter_table("commission_line") as batch:
+        batch.drop_column("component")
     with op.batch_alter_table("certification") as batch:
         batch.drop_column("holder")
         batch.drop_column("catalogue_id")
