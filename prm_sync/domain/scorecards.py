@@ -6,6 +6,8 @@ Definitions (amounts in one report currency; the service converts with `commissi
 - deals won / revenue: deals closed-won with a close date in the period; win rate = won /
   closed (won or lost) in the period; average deal size = revenue / deals won; average cycle
   = days from the deal's start (its registration's creation, else the deal's) to close.
+- open pipeline: open deals whose close date, and approved registrations not yet converted whose
+  expected close, falls in the period (what is expected to close then).
 - commission earned: live lines (clawbacks included) dated by their deal's close date;
   paid: those of them with status paid.
 - progress to the next tier: against the program's tier targets (`TierTarget`: yearly revenue
@@ -44,6 +46,18 @@ class PartnerInfo:
     id: str
     name: str
     tier: str
+    channel_manager: str | None = None
+    territories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PipelineFact:
+    """Open business expected to close on `expected`: an open deal (its close date) or an approved
+    registration not yet converted (its expected close); report currency."""
+
+    partner_id: str
+    expected: dt.date
+    amount: Decimal
 
 
 @dataclass(frozen=True)
@@ -93,6 +107,10 @@ class Scorecard:
     average_cycle_days: Decimal | None = None
     commission_earned: Decimal = ZERO
     commission_paid: Decimal = ZERO
+    open_pipeline: Decimal = ZERO
+    conflicts: int = 0
+    cycle_days_total: int = 0
+    cycle_count: int = 0
     next_tier: str | None = None
     tier_progress: Decimal | None = None
     monthly_revenue: list[tuple[str, Decimal]] = field(default_factory=list)
@@ -121,7 +139,8 @@ def next_tier_progress(tier: str, revenue: Decimal, won: int, period: Period,
 
 def scorecards(period: Period, currency: str, partners: Sequence[PartnerInfo],
                registrations: Iterable[RegistrationFact], deals: Iterable[DealFact],
-               lines: Iterable[LineFact], targets: Sequence[TierTarget] = ()) -> list[Scorecard]:
+               lines: Iterable[LineFact], targets: Sequence[TierTarget] = (),
+               pipeline: Iterable[PipelineFact] = ()) -> list[Scorecard]:
     """One scorecard per partner (sorted by revenue, then name)."""
     cards = {p.id: Scorecard(p.id, p.name, p.tier, period.label, currency) for p in partners}
     months = period.months()
@@ -151,17 +170,24 @@ def scorecards(period: Period, currency: str, partners: Sequence[PartnerInfo],
         if card is not None and line.day in period:
             card.commission_earned += line.amount
             card.commission_paid += line.amount if line.paid else ZERO
+    for item in pipeline:
+        card = cards.get(item.partner_id)
+        if card is not None and item.expected in period:
+            card.open_pipeline += item.amount
     for pid, card in cards.items():
         mine = regs[pid]
         card.registrations = len(mine)
         card.approved, card.rejected = sum(r.approved for r in mine), sum(r.rejected for r in mine)
         card.approval_rate = _ratio(card.approved, card.approved + card.rejected)
-        card.conflict_rate = _ratio(sum(r.conflict for r in mine), len(mine))
+        card.conflicts = sum(r.conflict for r in mine)
+        card.conflict_rate = _ratio(card.conflicts, len(mine))
         card.deals_closed = closed[pid]
         card.win_rate = _ratio(card.deals_won, closed[pid])
         card.revenue = card.revenue.quantize(CENT, ROUND_HALF_UP)
         card.commission_earned = card.commission_earned.quantize(CENT, ROUND_HALF_UP)
         card.commission_paid = card.commission_paid.quantize(CENT, ROUND_HALF_UP)
+        card.open_pipeline = card.open_pipeline.quantize(CENT, ROUND_HALF_UP)
+        card.cycle_days_total, card.cycle_count = sum(cycles[pid]), len(cycles[pid])
         if card.deals_won:
             card.average_deal_size = (card.revenue / card.deals_won).quantize(CENT, ROUND_HALF_UP)
         if cycles[pid]:
