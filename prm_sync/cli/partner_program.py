@@ -11,6 +11,7 @@ import click
 from prm_sync.app import App
 from prm_sync.cli.render import plain, render_rows
 from prm_sync.domain.tier_rules import TierReview
+from prm_sync.services.partners import find_partner
 from prm_sync.services.tier_review import TierReviewReport, apply_tier_review, review_store_tiers
 from prm_sync.store.types import utcnow
 
@@ -38,21 +39,32 @@ def _json(report: TierReviewReport) -> str:
 @click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), help="review on this day (default today, UTC)")
 @click.option("--apply", "apply_", is_flag=True, help="change the tiers that move (history kept; next sync pushes)")
 @click.option("--yes", is_flag=True, help="with --apply: do not ask")
+@click.option("--partner", "keys", multiple=True, help="only this partner (id or name; repeatable)")
+@click.option("--only-changes", is_flag=True, help="list only partners whose tier moves, is in grace or pinned")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.pass_obj
-def review_tiers(app: App, as_of: dt.datetime | None, apply_: bool, yes: bool, fmt: str) -> None:
+def review_tiers(app: App, as_of: dt.datetime | None, apply_: bool, yes: bool, keys: tuple[str, ...],
+                 only_changes: bool, fmt: str) -> None:
     """Per partner: current tier, the tier the program's rules give and why (each requirement: needed,
-    has, met), and what a review sets (promotion, demotion after the grace period; pinned tiers stay)."""
+    has, met), and what a review sets (promotion, demotion after the grace period; pinned tiers stay).
+    With -q nothing is printed on success (cron: -q partners review-tiers --apply --yes)."""
     from prm_sync.cli.partners import actor, quiet
 
     local = app.local()
     day = as_of.date() if as_of else utcnow().date()
     with local.open_store() as store, store.session(write=apply_) as session:
         report = review_store_tiers(session, local.config, day)
-        if fmt == "json":
-            click.echo(_json(report))
+        if keys:
+            wanted = {find_partner(session, key).id for key in keys}
+            report.reviews = [r for r in report.reviews if r.partner_id in wanted]
+        shown = report if not only_changes else TierReviewReport(
+            report.as_of, report.currency, [r for r in report.reviews if r.action != "keep"])
+        if quiet():
+            pass
+        elif fmt == "json":
+            click.echo(_json(shown))
         else:
-            render_rows([_row(r) for r in report.reviews], COLUMNS if fmt == "table" else ("partner_id", *COLUMNS),
+            render_rows([_row(r) for r in shown.reviews], COLUMNS if fmt == "table" else ("partner_id", *COLUMNS),
                         fmt, title=f"Tier review as of {day} ({report.currency})")
         if not apply_:
             return

@@ -100,7 +100,7 @@ class TierReview:
     proposed: str           # after grace and pins: what --apply sets
     action: Action
     checks: list[Check]     # every requirement of every tier
-    reasons: list[Check]    # why: the given tier's checks and the unmet ones above it
+    reasons: list[Check]    # why: the given tier's checks, and the unmet ones of the tier above it
     notes: list[str]
 
     @property
@@ -195,9 +195,8 @@ def review_partner(rules: Sequence[TierRule], record: PartnerRecord, as_of: dt.d
         if proposed != record.tier:
             notes.append(f"pinned at {record.tier} until {record.pinned_until}: rules give {proposed}, not applied")
         proposed, action = record.tier, "pinned"
-    top = max(rank[qualified] + 1, current_rank)
-    reasons = [c for c in checks if c.tier == qualified or
-               (rank[qualified] < rank[c.tier] <= top and not c.met)]
+    above = order[rank[qualified] + 1] if rank[qualified] + 1 < len(order) else None
+    reasons = [c for c in checks if c.tier == qualified or (c.tier == above and not c.met)]
     return TierReview(record.id, record.name, record.tier, qualified, proposed, action, checks, reasons, notes)
 
 
