@@ -64,6 +64,7 @@ class CertificationSettings(_Strict):
 class ProgramSettings(_Strict):
     currency: str = Field("USD", pattern=r"^[A-Z]{3}$")
     grace_days: int = Field(0, ge=0, le=730)
+    crm_tier_pin_days: int = Field(0, ge=0, le=3650)            # a tier edited in the CRM is pinned this long
     tiers: list[TierSettings] = Field(min_length=1)            # lowest first
     certifications: list[CertificationSettings] = Field(default_factory=list)
     discounts: dict[str, Rate] = Field(default_factory=dict)    # tier -> discount ("15%")

@@ -79,10 +79,28 @@ def refresh_program_fields(session: Session, program: ProgramSettings | None, no
             values["valid_certifications"] = counts.get(partner_id, 0)
         if values:
             changed.append({"id": partner_id, **values})
+    before = {partner_id: (tier, discount) for partner_id, tier, discount, _ in rows}
     for values in changed:
         session.execute(update(Partner).where(col(Partner.id) == values["id"])
                         .values(**{k: v for k, v in values.items() if k != "id"}, updated_at=now))
+        tier, old = before[str(values["id"])]
+        if "discount_percent" in values and old is not None:   # a first discount is no change
+            _discount_history(session, str(values["id"]), tier, old, values["discount_percent"], now)
     return len(changed)
+
+
+def _discount_history(session: Session, partner_id: str, tier: str, old: object, discount: object,
+                      now: dt.datetime) -> None:
+    """A discount that moved without a tier change (program.discounts edited) gets its history
+    row, unless the last row already records it (a tier change written by the CLI or the CRM)."""
+    last = session.exec(select(PartnerTierChange).where(PartnerTierChange.partner_id == partner_id)
+                        .order_by(col(PartnerTierChange.at).desc(), col(PartnerTierChange.id).desc())).first()
+    if last is not None and last.to_tier == tier and last.to_discount == discount:
+        return
+    session.add(PartnerTierChange(partner_id=partner_id, from_tier=tier, to_tier=tier,
+                                  from_discount=old,  # type: ignore[arg-type]
+                                  to_discount=discount, reason="discount of the tier from program.discounts",
+                                  actor="program", at=now))
 
 
 def set_tier_by_hand(session: Session, key: str, tier: str, *, tiers: Sequence[str],
@@ -113,6 +131,10 @@ def record_crm_tier_change(new_rows: Any, partner: Any, before_after: tuple[Any,
     sync's pending-row writer; the discount itself is set by `refresh_program_fields`."""
     before, after = before_after
     to_discount = discount_percent(program, after) if program is not None else partner.discount_percent
+    reason = "set in the CRM"
+    if program is not None and program.crm_tier_pin_days:
+        partner.tier_pinned_until = now.date() + dt.timedelta(days=program.crm_tier_pin_days)
+        reason += f" (pinned until {partner.tier_pinned_until})"
     new_rows.new(PartnerTierChange, {
         "partner_id": partner.id, "from_tier": before, "to_tier": after, "from_discount": partner.discount_percent,
-        "to_discount": to_discount, "reason": "set in the CRM", "actor": "crm", "at": now})
+        "to_discount": to_discount, "reason": reason, "actor": "crm", "at": now})

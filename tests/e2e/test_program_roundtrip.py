@@ -19,7 +19,7 @@ DISCOUNT_FIELD = {"salesforce": "Partner_Discount__c", "hubspot": "prm_partner_d
 CERTS_FIELD = {"salesforce": "Valid_Certifications__c", "hubspot": "prm_valid_certifications"}
 PROGRAM = {
     "program": {
-        "currency": "USD", "grace_days": 0,
+        "currency": "USD", "grace_days": 0, "crm_tier_pin_days": 30,
         "tiers": [{"name": "registered"}, {"name": "silver", "requires": {"revenue": 250000, "won_deals": 2}},
                   {"name": "gold", "requires": {"revenue": 1000000, "won_deals": 2,
                                                 "certifications": {"sales-pro": 1}}}],
@@ -74,10 +74,16 @@ def test_review_apply_then_sync_then_a_crm_tier_edit_comes_back(world: World) ->
     with open_store(world.store_url, create=False) as store, store.session() as session:
         partner = session.get(Partner, partner_id)
         assert partner is not None and (partner.tier, partner.discount_percent) == ("silver", Decimal("12.50"))
-        history = [(h.from_tier, h.to_tier, h.from_discount, h.to_discount, h.actor)
+        pinned = partner.tier_pinned_until
+        history = [(h.from_tier, h.to_tier, h.from_discount, h.to_discount, h.actor, h.reason)
                    for h in session.exec(select(PartnerTierChange).order_by(PartnerTierChange.id))]
     assert history[0][:4] == ("registered", "gold", Decimal("0.00"), Decimal("20.00"))
-    assert history[1:] == [("gold", "silver", Decimal("20.00"), Decimal("12.50"), "crm")]
+    # the CRM's edit is pinned for program.crm_tier_pin_days: a review leaves it alone
+    assert pinned is not None and today + dt.timedelta(days=29) <= pinned <= today + dt.timedelta(days=31)
+    assert history[1:] == [("gold", "silver", Decimal("20.00"), Decimal("12.50"), "crm",
+                            f"set in the CRM (pinned until {pinned})")]
+    code, out, err = world.cli("partners", "review-tiers", "--format", "json")
+    assert code == 0 and '"action": "pinned"' in out, err
     assert world.crm_tier(crm_id) == "silver"
     assert crm_number(world, crm_id, DISCOUNT_FIELD[world.crm]) == Decimal("12.5")
     again = world.sync("--entity", "partner")

@@ -44,3 +44,22 @@ def test_refresh_sets_discount_and_valid_certifications_and_is_idempotent(store:
     with store.session() as session:
         g, r = session.get(Partner, "g"), session.get(Partner, "r")
         assert g is not None and r is not None and (g.valid_certifications, r.valid_certifications) == (1, 1)
+
+
+def test_a_discount_edit_in_the_program_is_kept_in_history(store: Store) -> None:
+    from sqlmodel import select
+
+    from prm_sync.store import PartnerTierChange
+
+    with store.session(write=True) as session:
+        session.add(Partner(id="g", name="Gold GmbH", tier="gold"))
+    with store.session(write=True) as session:
+        refresh_program_fields(session, PROGRAM, DAY)          # first discount: no history row
+    edited = PROGRAM.model_copy(update={"discounts": {"gold": Decimal("0.2")}})
+    with store.session(write=True) as session:
+        assert refresh_program_fields(session, edited, DAY + dt.timedelta(days=1)) == 1
+        assert refresh_program_fields(session, edited, DAY + dt.timedelta(days=2)) == 0
+    with store.session() as session:
+        rows = [(r.from_tier, r.to_tier, r.from_discount, r.to_discount, r.actor)
+                for r in session.exec(select(PartnerTierChange))]
+    assert rows == [("gold", "gold", Decimal("17.50"), Decimal("20.00"), "program")]

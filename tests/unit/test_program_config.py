@@ -77,8 +77,8 @@ program:
   tiers: [{name: gold}, {name: silver}]
   unknown: 1
 """)
-    assert found == ["9: program.unknown: unknown key 'unknown' (allowed: certifications, currency, discounts, "
-                     "grace_days, tiers)"]
+    assert found == ["9: program.unknown: unknown key 'unknown' (allowed: certifications, crm_tier_pin_days, "
+                     "currency, discounts, grace_days, tiers)"]
     found = problems(tmp_path, """commissions:
   fx: {EUR: "1.10"}
   plans: [{name: p, currency: USD, effective: {from: 2026-01-01}, tier_rates: {gold: "10%"}}]
