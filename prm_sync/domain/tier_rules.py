@@ -17,7 +17,7 @@ The rules (config `program.tiers`, lowest first):
   record also fell short of that tier `grace_days` before as-of; it then goes to the higher of
   the tiers the two dates give. Otherwise it stays, in grace.
 - A partner pinned until a date on or after as-of keeps its tier; the review reports what the
-  rules would give.
+  rules would give. So does a partner whose tier is not one of the program's tiers.
 """
 
 from __future__ import annotations
@@ -179,8 +179,9 @@ def review_partner(rules: Sequence[TierRule], record: PartnerRecord, as_of: dt.d
     current_rank = rank.get(record.tier, -1)
     qualified, checks, notes = qualified_tier(rules, record, as_of, fx, currency)
     proposed, action = qualified, _action(rank[qualified], current_rank)
-    if record.tier not in rank:
-        notes.append(f"current tier '{record.tier}' is not in program.tiers")
+    if record.tier not in rank:   # a tier the program does not rank: reported, left alone
+        notes.append(f"current tier '{record.tier}' is not in program.tiers: left as it is")
+        proposed, action = record.tier, "keep"
     if action == "demote" and grace_days:
         earlier = as_of - dt.timedelta(days=grace_days)
         then, _, _ = qualified_tier(rules, record, earlier, fx, currency)

@@ -189,3 +189,10 @@ def test_approved_registrations_count_inside_the_window() -> None:
 ])
 def test_window_start(day: dt.date, months: int, start: dt.date) -> None:
     assert months_before(day, months) == start
+
+
+def test_a_tier_outside_the_program_is_reported_and_left_alone() -> None:
+    record = PartnerRecord("p11", "Lambda", "diamond", won_deals=deals("250000", 5))
+    qualified, proposed, action, _, notes = review(record)
+    assert (qualified, proposed, action) == ("silver", "diamond", "keep")
+    assert notes == ["current tier 'diamond' is not in program.tiers: left as it is"]
