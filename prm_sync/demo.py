@@ -92,7 +92,7 @@ program:
     - name: gold
       requires: {revenue: 400000, won_deals: 2}
     - name: platinum
-      requires: {revenue: 1000000, won_deals: 3}
+      requires: {revenue: 900000, won_deals: 3}
   discounts: {registered: "0%", silver: "10%", gold: "20%", platinum: "30%"}
 """
 
