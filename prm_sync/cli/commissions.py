@@ -24,7 +24,7 @@ from prm_sync.services.commissions import (
     require_settings,
 )
 
-LIST_COLUMNS = ("id", "period", "partner_id", "deal_id", "kind", "status", "currency", "amount", "plan")
+LIST_COLUMNS = ("id", "period", "partner_id", "deal_id", "kind", "status", "currency", "amount", "plan", "component")
 PERIOD_HELP = "2026-Q3 (quarter), 2026-07 (month) or 2026 (year)"
 
 
