@@ -66,7 +66,8 @@ def valid_certification_counts(session: Session, day: dt.date) -> dict[str, int]
 
 def refresh_program_fields(session: Session, program: ProgramSettings | None, now: dt.datetime) -> int:
     """Bring every live partner's discount (with a program) and valid certification count up to
-    date; returns how many partners changed (their `updated_at` moves, so the push carries them)."""
+    date; returns how many partners changed (their `updated_at` moves, so the push carries them).
+    A partner that never held a certification keeps an empty count (a first sync pushes nothing new)."""
     counts = valid_certification_counts(session, now.date())
     rows = session.exec(select(Partner.id, Partner.tier, Partner.discount_percent, Partner.valid_certifications)
                         .where(col(Partner.deleted_at).is_(None))).all()
@@ -75,14 +76,15 @@ def refresh_program_fields(session: Session, program: ProgramSettings | None, no
         values: dict[str, object] = {}
         if program is not None and (want := discount_percent(program, tier)) != discount:
             values["discount_percent"] = want
-        if counts.get(partner_id, 0) != valid:
-            values["valid_certifications"] = counts.get(partner_id, 0)
+        count = counts.get(partner_id, 0)
+        if count != valid and (count or valid is not None):   # None: never held one (left empty, not 0)
+            values["valid_certifications"] = count
         if values:
             changed.append({"id": partner_id, **values})
     before = {partner_id: (tier, discount) for partner_id, tier, discount, _ in rows}
+    if changed:   # one executemany per set of columns (ORM bulk UPDATE by primary key)
+        session.execute(update(Partner), [{**values, "updated_at": now} for values in changed])
     for values in changed:
-        session.execute(update(Partner).where(col(Partner.id) == values["id"])
-                        .values(**{k: v for k, v in values.items() if k != "id"}, updated_at=now))
         tier, old = before[str(values["id"])]
         if "discount_percent" in values and old is not None:   # a first discount is no change
             _discount_history(session, str(values["id"]), tier, old, values["discount_percent"], now)
