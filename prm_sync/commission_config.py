@@ -105,6 +105,40 @@ class Caps(_Strict):
     per_period: Money | None = None
 
 
+class SpiffWhen(_Strict):
+    """Which deals a SPIFF pays on (all given conditions must hold; none given: every won deal)."""
+
+    product_line: str | None = None
+    deal_type: Literal[DEAL_TYPES] | None = None  # type: ignore[valid-type]
+    registration: bool | None = None   # true: only deals from an approved registration
+
+
+class Spiff(_Strict):
+    """A time-boxed incentive: its own commission line per deal closed in [from, to).
+
+    Not multiplied by the accelerator; outside the plan's caps unless `counts_toward_caps`.
+    The budget (plan currency) is granted in close-date order; SPIFFs already approved or paid
+    keep their share.
+    """
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    from_: dt.date = Field(alias="from")   # close date, inclusive
+    to: dt.date                            # close date, exclusive
+    when: SpiffWhen = SpiffWhen()
+    amount: Money | None = None            # per deal, plan currency
+    rate: Rate | None = None               # of the deal amount
+    budget: Money | None = None            # plan currency; none: unlimited
+    counts_toward_caps: bool = False
+
+    @model_validator(mode="after")
+    def _shape(self) -> Spiff:
+        if self.to <= self.from_:
+            raise ValueError(f"spiff '{self.name}': to must be after from (to is exclusive)")
+        if (self.amount is None) == (self.rate is None):
+            raise ValueError(f"spiff '{self.name}': give either amount (per deal) or rate, not both")
+        return self
+
+
 class Plan(_Strict):
     name: str
     currency: CurrencyCode
@@ -115,11 +149,15 @@ class Plan(_Strict):
     registration_bonus: Rate = Decimal(0)
     accelerator: Accelerator | None = None
     caps: Caps = Caps()
+    spiffs: list[Spiff] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _has_schedule(self) -> Plan:
         if not self.tier_rates and self.bands is None:
             raise ValueError(f"plan '{self.name}' needs tier_rates or bands")
+        names = [s.name for s in self.spiffs]
+        if len(set(names)) != len(names):
+            raise ValueError(f"plan '{self.name}': spiff names must be distinct")
         return self
 
 

@@ -31,6 +31,7 @@ from prm_sync.config_checks import ca_bundle_problem, require_secure_url, resolv
 from prm_sync.domain.fields import PARTNER_TIERS, SYNC_ORDER, Entity
 from prm_sync.errors import ConfigError, Problem
 from prm_sync.ops.redact import remember_secrets
+from prm_sync.program_config import ProgramSettings, program_problems
 from prm_sync.validation import problems_from
 from prm_sync.yamlsource import LoadedYaml, YamlLoadError, load_yaml_file
 
@@ -199,6 +200,7 @@ class Config(Strict):
     registrations: RegistrationSettings = RegistrationSettings()
     partners: PartnerSettings = PartnerSettings()
     commissions: CommissionSettings | None = None
+    program: ProgramSettings | None = None
     alerts: AlertSettings | None = None
 
     # Not from the file: where it was read, and the secret values to redact.
@@ -256,6 +258,9 @@ def load_config(path: Path, env: dict[str, str] | None = None, *, need_crm: bool
     crm = config.crm
     if need_crm:
         crm = _with_ca_bundle(crm, path.parent, loaded, problems)
+    if config.program is not None:
+        problems.extend(loaded.problem(list(where), message) for where, message in
+                        program_problems(config.program, config.partners.tiers, config.commissions))
     if problems:
         raise ConfigError(problems)
     return config.model_copy(update={

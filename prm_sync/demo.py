@@ -2,7 +2,9 @@
 
 A built-in CRM emulator is started and seeded, a store is initialised, a partner is added on
 the PRM side, and a full two-way sync runs: the CRM's partners, registrations and deals come in,
-the new partner goes out. Every step is the real command a user would type.
+the new partner goes out. Then commissions, a scorecard, a tier review applied and synced (tiers
+and discounts reach the CRM), and a four-quarter trend. Every step is the real command a user
+would type.
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ def run_demo(crm: str, directory: Path | None = None, records: int = 200) -> int
                        ["commissions", "calculate", "--period", quarter],
                        ["sync", "--entity", "commission"],
                        ["report", "scorecard", "--period", quarter, "--top", "10"],
+                       ["partners", "review-tiers", "--partner", "Acme Channel Partners"],
+                       ["-q", "partners", "review-tiers", "--apply", "--yes"],
+                       ["partners", "show", "Acme Channel Partners"],
+                       ["sync", "--entity", "partner"],
+                       ["report", "scorecard", "--period", quarter, "--periods", "4", "--top", "3"],
                        ["report", "scorecard", "--period", quarter, "--format", "html",
                         "--out", str(workdir / "scorecard.html")]], config)
         if code == 0:
@@ -75,6 +82,18 @@ DEMO_PLAN = """commissions:
       tier_rates: {registered: "5%", silver: "8%", gold: "10%", platinum: "12%"}
       registration_bonus: "2%"
   fx: {EUR: "1.10", GBP: "1.27", JPY: "0.0067", VND: "0.00004"}
+program:
+  currency: USD
+  grace_days: 30
+  tiers:
+    - name: registered
+    - name: silver
+      requires: {revenue: 50000, won_deals: 1}
+    - name: gold
+      requires: {revenue: 400000, won_deals: 2}
+    - name: platinum
+      requires: {revenue: 900000, won_deals: 3}
+  discounts: {registered: "0%", silver: "10%", gold: "20%", platinum: "30%"}
 """
 
 

@@ -30,7 +30,7 @@ from prm_sync.services.commissions import (
 from prm_sync.services.partner_lookup import resolve_partner
 
 LIST_COLUMNS = ("id", "period", "partner", "deal", "kind", "status", "currency", "amount", "plan", "partner_id",
-                "deal_id")
+                "deal_id", "component")
 PERIOD_HELP = "2026-Q3 (quarter), 2026-07 (month) or 2026 (year)"
 
 

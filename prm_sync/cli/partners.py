@@ -12,13 +12,13 @@ from click.core import ParameterSource
 from prm_sync.app import App
 from prm_sync.cli.partner_contracts import contracts
 from prm_sync.cli.partner_merge import merge
+from prm_sync.cli.partner_program import review_tiers
 from prm_sync.cli.render import RAW, plain, render_record, render_rows
 from prm_sync.domain.fields import PARTNER_STATUSES
 from prm_sync.ops.terminal_text import plain_line
 from prm_sync.services.contracts import contract_flags, list_contracts
 from prm_sync.services.partner_fields import crm_owned, refuse_crm_owned
 from prm_sync.services.partners import (
-    add_certification,
     add_partner,
     assign_partner,
     certifications,
@@ -26,13 +26,14 @@ from prm_sync.services.partners import (
     find_partner,
     list_partners,
     set_partner_status,
-    set_partner_tier,
     status_history,
 )
+from prm_sync.services.program_fields import tier_history
 from prm_sync.store.types import utcnow
 
 LIST_COLUMNS = ("id", "name", "tier", "status", "country", "channel_manager", "territories", "flag")
-SHOW_ORDER = ("id", "name", "tier", "status", "flag", "country", "website", "phone", "industry", "joined_on",
+SHOW_ORDER = ("id", "name", "tier", "tier_pinned_until", "discount_percent", "valid_certifications", "status",
+              "flag", "country", "website", "phone", "industry", "joined_on",
               "channel_manager", "territories", "created_at", "updated_at", "deleted_at", "deleted_reason")
 OPTION_FIELDS = ("country", "website", "phone", "industry", "channel_manager", "territories", "joined_on")
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -173,17 +174,23 @@ def show(app: App, key: str, fmt: str) -> None:
         record["flag"] = contract_flags(session, [partner.id], today).get(partner.id)
         history = [{"at": c.at, "from": c.from_status, "to": c.to_status, "reason": c.reason, "actor": c.actor}
                    for c in status_history(session, partner.id)]
-        certs = [{"name": c.name, "earned_on": c.earned_on, "expires_on": c.expires_on,
-                  "valid": c.expires_on is None or c.expires_on >= today} for c in certifications(session, partner.id)]
+        certs = [{"name": c.name, "catalogue_id": c.catalogue_id, "holder": c.holder, "earned_on": c.earned_on,
+                  "expires_on": c.expires_on, "valid": c.earned_on <= today and (c.expires_on is None or
+                                                                                 c.expires_on >= today)}
+                 for c in certifications(session, partner.id)]
+        tiers = [{"at": c.at, "from": c.from_tier, "to": c.to_tier, "discount": c.to_discount, "reason": c.reason,
+                  "actor": c.actor} for c in tier_history(session, partner.id)]
         contracts = [{k: c[k] for k in ("id", "starts_on", "ends_on", "auto_renew", "notice_days", "state",
                                         "terms_url")} for c in list_contracts(session, partner=partner.id, today=today)]
     if fmt == "json":
-        sections = {"status_history": history, "certifications": certs, "contracts": contracts}
+        sections = {"status_history": history, "tier_history": tiers, "certifications": certs,
+                    "contracts": contracts}
         render_record({**record, **{k: [{f: plain(v) for f, v in row.items()} for row in rows]
                                     for k, rows in sections.items()}}, "json")
         return
     render_record(record, "text")
-    for title, rows in (("status history", history), ("certifications", certs), ("contracts", contracts)):
+    for title, rows in (("status history", history), ("tier history", tiers), ("certifications", certs),
+                        ("contracts", contracts)):
         if rows:
             click.echo(f"\n{title}:")
             for row in rows:
@@ -206,16 +213,22 @@ def set_status(app: App, key: str, status: str, reason: str) -> None:
         click.echo(f"partner {key!r}: {before} -> {status}")
 
 
-@partners.command("set-tier", epilog="Example: prm-sync partners set-tier 'Acme Partners' gold")
+@partners.command("set-tier", epilog="Example: prm-sync partners set-tier 'Acme Partners' gold "
+                  "--pin-until 2027-06-30 --reason 'strategic partner'")
 @click.argument("key")
 @click.argument("tier")
+@click.option("--pin-until", type=DATE, help="YYYY-MM-DD: tier review leaves this tier alone until then")
+@click.option("--reason", help="why (kept in the tier history)")
 @click.pass_obj
-def set_tier(app: App, key: str, tier: str) -> None:
-    """Set a partner's tier (one of config partners.tiers)."""
+def set_tier(app: App, key: str, tier: str, pin_until: dt.datetime | None, reason: str | None) -> None:
+    """Set a partner's tier (one of config partners.tiers), with history and the program's discount."""
+    from prm_sync.services.program_fields import set_tier_by_hand
+
     local = app.local()
     refuse_crm_owned(["tier"], crm_owned_fields(local))
     with local.open_store() as store, store.session(write=True) as session:
-        set_partner_tier(session, key, tier, tiers=local.config.partners.tiers)
+        set_tier_by_hand(session, key, tier, tiers=local.config.partners.tiers, program=local.config.program,
+                         actor=actor(), reason=reason, pinned_until=pin_until.date() if pin_until else None)
     if not quiet():
         click.echo(f"partner {key!r}: tier {tier.lower()}")
 
@@ -236,20 +249,30 @@ def assign(app: App, key: str, territories: str | None, channel_manager: str | N
         click.echo(f"partner {key!r}: {shown}")
 
 
-@partners.command("certify", epilog="Example: prm-sync partners certify 'Acme Partners' 'Cloud Expert' "
-                  "--earned 2026-01-10 --expires 2027-01-10")
+@partners.command("certify", epilog="Example: prm-sync partners certify 'Acme Partners' sales-pro "
+                  "--holder 'Anna Nguyễn' --earned 2026-01-10")
 @click.argument("key")
-@click.argument("name")
+@click.argument("certification")
 @click.option("--earned", type=DATE, required=True, help="YYYY-MM-DD")
-@click.option("--expires", type=DATE, help="YYYY-MM-DD")
+@click.option("--expires", type=DATE, help="YYYY-MM-DD (default: earned + the catalogue's validity_months)")
+@click.option("--holder", help="the person certified (per-person certifications)")
 @click.pass_obj
-def certify(app: App, key: str, name: str, earned: dt.datetime, expires: dt.datetime | None) -> None:
-    """Record a certification the partner earned."""
-    with app.local().open_store() as store, store.session(write=True) as session:
-        add_certification(session, key, name, earned.date(), expires.date() if expires else None)
+def certify(app: App, key: str, certification: str, earned: dt.datetime, expires: dt.datetime | None,
+            holder: str | None) -> None:
+    """Record a certification: an id of config program.certifications (else a free name)."""
+    from prm_sync.services.certifications import certify_partner
+
+    local = app.local()
+    with local.open_store() as store, store.session(write=True) as session:
+        cert = certify_partner(session, key, certification, earned.date(),
+                               expires_on=expires.date() if expires else None, holder=holder,
+                               program=local.config.program)
+        shown = f"{cert.name!r}" + (f" held by {cert.holder}" if cert.holder else "") + (
+            f", expires {cert.expires_on}" if cert.expires_on else "")
     if not quiet():
-        click.echo(f"partner {key!r}: certification {name!r}")
+        click.echo(f"partner {key!r}: certification {shown}")
 
 
 partners.add_command(contracts)
 partners.add_command(merge)
+partners.add_command(review_tiers)

@@ -17,7 +17,8 @@ from prm_sync.ops.safe_csv import write_csv
 from prm_sync.ops.terminal_text import plain_line
 from prm_sync.services.commissions import period_arg
 from prm_sync.services.partner_lookup import resolve_partner
-from prm_sync.services.scorecards import COLUMNS, build_scorecards, card_rows
+from prm_sync.services.program import tier_targets
+from prm_sync.services.scorecards import COLUMNS, build_scorecards, build_trend, card_rows, rolled_up
 from prm_sync.store.types import utcnow
 
 RATES = ("approval_rate", "conflict_rate", "win_rate", "tier_progress")
@@ -25,6 +26,7 @@ RATES = ("approval_rate", "conflict_rate", "win_rate", "tier_progress")
 TABLE_PRIORITY = ("partner", "revenue", "deals_won", "registrations", "commission_earned", "win_rate", "tier",
                   "approval_rate", "conflict_rate", "commission_paid", "average_deal_size", "tier_progress",
                   "next_tier", "average_cycle_days")
+TREND_HELP = "  prm-sync report scorecard --period 2026-Q4 --periods 4 --by channel_manager --format html --out t.html"
 
 
 @click.group()
@@ -50,7 +52,7 @@ def _text(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> str
 
 
 @report.command("scorecard", epilog="Examples:\n\n\b\n  prm-sync report scorecard --period 2026-Q3\n"
-                "  prm-sync report scorecard --period 2026-Q3 --format html --out qbr.html")
+                "  prm-sync report scorecard --period 2026-Q3 --format html --out qbr.html\n" + TREND_HELP)
 @click.option("--period", help="2026-Q3 (quarter), 2026-07 (month) or 2026 (year); default: this quarter")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "html"]), default="table",
               show_default=True)
@@ -59,19 +61,33 @@ def _text(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> str
               help="only the N partners with the most revenue in the period")
 @RAW
 @click.option("--partner", "partner_key", help="only this partner's scorecard (id or name)")
+@click.option("--periods", type=click.IntRange(2, 36), default=None,
+              help="a trend: each figure over the last N periods (ending with --period), with its direction")
+@click.option("--by", type=click.Choice(["channel_manager", "territory", "tier"]), default=None,
+              help="roll partners up into groups")
 @click.pass_obj
 def scorecard(app: App, period: str | None, fmt: str, out: Path | None, top: int | None,
-              partner_key: str | None) -> None:
-    """Per partner: registrations, approval and conflict rates, deals won, revenue, win rate, average deal
-    size and cycle, commission earned and paid, progress to the next tier."""
+              partner_key: str | None, periods: int | None, by: str | None) -> None:
+    """Per partner: registrations, approval and conflict rates, deals won, revenue, open pipeline, win rate,
+    average deal size and cycle, commission earned and paid, progress to the next tier."""
     local = app.local()
     scope = period_arg(period) or period_of(utcnow().date(), "quarter")
     settings = local.config.commissions
+    if periods is not None:
+        from prm_sync.cli.report_trend import emit_trend
+
+        with local.open_store() as store, store.session() as session:
+            trend = build_trend(session, settings, scope, periods, by=by)  # type: ignore[arg-type]
+        emit_trend(trend, fmt, out, top)
+        return
     with local.open_store() as store, store.session() as session:
-        result = build_scorecards(session, settings, scope)
+        targets = tier_targets(local.config.program)
+        result = build_scorecards(session, settings, scope, targets=targets)
         if partner_key:
             only = resolve_partner(session, partner_key).id
             result.cards[:] = [c for c in result.cards if c.partner_id == only]
+        if by is not None:
+            result = rolled_up(result, session, by)  # type: ignore[arg-type]
     if top is not None:
         ranked = sorted(result.cards, key=lambda c: (-c.revenue, c.partner))
         result.cards[:] = ranked[:top]
@@ -81,16 +97,16 @@ def scorecard(app: App, period: str | None, fmt: str, out: Path | None, top: int
         from prm_sync.report_html import render_scorecard_html
 
         page = render_scorecard_html(scope.label, scope.kind, result.currency, result.generated_at, result.cards,
-                                     result.notes)
-        _emit(page, out)
+                                     result.notes, targets)
+        emit(page, out)
         return
     rows = card_rows(result)
     if fmt == "table" and out is None:
         render_rows([_table_row(r) for r in rows], COLUMNS, "table",
-                    title=f"Partner scorecard {scope.label} ({result.currency})", priority=TABLE_PRIORITY,
-                    empty=f"No partners to score in {scope.label}.")
+                    title=f"Partner scorecard {scope.label}{f' by {by}' if by else ''} ({result.currency})",
+                    priority=TABLE_PRIORITY, empty=f"No partners to score in {scope.label}.")
         return
-    _emit(_text(rows, ("partner_id", "period", "currency", *COLUMNS), "json" if fmt == "json" else "csv"), out)
+    emit(_text(rows, ("partner_id", "period", "currency", *COLUMNS), "json" if fmt == "json" else "csv"), out)
 
 
 def _quiet() -> bool:
@@ -98,7 +114,7 @@ def _quiet() -> bool:
     return bool(ctx and ctx.find_root().meta.get("quiet"))
 
 
-def _emit(text: str, out: Path | None) -> None:
+def emit(text: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
         return

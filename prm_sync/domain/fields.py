@@ -79,6 +79,8 @@ FIELDS: dict[Entity, dict[str, PrmField]] = {
         _f("joined_on", K.DATE),
         _f("channel_manager", K.EMAIL),
         _f("territories"),
+        _f("discount_percent", K.DECIMAL),
+        _f("valid_certifications", K.INT),
     )},
     Entity.LEAD: {f.name: f for f in (
         _f("company"),

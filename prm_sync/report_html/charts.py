@@ -157,3 +157,32 @@ def columns(title: str, items: Sequence[tuple[str, Decimal]], width: int = 560, 
                     f'<text x="{num(x + bar_w / 2)}" y="{base_y + 16}" font-size="11" text-anchor="middle" '
                     f'fill="{MUTED}">{escape(label)}</text>')
     return _svg(width, height, title, body)
+
+
+def trend_lines(title: str, labels: Sequence[str], series: Sequence[tuple[str, Sequence[Decimal | None]]],
+                width: int = 360, height: int = 160) -> str:
+    """One line per series over the periods (e.g. revenue and open pipeline), with a legend."""
+    left, right, bottom, top_pad = 46, 12, 24, 22
+    values = [v for _, vs in series for v in vs if v is not None]
+    top = max(values, default=Decimal(0))
+    plot_h = Decimal(height - bottom - top_pad)
+    scale = plot_h / top if top > 0 else Decimal(0)
+    step = Decimal(width - left - right) / max(len(labels) - 1, 1)
+    base_y = height - bottom
+    body = [f'<line x1="{left}" y1="{base_y}" x2="{width - right}" y2="{base_y}" stroke="{GRID}"/>',
+            f'<text x="{left - 6}" y="{top_pad + 4}" font-size="10" text-anchor="end" fill="{MUTED}">'
+            f'{escape(compact(top))}</text>']
+    for i, label in enumerate(labels):
+        body.append(f'<text x="{num(left + step * i)}" y="{base_y + 15}" font-size="10" text-anchor="middle" '
+                    f'fill="{MUTED}">{escape(label)}</text>')
+    for n, (name, points) in enumerate(series):
+        color = PALETTE[n % len(PALETTE)]
+        xy = [(left + step * i, base_y - max(v, Decimal(0)) * scale, v) for i, v in enumerate(points) if v is not None]
+        if len(xy) > 1:
+            body.append(f'<polyline class="trend" fill="none" stroke="{color}" stroke-width="2" points="'
+                        + " ".join(f"{num(x)},{num(y)}" for x, y, _ in xy) + '"/>')
+        body += [f'<circle cx="{num(x)}" cy="{num(y)}" r="3" fill="{color}"><title>{escape(name)}: '
+                 f'{escape(money(v))}</title></circle>' for x, y, v in xy]
+        body.append(f'<rect x="{left + n * 110}" y="4" width="10" height="10" rx="2" fill="{color}"/>'
+                    f'<text x="{left + n * 110 + 14}" y="13" font-size="11" fill="{INK}">{escape(name)}</text>')
+    return _svg(width, height, title, body)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
 
-from prm_sync.domain.scorecards import PERIODS_PER_YEAR, TIER_THRESHOLDS, Scorecard, TierThreshold
+from prm_sync.domain.scorecards import PERIODS_PER_YEAR, Scorecard, TierTarget
 from prm_sync.report_html.charts import columns, compact, hbars, money, percent, progress
 
 TOP = 12  # partners shown in each chart (the table lists them all)
@@ -86,13 +86,18 @@ def _table(cards: Sequence[Scorecard], currency: str) -> str:
             + "".join(rows) + "</tbody></table>")
 
 
-def _footer(kind: str, currency: str, notes: Sequence[str]) -> str:
+def _footer(kind: str, currency: str, notes: Sequence[str], targets: Sequence[TierTarget] = ()) -> str:
     share = PERIODS_PER_YEAR[kind]
-    def need(t: TierThreshold) -> str:
-        deals = format((Decimal(t.deals_per_year) / share).normalize(), "f")
-        return f"{compact(t.revenue_per_year / share)} {currency} revenue and {deals} won deals per {kind}"
 
-    tiers = "; ".join(f"{escape(name)}: {escape(need(t))}" for name, t in TIER_THRESHOLDS.items())
+    def need(t: TierTarget) -> str:
+        parts = []
+        if t.revenue_per_year:
+            parts.append(f"{compact(t.revenue_per_year / share)} {currency} revenue")
+        if t.deals_per_year:
+            parts.append(f"{format((t.deals_per_year / share).normalize(), 'f')} won deals")
+        return (" and ".join(parts) + f" per {kind}") if parts else "no revenue or deal target"
+
+    tiers = "; ".join(f"{escape(t.tier)}: {escape(need(t))}" for t in targets[1:]) or "no program configured"
     items = [
         "Revenue, win rate and deal size count deals closed in the period; win rate = won / (won + lost).",
         "Approval rate = approved / (approved + rejected) registrations created in the period; conflict rate = "
@@ -106,7 +111,8 @@ def _footer(kind: str, currency: str, notes: Sequence[str]) -> str:
 
 
 def render_scorecard_html(period: str, kind: str, currency: str, generated_at: dt.datetime,
-                          cards: Sequence[Scorecard], notes: Sequence[str] = ()) -> str:
+                          cards: Sequence[Scorecard], notes: Sequence[str] = (),
+                          targets: Sequence[TierTarget] = ()) -> str:
     top = list(cards[:TOP])
     revenue = hbars("Revenue won by partner", [(c.partner, [c.revenue]) for c in top], ["revenue"])
     commission = hbars("Commission earned and paid", [(c.partner, [c.commission_earned, c.commission_paid])
@@ -132,5 +138,5 @@ def render_scorecard_html(period: str, kind: str, currency: str, generated_at: d
         " UTC</div></header>"
         f"<div class=\"kpis\">{_kpis(cards, currency)}</div><div class=\"grid\">{grid}</div>"
         f"<section class=\"card wide\"><h2>All partners</h2>{_table(cards, currency)}</section>"
-        f"{_footer(kind, currency, notes)}</main></body></html>\n"
+        f"{_footer(kind, currency, notes, targets)}</main></body></html>\n"
     )

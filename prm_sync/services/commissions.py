@@ -14,17 +14,22 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, or_, select
 
 from prm_sync.commission_config import CommissionSettings
 from prm_sync.domain.commissions import (
+    LOCKED_STATUSES,
     DealFacts,
+    Earned,
     LineState,
     LineValues,
     Period,
+    SpiffEarned,
     calculate,
+    calculate_spiffs,
     parse_period,
     reconcile,
 )
@@ -36,6 +41,7 @@ if TYPE_CHECKING:
     from prm_sync.config import Config
 
 APPROVED_REGISTRATION = frozenset({"approved", "converted", "won"})
+SPIFF = "spiff:"
 
 
 @dataclass
@@ -125,31 +131,57 @@ def calculate_commissions(session: Session, settings: CommissionSettings, *, per
     lines: dict[str, list[CommissionLine]] = defaultdict(list)
     for line in session.exec(select(CommissionLine).where(col(CommissionLine.deleted_at).is_(None))):
         lines[line.deal_id].append(line)
+    spiffs = calculate_spiffs(settings, facts, earned, _locked_spiffs(lines), _spiff_keys(lines))
+    spiffs_of: dict[str, list[SpiffEarned]] = defaultdict(list)
+    for (deal_id, _), result in sorted(spiffs.items()):
+        spiffs_of[deal_id].append(result)
     report = CalculationReport()
     for fact in sorted(facts, key=lambda f: f.deal_id):
         mine = sorted(lines.get(fact.deal_id, []), key=lambda x: (x.created_at, x.id))
         if not _in_scope(period, fact, mine):
             continue
         report.deals += 1
-        result = earned[fact.deal_id]
-        if result.problem:
-            report.problems.append((fact.deal_id, result.reason))
-        changes = reconcile(result, [_state(x) for x in mine])
-        by_id = {x.id: x for x in mine}
-        for values in changes.create:
-            session.add(_apply(CommissionLine(deal_id=fact.deal_id, partner_id=fact.partner_id, amount=values.amount,
-                                              currency=values.currency), values, now))
-            report.created += 1
-            report.clawbacks += values.kind == "clawback"
-        for line_id, values in changes.update:
-            session.add(_apply(by_id[line_id], values, now))
-            report.updated += 1
-        for line_id in changes.retire:
-            by_id[line_id].deleted_at = now
-            session.add(by_id[line_id])
-            report.retired += 1
+        targets: list[tuple[str | None, Earned | SpiffEarned]] = [(None, earned[fact.deal_id])]
+        targets += [(s.component, s) for s in spiffs_of.get(fact.deal_id, [])]
+        for component, result in targets:
+            if result.problem:
+                report.problems.append((fact.deal_id, result.reason))
+            _write(session, fact, component, result, [x for x in mine if x.component == component], report, now)
     session.flush()
     return report
+
+
+def _locked_spiffs(lines: dict[str, list[CommissionLine]]) -> dict[tuple[str, str], Decimal]:
+    """(deal, spiff) -> what its approved or paid SPIFF lines hold (deal currency)."""
+    out: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for deal_id, mine in lines.items():
+        for line in mine:
+            if line.component and line.component.startswith(SPIFF) and line.status in LOCKED_STATUSES:
+                out[(deal_id, line.component[len(SPIFF):])] += line.amount
+    return dict(out)
+
+
+def _spiff_keys(lines: dict[str, list[CommissionLine]]) -> set[tuple[str, str]]:
+    return {(deal_id, line.component[len(SPIFF):]) for deal_id, mine in lines.items() for line in mine
+            if line.component and line.component.startswith(SPIFF)}
+
+
+def _write(session: Session, fact: DealFacts, component: str | None, result: Earned | SpiffEarned,
+           mine: list[CommissionLine], report: CalculationReport, now: dt.datetime) -> None:
+    changes = reconcile(result, [_state(x) for x in mine])
+    by_id = {x.id: x for x in mine}
+    for values in changes.create:
+        session.add(_apply(CommissionLine(deal_id=fact.deal_id, partner_id=fact.partner_id, amount=values.amount,
+                                          currency=values.currency, component=component), values, now))
+        report.created += 1
+        report.clawbacks += values.kind == "clawback"
+    for line_id, values in changes.update:
+        session.add(_apply(by_id[line_id], values, now))
+        report.updated += 1
+    for line_id in changes.retire:
+        by_id[line_id].deleted_at = now
+        session.add(by_id[line_id])
+        report.retired += 1
 
 
 def _apply(line: CommissionLine, values: LineValues, now: dt.datetime) -> CommissionLine:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -17,12 +18,15 @@ from sqlmodel import Session, col, select
 
 from prm_sync.commission_config import CommissionSettings
 from prm_sync.domain.commissions import MissingFx, Period, convert, plan_for
+from prm_sync.domain.scorecard_trends import RollUp, TrendRow, last_periods, roll_up, trends
 from prm_sync.domain.scorecards import (
     DealFact,
     LineFact,
     PartnerInfo,
+    PipelineFact,
     RegistrationFact,
     Scorecard,
+    TierTarget,
     scorecards,
 )
 from prm_sync.store import CommissionLine, Deal, Partner, Registration
@@ -47,10 +51,22 @@ def report_currency(settings: CommissionSettings | None, period: Period) -> str:
     return plan.currency
 
 
-def build_scorecards(session: Session, settings: CommissionSettings | None, period: Period,
-                     now: dt.datetime | None = None) -> ScorecardReport:
+@dataclass
+class ScorecardFacts:
+    """Everything the scorecards read, converted into one report currency (loaded once, used for
+    every period of a trend)."""
+
+    currency: str
+    partners: list[PartnerInfo]
+    registrations: list[RegistrationFact]
+    deals: list[DealFact]
+    lines: list[LineFact]
+    pipeline: list[PipelineFact]
+    notes: list[str]
+
+
+def load_facts(session: Session, settings: CommissionSettings | None, currency: str) -> ScorecardFacts:
     fx = settings or CommissionSettings()
-    currency = report_currency(settings, period)
     skipped: Counter[str] = Counter()
 
     def to_report(amount: Decimal | None, cur: str | None) -> Decimal | None:
@@ -62,7 +78,8 @@ def build_scorecards(session: Session, settings: CommissionSettings | None, peri
             skipped[cur or "?"] += 1
             return None
 
-    partners = [PartnerInfo(p.id, p.name, p.tier) for p in
+    partners = [PartnerInfo(p.id, p.name, p.tier, p.channel_manager,
+                            tuple(t for t in (p.territories or "").split(",") if t)) for p in
                 session.exec(select(Partner).where(col(Partner.deleted_at).is_(None))).all()]
     regs = session.exec(select(Registration).where(col(Registration.deleted_at).is_(None))).all()
     reg_created = {r.id: r.created_at.date() for r in regs}
@@ -72,25 +89,74 @@ def build_scorecards(session: Session, settings: CommissionSettings | None, peri
     ) for r in regs]
     deal_rows = session.exec(select(Deal).where(col(Deal.deleted_at).is_(None))).all()
     deals = [DealFact(d.partner_id, d.close_date, d.is_won, d.is_closed or d.is_won,
-                      to_report(d.amount, d.currency) if d.is_won and d.close_date in period else None,
+                      to_report(d.amount, d.currency) if d.is_won and d.close_date else None,
                       reg_created.get(d.registration_id or "", d.created_at.date()))
              for d in deal_rows]
+    pipeline = [PipelineFact(d.partner_id, d.close_date, amount) for d in deal_rows
+                if not (d.is_closed or d.is_won) and d.close_date is not None
+                and (amount := to_report(d.amount, d.currency)) is not None]
+    pipeline += [PipelineFact(r.partner_id, r.expected_close, amount) for r in regs
+                 if r.status == "approved" and r.expected_close is not None
+                 and (amount := to_report(r.estimated_value, r.currency)) is not None]
     close_dates = {d.id: d.close_date for d in deal_rows}
     lines = []
     for line in session.exec(select(CommissionLine).where(col(CommissionLine.deleted_at).is_(None))).all():
         day = close_dates.get(line.deal_id) or (line.calculated_at or line.created_at).date()
-        if day in period and (amount := to_report(line.amount, line.currency)) is not None:
+        if (amount := to_report(line.amount, line.currency)) is not None:
             lines.append(LineFact(line.partner_id, day, amount, line.status == "paid"))
-    report = ScorecardReport(period, currency, now or utcnow(),
-                             scorecards(period, currency, partners, registrations, deals, lines))
-    for cur, count in sorted(skipped.items()):
-        report.notes.append(f"{count} amount(s) in {cur} left out: no commissions.fx rate to convert into {currency}")
-    return report
+    notes = [f"{count} amount(s) in {cur} left out: no commissions.fx rate to convert into {currency}"
+             for cur, count in sorted(skipped.items())]
+    return ScorecardFacts(currency, partners, registrations, deals, lines, pipeline, notes)
+
+
+def cards_for(facts: ScorecardFacts, period: Period, targets: Sequence[TierTarget] = ()) -> list[Scorecard]:
+    return scorecards(period, facts.currency, facts.partners, facts.registrations, facts.deals, facts.lines,
+                      targets, facts.pipeline)
+
+
+def build_scorecards(session: Session, settings: CommissionSettings | None, period: Period,
+                     now: dt.datetime | None = None, targets: Sequence[TierTarget] = ()) -> ScorecardReport:
+    facts = load_facts(session, settings, report_currency(settings, period))
+    return ScorecardReport(period, facts.currency, now or utcnow(), cards_for(facts, period, targets),
+                           list(facts.notes))
+
+
+@dataclass
+class TrendReport:
+    periods: list[Period]
+    currency: str
+    generated_at: dt.datetime
+    by: RollUp | None
+    series: list[list[Scorecard]]        # per period, oldest first (partners, or groups)
+    rows: list[TrendRow]
+    notes: list[str] = field(default_factory=list)
+
+
+def build_trend(session: Session, settings: CommissionSettings | None, period: Period, count: int, *,
+                by: RollUp | None = None, now: dt.datetime | None = None) -> TrendReport:
+    """The last `count` periods ending with `period`, per partner or rolled up `by`."""
+    periods = last_periods(period, count)
+    facts = load_facts(session, settings, report_currency(settings, period))
+    info = {p.id: p for p in facts.partners}
+    series = []
+    for each in periods:
+        cards = cards_for(facts, each)
+        series.append(roll_up(cards, info, by) if by else cards)
+    return TrendReport(periods, facts.currency, now or utcnow(), by, series, trends(series), list(facts.notes))
+
+
+def rolled_up(report: ScorecardReport, session: Session, by: RollUp) -> ScorecardReport:
+    """The report's cards rolled up `by` (a single period)."""
+    partners = {p.id: PartnerInfo(p.id, p.name, p.tier, p.channel_manager,
+                                  tuple(t for t in (p.territories or "").split(",") if t))
+                for p in session.exec(select(Partner)).all()}
+    return ScorecardReport(report.period, report.currency, report.generated_at,
+                           roll_up(report.cards, partners, by), report.notes)
 
 
 COLUMNS = ("partner", "tier", "registrations", "approval_rate", "conflict_rate", "deals_won", "revenue",
-           "win_rate", "average_deal_size", "average_cycle_days", "commission_earned", "commission_paid",
-           "next_tier", "tier_progress")
+           "open_pipeline", "win_rate", "average_deal_size", "average_cycle_days", "commission_earned",
+           "commission_paid", "next_tier", "tier_progress")
 
 
 def card_rows(report: ScorecardReport) -> list[dict[str, object]]:

@@ -1,10 +1,12 @@
 """The PRM's own rules, applied by the sync where CRM data meets them.
 
-- After each pulled page (same unit of work): a partner status set in the CRM gets its history
-  row; registrations brought in are dated (approval starts the protection period) and checked
+- After each pulled page (same unit of work): a partner status or tier set in the CRM gets its
+  history row; registrations brought in are dated (approval starts the protection period) and checked
   for channel conflicts.
 - Once per run, before pushing: registrations whose protection ended expire, and contracts
-  renew or expire (so the same run carries the new statuses to the CRM).
+  renew or expire (so the same run carries the new statuses to the CRM); partners' program
+  fields (discount, valid certifications) are brought up to date, again after the partners'
+  pull (a tier set in the CRM gets its discount in the same run).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlmodel import Session, select
 
 from prm_sync.domain.fields import Entity
 from prm_sync.services.contracts import renew_contracts
+from prm_sync.services.program_fields import record_crm_tier_change, refresh_program_fields
 from prm_sync.services.registrations import build_conflict_index, check_registrations, expire_registrations
 from prm_sync.store import Partner, PartnerStatusChange
 from prm_sync.sync.context import RunContext
@@ -34,6 +37,8 @@ def after_pull_page(session: Session, ctx: RunContext, entity: Entity,
                 ctx.new_rows.new(PartnerStatusChange, {
                     "partner_id": partner.id, "from_status": after if before is None else before, "to_status": after,
                     "reason": "set in the CRM", "actor": "crm", "at": ctx.clock()})
+            if "tier" in diffs and diffs["tier"][0] is not None and diffs["tier"][1] is not None:
+                record_crm_tier_change(ctx.new_rows, partner, diffs["tier"], ctx.config.program, ctx.clock())
     elif entity == Entity.LEAD:
         regs = [reg for reg, diffs in changes if CUSTOMER_FIELDS & diffs.keys()]
         if not regs:
@@ -52,6 +57,9 @@ def after_pull_page(session: Session, ctx: RunContext, entity: Entity,
 def after_pull(ctx: RunContext, entity: Entity) -> None:
     """An entity's pull is over: drop the per-run caches only its pages use (the conflict index
     holds every registration; later entities then reuse that memory instead of adding to it)."""
+    if entity == Entity.PARTNER:  # a tier the CRM changed gets its discount in this run's push
+        with ctx.unit() as session:
+            refresh_program_fields(session, ctx.config.program, ctx.clock())
     if entity == Entity.LEAD:
         ctx.cache.pop("conflict_index", None)
         ctx.cache.pop("partner_names", None)
@@ -62,5 +70,7 @@ def before_run(ctx: RunContext, entities: list[Entity]) -> None:
     now = ctx.clock()
     with ctx.unit() as session:
         renew_contracts(session, now.date())
+        if Entity.PARTNER in entities:  # certifications expire with the date alone
+            refresh_program_fields(session, ctx.config.program, now)
         if Entity.LEAD in entities:
             expire_registrations(session, now, protection_days=ctx.config.registrations.protection_days)

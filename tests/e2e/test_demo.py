@@ -21,3 +21,8 @@ def test_demo_runs_offline_end_to_end(crm: str, tmp_path: Path, capsys: pytest.C
     assert "was created in the PRM" in out and "is now CRM record" in out  # pushed
     assert "partner" in out and " 30 " in out  # the CRM's 30 partners were pulled
     assert (tmp_path / "prm.db").exists()
+    # a tier review (with its reasons), applied with history, then a four-quarter trend
+    assert "$ prm-sync partners review-tiers --partner 'Acme Channel Partners'" in out
+    assert "Tier review as of" in out and "won revenue in 12 months" in out
+    assert "tier history:" in out and "tier review as of" in out
+    assert "Partner scorecard trend" in out and "open_pipeline" in out

@@ -205,7 +205,7 @@ def test_merge_asks_on_a_terminal(site_world: World, monkeypatch: pytest.MonkeyP
     dup = added_id(world.cli("partners", "add", "Keep Co.", "--allow-duplicate")[1])
     monkeypatch.setattr("prm_sync.cli.confirm.interactive", lambda: True)
     monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
-    code, out, _ = world.cli("partners", "merge", keep, dup)
+    code, _, _ = world.cli("partners", "merge", keep, dup)
     assert code == 1  # declined: "Aborted.", nothing changed
     assert partner(world, dup)["deleted_at"] is None
     monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))

@@ -71,8 +71,8 @@ def test_tier_territories_channel_manager_and_certifications(site: Path, capsys:
     record = show(capsys)
     assert (record["tier"], record["territories"], record["channel_manager"]) == (
         "platinum", "US,US-CA,EMEA", "jane@example.com")
-    assert record["certifications"] == [{"name": "Cloud Expert", "earned_on": "2026-01-10", "expires_on": None,
-                                         "valid": True}]
+    assert record["certifications"] == [{"name": "Cloud Expert", "catalogue_id": None, "holder": None,
+                                         "earned_on": "2026-01-10", "expires_on": None, "valid": True}]
     code, out, _ = cli(capsys, "partners", "list", "--tier", "platinum", "--format", "csv")
     assert out.splitlines()[0] == "id,name,tier,status,country,channel_manager,territories,flag"
     assert '"US,US-CA,EMEA"' in out.splitlines()[1]

@@ -193,6 +193,8 @@ def _companies() -> ObjectTypeDef:
         PropertyDef("prm_partner_since", DATE, "Partner since"),
         PropertyDef("prm_channel_manager_email", STRING, "Channel manager email"),
         PropertyDef("prm_territories", STRING, "Territories"),
+        PropertyDef("prm_partner_discount", NUMBER, "Partner discount (%)"),
+        PropertyDef("prm_valid_certifications", NUMBER, "Valid certifications"),
     )
     return companies
 

@@ -265,6 +265,8 @@ def default_schema() -> Schema:
             _f("Partner_Since__c", "date"),
             _f("Channel_Manager_Email__c", "email"),
             _f("Territories__c", "string"),
+            _f("Partner_Discount__c", "percent", scale=2),
+            _f("Valid_Certifications__c", "double", scale=0),
         ],
     )
     lead = _obj(

@@ -85,3 +85,22 @@ class Earned:
     rounding: str = ""
     reason: str = ""                    # why nothing is due, or a problem that stopped the calculation
     problem: bool = False
+
+
+@dataclass
+class SpiffEarned:
+    """What one deal earns from one SPIFF (a line of its own), with its explanation."""
+
+    deal: DealFacts
+    spiff: str
+    due: Decimal                        # rounded, deal currency
+    currency: str | None
+    period: str | None
+    plan: str | None
+    text: str                           # the explanation the line carries
+    reason: str = ""                    # why nothing (more) is due
+    problem: bool = False
+
+    @property
+    def component(self) -> str:
+        return f"spiff:{self.spiff}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from prm_sync.domain.commissions.explain import explain
-from prm_sync.domain.commissions.model import Earned
+from prm_sync.domain.commissions.model import Earned, SpiffEarned
 from prm_sync.domain.commissions.money import ZERO, shown
 
 LOCKED_STATUSES = frozenset({"approved", "paid"})
@@ -58,7 +58,8 @@ class LineChanges:
         return not (self.create or self.update or self.retire)
 
 
-def reconcile(earned: Earned, lines: list[LineState]) -> LineChanges:
+def reconcile(earned: Earned | SpiffEarned, lines: list[LineState]) -> LineChanges:
+    """`lines`: the live lines of this deal for this component (its commission, or one SPIFF)."""
     changes = LineChanges()
     currencies = sorted({line.currency for line in lines} | ({earned.currency} if earned.due and earned.currency
                                                              else set()))
@@ -82,9 +83,9 @@ def reconcile(earned: Earned, lines: list[LineState]) -> LineChanges:
     return changes
 
 
-def _wanted(earned: Earned, currency: str, target: Decimal, locked: list, covered: Decimal,
+def _wanted(earned: Earned | SpiffEarned, currency: str, target: Decimal, locked: list, covered: Decimal,
             missing: Decimal) -> LineValues:
-    calculation = explain(earned)
+    calculation = earned.text if isinstance(earned, SpiffEarned) else explain(earned)
     period = earned.period or max((line.period or "" for line in locked), default="") or None
     if not locked:
         return LineValues("commission", "calculated", missing, currency, period, earned.plan, calculation)

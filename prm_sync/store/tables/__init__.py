@@ -4,7 +4,14 @@ from prm_sync.store.tables.base import STORE_METADATA, StoreModel
 from prm_sync.store.tables.bookkeeping import Conflict, Link, Quarantine, SyncCursor, SyncRun
 from prm_sync.store.tables.commissions import CommissionLine
 from prm_sync.store.tables.deals import Deal
-from prm_sync.store.tables.partners import DERIVED_COLUMNS, Certification, Contract, Partner, PartnerStatusChange
+from prm_sync.store.tables.partners import (
+    DERIVED_COLUMNS,
+    Certification,
+    Contract,
+    Partner,
+    PartnerStatusChange,
+    PartnerTierChange,
+)
 from prm_sync.store.tables.registrations import Registration
 from prm_sync.store.tables.runlock import RunFence
 
@@ -19,6 +26,7 @@ __all__ = [
     "Link",
     "Partner",
     "PartnerStatusChange",
+    "PartnerTierChange",
     "Quarantine",
     "Registration",
     "RunFence",

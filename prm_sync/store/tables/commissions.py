@@ -30,6 +30,7 @@ class CommissionLine(Timestamps, table=True):
     explanation: str | None = Field(default=None, sa_type=Text)
     kind: str = "commission"
     plan: str | None = None
+    component: str | None = None        # None: the deal's commission; "spiff:<name>": a SPIFF line
     calculated_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     approved_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
     paid_at: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import CheckConstraint, event
@@ -11,7 +12,7 @@ from sqlmodel import Field
 
 from prm_sync.store.name_keys import name_key
 from prm_sync.store.tables.base import SoftDeleted, StoreModel, Timestamps, one_of
-from prm_sync.store.types import UtcDateTime, new_id, utcnow
+from prm_sync.store.types import Money, UtcDateTime, new_id, utcnow
 
 CONTRACT_STATES: tuple[str, ...] = ("active", "expired", "terminated")
 
@@ -35,6 +36,9 @@ class Partner(Timestamps, SoftDeleted, table=True):
     joined_on: date | None = None
     channel_manager: str | None = None
     territories: str | None = None
+    tier_pinned_until: date | None = None       # a tier set by hand holds until then (review skips it)
+    discount_percent: Decimal | None = Field(default=None, sa_type=Money)   # program.discounts, e.g. 20 = 20%
+    valid_certifications: int | None = None     # recomputed each sync (expiry alone changes it)
 
 
 def _keep_name_key(_mapper: Any, _connection: Any, target: Partner) -> None:
@@ -75,6 +79,24 @@ class Certification(StoreModel, table=True):
     name: str
     earned_on: date
     expires_on: date | None = None
+    catalogue_id: str | None = None             # program.certifications id (None: recorded before the catalogue)
+    holder: str | None = None                   # the person certified (per-person certifications)
+
+
+class PartnerTierChange(StoreModel, table=True):
+    """A tier (and discount) change: who, when, why. Reviews, the CLI and the CRM write these."""
+
+    __tablename__ = "partner_tier_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: str = Field(foreign_key="partner.id", index=True)
+    from_tier: str | None = None
+    to_tier: str
+    from_discount: Decimal | None = Field(default=None, sa_type=Money)
+    to_discount: Decimal | None = Field(default=None, sa_type=Money)
+    reason: str | None = None
+    actor: str
+    at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
 
 
 class Contract(Timestamps, table=True):

@@ -6,10 +6,13 @@ import datetime as dt
 from decimal import Decimal
 
 from prm_sync.domain.commissions import parse_period
-from prm_sync.domain.scorecards import DealFact, LineFact, PartnerInfo, RegistrationFact, scorecards
+from prm_sync.domain.scorecards import DealFact, LineFact, PartnerInfo, RegistrationFact, TierTarget, scorecards
 
 D = Decimal
 Q3 = parse_period("2026-Q3")
+# the program's yearly targets (config `program.tiers`, a 12-month window), lowest first
+TARGETS = [TierTarget("registered"), TierTarget("silver", D(250_000), D(5)),
+           TierTarget("gold", D(1_000_000), D(15)), TierTarget("platinum", D(3_000_000), D(40))]
 
 
 def test_scorecard_metrics_for_a_quarter() -> None:
@@ -28,7 +31,7 @@ def test_scorecard_metrics_for_a_quarter() -> None:
     lines = [LineFact("a", dt.date(2026, 7, 20), D("8000.00"), True),
              LineFact("a", dt.date(2026, 9, 10), D("4000.04"), False),
              LineFact("a", dt.date(2026, 9, 10), D("-1000.00"), False)]
-    cards = scorecards(Q3, "USD", partners, regs, deals, lines)
+    cards = scorecards(Q3, "USD", partners, regs, deals, lines, TARGETS)
     acme, beta = cards
     assert acme.partner == "Acme" and beta.partner == "Beta"  # sorted by revenue
     assert acme.registrations == 4
@@ -50,9 +53,24 @@ def test_scorecard_metrics_for_a_quarter() -> None:
 def test_progress_is_capped_and_prorated_by_period() -> None:
     partners = [PartnerInfo("a", "Acme", "registered")]
     deals = [DealFact("a", dt.date(2026, 7, day), True, True, D("100000"), None) for day in (1, 2)]
-    month = scorecards(parse_period("2026-07"), "USD", partners, [], deals, [])[0]
+    month = scorecards(parse_period("2026-07"), "USD", partners, [], deals, [], TARGETS)[0]
     # registered -> silver in a month: 250000 / 12 = 20833.33 revenue, 5 / 12 deals: both exceeded -> 100%
     assert (month.next_tier, month.tier_progress) == ("silver", D("1.0000"))
-    year = scorecards(parse_period("2026"), "USD", partners, [], deals, [])[0]
+    year = scorecards(parse_period("2026"), "USD", partners, [], deals, [], TARGETS)[0]
     # in a year: min(200000 / 250000, 2 / 5) = 0.4
     assert year.tier_progress == D("0.4000")
+
+
+def test_without_a_program_there_is_no_tier_progress() -> None:
+    partners = [PartnerInfo("a", "Acme", "registered")]
+    deals = [DealFact("a", dt.date(2026, 7, 1), True, True, D("100000"), None)]
+    card = scorecards(parse_period("2026-07"), "USD", partners, [], deals, [])[0]
+    assert (card.next_tier, card.tier_progress) == (None, None)
+
+
+def test_a_tier_without_a_deal_target_is_measured_on_revenue_alone() -> None:
+    partners = [PartnerInfo("a", "Acme", "registered")]
+    deals = [DealFact("a", dt.date(2026, 7, 1), True, True, D("30000"), None)]
+    targets = [TierTarget("registered"), TierTarget("silver", D(240_000), None)]
+    card = scorecards(parse_period("2026-Q3"), "USD", partners, [], deals, [], targets)[0]
+    assert (card.next_tier, card.tier_progress) == ("silver", D("0.5000"))   # 30000 / (240000 / 4)

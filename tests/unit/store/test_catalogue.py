@@ -57,7 +57,7 @@ def test_synced_tables_index_updated_at_and_soft_delete() -> None:
 
 def test_store_metadata_holds_exactly_the_store_tables() -> None:
     assert set(STORE_METADATA.tables) == {
-        "partner", "partner_status_change", "certification", "contract", "registration", "deal",
+        "partner", "partner_status_change", "partner_tier_change", "certification", "contract", "registration", "deal",
         "commission_line", "link", "sync_cursor", "sync_run", "quarantine", "conflict",
         "run_fence",
     }

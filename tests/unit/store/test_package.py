@@ -15,6 +15,7 @@ from prm_sync.store.engine import parse_store_url
 PUBLIC_NAMES = {
     "STORE_METADATA", "BadStoreUrl", "Certification", "CommissionLine", "Conflict", "Contract",
     "Deal", "Link", "LockBroken", "LockHeld", "Money", "NotAPrmStore", "Partner", "PartnerStatusChange",
+    "PartnerTierChange",
     "Quarantine", "Registration", "SchemaAhead", "SchemaBehind", "Store", "StoreError",
     "StoreNotInitialized", "StoreUnavailable", "SyncCursor", "SyncRun", "UtcDateTime",
     "check_schema", "current_revision", "head_revision", "link_for_crm", "link_for_prm",
