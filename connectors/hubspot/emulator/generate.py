@@ -135,6 +135,8 @@ class PortalGenerator:
             "dealtype": self._pick(DEAL_TYPES),
             "prm_id": self._uuid(),
             "prm_customer_company": customer,
+            "prm_contact_firstname": first,
+            "prm_contact_lastname": last,
             "prm_contact_name": f"{first} {last}",
             "prm_contact_email": f"{first}.{last}@{_slug(customer)}.example.org".lower(),
             "prm_customer_website": f"https://{_slug(customer)}.example.org",
