@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from prm_sync.domain.transliteration import fold_text, spelling_variants
+from prm_sync.domain.transliteration import fold_text, has_two_way_letters, spelling_variants
 
 MATCH_FIELDS: tuple[str, ...] = ("name", "email_domain", "website")
 
@@ -114,7 +114,7 @@ def company_key(company: str | None) -> str | None:
 def company_keys(company: str | None) -> tuple[str, ...]:
     """`company_key` of each spelling of the name ("Müller GmbH" -> muller, mueller), the usual first."""
     first = company_key(company)
-    if first is None or company is None or company.isascii():
+    if first is None or company is None or not has_two_way_letters(company):
         return () if first is None else (first,)
     found = dict.fromkeys(key for key in map(company_key, spelling_variants(company)[1:]) if key)
     found.pop(first, None)

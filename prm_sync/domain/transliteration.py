@@ -28,6 +28,10 @@ _FOLD = str.maketrans({"đ": "d", "Đ": "d", "ø": "o", "Ø": "o", "ł": "l", "�
                        "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "þ": "th", "ı": "i"})
 # Letters with a second customary spelling (after lower-casing, in NFC).
 TWO_WAY: dict[str, str] = {"ä": "ae", "ö": "oe", "ü": "ue", "ø": "oe", "å": "aa"}
+_BARE: dict[str, str] = {"ä": "a", "ö": "o", "ü": "u", "ø": "o", "å": "a"}
+_TWO_WAY_LETTERS = frozenset(TWO_WAY)
+_MARK = "\ue000"  # a private-use character: folding leaves it as it is
+_TO_MARK = str.maketrans(dict.fromkeys(TWO_WAY, _MARK))
 MAX_UNITS = 4
 MAX_VARIANTS = 2 ** MAX_UNITS
 _WORD = re.compile(r"\w+")
@@ -41,15 +45,26 @@ def fold_text(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
 
+def _lowered(text: str) -> str:
+    return unicodedata.normalize("NFC", text).lower()
+
+
+def has_two_way_letters(text: str) -> bool:
+    """Whether `text` has a letter with two ASCII spellings (so more than one spelling)."""
+    return not text.isascii() and not _TWO_WAY_LETTERS.isdisjoint(_lowered(text))
+
+
 def spelling_variants(text: str) -> list[str]:
-    """The folded ASCII spellings of `text`, the usual fold (`fold_text`) first; see the bound above."""
-    if text.isascii():
-        return [text.lower()]
-    lowered = unicodedata.normalize("NFC", text).lower()
-    if not any(ch in TWO_WAY for ch in lowered):
-        return [fold_text(lowered)]
-    words = list(_WORD.finditer(lowered))
-    units = sorted({(i, ch) for i, word in enumerate(words) for ch in word.group() if ch in TWO_WAY})
+    """The folded ASCII spellings of `text`, the usual fold (`fold_text`) first; see the bound above.
+
+    The text is folded once with a placeholder for each two-way letter; each spelling then only
+    fills the placeholders in."""
+    if not has_two_way_letters(text):
+        return [fold_text(text)]
+    lowered = _lowered(text)
+    occurrences = [(i, ch) for i, word in enumerate(_WORD.finditer(lowered)) for ch in word.group() if ch in TWO_WAY]
+    pieces = fold_text(lowered.translate(_TO_MARK)).split(_MARK)  # one more piece than occurrences
+    units = sorted(set(occurrences))
     if len(units) <= MAX_UNITS:
         choices: list[tuple[bool, ...]] = list(itertools.product((False, True), repeat=len(units)))
     else:
@@ -57,16 +72,8 @@ def spelling_variants(text: str) -> list[str]:
     found: dict[str, None] = {}
     for choice in choices:
         digraphs = {unit for unit, long in zip(units, choice, strict=True) if long}
-        found[fold_text(_respell(lowered, words, digraphs))] = None
+        spelled = [pieces[0]]
+        for unit, piece in zip(occurrences, pieces[1:], strict=True):
+            spelled += (TWO_WAY if unit in digraphs else _BARE)[unit[1]], piece
+        found["".join(spelled)] = None
     return list(found)
-
-
-def _respell(text: str, words: list[re.Match[str]], digraphs: set[tuple[int, str]]) -> str:
-    """`text` with the letters of the chosen (word, letter) units written as digraphs."""
-    pieces, pos = [], 0
-    for i, word in enumerate(words):
-        pieces.append(text[pos:word.start()])
-        pieces.append("".join(TWO_WAY[ch] if (i, ch) in digraphs else ch for ch in word.group()))
-        pos = word.end()
-    pieces.append(text[pos:])
-    return "".join(pieces)
