@@ -62,9 +62,11 @@ class ImportReport:
     ids: list[str] = field(default_factory=list)
 
 
-def natural_key(partner_id: str, company: str, email: str | None) -> NaturalKey:
-    """Partner, normalised company name, contact email: one registration per key and import."""
-    return partner_id, company_key(company) or " ".join(company.casefold().split()), (email or "").casefold()
+def natural_key(partner_id: str, company: str, email: str | None, normalised: str | None = None) -> NaturalKey:
+    """Partner, normalised company name (`company_key`, given when already computed), contact email:
+    one registration per key and import."""
+    name = normalised or company_key(company) or " ".join(company.casefold().split())
+    return partner_id, name, (email or "").casefold()
 
 
 def _values(data: RegistrationInput | Registration) -> tuple[Any, ...]:
@@ -78,22 +80,36 @@ class _Stored:
     values: tuple[Any, ...]
 
 
-def _stored_registrations(session: Session, partner_ids: set[str]) -> dict[NaturalKey, _Stored]:
-    """The store's registrations of these partners by natural key (the oldest one of a key)."""
-    found: dict[NaturalKey, _Stored] = {}
-    wanted = sorted(partner_ids)
-    columns = [getattr(Registration, name) for name in IMPORTED_FIELDS]
-    for start in range(0, len(wanted), KEY_QUERY_BATCH):
-        rows = session.exec(
-            select(Registration.id, Registration.partner_id, Registration.email, Registration.status, *columns)
-            .where(col(Registration.partner_id).in_(wanted[start:start + KEY_QUERY_BATCH]))
-            .where(col(Registration.deleted_at).is_(None))
-            .order_by(Registration.created_at, Registration.id)
-        ).all()
-        for reg_id, partner_id, email, status, *values in rows:
-            company = values[0]
-            found.setdefault(natural_key(partner_id, company, email), _Stored(reg_id, status, tuple(values)))
-    return found
+class _StoredRegistrations:
+    """The store's registrations of the file's partners, found by natural key. Rows are grouped by
+    (partner, email) and a group's company keys are computed only when a row of the file asks for
+    it, so a file of new customers costs no key computation for what the store already holds."""
+
+    def __init__(self, session: Session, partner_ids: set[str]) -> None:
+        self.groups: dict[tuple[str, str], list[tuple[str, _Stored]]] = {}
+        self.keyed: dict[tuple[str, str], dict[NaturalKey, _Stored]] = {}
+        wanted = sorted(partner_ids)
+        columns = [getattr(Registration, name) for name in IMPORTED_FIELDS]
+        for start in range(0, len(wanted), KEY_QUERY_BATCH):
+            rows = session.exec(
+                select(Registration.id, Registration.partner_id, Registration.email, Registration.status, *columns)
+                .where(col(Registration.partner_id).in_(wanted[start:start + KEY_QUERY_BATCH]))
+                .where(col(Registration.deleted_at).is_(None))
+                .order_by(Registration.created_at, Registration.id)
+            ).all()
+            for reg_id, partner_id, email, status, *values in rows:
+                group = self.groups.setdefault((partner_id, (email or "").casefold()), [])
+                group.append((values[0], _Stored(reg_id, status, tuple(values))))
+
+    def get(self, key: NaturalKey) -> _Stored | None:
+        """The oldest registration with this natural key, if any."""
+        group = key[0], key[2]
+        if group not in self.keyed:
+            found: dict[NaturalKey, _Stored] = {}
+            for company, stored in self.groups.get(group, ()):
+                found.setdefault(natural_key(group[0], company, group[1]), stored)
+            self.keyed[group] = found
+        return self.keyed[group].get(key)
 
 
 class _Partners:
@@ -136,14 +152,15 @@ def import_leads(
             parsed.append((row.line, data, partners.resolve(data.partner)))
         except RuleViolation as exc:
             report.errors.append((row.line, str(exc)))
-    stored = _stored_registrations(session, {partner.id for _, _, partner in parsed})
+    stored = _StoredRegistrations(session, {partner.id for _, _, partner in parsed})
     index = build_conflict_index(session, settings)
     expires = now + dt.timedelta(days=settings.protection_days)
     rows: list[dict[str, object]] = []
     changes: list[tuple[int, str, RegistrationInput]] = []
     seen: dict[NaturalKey, tuple[int, RegistrationInput]] = {}
     for number, data, partner in parsed:
-        key = natural_key(partner.id, data.company, data.email)
+        keys = keys_of(settings, data.company, data.email, data.website)
+        key = natural_key(partner.id, data.company, data.email, keys.name)
         if key in seen:
             line, earlier = seen[key]
             if _values(earlier) == _values(data):
@@ -164,7 +181,6 @@ def import_leads(
                 changes.append((number, existing.id, data))
             continue
         created = now + dt.timedelta(microseconds=len(rows))  # keeps file order for "who came first"
-        keys = keys_of(settings, data.company, data.email, data.website)
         conflicts = index.find(keys, partner.id, now)
         reg_id = new_id()
         holder = registration_holder(reg_id, partner.id, partner.name, keys, Protection("submitted", created,
