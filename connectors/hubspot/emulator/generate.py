@@ -137,7 +137,6 @@ class PortalGenerator:
             "prm_customer_company": customer,
             "prm_contact_firstname": first,
             "prm_contact_lastname": last,
-            "prm_contact_name": f"{first} {last}",
             "prm_contact_email": f"{first}.{last}@{_slug(customer)}.example.org".lower(),
             "prm_customer_website": f"https://{_slug(customer)}.example.org",
             "prm_products": self._pick(PRODUCTS),
