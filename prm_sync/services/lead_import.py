@@ -10,19 +10,23 @@ key is its partner, its normalised company name (`company_key`) and its contact 
 email: the empty one). A row whose key is already held
 - by an earlier row of the same file is skipped ("already imported, line N"), or refused if its
   values differ (which of the two is meant is the user's call);
-- by a registration in the store is skipped when nothing changed ("already imported"); when the
-  row changed, it updates that registration while it is still submitted (the next sync pushes
-  it); once approved, rejected or otherwise decided, the change is refused with the status, since
-  a channel manager's decision was made on the registration as it was.
+- by a registration in the store is skipped when the row has not changed since its import (its
+  fingerprint, a hash of the values imported, is stored on the registration) or equals the
+  registration ("already imported"): so a rerun never reverts what the CRM changed since. When
+  the row changed, it updates that registration while it is still submitted (the next sync
+  pushes it); once approved, rejected or otherwise decided, the change is refused with the
+  status, since a channel manager's decision was made on the registration as it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import IO, Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from prm_sync.config import RegistrationSettings
@@ -73,11 +77,19 @@ def _values(data: RegistrationInput | Registration) -> tuple[Any, ...]:
     return tuple(getattr(data, name) for name in IMPORTED_FIELDS)
 
 
+def fingerprint(data: RegistrationInput) -> str:
+    """A hash of what a row imports (parsed values, so "1,200.50" and "1200.5" are the same)."""
+    text = "\x1f".join("" if value is None else str(value.normalize() if isinstance(value, Decimal) else value)
+                       for value in _values(data))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 @dataclass(frozen=True)
 class _Stored:
     id: str
     status: str
     values: tuple[Any, ...]
+    fingerprint: str | None
 
 
 class _StoredRegistrations:
@@ -92,14 +104,15 @@ class _StoredRegistrations:
         columns = [getattr(Registration, name) for name in IMPORTED_FIELDS]
         for start in range(0, len(wanted), KEY_QUERY_BATCH):
             rows = session.exec(
-                select(Registration.id, Registration.partner_id, Registration.email, Registration.status, *columns)
+                select(Registration.id, Registration.partner_id, Registration.email, Registration.status,
+                       Registration.import_fingerprint, *columns)
                 .where(col(Registration.partner_id).in_(wanted[start:start + KEY_QUERY_BATCH]))
                 .where(col(Registration.deleted_at).is_(None))
                 .order_by(Registration.created_at, Registration.id)
             ).all()
-            for reg_id, partner_id, email, status, *values in rows:
+            for reg_id, partner_id, email, status, imported, *values in rows:
                 group = self.groups.setdefault((partner_id, (email or "").casefold()), [])
-                group.append((values[0], _Stored(reg_id, status, tuple(values))))
+                group.append((values[0], _Stored(reg_id, status, tuple(values), imported)))
 
     def get(self, key: NaturalKey) -> _Stored | None:
         """The oldest registration with this natural key, if any."""
@@ -157,6 +170,7 @@ def import_leads(
     expires = now + dt.timedelta(days=settings.protection_days)
     rows: list[dict[str, object]] = []
     changes: list[tuple[int, str, RegistrationInput]] = []
+    adopted: list[tuple[str, str]] = []  # (registration, fingerprint): equal to a row, now known as its import
     seen: dict[NaturalKey, tuple[int, RegistrationInput]] = {}
     for number, data, partner in parsed:
         keys = keys_of(settings, data.company, data.email, data.website)
@@ -172,8 +186,10 @@ def import_leads(
         seen[key] = (number, data)
         existing = stored.get(key)
         if existing is not None:
-            if existing.values == _values(data):
+            if existing.fingerprint == fingerprint(data) or existing.values == _values(data):
                 report.already.append((number, f"already imported (registration {existing.id})"))
+                if existing.fingerprint != fingerprint(data):
+                    adopted.append((existing.id, fingerprint(data)))
             elif existing.status != "submitted":
                 report.errors.append((number, f"registration {existing.id} is {existing.status}: this row's changes "
                                               "are not applied (an import updates only a submitted registration)"))
@@ -197,7 +213,7 @@ def import_leads(
             "products": data.products, "converted": False, "status_reason": None, "approved_at": None,
             "expires_at": expires, "extended_until": None, "created_at": created, "updated_at": created,
             "deleted_at": None, "deleted_reason": None, "conflict_reason": reason, "conflict_with": other,
-            "conflict_detail": detail,
+            "conflict_detail": detail, "import_fingerprint": fingerprint(data),
         })
     report.errors.sort()
     if strict and report.errors:
@@ -216,6 +232,9 @@ def import_leads(
         report.flagged += bool(recheck_conflicts(session, reg, settings, now, index))
         report.updates.append((number, f"updated registration {reg_id}"))
     report.updated = len(changes)
+    for reg_id, print_ in adopted:  # not a change to sync: updated_at stays
+        session.execute(update(Registration).where(col(Registration.id) == reg_id)
+                        .values(import_fingerprint=print_, updated_at=Registration.updated_at))
     return report
 
 
@@ -224,5 +243,6 @@ def _update(session: Session, reg_id: str, data: RegistrationInput, now: dt.date
     assert reg is not None
     for name in IMPORTED_FIELDS:
         setattr(reg, name, getattr(data, name))
+    reg.import_fingerprint = fingerprint(data)
     reg.updated_at = now
     session.add(reg)

@@ -14,7 +14,7 @@ from prm_sync.config import RegistrationSettings
 from prm_sync.errors import UsageError
 from prm_sync.services.lead_import import FIELD_LIMIT_CHARS, ImportReport, import_leads
 from prm_sync.services.partners import add_partner
-from prm_sync.services.registrations import approve_registration
+from prm_sync.services.registrations import approve_registration, register_lead
 from prm_sync.store import Registration, Store
 
 NOW = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
@@ -163,3 +163,40 @@ def test_a_file_that_is_not_csv_at_all_is_a_usage_error_naming_the_line(partners
     text = HEADER + GOOD[0] + '\nAlpha,"unterminated' + "x" * 100 + "\n"
     with pytest.raises(UsageError, match=r"regs\.csv:3: "):
         run_import(partners, text, source="regs.csv", read_limit_chars=64)
+
+
+def test_rerunning_an_unchanged_file_keeps_what_the_crm_changed_since(partners: Store) -> None:
+    text = HEADER + GOOD[0] + "\n"
+    run_import(partners, text)
+    with partners.session(write=True) as session:  # as a sync brings a CRM-side correction back
+        reg = session.exec(select(Registration)).one()
+        reg.estimated_value, reg.products = Decimal("9999"), "Hardware"
+        session.add(reg)
+    report = run_import(partners, text, LATER)
+    assert (report.imported, report.updated, len(report.already), report.errors) == (0, 0, 1, [])
+    globex = by_company(partners)["Globex Ltd"]
+    assert (globex.estimated_value, globex.products) == (Decimal("9999"), "Hardware")
+    # the row itself changed since its import: the file's new value is applied
+    report = run_import(partners, HEADER + GOOD[0].replace("1200.50", "1300") + "\n", LATER)
+    assert report.updated == 1
+    assert by_company(partners)["Globex Ltd"].estimated_value == Decimal("1300")
+    # and running that file again changes nothing more
+    report = run_import(partners, HEADER + GOOD[0].replace("1200.50", "1300") + "\n", LATER)
+    assert (report.updated, len(report.already)) == (0, 1)
+
+
+def test_a_registration_made_by_hand_and_equal_to_a_row_is_known_as_its_import_afterwards(partners: Store) -> None:
+    with partners.session(write=True) as session:
+        register_lead(session, {"partner": "Alpha", "company": "Initech", "contact": "Bill Lumbergh",
+                                "email": "bill@initech.com", "estimated_value": "500", "currency": "USD",
+                                "expected_close": "2026-09-30"}, SETTINGS, NOW)
+    text = HEADER + GOOD[1] + "\n"
+    assert len(run_import(partners, text, LATER).already) == 1
+    assert by_company(partners)["Initech"].updated_at == NOW
+    with partners.session(write=True) as session:  # the CRM corrects it afterwards
+        reg = session.exec(select(Registration)).one()
+        reg.estimated_value = Decimal("750")
+        session.add(reg)
+    report = run_import(partners, text, LATER)
+    assert (report.updated, len(report.already)) == (0, 1)
+    assert by_company(partners)["Initech"].estimated_value == Decimal("750")
