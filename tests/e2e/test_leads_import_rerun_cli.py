@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from prm_sync.cli.main import run
-from tests.e2e.test_leads_cli import HEADER, cli, leads
+
+HEADER = "partner,company,contact,email,website,estimated_value,currency,expected_close,products\n"
 
 ROWS = [
     "Alpha,Globex,Hank Scorpio,hank@globex.com,,1200.50,USD,2099-01-31,Software",
@@ -28,6 +30,18 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capture
         assert run(["-q", "partners", "add", name, "--status", "active"]) == 0
     capsys.readouterr()
     return tmp_path
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = run(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def leads(capsys: pytest.CaptureFixture[str]) -> list[dict[str, str]]:
+    code, out, err = cli(capsys, "leads", "list", "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
 
 
 def write(path: Path, rows: list[str], delimiter: str = ",") -> None:
