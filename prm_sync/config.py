@@ -160,6 +160,10 @@ class RegistrationSettings(Strict):
     free_mail_domains: list[str] = Field(default_factory=list)
     match_on: list[Literal["name", "email_domain", "website"]] = Field(
         default_factory=lambda: ["name", "email_domain", "website"], min_length=1)
+    # How a single contact name ("contact" column, --contact) is split into first and last name.
+    name_order: Literal["given_first", "family_first"] = Field(
+        "given_first", description="order of a full contact name: given_first ('Hank Scorpio') or "
+        "family_first ('Nguyễn Thị Minh Khai', family name first)")
 
 
 class PartnerSettings(Strict):

@@ -16,7 +16,7 @@ from prm_sync.config import RegistrationSettings
 from prm_sync.domain.fields import REGISTRATION_STATUSES
 from prm_sync.errors import EXIT_RECORD_ERRORS, UsageError
 from prm_sync.ops.terminal_text import plain_line
-from prm_sync.services.lead_import import import_leads
+from prm_sync.services.lead_import import ImportReport, import_leads
 from prm_sync.services.registrations import (
     approve_registration,
     expire_registrations,
@@ -64,7 +64,9 @@ def leads() -> None:
                "Ltd' --contact 'Hank Scorpio' --email hank@globex.com --value 50000 --currency USD")
 @click.option("--partner", required=True, help="partner id or name")
 @click.option("--company", required=True, help="the customer company")
-@click.option("--contact", required=True, help="contact name ('First Last')")
+@click.option("--contact", help="contact's full name, split by registrations.name_order (default 'First Last')")
+@click.option("--first-name", "first_name", help="contact's given name(s), instead of --contact")
+@click.option("--last-name", "last_name", help="contact's family name, instead of --contact")
 @click.option("--email")
 @click.option("--website")
 @click.option("--value", "estimated_value", help="estimated value, e.g. 50000.00")
@@ -84,21 +86,27 @@ def register(app: App, **fields: str | None) -> None:
 
 
 @leads.command("import", epilog="Example: prm-sync leads import registrations.csv --strict\n\n"
-               "Columns: partner, company, contact (or contact_first_name + contact_last_name), email, website, "
-               "estimated_value, currency, expected_close, products")
+               "Columns: partner, company, contact (or first_name + last_name), email, website, "
+               "estimated_value, currency, expected_close, products. Rerunning a file is safe: a row whose "
+               "partner, company and contact email were imported before is skipped, or updates its "
+               "registration while that is still submitted.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path, allow_dash=True))
 @click.option("--strict", is_flag=True, help="import nothing unless every row is valid")
+@click.option("--delimiter", type=click.Choice([",", ";", "tab"]),
+              help="the column separator (default: found from the header line)")
 @click.pass_context
-def import_(ctx: click.Context, file: Path, strict: bool) -> None:
+def import_(ctx: click.Context, file: Path, strict: bool, delimiter: str | None) -> None:
     """Import registrations from a CSV file (UTF-8, header row) in one transaction."""
     local = ctx.obj.local()
     try:
         stream = sys.stdin if str(file) == "-" else file.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise UsageError(f"cannot read {file}: {exc.strerror}") from None
+    separator = "\t" if delimiter == "tab" else delimiter
     with stream, local.open_store() as store, store.session(write=True) as session:
         try:
-            report = import_leads(session, stream, _settings(local), utcnow(), strict=strict)
+            report = import_leads(session, stream, _settings(local), utcnow(), strict=strict,
+                                  delimiter=separator, source=str(file))
         except UnicodeDecodeError:
             raise UsageError(f"{file} is not UTF-8 text") from None
     for line, reason in report.errors:
@@ -106,8 +114,20 @@ def import_(ctx: click.Context, file: Path, strict: bool) -> None:
     if report.strict_refused:
         click.echo(f"--strict: {len(report.errors)} invalid rows, nothing imported", err=True)
     else:
-        _say(f"imported {report.imported}, invalid {len(report.errors)}, flagged as conflicts {report.flagged}")
+        for line, note in sorted(report.updates + report.already):
+            _say(f"{file}:{line}: {note}")
+        _say(_summary(report))
     ctx.exit(EXIT_RECORD_ERRORS if report.errors else 0)
+
+
+def _summary(report: ImportReport) -> str:
+    parts = [f"imported {report.imported}"]
+    if report.updated:
+        parts.append(f"updated {report.updated}")
+    if report.already:
+        parts.append(f"already imported {len(report.already)}")
+    parts += [f"invalid {len(report.errors)}", f"flagged as conflicts {report.flagged}"]
+    return ", ".join(parts)
 
 
 @leads.command("list", epilog="Example: prm-sync leads list --status submitted --conflicts")

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from prm_sync.domain.customer_identity import CustomerKeys, company_key, explain_match
+from prm_sync.domain.customer_identity import CustomerKeys, company_keys, explain_match
 from prm_sync.domain.registrations import CUSTOMER_STATUSES, DEFAULT_PROTECTION_DAYS, OPEN_STATUSES, Protection
 
 ConflictReason = Literal["other_partner", "open_opportunity", "existing_customer", "duplicate"]
@@ -74,8 +74,10 @@ def deal_keys(deal_name: str | None, registration_keys: CustomerKeys | None = No
     company name, whole and before a separator ("Acme Corp - 50 seats" -> acme)."""
     found = [registration_keys] if registration_keys is not None else []
     if deal_name:
-        names = {company_key(deal_name), company_key(_DEAL_NAME_SEPARATORS.split(deal_name, maxsplit=1)[0])}
-        found += [CustomerKeys(name=n, email_domain=None, web_domain=None) for n in names if n]
+        prefix = _DEAL_NAME_SEPARATORS.split(deal_name, maxsplit=1)[0]
+        spellings = dict.fromkeys((company_keys(deal_name), company_keys(prefix)))
+        found += [CustomerKeys(name=names[0], email_domain=None, web_domain=None, other_names=names[1:])
+                  for names in spellings if names]
     return found
 
 

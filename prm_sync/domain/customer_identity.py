@@ -3,7 +3,8 @@
 Two registrations name the same customer when any of their keys are equal:
 - `name:` the company name without case, accents, punctuation, spaces, and legal forms at
   either end ("ACME, Inc." and "Acme Incorporated" -> `acme`; "Công ty TNHH ABC" and
-  "ABC Co., Ltd" -> `abc`);
+  "ABC Co., Ltd" -> `abc`); a name with ü, ö, ä, ø or å has a key per ASCII spelling
+  ("Müller" -> `muller` and `mueller`, see transliteration);
 - `domain:` the registrable domain of the contact's email (free-mail providers ignored) or of
   the website (scheme, `www.`, port and path dropped; `eu.shop.acme.co.uk` -> `acme.co.uk`).
 Multi-part public suffixes are known from a short built-in list plus the rule "co/com/net/org/
@@ -13,15 +14,13 @@ gov/edu/ac/or/ne under a two-letter country code", so no public-suffix download 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from prm_sync.domain.transliteration import fold_text, has_two_way_letters, spelling_variants
+
 MATCH_FIELDS: tuple[str, ...] = ("name", "email_domain", "website")
 
-# Letters NFKD does not decompose into an ASCII base letter.
-_FOLD = str.maketrans({"đ": "d", "Đ": "d", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "ß": "ss",
-                       "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "þ": "th", "ı": "i"})
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _JOINERS = re.compile(r"[.\-'’]")
 _HOST_CHARS = re.compile(r"[a-z0-9.-]+")
@@ -75,14 +74,6 @@ NON_CUSTOMER_SITES: frozenset[str] = frozenset({
 })
 
 
-def fold_text(text: str) -> str:
-    """Lower-case ASCII letters and digits: accents removed (NFKD), đ -> d and similar."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-
-
 def name_tokens(company: str) -> list[str]:
     """The words of a company name after folding; dots, hyphens and apostrophes join ("S.A." -> "sa",
     "Co-op" -> "coop"), & becomes "and"."""
@@ -118,6 +109,16 @@ def company_key(company: str | None) -> str | None:
     core = _strip_ends(list(tokens)) or tokens  # a name that is all legal words stays itself
     key = "".join(core)
     return key or None
+
+
+def company_keys(company: str | None) -> tuple[str, ...]:
+    """`company_key` of each spelling of the name ("Müller GmbH" -> muller, mueller), the usual first."""
+    first = company_key(company)
+    if first is None or company is None or not has_two_way_letters(company):
+        return () if first is None else (first,)
+    found = dict.fromkeys(key for key in map(company_key, spelling_variants(company)[1:]) if key)
+    found.pop(first, None)
+    return (first, *found)
 
 
 def _clean_host(host: str) -> str | None:
@@ -185,12 +186,15 @@ class CustomerKeys:
     name: str | None
     email_domain: str | None
     web_domain: str | None
+    other_names: tuple[str, ...] = ()  # the name's other spellings (transliteration), usually none
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.other_names) if self.name else self.other_names
 
     @property
     def keys(self) -> frozenset[str]:
-        found = set()
-        if self.name:
-            found.add(f"name:{self.name}")
+        found = {f"name:{name}" for name in self.names}
         for domain in (self.email_domain, self.web_domain):
             if domain:
                 found.add(f"domain:{domain}")
@@ -203,18 +207,22 @@ def customer_keys(
 ) -> CustomerKeys:
     """The customer keys of a registration, limited to the `match_on` fields."""
     wanted = set(match_on)
+    names = company_keys(company) if "name" in wanted else ()
     return CustomerKeys(
-        name=company_key(company) if "name" in wanted else None,
+        name=names[0] if names else None,
         email_domain=email_domain(email, extra_free_mail) if "email_domain" in wanted else None,
         web_domain=website_domain(website) if "website" in wanted else None,
+        other_names=names[1:],
     )
 
 
 def explain_match(a: CustomerKeys, b: CustomerKeys) -> str:
     """Which keys two customers share, for a conflict message ("name 'acme', domain acme.com")."""
     parts = []
-    if a.name and a.name == b.name:
-        parts.append(f"name '{a.name}'")
+    theirs = set(b.names)
+    shared_name = next((name for name in a.names if name in theirs), None)
+    if shared_name:
+        parts.append(f"name '{shared_name}'")
     shared = {a.email_domain, a.web_domain} & {b.email_domain, b.web_domain} - {None}
     parts += [f"domain {d}" for d in sorted(d for d in shared if d)]
     return ", ".join(parts)

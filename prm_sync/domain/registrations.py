@@ -24,6 +24,7 @@ from prm_sync.domain.currencies import is_iso_currency
 from prm_sync.domain.customer_identity import website_domain
 from prm_sync.domain.errors import RuleViolation
 from prm_sync.domain.fields import REGISTRATION_STATUSES
+from prm_sync.domain.person_names import NameOrder, split_full_name
 
 REGISTRATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
     "submitted": ("approved", "rejected", "expired"),
@@ -38,8 +39,8 @@ OPEN_STATUSES: frozenset[str] = frozenset({"submitted", "approved"})
 CUSTOMER_STATUSES: frozenset[str] = frozenset({"converted", "won"})
 DEFAULT_PROTECTION_DAYS = 90
 INPUT_FIELDS: tuple[str, ...] = (
-    "partner", "company", "contact", "contact_first_name", "contact_last_name", "email", "website",
-    "estimated_value", "currency", "expected_close", "products",
+    "partner", "company", "contact", "first_name", "last_name", "contact_first_name", "contact_last_name",
+    "email", "website", "estimated_value", "currency", "expected_close", "products",
 )
 _EMAIL = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[A-Za-z]{2,}$")
 _THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -142,7 +143,21 @@ def _date(text: str | None, today: dt.date | None, problems: list[str]) -> dt.da
     return day
 
 
-def parse_registration(raw: Mapping[str, str | None], *, today: dt.date | None = None) -> RegistrationInput:
+def _contact_names(raw: Mapping[str, str | None], order: NameOrder) -> tuple[str | None, str | None]:
+    """(first, last): given separately (first_name/last_name, or contact_first_name/contact_last_name),
+    else split from the full name `contact` in the configured order (see person_names)."""
+    first = _text(raw, "first_name") or _text(raw, "contact_first_name")
+    last = _text(raw, "last_name") or _text(raw, "contact_last_name")
+    contact = _text(raw, "contact")
+    if last is None and contact is not None:
+        given, family = split_full_name(contact, order)
+        first, last = first or given, family
+    return first, last
+
+
+def parse_registration(
+    raw: Mapping[str, str | None], *, today: dt.date | None = None, name_order: NameOrder = "given_first",
+) -> RegistrationInput:
     """Validate raw text fields (CLI options or a CSV row); RuleViolation lists every problem."""
     problems: list[str] = []
     partner, company = _text(raw, "partner"), _text(raw, "company")
@@ -150,11 +165,7 @@ def parse_registration(raw: Mapping[str, str | None], *, today: dt.date | None =
         problems.append("partner: missing")
     if company is None:
         problems.append("company: missing")
-    first, last = _text(raw, "contact_first_name"), _text(raw, "contact_last_name")
-    contact = _text(raw, "contact")
-    if last is None and contact is not None:
-        *given, family = contact.split()
-        first, last = first or (" ".join(given) or None), family
+    first, last = _contact_names(raw, name_order)
     if last is None:
         problems.append("contact: missing (a contact name is needed)")
     email = _text(raw, "email")

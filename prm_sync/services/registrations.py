@@ -104,7 +104,7 @@ def register_lead(
 ) -> tuple[Registration, list[ChannelConflict]]:
     """Validate and store one registration; a channel conflict flags it (it is still registered)."""
     try:
-        data = parse_registration(raw, today=now.date())
+        data = parse_registration(raw, today=now.date(), name_order=settings.name_order)
     except RuleViolation as exc:
         raise UsageError(str(exc)) from None
     partner = find_partner(session, data.partner)

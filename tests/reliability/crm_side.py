@@ -88,7 +88,7 @@ class HubSpotUser:
     def create_lead(self, partner_crm_id: str, company: str, last_name: str) -> str:
         body = {"properties": {"dealname": f"{company} registration", "pipeline": "partner_registrations",
                                "dealstage": "registration_submitted", "prm_customer_company": company,
-                               "prm_contact_name": last_name},
+                               "prm_contact_lastname": last_name},
                 "associations": [{"to": {"id": partner_crm_id}, "types": [
                     {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": HS_DEAL_TO_COMPANY}]}]}
         return str(self._ok(self.http.post(f"{self.base}/deals", json=body))["id"])

@@ -239,7 +239,8 @@ def _deals() -> ObjectTypeDef:
         PropertyDef("prm_id", STRING, "PRM ID", has_unique_value=True),
         PropertyDef("prm_customer_company", STRING, "Customer company"),
         PropertyDef("prm_contact_firstname", STRING, "Customer contact first name"),
-        PropertyDef("prm_contact_name", STRING, "Customer contact name"),
+        PropertyDef("prm_contact_lastname", STRING, "Customer contact last name"),
+        PropertyDef("prm_contact_name", STRING, "Customer contact name"),  # full name, display only
         PropertyDef("prm_contact_email", STRING, "Customer contact email"),
         PropertyDef("prm_customer_website", STRING, "Customer website"),
         PropertyDef("prm_products", STRING, "Products"),

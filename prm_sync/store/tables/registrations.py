@@ -38,3 +38,5 @@ class Registration(Timestamps, SoftDeleted, table=True):
     conflict_reason: str | None = None
     conflict_with: str | None = None
     conflict_detail: str | None = None
+    # `leads import`: a hash of the CSV row's values as imported (see services/lead_import).
+    import_fingerprint: str | None = None
