@@ -35,7 +35,7 @@ EXAMPLES = """
 Examples:
   prm-sync init --crm hubspot .      # config.yaml + mappings + store
   prm-sync check                     # validate config and mappings
-  prm-sync partners add "Acme Partners" --tier gold
+  prm-sync partners add "Northwind Partners" --tier gold
 
 \b
 Exit codes:

@@ -79,7 +79,7 @@ ALLOW_DUPLICATE = click.option("--allow-duplicate", is_flag=True,
                                help="keep a second partner with a name one already has")
 
 
-@partners.command("add", epilog='Example: prm-sync partners add "Acme Partners" --tier gold --country US')
+@partners.command("add", epilog='Example: prm-sync partners add "Northwind Partners" --tier gold --country US')
 @click.argument("name")
 @click.option("--tier", default="registered", show_default=True, help="one of config partners.tiers")
 @click.option("--status", type=click.Choice(PARTNER_STATUSES), default="prospect", show_default=True)

@@ -3,7 +3,8 @@ and exits 0 (or the code the documentation gives). The examples are parsed from 
 click tree (tests/e2e/doc_examples.py), so a new one is covered as soon as it is written.
 
 Each example runs in its own copy of a prepared prm-sync directory (config from `init`, pointed at
-a HubSpot sandbox, holding the records the examples name: 'Acme Partners', registration 3f2a9c,
+a HubSpot sandbox, holding the records the examples name: 'Acme Partners' (and its duplicate
+'ACME Partners Inc'), registration 3f2a9c,
 commission lines 3f2a9c1d and 77b0e2aa, conflict 12, registrations.csv), so examples do not
 depend on each other's order. `init` examples run in an empty directory.
 """
@@ -41,7 +42,9 @@ HOST_PATHS = {"/etc/prm/config.yaml": "config.yaml",
               "/var/lib/node_exporter/textfile/prm-sync.prom": "prm-sync.prom",
               "/var/lib/node_exporter/prm-sync.prom": "prm-sync.prom"}
 PLAN = ('commissions: {plans: [{name: standard-2026, currency: USD, effective: {from: "2026-01-01"}, '
-        'tier_rates: {registered: 5%, silver: 8%, gold: 10%, platinum: 12%}}]}\n')
+        'tier_rates: {registered: 5%, silver: 8%, gold: 10%, platinum: 12%}}]}\n'
+        'program: {currency: USD, grace_days: 60, tiers: [{name: registered}, '
+        '{name: silver, requires: {revenue: 25000, won_deals: 1}}, {name: gold, requires: {revenue: 1000000}}]}\n')
 CSV = ("partner,company,contact,email,estimated_value,currency,expected_close\n"
        "Acme Partners,Initech,Peter Gibbons,peter@initech.example,12000,USD,2027-03-31\n")
 EXAMPLES = all_examples()
@@ -52,6 +55,7 @@ def _prepare(directory: Path) -> None:
     with open_store(f"sqlite:///{directory / 'prm.db'}") as store, store.session(write=True) as s:
         acme = Partner(name="Acme Partners", tier="silver", status="active")
         s.add(acme)
+        s.add(Partner(name="ACME Partners Inc", tier="registered", status="active"))  # the duplicate to merge
         s.flush()
         s.add(Registration(id="3f2a9c" + "0" * 26, partner_id=acme.id, company="Globex Ltd", status="submitted",
                            contact_last_name="Scorpio", currency="USD"))

@@ -99,7 +99,7 @@ def test_import_reports_bad_rows_by_line_and_strict_imports_nothing(
     assert out.strip() == "imported 2, invalid 3, flagged as conflicts 1"
     assert err.splitlines() == [
         "regs.csv:3: company: missing",
-        "regs.csv:5: partner: no partner with id or name 'Nobody'",
+        "regs.csv:5: partner: no partner with id or name 'Nobody' (see `prm-sync partners list`)",
         "regs.csv:6: partner: 'Gone' is terminated and may not register deals",
     ]
     rows = {r["company"]: r for r in leads(capsys)}
