@@ -40,16 +40,31 @@ def exception_chain(exc: BaseException) -> list[BaseException]:
     return chain
 
 
+#: TLS errors of a connection cut short (a dropped or reset connection, an EOF mid-handshake): transient,
+#: retried like any other dropped connection, never reported as a certificate problem
+_CUT_SHORT = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError, ssl.SSLWantReadError,
+              ssl.SSLWantWriteError)
+
+
+def _about_certificate(text: str) -> bool:
+    upper = text.upper()
+    return "CERTIFICATE" in upper or "UNKNOWN_CA" in upper or "UNKNOWN CA" in upper
+
+
 def certificate_error(exc: BaseException) -> ssl.SSLError | None:
-    """The TLS error at the bottom of `exc`, if the failure is the server's certificate or the handshake."""
-    for link in exception_chain(exc):
-        if isinstance(link, ssl.SSLError):
+    """The TLS error at the bottom of `exc`, if the failure is the server's certificate (which a retry
+    cannot fix). A connection cut short during or after the handshake is not one: it is retried."""
+    chain = exception_chain(exc)
+    for link in chain:
+        if isinstance(link, ssl.SSLCertVerificationError):
             return link
-    for link in exception_chain(exc):   # urllib3/requests SSLError wrapping only a message
-        if type(link).__name__ == "SSLError":
-            text = str(link)
-            if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
-                return ssl.SSLError(text)
+        if isinstance(link, ssl.SSLError) and not isinstance(link, _CUT_SHORT) and _about_certificate(str(link)):
+            return link
+    if any(isinstance(link, _CUT_SHORT) for link in chain):
+        return None
+    for link in chain:   # urllib3/requests SSLError wrapping only a message
+        if type(link).__name__ == "SSLError" and _about_certificate(str(link)):
+            return ssl.SSLError(str(link))
     return None
 
 
