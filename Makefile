@@ -22,8 +22,9 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# two workers (pytest-xdist): the suite waits on HTTP and subprocesses as much as it computes
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 # JSON Schemas of the mapping and config.yaml, generated from the models (tests check they are current)
 schemas: $(STAMP)

@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -98,3 +99,31 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatu
     if outcomes:
         terminalreporter.write_sep("-", "PostgreSQL store tests")
         terminalreporter.write_line(", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())))
+    from tests.reliability.ledger import ledger_of
+
+    book = ledger_of(config)  # the reliability suite's counts (summed over pytest-xdist workers)
+    if not book.empty:
+        terminalreporter.write_sep("-", "reliability summary")
+        terminalreporter.write_line(book.line())
+
+
+LEDGER_WIRE_KEY = "reliability_ledger"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A pytest-xdist worker hands its reliability ledger to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        from tests.reliability.ledger import ledger_of
+
+        workeroutput[LEDGER_WIRE_KEY] = ledger_of(session.config).to_wire()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """The controller adds up the workers' reliability ledgers."""
+    wire = getattr(node, "workeroutput", {}).get(LEDGER_WIRE_KEY)
+    if wire:
+        from tests.reliability.ledger import ledger_of
+
+        ledger_of(node.config).merge(wire)

@@ -50,11 +50,3 @@ def small_worlds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     yield Lazy()
     for prepared in built.values():
         prepared.world.sandbox.stop()
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
-                            config: pytest.Config) -> None:
-    book = ledger_of(config)
-    if not book.empty:
-        terminalreporter.write_sep("-", "reliability summary")
-        terminalreporter.write_line(book.line())
