@@ -78,7 +78,9 @@ def test_show_all_entities_lists_references_and_entity_directions(
     assert {line.split(",")[0] for line in lines[1:]} == {"partner", "lead", "deal", "commission"}
 
 
-def test_show_table_and_an_unmapped_entity(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_show_table_and_an_unmapped_entity(site: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # the table fits the terminal: a wide one shows every CRM name whole
     code, out, _ = cli(capsys, "--config", str(site), "mappings", "show", "lead")
     assert code == 0 and "Registration_Status__c" in out
     mapping = site.parent / "mappings" / "salesforce.yaml"
