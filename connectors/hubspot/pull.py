@@ -10,10 +10,13 @@ records share a millisecond (every record of one batch write does). So:
   then released sorted by id, so that output is in (modstamp, id) order whatever order
   HubSpot gives ties in;
 * at the 10,000-result cap the window restarts at the held-back timestamp (``>= T``);
-* a run of more than 1,000 records sharing one timestamp is read instead by a tie query
-  ``modified = T AND hs_object_id >= id`` sorted by hs_object_id (restarting at the last id
-  past its own cap), then the window goes on with ``modified > T``. Any number of records in
-  one millisecond comes through, none twice.
+* as soon as a page shows a tie group (a full page's worth of records sharing one timestamp,
+  with more to come) the group is read instead by a tie query ``modified = T AND
+  hs_object_id >= id`` sorted by hs_object_id (restarting at the last id past its own cap),
+  then the window goes on with ``modified > T`` -- unless the window's ``total`` shows the
+  group was its end. So the group costs at most one page read twice (2,000 records in one
+  millisecond: 11 search calls, the minimum being 10). Any number of records in one
+  millisecond comes through, none twice.
 
 Records are handed out in Pages of up to 1,000 (five search pages), so that one v4
 association read covers a whole Page. A Page's cursor is (last modstamp, last id + 1): just
@@ -34,7 +37,7 @@ from prm_sync.sync.ports import CrmRecord, Cursor, Deletion, Page
 SEARCH_LIMIT = 200
 MAX_RESULTS = 10_000
 PAGE_RECORDS = 1_000
-TIE_SWITCH = 1_000
+TIE_SWITCH = SEARCH_LIMIT      # records of one timestamp that make it a tie group
 ARCHIVED_LIMIT = 100
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -159,18 +162,28 @@ class ChangeReader:
         while True:
             held: list[Hit] = []
             after: str | None = None
+            total: int | None = None             # the window's size, from its first answer
+            released = 0                         # records of this window handed out so far
             groups = self._window_groups(low, tie, until_ms)
             while True:
                 answer = self._search(groups, self.modified, after)
+                if total is None and isinstance(answer.get("total"), int):
+                    total = answer["total"]
                 for hit in self._parse(answer):
                     if held and hit.ms != held[0].ms:
                         yield from sorted(held, key=lambda h: h.id)
+                        released += len(held)
                         held = []
                     held.append(hit)
                 after = self._next_after(answer)
-                if held and len(held) > TIE_SWITCH:
-                    stamp = held[0].ms
-                    yield from self._tie(stamp, tie[1] if tie and tie[0] == stamp else 0)
+                if after is not None and len(held) >= TIE_SWITCH:
+                    stamp = held[0].ms           # a full page of one timestamp: read the group by id
+                    tied = 0
+                    for hit in self._tie(stamp, tie[1] if tie and tie[0] == stamp else 0):
+                        tied += 1
+                        yield hit
+                    if total is not None and released + tied >= total:
+                        return                   # the group ended the window: nothing after it
                     low, tie = ("GT", stamp), None
                     break
                 if after is None:
