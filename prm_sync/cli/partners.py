@@ -9,23 +9,26 @@ from typing import Any
 import click
 
 from prm_sync.app import App
+from prm_sync.cli.deferred import deferred
 from prm_sync.cli.partner_contracts import contracts
 from prm_sync.cli.render import RAW, plain, render_record, render_rows
 from prm_sync.domain.fields import PARTNER_STATUSES
 from prm_sync.ops.terminal_text import plain_line
-from prm_sync.services.contracts import contract_flags, list_contracts
-from prm_sync.services.partners import (
-    add_certification,
-    add_partner,
-    assign_partner,
-    certifications,
-    find_partner,
-    list_partners,
-    set_partner_status,
-    set_partner_tier,
-    status_history,
-)
-from prm_sync.store.types import utcnow
+
+# Loaded on first call: `partners --help` needs neither the services nor the store (issue 17).
+_PARTNERS, _CONTRACTS = "prm_sync.services.partners", "prm_sync.services.contracts"
+add_certification = deferred(_PARTNERS, "add_certification")
+add_partner = deferred(_PARTNERS, "add_partner")
+assign_partner = deferred(_PARTNERS, "assign_partner")
+certifications = deferred(_PARTNERS, "certifications")
+find_partner = deferred(_PARTNERS, "find_partner")
+list_partners = deferred(_PARTNERS, "list_partners")
+set_partner_status = deferred(_PARTNERS, "set_partner_status")
+set_partner_tier = deferred(_PARTNERS, "set_partner_tier")
+status_history = deferred(_PARTNERS, "status_history")
+contract_flags = deferred(_CONTRACTS, "contract_flags")
+list_contracts = deferred(_CONTRACTS, "list_contracts")
+utcnow = deferred("prm_sync.store.types", "utcnow")
 
 LIST_COLUMNS = ("id", "name", "tier", "status", "country", "channel_manager", "territories", "flag")
 SHOW_ORDER = ("id", "name", "tier", "status", "flag", "country", "website", "phone", "industry", "joined_on",
