@@ -28,11 +28,11 @@ main()
 """
 
 
-def loaded_by(*args: str) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY, args=list(args))],
+def loaded_by(*args: str, heavy: tuple[str, ...] = HEAVY, usage: bool = True) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=heavy, args=list(args))],
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    assert "Usage: prm-sync" in done.stdout
+    assert ("Usage: prm-sync" in done.stdout) == usage
     line = [x for x in done.stderr.splitlines() if x.startswith("LOADED=")][-1]
     return json.loads(line.removeprefix("LOADED="))
 
@@ -55,3 +55,12 @@ def test_the_root_help_reads_as_if_every_command_were_imported():
         formatter = ctx.make_formatter()
         click.Group.format_commands(cli, ctx, formatter)        # click's own: imports each command
     assert listed.strip() == formatter.getvalue().strip()
+
+
+def test_a_store_only_command_on_a_current_store_imports_no_migrations_or_crm_sdk(tmp_path):
+    init = subprocess.run([sys.executable, "-c", "from prm_sync.cli.main import main; main()", "init", "--crm",
+                           "hubspot", str(tmp_path)], capture_output=True, text=True, timeout=120, check=False)
+    assert init.returncode == 0, init.stderr
+    not_needed = ("alembic", "psycopg", "hubspot", "simple_salesforce", "connectors", "prm_sync.sync")
+    assert loaded_by("--config", str(tmp_path / "config.yaml"), "partners", "list", heavy=not_needed,
+                     usage=False) == []
