@@ -25,15 +25,23 @@ from pathlib import Path
 PARTNERS = 1_000
 
 
+#: Put SOURCE's prm_sync first: drop the editable install's finder, which outranks sys.path.
+_USE_SOURCE = ("import os, sys; src = os.environ.get('PRM_BENCH_SOURCE')\n"
+               "if src:\n"
+               "    sys.meta_path[:] = [f for f in sys.meta_path if '__editable__' not in repr(f)]\n"
+               "    sys.path.insert(0, src)\n")
+
+
 def _env(source: Path | None) -> dict[str, str]:
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="0")
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if source is not None:
-        env["PYTHONPATH"] = os.pathsep.join([str(source), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        env["PRM_BENCH_SOURCE"] = str(source.resolve())
     return env
 
 
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-c", "import sys; from prm_sync.cli.main import main; sys.argv[0] = 'prm-sync'; main()",
+    return [sys.executable, "-c", _USE_SOURCE + "from prm_sync.cli.main import main; sys.argv[0] = 'prm-sync'; main()",
             *args]
 
 
@@ -42,7 +50,7 @@ def make_store(workdir: Path, env: dict[str, str]) -> Path:
     subprocess.run(_cli("init", "--crm", "hubspot", str(workdir)), env=env, check=True, capture_output=True)
     config = workdir / "config.yaml"
     fill = (
-        "import sys\n"
+        _USE_SOURCE +
         "from prm_sync.app import App\n"
         "from prm_sync.services.partners import add_partner\n"
         "app = App(__import__('pathlib').Path(sys.argv[1])).local()\n"
