@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from prm_sync.store.bookkeeping import load_cursor, save_cursor
 from prm_sync.sync.context import RunContext
-from prm_sync.sync.ports import Cursor, UpsertResult
+from prm_sync.sync.ports import UpsertResult
 
 CHANGES = "changes"     # the compound change cursor's stream
 SETTLED = "settled"     # the settled horizon's stream (its record_id unused)
@@ -70,7 +70,3 @@ def advance_past_own_writes(session: Session, ctx: RunContext, entity: str,
         return  # never pulled: the first pull reads everything anyway
     if (stored.modstamp, stored.record_id or "") < (last.modstamp, last.record_id):
         save_cursor(session, entity, CHANGES, last.modstamp, last.record_id)
-
-
-__all__ = ["CHANGES", "SETTLED", "Cursor", "advance_past_own_writes", "rechecks", "save_horizon",
-           "settled_window"]
