@@ -21,6 +21,7 @@ SYSTEM_PROPERTIES = ("hs_object_id",)
 
 class HubSpotConnector:
     crm = "hubspot"
+    rechecks_settled_windows = True     # prm_sync.sync.ports.SettledRechecks
 
     def __init__(self, settings: HubSpotSettings, *, policy: RetryPolicy | None = None,
                  daily_api_budget: int | None = None) -> None:
@@ -32,7 +33,8 @@ class HubSpotConnector:
         return describe(self.client, self.types.path_name(mapper.object),
                         self.types.required_properties(mapper.object))
 
-    def read_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> Iterator[Page]:
+    def read_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime, *,
+                     settled: tuple[dt.datetime, dt.datetime] | None = None) -> Iterator[Page]:
         object_type = self.types.path_name(mapper.object)
         modified = self.types.modified_property(mapper.object)
         properties = list(dict.fromkeys([*mapper.crm_fields_to_read(), *SYSTEM_PROPERTIES, modified]))
@@ -51,7 +53,7 @@ class HubSpotConnector:
 
         reader = pull.ChangeReader(self.client, object_type, modified, properties,
                                    pull.mapping_filters(mapper.filter), associate)
-        return reader.pages(since, until)
+        return reader.pages(since, until, settled)
 
     def read_deletions(self, mapper: EntityMapper, since: dt.datetime | None) -> Iterator[Deletion]:
         return pull.archived_since(self.client, self.types.path_name(mapper.object), mapper.crm_key, since)

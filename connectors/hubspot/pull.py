@@ -10,10 +10,13 @@ records share a millisecond (every record of one batch write does). So:
   then released sorted by id, so that output is in (modstamp, id) order whatever order
   HubSpot gives ties in;
 * at the 10,000-result cap the window restarts at the held-back timestamp (``>= T``);
-* a run of more than 1,000 records sharing one timestamp is read instead by a tie query
-  ``modified = T AND hs_object_id >= id`` sorted by hs_object_id (restarting at the last id
-  past its own cap), then the window goes on with ``modified > T``. Any number of records in
-  one millisecond comes through, none twice.
+* as soon as a page shows a tie group (a full page's worth of records sharing one timestamp,
+  with more to come) the group is read instead by a tie query ``modified = T AND
+  hs_object_id >= id`` sorted by hs_object_id (restarting at the last id past its own cap),
+  then the window goes on with ``modified > T`` -- unless the window's ``total`` shows the
+  group was its end. So the group costs at most one page read twice (2,000 records in one
+  millisecond: 11 search calls, the minimum being 10). Any number of records in one
+  millisecond comes through, none twice.
 
 Records are handed out in Pages of up to 1,000 (five search pages), so that one v4
 association read covers a whole Page. A Page's cursor is (last modstamp, last id + 1): just
@@ -34,7 +37,7 @@ from prm_sync.sync.ports import CrmRecord, Cursor, Deletion, Page
 SEARCH_LIMIT = 200
 MAX_RESULTS = 10_000
 PAGE_RECORDS = 1_000
-TIE_SWITCH = 1_000
+TIE_SWITCH = SEARCH_LIMIT      # records of one timestamp that make it a tie group
 ARCHIVED_LIMIT = 100
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -109,9 +112,12 @@ class ChangeReader:
         self.associate = associate
 
     # ---- public ---------------------------------------------------------------------------
-    def pages(self, since: Cursor | None, until: dt.datetime) -> Iterator[Page]:
+    def pages(self, since: Cursor | None, until: dt.datetime,
+              settled: tuple[dt.datetime, dt.datetime] | None = None) -> Iterator[Page]:
+        """Changes after `since`, plus (when given and since is not None) every record with
+        settled[0] <= modified < settled[1]: one more filter group of the same searches."""
         batch: list[Hit] = []
-        for hit in self._hits(since, until):
+        for hit in self._hits(since, until, settled):
             batch.append(hit)
             if len(batch) >= PAGE_RECORDS:
                 yield self._page(batch)
@@ -144,55 +150,91 @@ class ChangeReader:
         nxt = ((answer.get("paging") or {}).get("next") or {}).get("after")
         return None if nxt in (None, "") else str(nxt)
 
-    def _hits(self, since: Cursor | None, until: dt.datetime) -> Iterator[Hit]:
+    def _hits(self, since: Cursor | None, until: dt.datetime,
+              settled: tuple[dt.datetime, dt.datetime] | None = None) -> Iterator[Hit]:
         until_ms = to_ms(until)
-        tie: tuple[int, int] | None = None       # (T, id): at T only ids >= id
-        low: tuple[str, int] | None = None       # (GT|GTE, T)
+        forward: tuple[int, int] | None = None   # (T, id): the cursor, inclusive
+        window: tuple[int, int] | None = None    # [start, end) ms: the settled re-read
+        floor: int | None = None                 # every record modified before it is read
         if since is not None:
             since_ms = to_ms(since.modstamp, ceil=True)
             since_id = parse_cursor_id(since.record_id) if since_ms == to_ms(since.modstamp) else 0
-            if since_ms > until_ms:
-                return
-            low = ("GTE", since_ms)
-            if since_id > 0:
-                tie = (since_ms, since_id)
+            forward = (since_ms, since_id) if since_ms <= until_ms else None
+            if settled is not None:
+                start, end = to_ms(settled[0], ceil=True), min(to_ms(settled[1], ceil=True), until_ms + 1)
+                window = (start, end) if start < end else None
+            if forward is None and window is None:
+                return                           # the cursor is past `until` and nothing settled
+            floor = min(x for x in (since_ms, window[0] if window else None) if x is not None)
         while True:
+            groups = self._window_groups(floor, forward, window, until_ms)
+            if not groups:
+                return
             held: list[Hit] = []
             after: str | None = None
-            groups = self._window_groups(low, tie, until_ms)
+            total: int | None = None             # the window's size, from its first answer
+            released = 0                         # records of this window handed out so far
             while True:
                 answer = self._search(groups, self.modified, after)
+                if total is None and isinstance(answer.get("total"), int):
+                    total = answer["total"]
                 for hit in self._parse(answer):
                     if held and hit.ms != held[0].ms:
                         yield from sorted(held, key=lambda h: h.id)
+                        released += len(held)
                         held = []
                     held.append(hit)
                 after = self._next_after(answer)
-                if held and len(held) > TIE_SWITCH:
-                    stamp = held[0].ms
-                    yield from self._tie(stamp, tie[1] if tie and tie[0] == stamp else 0)
-                    low, tie = ("GT", stamp), None
+                if after is not None and len(held) >= TIE_SWITCH:
+                    stamp = held[0].ms           # a full page of one timestamp: read the group by id
+                    tied = 0
+                    for hit in self._tie(stamp, self._first_id(stamp, forward, window)):
+                        tied += 1
+                        yield hit
+                    if total is not None and released + tied >= total:
+                        return                   # the group ended the window: nothing after it
+                    floor = stamp + 1
                     break
                 if after is None:
                     yield from sorted(held, key=lambda h: h.id)
                     return
                 if int(after) >= MAX_RESULTS:
-                    stamp = held[0].ms                 # re-read this timestamp whole, in a new window
-                    low, tie = ("GTE", stamp), (tie if tie and tie[0] == stamp else None)
+                    floor = held[0].ms           # re-read this timestamp whole, in a new window
                     break
 
-    def _window_groups(self, low: tuple[str, int] | None, tie: tuple[int, int] | None,
-                       until_ms: int) -> list[list[Filter]]:
+    def _window_groups(self, floor: int | None, forward: tuple[int, int] | None,
+                       window: tuple[int, int] | None, until_ms: int) -> list[list[Filter]]:
+        """Filter groups (OR'ed) of what is left to read: from the cursor up to `until`, and the
+        settled window, both above `floor`."""
         upper = {"propertyName": self.modified, "operator": "LTE", "value": str(until_ms)}
-        if low is None:
-            return [[upper]]
-        if tie is not None and low[1] == tie[0]:
-            return [
-                [{"propertyName": self.modified, "operator": "EQ", "value": str(tie[0])},
-                 {"propertyName": "hs_object_id", "operator": "GTE", "value": str(tie[1])}],
-                [{"propertyName": self.modified, "operator": "GT", "value": str(tie[0])}, upper],
-            ]
-        return [[{"propertyName": self.modified, "operator": low[0], "value": str(low[1])}, upper]]
+        if forward is None and window is None:  # a read from the start
+            if floor is None:
+                return [[upper]]
+            return [[{"propertyName": self.modified, "operator": "GTE", "value": str(floor)}, upper]]
+        assert floor is not None
+        groups: list[list[Filter]] = []
+        if window is not None and max(window[0], floor) < window[1]:
+            groups.append([{"propertyName": self.modified, "operator": "GTE", "value": str(max(window[0], floor))},
+                           {"propertyName": self.modified, "operator": "LT", "value": str(window[1])}])
+        if forward is not None:
+            stamp, first_id = max(forward, (floor, 0))
+            if stamp > until_ms:
+                return groups
+            if first_id > 0:
+                groups.append([{"propertyName": self.modified, "operator": "EQ", "value": str(stamp)},
+                               {"propertyName": "hs_object_id", "operator": "GTE", "value": str(first_id)}])
+                groups.append([{"propertyName": self.modified, "operator": "GT", "value": str(stamp)}, upper])
+            else:
+                groups.append([{"propertyName": self.modified, "operator": "GTE", "value": str(stamp)}, upper])
+        return groups
+
+    @staticmethod
+    def _first_id(stamp: int, forward: tuple[int, int] | None, window: tuple[int, int] | None) -> int:
+        """The smallest id still wanted at `stamp`: the cursor's id at its own timestamp, unless
+        the settled window wants the whole timestamp."""
+        if window is not None and window[0] <= stamp < window[1]:
+            return 0
+        return forward[1] if forward is not None and forward[0] == stamp else 0
 
     def _tie(self, stamp: int, from_id: int) -> Iterator[Hit]:
         """Every record modified at exactly `stamp` with id >= from_id, by id."""

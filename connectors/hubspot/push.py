@@ -25,9 +25,10 @@ from connectors.hubspot import associations
 from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.errors import HubSpotMissingProperty, HubSpotRequestError, error_message
 from connectors.hubspot.objects import ObjectTypes
+from connectors.hubspot.pull import cursor_id, from_ms, parse_time, to_ms
 from prm_sync.mapping import EntityMapper
 from prm_sync.mapping.values import format_datetime, format_decimal
-from prm_sync.sync.ports import Outcome, PushRecord, UpsertResult
+from prm_sync.sync.ports import Cursor, Outcome, PushRecord, UpsertResult
 
 BATCH = 100
 
@@ -159,7 +160,7 @@ class Pusher:
                                                message or "HubSpot returned no result for this record")))
             else:
                 outcome = Outcome.CREATED if row.get("new") and not item.record.crm_id else Outcome.UPDATED
-                out.append((item, UpsertResult(item.record.key, outcome, str(row["id"]))))
+                out.append((item, UpsertResult(item.record.key, outcome, str(row["id"]), position=_position(row))))
         return out
 
     def _split(self, batch: list[_Item], exc: HubSpotRequestError, by_id: bool = False,
@@ -233,3 +234,11 @@ def _input_index(body: Any, size: int) -> int | None:
             if str(raw).isdigit() and int(raw) < size:
                 return int(raw)
     return None
+
+
+def _position(row: dict[str, Any]) -> Cursor | None:
+    """Just past the written version in the change stream, from the answer's ``updatedAt``."""
+    stamp = row.get("updatedAt") or (row.get("properties") or {}).get("hs_lastmodifieddate")
+    if not stamp:
+        return None
+    return Cursor(from_ms(to_ms(parse_time(str(stamp)))), cursor_id(int(row["id"]) + 1))

@@ -7,9 +7,14 @@ import datetime as dt
 import click
 
 from prm_sync.app import App
+from prm_sync.cli.deferred import deferred
 from prm_sync.cli.render import RAW, render_rows
-from prm_sync.services.contracts import add_contract, list_contracts, renew_contracts
-from prm_sync.store.types import utcnow
+
+# Loaded on first call: `partners contracts --help` needs neither the services nor the store.
+add_contract = deferred("prm_sync.services.contracts", "add_contract")
+list_contracts = deferred("prm_sync.services.contracts", "list_contracts")
+renew_contracts = deferred("prm_sync.services.contracts", "renew_contracts")
+utcnow = deferred("prm_sync.store.types", "utcnow")
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 COLUMNS = ("id", "partner", "starts_on", "ends_on", "auto_renew", "notice_days", "notice_deadline", "state", "due")

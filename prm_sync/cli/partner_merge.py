@@ -6,8 +6,12 @@ import click
 
 from prm_sync.app import App
 from prm_sync.cli.confirm import bulk_options, confirm_bulk
+from prm_sync.cli.deferred import deferred
 from prm_sync.domain.fields import Entity
-from prm_sync.services.partner_merge import apply_merge, plan_merge
+
+# Loaded on first call: `partners --help` needs neither the services nor the store.
+apply_merge = deferred("prm_sync.services.partner_merge", "apply_merge")
+plan_merge = deferred("prm_sync.services.partner_merge", "plan_merge")
 
 
 @click.command("merge", epilog="Examples:\n\n\b\n"

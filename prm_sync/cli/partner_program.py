@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from prm_sync.app import App
+from prm_sync.cli.deferred import deferred
 from prm_sync.cli.render import plain, render_rows
 from prm_sync.domain.tier_rules import TierReview
-from prm_sync.services.partners import find_partner
-from prm_sync.services.tier_review import TierReviewReport, apply_tier_review, review_store_tiers
-from prm_sync.store.types import utcnow
+
+if TYPE_CHECKING:
+    from prm_sync.services.tier_review import TierReviewReport
+
+# Loaded on first call: `partners --help` needs neither the services nor the store.
+find_partner = deferred("prm_sync.services.partners", "find_partner")
+apply_tier_review = deferred("prm_sync.services.tier_review", "apply_tier_review")
+review_store_tiers = deferred("prm_sync.services.tier_review", "review_store_tiers")
+utcnow = deferred("prm_sync.store.types", "utcnow")
 
 COLUMNS = ("partner", "current", "rules_give", "proposed", "action", "reasons")
 
@@ -57,6 +64,8 @@ def review_tiers(app: App, as_of: dt.datetime | None, apply_: bool, yes: bool, k
         if keys:
             wanted = {find_partner(session, key).id for key in keys}
             report.reviews = [r for r in report.reviews if r.partner_id in wanted]
+        from prm_sync.services.tier_review import TierReviewReport
+
         shown = report if not only_changes else TierReviewReport(
             report.as_of, report.currency, [r for r in report.reviews if r.action != "keep"])
         if quiet():

@@ -10,26 +10,31 @@ import click
 from click.core import ParameterSource
 
 from prm_sync.app import App
+from prm_sync.cli.deferred import deferred
 from prm_sync.cli.partner_contracts import contracts
 from prm_sync.cli.partner_merge import merge
 from prm_sync.cli.partner_program import review_tiers
 from prm_sync.cli.render import RAW, plain, render_record, render_rows
 from prm_sync.domain.fields import PARTNER_STATUSES
 from prm_sync.ops.terminal_text import plain_line
-from prm_sync.services.contracts import contract_flags, list_contracts
-from prm_sync.services.partner_fields import crm_owned, refuse_crm_owned
-from prm_sync.services.partners import (
-    add_partner,
-    assign_partner,
-    certifications,
-    edit_partner,
-    find_partner,
-    list_partners,
-    set_partner_status,
-    status_history,
-)
-from prm_sync.services.program_fields import tier_history
-from prm_sync.store.types import utcnow
+
+# Loaded on first call: `partners --help` needs neither the services nor the store (issue 17).
+_PARTNERS, _CONTRACTS = "prm_sync.services.partners", "prm_sync.services.contracts"
+_FIELDS, _PROGRAM = "prm_sync.services.partner_fields", "prm_sync.services.program_fields"
+add_partner = deferred(_PARTNERS, "add_partner")
+assign_partner = deferred(_PARTNERS, "assign_partner")
+certifications = deferred(_PARTNERS, "certifications")
+edit_partner = deferred(_PARTNERS, "edit_partner")
+find_partner = deferred(_PARTNERS, "find_partner")
+list_partners = deferred(_PARTNERS, "list_partners")
+set_partner_status = deferred(_PARTNERS, "set_partner_status")
+status_history = deferred(_PARTNERS, "status_history")
+contract_flags = deferred(_CONTRACTS, "contract_flags")
+list_contracts = deferred(_CONTRACTS, "list_contracts")
+crm_owned = deferred(_FIELDS, "crm_owned")
+refuse_crm_owned = deferred(_FIELDS, "refuse_crm_owned")
+tier_history = deferred(_PROGRAM, "tier_history")
+utcnow = deferred("prm_sync.store.types", "utcnow")
 
 LIST_COLUMNS = ("id", "name", "tier", "status", "country", "channel_manager", "territories", "flag")
 SHOW_ORDER = ("id", "name", "tier", "tier_pinned_until", "discount_percent", "valid_certifications", "status",

@@ -6,18 +6,19 @@ alembic.ini is needed at runtime. Revision history is linear.
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from prm_sync.store.engine import Store, unavailable
 from prm_sync.store.errors import NotAPrmStore, SchemaAhead, SchemaBehind, StoreNotInitialized
+
+if TYPE_CHECKING:  # Alembic is imported where used: a store at the current revision needs none of it
+    from alembic.config import Config
 
 VERSION_TABLE = "prm_sync_alembic_version"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -28,6 +29,8 @@ COMPANION_TABLE_PREFIXES = ("apscheduler_",)
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An Alembic Config for prm-sync's migrations, bound to `connection` when given."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     config.attributes["connection"] = connection
@@ -36,6 +39,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def head_revision() -> str:
     """The schema revision this prm-sync needs."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:  # pragma: no cover - the package always ships migrations
         raise RuntimeError("prm-sync ships no migrations")
@@ -57,6 +62,9 @@ def check_schema(store: Store) -> str:
     Raises StoreNotInitialized (empty database), NotAPrmStore (someone else's tables),
     SchemaBehind (run `prm-sync db upgrade`) or SchemaAhead (newer prm-sync wrote it).
     """
+    current = _current_if_shipped_head(store)
+    if current is not None:
+        return current
     current = _usable_revision(store)
     head = head_revision()
     if current is None:
@@ -78,6 +86,8 @@ def upgrade(store: Store, revision: str = "head") -> str:
 
     Refuses, touching nothing, a database that is not prm-sync's or is ahead of this prm-sync.
     """
+    from alembic import command
+
     _usable_revision(store)
     try:
         with store.engine.connect() as connection:
@@ -112,6 +122,8 @@ def _sqlite_check_foreign_keys(connection: Connection) -> None:
 
 
 def _current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
     return context.get_current_revision()
 
@@ -136,6 +148,9 @@ def _usable_revision(store: Store) -> str | None:
         return None
     if current is None:
         return None
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
     head = head_revision()
     try:
         ScriptDirectory.from_config(alembic_config()).get_revision(current)
@@ -147,3 +162,43 @@ def _usable_revision(store: Store) -> str | None:
             head=head,
         ) from None
     return current
+
+
+# The fast path of check_schema. Every store command checks the schema, and importing Alembic to
+# do it costs more than the command itself (issue 17). The revision ids are read from the shipped
+# migration files' text; anything unusual (a merge, a file that does not read plainly, a store not
+# at that head) goes to Alembic, which decides and explains.
+_REVISION = re.compile(r"""^revision(?:\s*:[^=]*)?=\s*["']([^"']+)["']""", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"""^down_revision(?:\s*:[^=]*)?=\s*(?:["']([^"']+)["']|None)\s*$""", re.MULTILINE)
+
+
+@functools.cache
+def _shipped_head() -> str | None:
+    """The single head of the shipped (linear) migration history, or None when unsure."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        source = path.read_text(encoding="utf-8")
+        found, down = _REVISION.findall(source), _DOWN_REVISION.findall(source)
+        if len(found) != 1 or len(down) != 1:
+            return None
+        revisions.add(found[0])
+        if down[0]:
+            parents.add(down[0])
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 and parents <= revisions else None
+
+
+def _current_if_shipped_head(store: Store) -> str | None:
+    """The store's revision when it is exactly the shipped head (the usual case), else None."""
+    head = _shipped_head()
+    if head is None:
+        return None
+    try:
+        with store.engine.connect() as connection:
+            rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
+    except DBAPIError:
+        return None  # no version table, or the store is unreachable: the full check says which
+    return head if [row[0] for row in rows] == [head] else None

@@ -123,6 +123,9 @@ class UpsertResult:
     outcome: Outcome
     crm_id: str | None = None
     message: str | None = None
+    # Where the written version sits in the change stream, just past it, when the CRM's write
+    # answer tells its modified time (HubSpot `updatedAt`; Salesforce collections do not).
+    position: Cursor | None = None
 
     @property
     def ok(self) -> bool:
@@ -150,6 +153,26 @@ class ApiUsage:
     calls: int                      # API calls this connector made since it was built
     used_today: int | None = None   # as the CRM reports it
     daily_limit: int | None = None
+
+
+class SettledRechecks(Protocol):
+    """A connector (with ``rechecks_settled_windows = True``) whose change read can also re-read
+    one *settled* time window in the same requests (HubSpot: one more filter group of a search).
+
+    The lookback exists because a CRM's change index lags its writes by up to `lookback`. With
+    this, the engine re-reads each stretch of time once, when it has settled (older than the
+    lookback), instead of re-reading the whole lookback window on every run; and it may move
+    its cursor past prm-sync's own writes (`UpsertResult.position`), which the settled re-read
+    covers should anyone else have written in between.
+    """
+
+    rechecks_settled_windows: bool
+
+    def read_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime, *,
+                     settled: tuple[dt.datetime, dt.datetime] | None = None) -> Iterator[Page]:
+        """As Connector.read_changes, plus every record with settled[0] <= modstamp < settled[1],
+        all in one (modstamp, id) ordered stream."""
+        ...
 
 
 @runtime_checkable

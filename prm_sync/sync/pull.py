@@ -26,8 +26,8 @@ from prm_sync.sync.prefetch import read_ahead
 from prm_sync.sync.quarantine import open_entries, quarantine, resolve
 from prm_sync.sync.report import Change
 from prm_sync.sync.rows import TABLES, SyncedRow, assign, column_defaults, column_rules, digest, rules, snapshot
+from prm_sync.sync.settled import CHANGES, rechecks, save_horizon, settled_window
 
-CHANGES = "changes"
 CRM_DELETED = "deleted in the CRM"
 LEFT_SELECTION = "no longer matches the mapping's filter in the CRM"
 
@@ -39,14 +39,19 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     with ctx.unit() as session:
         stored = load_cursor(session, entity.value, CHANGES)
         cursor = (stored.modstamp, stored.record_id or "") if stored else None
+        settled = settled_window(session, ctx, entity.value, cursor[0]) if cursor and rechecks(ctx) else None
     if ctx.full or cursor is None:
-        since = None
+        since, settled = None, None
+    elif rechecks(ctx):
+        since = Cursor(cursor[0], cursor[1])  # plus the window settled since the last run (sync/settled.py)
     elif ctx.lookback:
         since = Cursor(cursor[0] - ctx.lookback, "")  # re-read a window: late commits, index lag
     else:
         since = Cursor(cursor[0], cursor[1])  # exact compound position: equal timestamps are not re-read
     seen: set[str] | None = set() if ctx.full else None
-    with read_ahead(ctx.connector.read_changes(mapper, since, ctx.started)) as pages:
+    changes = (ctx.connector.read_changes(mapper, since, ctx.started, settled=settled)  # type: ignore[call-arg]
+               if settled else ctx.connector.read_changes(mapper, since, ctx.started))
+    with read_ahead(changes) as pages:
         for page in pages:
             ctx.report.pulled[entity.value] += len(page.records)
             with ctx.unit() as session:
@@ -59,6 +64,9 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
                         save_cursor(session, entity.value, CHANGES, new[0], new[1])
                         cursor = new
             ctx.checkpoint(entity.value, "pull", ctx.report.pulled[entity.value])
+    if rechecks(ctx) and not ctx.dry_run:
+        with ctx.unit() as session:
+            save_horizon(session, ctx, entity.value)
     if seen is not None:
         with ctx.unit() as session:
             _vanished(session, ctx, mapper, seen)

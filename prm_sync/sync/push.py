@@ -23,6 +23,7 @@ from prm_sync.sync.pull import _parked_fields
 from prm_sync.sync.quarantine import quarantine, resolve
 from prm_sync.sync.report import Change
 from prm_sync.sync.rows import TABLES, SyncedRow, digest, rules, snapshot
+from prm_sync.sync.settled import advance_past_own_writes
 
 BATCH = 1000  # rows prepared per round trip to the connector (it splits into API-sized calls)
 
@@ -47,6 +48,7 @@ def push_entity(ctx: RunContext, entity: Entity) -> None:
         results = _send(ctx, mapper, records)
         with ctx.unit() as session:
             _record_results(session, ctx, mapper, prepared, results)
+            advance_past_own_writes(session, ctx, entity.value, results)
         done += len(records)
         ctx.checkpoint(entity.value, "push", done)
 

@@ -117,10 +117,12 @@ class HubSpotEmulator(Emulator):
             self._index[name] = {i: r.snapshot() for i, r in table.records.items()}
             self._index_version[name] = self._index_version.get(name, 0) + 1
 
-    def changed(self, object_type: ObjectTypeDef, records: list[Record], now_ms: int) -> None:
-        """Called after every write: queue the new versions for the lagging search index."""
+    def changed(self, object_type: ObjectTypeDef, records: list[Record], now_ms: int,
+                lag_ms: int | None = None) -> None:
+        """Called after every write: queue the new versions for the lagging search index.
+        `lag_ms` overrides the lag for this write (HubSpot's lag varies write by write)."""
         if self.search_lag_ms and records:
-            due = now_ms + self.search_lag_ms
+            due = now_ms + (self.search_lag_ms if lag_ms is None else max(0, lag_ms))
             self._pending.extend((due, object_type.name, r.snapshot()) for r in records)
 
     def _flush_index(self, now_ms: int) -> None:

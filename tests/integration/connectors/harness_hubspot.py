@@ -99,12 +99,14 @@ class HubSpotHarness:
             emu.changed(object_type, created, emu.now_ms())
         return ids
 
-    def modify(self, entity: str, crm_id: str, crm_field: str, value: Any) -> None:
+    def modify(self, entity: str, crm_id: str, crm_field: str, value: Any, *, index_lag_ms: int | None = None) -> None:
+        """Someone else edits a record; `index_lag_ms` makes this one write reach search that late
+        (needs the emulator's search lag on)."""
         emu, object_type = self.emulator, self._type(entity)
         with emu.lock:
             record = emu.store.table(object_type).records[int(crm_id)]
             emu.store.update(object_type, record, {crm_field: None if value is None else str(value)}, emu.now_ms())
-            emu.changed(object_type, [record], emu.now_ms())
+            emu.changed(object_type, [record], emu.now_ms(), lag_ms=index_lag_ms)
 
     def delete(self, entity: str, crm_id: str) -> None:
         emu, object_type = self.emulator, self._type(entity)

@@ -85,15 +85,34 @@ def test_no_change_read_of_an_entity_with_associations_is_one_call(hub):
 # ---- the 10,000 cap and ties -------------------------------------------------------------------
 def test_15000_records_in_one_millisecond_all_come_once(hub):
     seeded = hub.seed("partner", 15_000)                      # the clock is fixed: one timestamp
-    hub.reset_calls()
     pages = read(hub)
     assert ids(pages) == seeded                               # all, once, in id order
-    # linear work (speed is measured in bench/): one search call per 200 records (HubSpot's page
-    # size), a few more where the 10,000 cap makes the reader restart past the ties; never per tie
-    assert hub.calls("/search") <= 15_000 // 200 + 10, hub.calls("/search")
     middle = pages[6].cursor                                  # resume inside the run of ties
     rest = ids(read(hub, since=middle))
     assert rest == seeded[7000:]
+
+
+@pytest.mark.parametrize("count", [2_000, 15_000])
+def test_records_sharing_one_millisecond_cost_at_most_one_search_call_over_the_minimum(hub, count):
+    seeded = hub.seed("partner", count)                       # the clock is fixed: one timestamp
+    hub.reset_calls()
+    pages = read(hub)
+    minimum = -(-count // 200)                                # 200 results a search page
+    assert hub.calls() == hub.calls("/search") <= minimum + 1
+    assert ids(pages) == seeded and len(set(ids(pages))) == count   # every record exactly once
+    assert_in_order(pages)
+
+
+def test_a_tie_group_that_starts_inside_a_page_is_read_whole_and_once(hub):
+    before = hub.seed("partner", 150, spread_ms=1)
+    tie = hub.seed("partner", 1_234)
+    hub.advance(0.001)
+    after = hub.seed("partner", 77, spread_ms=1)
+    hub.reset_calls()
+    pages = read(hub)
+    assert ids(pages) == [*before, *tie, *after]
+    assert_in_order(pages)
+    assert hub.calls("/search") <= -(-(150 + 1234 + 77) // 200) + 3
 
 
 def test_crossing_the_cap_with_a_tie_at_the_boundary(hub):

@@ -1,0 +1,66 @@
+"""CLI start-up: `--help` and group help import only what they use (issue 17, item 3).
+
+Each case runs the real entry point in a fresh interpreter and lists the heavy modules it
+loaded (from sys.modules at exit). No wall-clock assertion: bench/cli_startup.py measures time.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "psycopg", "hubspot", "simple_salesforce", "pydantic",
+         "connectors", "prm_sync.store", "prm_sync.sync", "prm_sync.services")
+
+PROBE = """
+import atexit, json, sys
+heavy = {heavy!r}
+def report():
+    loaded = sorted(m for m in heavy if m in sys.modules)
+    sys.__stderr__.write("LOADED=" + json.dumps(loaded) + "\\n")
+atexit.register(report)
+sys.argv = ["prm-sync", *{args!r}]
+from prm_sync.cli.main import main
+main()
+"""
+
+
+def loaded_by(*args: str, heavy: tuple[str, ...] = HEAVY, usage: bool = True) -> list[str]:
+    done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=heavy, args=list(args))],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert ("Usage: prm-sync" in done.stdout) == usage
+    line = [x for x in done.stderr.splitlines() if x.startswith("LOADED=")][-1]
+    return json.loads(line.removeprefix("LOADED="))
+
+
+@pytest.mark.parametrize("args", [["--help"], ["partners", "--help"], ["partners", "list", "--help"]])
+def test_help_imports_no_store_orm_migrations_or_crm_sdk(args):
+    assert loaded_by(*args) == []
+
+
+def test_the_root_help_reads_as_if_every_command_were_imported():
+    import click
+    from click.testing import CliRunner
+
+    from prm_sync.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["--help"], terminal_width=100)
+    assert result.exit_code == 0, result.output
+    listed = result.output[result.output.index("Commands:"):]
+    with click.Context(cli, info_name="prm-sync", terminal_width=100) as ctx:
+        formatter = ctx.make_formatter()
+        click.Group.format_commands(cli, ctx, formatter)        # click's own: imports each command
+    assert listed.strip() == formatter.getvalue().strip()
+
+
+def test_a_store_only_command_on_a_current_store_imports_no_migrations_or_crm_sdk(tmp_path):
+    init = subprocess.run([sys.executable, "-c", "from prm_sync.cli.main import main; main()", "init", "--crm",
+                           "hubspot", str(tmp_path)], capture_output=True, text=True, timeout=120, check=False)
+    assert init.returncode == 0, init.stderr
+    not_needed = ("alembic", "psycopg", "hubspot", "simple_salesforce", "connectors", "prm_sync.sync")
+    assert loaded_by("--config", str(tmp_path / "config.yaml"), "partners", "list", heavy=not_needed,
+                     usage=False) == []
