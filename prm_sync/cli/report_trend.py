@@ -56,7 +56,8 @@ def emit_trend(trend: TrendReport, fmt: str, out: Path | None, top: int | None) 
         write_csv(buffer, columns, ({c: plain(r.get(c)) for c in columns} for r in rows), raw=csv_raw())
         emit(buffer.getvalue(), out)
         return
-    table = [{**r, **{label: shown(r["figure"], r[label]) for label in labels}} for r in rows]
+    table = [{**r, "figure": str(r["figure"]).replace("_", " "),  # in words, like the headers
+              **{label: shown(r["figure"], r[label]) for label in labels}} for r in rows]
     scope = f" by {trend.by}" if trend.by else ""
     render_rows(table, columns, "table", title=f"Partner scorecard trend {labels[0]} – {labels[-1]}{scope} "
                 f"({trend.currency})")
