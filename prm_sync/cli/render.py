@@ -28,6 +28,7 @@ from prm_sync.ops.terminal_text import plain_line, strip_controls
 
 PIPED_WIDTH = 160  # piped or logged output: room for most columns
 SHRUNK_CELL = 14   # a text cell may be cut down to this many characters before columns are left out
+KEY_CELL = 28      # the key column (the partner, the entity…) is cut no shorter than this
 
 
 def _remember_raw(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -88,15 +89,21 @@ def _cell(value: Any) -> str:
     return "" if value is None else plain_line(plain(value))
 
 
+def _need(rows: Sequence[dict[str, Any]], column: str, *, key: bool) -> int:
+    """The width a column needs: its longest heading word, its cells cut to SHRUNK_CELL (the key column,
+    which says whose row it is, to KEY_CELL)."""
+    longest_word = max((len(w) for w in heading(column).split()), default=1)
+    longest_cell = max((len(_cell(r.get(column))) for r in rows), default=0)
+    return max(longest_word, min(longest_cell, KEY_CELL if key else SHRUNK_CELL), 1)
+
+
 def fitting_columns(rows: Sequence[dict[str, Any]], columns: Sequence[str], width: int,
                     priority: Sequence[str] | None = None) -> list[str]:
     """The columns that fit in `width` (in their order), leaving out the least important first."""
     order = [c for c in (priority or columns) if c in columns] + [c for c in columns if c not in (priority or ())]
 
     def need(column: str) -> int:
-        longest_word = max((len(w) for w in heading(column).split()), default=1)
-        longest_cell = max((len(_cell(r.get(column))) for r in rows), default=0)
-        return max(longest_word, min(longest_cell, SHRUNK_CELL), 1)
+        return _need(rows, column, key=column == order[0])
 
     kept = list(order)
     while len(kept) > 1 and sum(need(c) for c in kept) + 3 * len(kept) + 1 > width:
@@ -104,13 +111,32 @@ def fitting_columns(rows: Sequence[dict[str, Any]], columns: Sequence[str], widt
     return [c for c in columns if c in kept]
 
 
+def _widths(rows: Sequence[dict[str, Any]], shown: Sequence[str], width: int,
+            priority: Sequence[str] | None) -> dict[str, int]:
+    """Each column's width: what it needs (`_need`), then the room left given to the most important
+    columns first, up to their whole cells, so the table is exactly as wide as it must be and never
+    wider than `width`."""
+    order = [c for c in (priority or shown) if c in shown] + [c for c in shown if c not in (priority or ())]
+    widths = {c: _need(rows, c, key=c == order[0]) for c in shown}
+    room = width - (sum(widths.values()) + 3 * len(shown) + 1)
+    for c in order:
+        if room <= 0:
+            break
+        whole = max([len(heading(c)), *(len(_cell(r.get(c))) for r in rows)])
+        grow = min(room, max(whole - widths[c], 0))
+        widths[c] += grow
+        room -= grow
+    return widths
+
+
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], *, title: str | None = None,
                 priority: Sequence[str] | None = None, width: int | None = None) -> None:
     width = width or terminal_width()
     shown = fitting_columns(rows, columns, width, priority)
+    widths = _widths(rows, shown, width, priority)
     table = Table(title=Text(strip_controls(title, keep_newlines=False)) if title else None, show_lines=False)
     for c in shown:
-        table.add_column(Text(heading(c)), overflow="ellipsis")
+        table.add_column(Text(heading(c)), overflow="ellipsis", min_width=widths[c], max_width=widths[c])
     for r in rows:
         table.add_row(*(Text(_cell(r.get(c)), no_wrap=True, overflow="ellipsis") for c in shown))
     console = Console(file=sys.stdout, soft_wrap=False, width=width, highlight=False, markup=False, emoji=False)

@@ -31,3 +31,20 @@ def test_narrow_tables_keep_the_key_columns_first() -> None:
     assert fitting_columns(rows, columns, 200) == columns
     assert fitting_columns(rows, columns, 40, priority=["id", "name", "tier"]) == ["id", "name", "tier"]
     assert heading("average_deal_size") == "Average deal size"
+
+
+def test_the_key_column_keeps_a_readable_name_and_the_table_stays_inside_the_width(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from prm_sync.cli.render import KEY_CELL, print_table
+
+    name = "Watts, Flynn and Griffin Energy Solutions"
+    rows = [{"partner": name, **{f"figure_{i}": f"{i * 1000}.00" for i in range(12)}}]
+    columns = ["partner", *(f"figure_{i}" for i in range(12))]
+    for width in (80, 120, 160):
+        print_table(rows, columns, width=width)
+        lines = capsys.readouterr().out.splitlines()
+        table = [line for line in lines if line[:1] in "┏┃┡│└"]
+        assert table and all(len(line) <= width for line in table)
+        assert all(line.endswith(("┓", "┃", "┩", "│", "┘")) for line in table)   # whole, not cropped
+        row = next(line for line in table if line.startswith("│ Watts"))
+        assert name[:KEY_CELL - 1] in row                                      # cut no shorter than KEY_CELL
