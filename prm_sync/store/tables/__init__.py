@@ -3,6 +3,7 @@
 from prm_sync.store.tables.base import STORE_METADATA, StoreModel
 from prm_sync.store.tables.bookkeeping import Conflict, Link, Quarantine, SyncCursor, SyncRun
 from prm_sync.store.tables.commissions import CommissionLine
+from prm_sync.store.tables.contacts import PartnerContact
 from prm_sync.store.tables.deals import Deal
 from prm_sync.store.tables.partners import (
     DERIVED_COLUMNS,
@@ -25,6 +26,7 @@ __all__ = [
     "Deal",
     "Link",
     "Partner",
+    "PartnerContact",
     "PartnerStatusChange",
     "PartnerTierChange",
     "Quarantine",
