@@ -5,6 +5,7 @@ from prm_sync.store.tables.bookkeeping import Conflict, Link, Quarantine, SyncCu
 from prm_sync.store.tables.commissions import CommissionLine
 from prm_sync.store.tables.contacts import PartnerContact
 from prm_sync.store.tables.deals import Deal
+from prm_sync.store.tables.notifications import Notification
 from prm_sync.store.tables.partners import (
     DERIVED_COLUMNS,
     Certification,
@@ -25,6 +26,7 @@ __all__ = [
     "Contract",
     "Deal",
     "Link",
+    "Notification",
     "Partner",
     "PartnerContact",
     "PartnerStatusChange",

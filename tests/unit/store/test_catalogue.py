@@ -60,5 +60,5 @@ def test_store_metadata_holds_exactly_the_store_tables() -> None:
     assert set(STORE_METADATA.tables) == {
         "partner", "partner_status_change", "partner_tier_change", "certification", "contract", "registration", "deal",
         "commission_line", "link", "sync_cursor", "sync_run", "quarantine", "conflict",
-        "run_fence", "partner_contact",
+        "run_fence", "partner_contact", "notification",
     }
