@@ -47,11 +47,13 @@ def notify() -> None:
 def send(ctx: click.Context, dry_run: bool, out_dir: Path) -> None:
     """Deliver pending notifications over SMTP (exit 1 when some could not be delivered)."""
     from prm_sync.services.notify_delivery import send_pending
+    from prm_sync.services.notify_render import templates_dir_of
 
     local = ctx.obj.local()
     settings = _settings(local)
     with local.open_store() as store:
-        report = send_pending(store, settings, utcnow(), dry_run_dir=out_dir if dry_run else None)
+        report = send_pending(store, settings, utcnow(), dry_run_dir=out_dir if dry_run else None,
+                              templates_dir=templates_dir_of(settings.templates_dir, local.config.base_dir))
     if dry_run:
         _say(f"dry run: wrote {len(report.written)} message(s) to {out_dir}; nothing marked sent")
     else:
@@ -101,7 +103,7 @@ def list_cmd(app: App, state: str | None, kind: str | None, fmt: str) -> None:
 def preview(app: App, kind: str, partner_key: str, language: str | None, as_html: bool, out_file: Path | None) -> None:
     """Render KIND for a partner with sample event data (nothing is recorded or sent)."""
     from prm_sync.ops.terminal_text import plain_line
-    from prm_sync.services.notify_render import Templates, sample_context
+    from prm_sync.services.notify_render import Templates, sample_context, templates_dir_of
     from prm_sync.services.partner_lookup import resolve_partner
 
     local = app.local()
@@ -109,7 +111,8 @@ def preview(app: App, kind: str, partner_key: str, language: str | None, as_html
     with local.open_store() as store, store.session() as session:
         partner = resolve_partner(session, partner_key)
         context = {**sample_context(kind), "partner": {"id": partner.id, "name": partner.name}}
-    rendered = Templates(settings.templates_dir).render(kind, language or settings.language, context)
+    templates = Templates(templates_dir_of(settings.templates_dir, local.config.base_dir))
+    rendered = templates.render(kind, language or settings.language, context)
     if out_file is not None:
         from email.message import EmailMessage
 

@@ -180,10 +180,10 @@ def sent_in_last_minute(session: Session, now: dt.datetime) -> int:
 
 
 def send_pending(store: Store, settings: NotificationSettings, now: dt.datetime, *, dry_run_dir: Path | None = None,
-                 attachments: AttachmentMaker | None = None) -> DeliveryReport:
+                 attachments: AttachmentMaker | None = None, templates_dir: Path | None = None) -> DeliveryReport:
     """Scan, then deliver what is due. Each event commits alone, after its messages are accepted."""
     report = DeliveryReport()
-    templates = Templates(settings.templates_dir)
+    templates = Templates(templates_dir)
     smtp = settings.smtp
     if smtp is None and dry_run_dir is None:
         raise TemplateProblem("notifications.smtp is not configured: nothing can be sent (try --dry-run)")

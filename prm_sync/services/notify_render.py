@@ -26,6 +26,7 @@ from jinja2 import (
     TemplateNotFound,
     TemplateSyntaxError,
 )
+from jinja2.debug import rewrite_traceback_stack
 
 from prm_sync.domain.notifications import Kind
 from prm_sync.errors import UsageError
@@ -79,7 +80,8 @@ class Templates:
         except TemplateSyntaxError as exc:
             raise TemplateProblem(f"{exc.filename or name}:{exc.lineno}: {exc.message}") from None
         except TemplateError as exc:
-            raise TemplateProblem(f"{_where(exc.__traceback__, name)}: {exc}") from None
+            rewritten = rewrite_traceback_stack()  # template line numbers instead of compiled code's
+            raise TemplateProblem(f"{_where(rewritten.__traceback__, name)}: {exc}") from None
         return Rendered(subject, text, html, lang)
 
 
@@ -120,6 +122,14 @@ def sample_context(kind: str) -> dict[str, Any]:
         "sections": {"waiting_approval": [], "expiring": [], "conflicts": [], "commissions_waiting": [],
                      "score_dropped": []},
     }
+
+
+def templates_dir_of(templates_dir: str | None, base_dir: str | Path) -> Path | None:
+    """`notifications.templates_dir`, relative to the config file's folder."""
+    if not templates_dir:
+        return None
+    path = Path(templates_dir).expanduser()
+    return path if path.is_absolute() else Path(base_dir) / path
 
 
 def check_templates(templates_dir: str | Path | None) -> list[str]:

@@ -159,3 +159,38 @@ def open_site(tmp: Path, store_url: str, capsys: pytest.CaptureFixture[str],
         yield site
     finally:
         server.stop()
+
+
+@contextmanager
+def tls_server(tmp: Path, security: str) -> Iterator[tuple[int, Path, Inbox]]:
+    """An SMTP server with implicit TLS ("tls") or STARTTLS, requiring a login; yields (port, CA file, inbox)."""
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from connectors.emulator_kit.tls import make_tls_material
+
+    server_pem, ca_pem = make_tls_material(tmp / "smtp-tls")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(server_pem)
+    inbox = Inbox()
+    logins: list[tuple[str, str]] = []
+    inbox.logins = logins  # type: ignore[attr-defined]
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        assert isinstance(auth_data, LoginPassword)
+        logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=True)
+
+    port = free_port()
+    kwargs: dict[str, Any] = {"authenticator": authenticate, "auth_require_tls": True}
+    if security == "tls":  # the whole connection is TLS (aiosmtpd's auth_require_tls only knows STARTTLS)
+        kwargs.update(ssl_context=context, auth_require_tls=False)
+    else:
+        kwargs.update(tls_context=context, require_starttls=True)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **kwargs)
+    controller.start()
+    try:
+        yield port, ca_pem, inbox
+    finally:
+        controller.stop()

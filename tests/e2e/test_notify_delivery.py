@@ -188,3 +188,60 @@ def test_dry_run_writes_eml_files_and_rate_limit(site: Site, tmp_path: Path) -> 
     site.write_config(rate_per_minute=2)
     out = site.ok("notify", "send")
     assert "sent 2 message(s) for 1 notification(s)" in out and "2 left for the next run" in out
+
+
+def test_templates_dir_overrides_and_check_reports_file_line(site: Site, tmp_path: Path) -> None:
+    partner, _ = people(site)
+    custom = tmp_path / "my-templates" / "en"
+    custom.mkdir(parents=True)
+    (custom / "registration_received.j2").write_text(
+        "{% block subject %}Got it: {{ company }}{% endblock %}\n{% block text %}Thanks {{ recipient.name }}"
+        "{% endblock %}\n{% block html %}<p>Thanks {{ recipient.name }}</p>{% endblock %}\n", encoding="utf-8")
+    site.write_config(templates_dir="my-templates")
+    assert site.cli("check")[0] == 0
+    site.register(partner, "Globex", "a@globex.example")
+    site.ok("notify", "send")
+    assert set(by_subject(site)) == {"Got it: Globex", "Đã nhận đăng ký: Globex"}   # vi still shipped
+    # a typo in a variable and a syntax error: check names the file and line, exit 2
+    (custom / "registration_received.j2").write_text(
+        "{% block subject %}Got it{% endblock %}\n{% block text %}\n\nHello {{ recipent.name }}{% endblock %}\n"
+        "{% block html %}x{% endblock %}\n", encoding="utf-8")
+    (custom / "registration_approved.j2").write_text("{% block subject %}{{ company {% endblock %}\n",
+                                                     encoding="utf-8")
+    code, out, err = site.cli("check")
+    assert code == 2
+    err = "\n".join(__import__("json").loads(line)["msg"] for line in err.splitlines() if line.startswith("{"))
+    assert f"{custom / 'registration_received.j2'}:4: 'recipent' is undefined" in err
+    assert f"{custom / 'registration_approved.j2'}:1:" in err
+    code, out, err = site.cli("notify", "preview", "registration_approved", "--partner", partner, "--language", "vi")
+    assert code == 0 and "Subject: Đăng ký đã được duyệt: Globex GmbH" in out and "Công ty Ánh Dương" in out
+
+
+def test_implicit_tls_and_starttls(store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.e2e.notify_site import tls_server
+
+    with open_site(tmp_path, store_url, capsys, monkeypatch) as site:
+        partner = site.partner("Zeta SA")
+        site.contact(partner, "--last-name", "Đặng", "--email", "dang@zeta.example")
+        site.register(partner, "Globex", "a@globex.example")
+        for security in ("tls", "starttls"):
+            with tls_server(tmp_path, security) as (port, ca, inbox):
+                monkeypatch.setenv("SMTP_PASSWORD", "s3cret-pw")
+                site.notifications = {}
+                site.write_config()
+                config = __import__("json").loads(site.config_path.read_text())
+                config["notifications"]["smtp"].update(port=port, security=security, ca_bundle=str(ca),
+                                                       user="prm", password="${SMTP_PASSWORD}")
+                site.config_path.write_text(__import__("json").dumps(config))
+                site.ok("notify", "send")
+                assert [r.rcpt_tos for r in inbox.received] == [["dang@zeta.example"]]
+                assert inbox.logins == [("prm", "s3cret-pw")]
+            with open_store(site.store_url) as store, store.session() as session:   # send it again
+                from sqlmodel import select
+
+                from prm_sync.store import Notification
+
+                for note in session.exec(select(Notification)).all():
+                    note.state, note.sent_at = "pending", None
+                    session.add(note)
