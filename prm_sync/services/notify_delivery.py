@@ -33,6 +33,7 @@ from sqlmodel import Session, col, select
 from prm_sync.notify_config import NotificationSettings, SmtpSettings
 from prm_sync.services.notify_recipients import Recipient, recipients_for
 from prm_sync.services.notify_render import TemplateProblem, Templates
+from prm_sync.services.statements import statement_attachments, statement_context
 from prm_sync.store import Notification, Partner, Store
 from prm_sync.store.notify_events import scan
 
@@ -84,10 +85,12 @@ def build_messages(session: Session, note: Notification, settings: NotificationS
     by_language: dict[str, list[Recipient]] = {}
     for recipient in recipients:
         by_language.setdefault(templates.language_of(note.kind, recipient.language), []).append(recipient)
-    files = attachments(session, note) if attachments else []
+    files = (attachments or statement_attachments)(session, note)
+    extra = statement_context(session, note) if note.kind == "statement_ready" else {}
     out = []
     for language, group in by_language.items():
-        context = {**event_context(note, partner), "recipient": {"name": group[0].name, "email": group[0].email}}
+        context = {**event_context(note, partner), **extra,
+                   "recipient": {"name": group[0].name, "email": group[0].email}}
         rendered = templates.render(note.kind, language, context)
         msg = EmailMessage()
         msg["Subject"] = rendered.subject
@@ -101,7 +104,8 @@ def build_messages(session: Session, note: Notification, settings: NotificationS
         msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
         for filename, content, mime in files:
             maintype, subtype = mime.split("/", 1)
-            msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
+            params = {"charset": "utf-8"} if maintype == "text" else None
+            msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename, params=params)
         msg["Content-Language"] = rendered.language  # after the parts: set_content drops Content-* headers
         out.append((msg, group))
     return out

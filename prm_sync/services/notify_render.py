@@ -118,7 +118,10 @@ def sample_context(kind: str) -> dict[str, Any]:
         "conflict_with": "Beta Partners (registration r-other)", "conflict_reason": "same_customer",
         "contract_id": "c-sample", "ends_on": "2026-12-31", "notice_deadline": "2026-10-31", "auto_renew": False,
         "certification": "Sales Professional", "holder": "Lê Văn Tám", "period": "2026-Q3",
-        "totals": [{"currency": "EUR", "amount": "1250.00"}], "lines": [], "today": today.isoformat(),
+        "totals": [{"currency": "EUR", "amount": "1250.00"}],
+        "lines": [{"line_id": "l-sample", "deal": "Globex – Software", "kind": "commission", "status": "approved",
+                   "rule": "standard / gold", "explanation": "10% of 12500.00 EUR", "currency": "EUR",
+                   "amount": "1250.00"}], "today": today.isoformat(),
         "sections": {"waiting_approval": [], "expiring": [], "conflicts": [], "commissions_waiting": [],
                      "score_dropped": []},
     }
