@@ -56,6 +56,8 @@ class NotificationSettings(_Strict):
     rate_per_minute: int = Field(60, ge=1, le=100_000)
     max_attempts: int = Field(8, ge=1, le=100)
     send_after_sync: bool = Field(False, description="the scheduler delivers pending messages after each sync job")
+    digest_weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] | None = \
+        Field("monday", description="the day `notify send` records the channel-manager digest (null: never)")
     smtp: SmtpSettings | None = None
 
     @field_validator("expiring_days", "renewal_days", "certification_days")

@@ -53,7 +53,8 @@ def send(ctx: click.Context, dry_run: bool, out_dir: Path) -> None:
     settings = _settings(local)
     with local.open_store() as store:
         report = send_pending(store, settings, utcnow(), dry_run_dir=out_dir if dry_run else None,
-                              templates_dir=templates_dir_of(settings.templates_dir, local.config.base_dir))
+                              templates_dir=templates_dir_of(settings.templates_dir, local.config.base_dir),
+                              config=local.config)
     if dry_run:
         _say(f"dry run: wrote {len(report.written)} message(s) to {out_dir}; nothing marked sent")
     else:
@@ -66,6 +67,20 @@ def send(ctx: click.Context, dry_run: bool, out_dir: Path) -> None:
     if report.outage:
         click.echo(f"error: {report.outage}; messages stay pending for the next run", err=True)
     ctx.exit(0 if report.ok else EXIT_RECORD_ERRORS)
+
+
+@notify.command("digest")
+@click.pass_obj
+def digest(app: App) -> None:
+    """Queue this week's digest for every channel manager now (`notify send` does it on
+    notifications.digest_weekday); once per manager and week."""
+    from prm_sync.services.notify_digest import record_digests
+
+    local = app.local()
+    settings = _settings(local)
+    with local.open_store() as store, store.session(write=True) as session:
+        count = record_digests(session, local.config, settings.policy(), utcnow())
+    _say(f"queued {count} digest(s)")
 
 
 @notify.command("list")

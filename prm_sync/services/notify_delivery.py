@@ -30,7 +30,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from prm_sync.config import Config
 from prm_sync.notify_config import NotificationSettings, SmtpSettings
+from prm_sync.services.notify_digest import digest_due, record_digests
 from prm_sync.services.notify_recipients import Recipient, recipients_for
 from prm_sync.services.notify_render import TemplateProblem, Templates
 from prm_sync.services.statements import statement_attachments, statement_context
@@ -184,7 +186,8 @@ def sent_in_last_minute(session: Session, now: dt.datetime) -> int:
 
 
 def send_pending(store: Store, settings: NotificationSettings, now: dt.datetime, *, dry_run_dir: Path | None = None,
-                 attachments: AttachmentMaker | None = None, templates_dir: Path | None = None) -> DeliveryReport:
+                 attachments: AttachmentMaker | None = None, templates_dir: Path | None = None,
+                 config: Config | None = None) -> DeliveryReport:
     """Scan, then deliver what is due. Each event commits alone, after its messages are accepted."""
     report = DeliveryReport()
     templates = Templates(templates_dir)
@@ -196,6 +199,8 @@ def send_pending(store: Store, settings: NotificationSettings, now: dt.datetime,
     if dry_run_dir is None:
         with store.session(write=True) as session:
             scan(session, settings.policy(), now)
+            if config is not None and settings.digest_weekday and digest_due(settings.digest_weekday, now):
+                record_digests(session, config, settings.policy(), now)
     with store.session() as session:
         ids = pending_ids(session, now)
         budget = settings.rate_per_minute - sent_in_last_minute(session, now)

@@ -106,7 +106,7 @@ class Site:
         self.notifications = {"smtp": {"host": "127.0.0.1", "port": self.smtp.port, "security": "none",
                                        "from": "partners@vendor.example", "reply_to": "channel@vendor.example",
                                        "timeout_seconds": 10},
-                              **notifications}
+                              "digest_weekday": None, **notifications}   # a digest only where a test asks
         config = {"crm": {"type": "hubspot", "hubspot": {"access_token": "${HUBSPOT_ACCESS_TOKEN}",
                                                          "base_url": "http://127.0.0.1:9"}},
                   "store": {"url": self.store_url}, "mappings": "mappings/hubspot.yaml",
