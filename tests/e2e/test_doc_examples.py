@@ -10,6 +10,7 @@ depend on each other's order. `init` examples run in an empty directory.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -22,6 +23,7 @@ import pytest
 from prm_sync.cli.main import run
 from prm_sync.store import CommissionLine, Conflict, Deal, Partner, Registration, open_store
 from tests.e2e.doc_examples import Example, all_examples
+from tests.e2e.notify_site import SmtpServer
 from tests.e2e.ops_workspace import hubspot_workspace
 
 #: examples a test cannot run, with the reason
@@ -45,6 +47,11 @@ PLAN = ('commissions: {plans: [{name: standard-2026, currency: USD, effective: {
 CSV = ("partner,company,contact,email,estimated_value,currency,expected_close\n"
        "Acme Partners,Initech,Peter Gibbons,peter@initech.example,12000,USD,2027-03-31\n")
 EXAMPLES = all_examples()
+
+
+def notifications_block(port: int) -> str:
+    return ("notifications: {digest_weekday: null, smtp: {host: 127.0.0.1, port: " + str(port) +
+            ", security: none, from: partners@vendor.example}}\n")
 
 
 def _prepare(directory: Path) -> None:
@@ -74,11 +81,15 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.delenv("PRM_SYNC_CONFIG", raising=False)
     try:
-        with hubspot_workspace(tmp_path_factory.mktemp("examples"), monkeypatch, generate=5) as workspace:
+        with contextlib.ExitStack() as stack, hubspot_workspace(tmp_path_factory.mktemp("examples"), monkeypatch,
+                                                                generate=5) as workspace:
             directory = workspace.directory
             assert run(["-q", "init", "--crm", "hubspot", "--force", str(directory)]) == 0  # init's own config
             config = directory / "config.yaml"
-            config.write_text(config.read_text() + PLAN)
+            smtp = SmtpServer()  # `notify send` examples deliver to a real SMTP server
+            smtp.start()
+            stack.callback(smtp.stop)
+            config.write_text(config.read_text() + PLAN + notifications_block(smtp.port))
             assert run(["--config", str(config), "-q", "sync"]) == 0
             _prepare(directory)
             yield directory, dict(workspace.env)
