@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from prm_sync.cli.main import run
-from prm_sync.store import CommissionLine, Conflict, Deal, Partner, Registration, open_store
+from prm_sync.store import CommissionLine, Conflict, Deal, Partner, PartnerContact, Registration, open_store
 from tests.e2e.doc_examples import Example, all_examples
 from tests.e2e.notify_site import SmtpServer
 from tests.e2e.ops_workspace import hubspot_workspace
@@ -60,6 +60,8 @@ def _prepare(directory: Path) -> None:
         acme = Partner(name="Acme Partners", tier="silver", status="active")
         s.add(acme)
         s.flush()
+        s.add(PartnerContact(partner_id=acme.id, first_name="Thị Hồng", last_name="Nguyễn", email="hong@acme.example",
+                             role="finance", language="vi"))
         s.add(Registration(id="3f2a9c" + "0" * 26, partner_id=acme.id, company="Globex Ltd", status="submitted",
                            contact_last_name="Scorpio", currency="USD"))
         deal = Deal(partner_id=acme.id, name="Globex platform", amount=Decimal("50000.00"), currency="USD",
