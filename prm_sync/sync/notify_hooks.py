@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from prm_sync.domain.fields import Entity
 from prm_sync.domain.notifications import NotifyPolicy
+from prm_sync.store import SyncRun
 from prm_sync.store.bookkeeping import load_cursor
 from prm_sync.store.notify_events import conflict_flagged, registration_changed, scan
 from prm_sync.sync.context import RunContext
@@ -35,11 +36,22 @@ def pull_policy(session: Session, ctx: RunContext, entity: Entity) -> NotifyPoli
     key = f"notify_policy:{entity.value}"
     if key not in ctx.cache:
         policy = run_policy(ctx)
-        if policy is not None and load_cursor(session, entity.value, CHANGES) is None:
+        if policy is not None and not _pulled_before(session, entity):
             policy = policy.history()
         ctx.cache[key] = policy
     cached: NotifyPolicy | None = ctx.cache[key]
     return cached
+
+
+def _pulled_before(session: Session, entity: Entity) -> bool:
+    """Has a run already read this entity from the CRM? (A cursor, or a finished pulling run: an
+    org that had no records of the entity then saved no cursor, yet its next records are news.)"""
+    if load_cursor(session, entity.value, CHANGES) is not None:
+        return True
+    runs = session.exec(select(SyncRun.entities).where(
+        col(SyncRun.status).in_(["ok", "errors"]), col(SyncRun.dry_run).is_(False),
+        col(SyncRun.direction).in_(["pull", "both"])).order_by(col(SyncRun.id).desc()).limit(200)).all()
+    return any(entity.value in (entities or []) for entities in runs)
 
 
 def registrations_pulled(session: Session, ctx: RunContext, changes: list[tuple[Any, dict[str, tuple[Any, Any]]]],

@@ -130,3 +130,70 @@ def test_without_a_notifications_block_nothing_is_recorded(world: World) -> None
     assert outbox(world) == []
 
 
+
+
+@pytest.fixture(params=["hubspot", "salesforce"])
+def crm_world(request: pytest.FixtureRequest, store_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+              monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    from tests.e2e.notify_site import SmtpServer
+
+    smtp = SmtpServer()
+    smtp.start()
+    with open_world(request.param, store_url, tmp_path, capsys, monkeypatch) as w:
+        w.extra_config = {"notifications": {"digest_weekday": None, "smtp": {
+            "host": "127.0.0.1", "port": smtp.port, "security": "none", "from": "partners@vendor.example"}}}
+        w.write_config()
+        w.smtp = smtp  # type: ignore[attr-defined]
+        yield w
+    smtp.stop()
+
+
+def test_crm_changes_reach_the_partner_by_email(crm_world: World) -> None:
+    """Registration news made in the CRM: received, approved, rejected, expired, and the channel
+    conflict a pulled registration is flagged with, each delivered to the partner's contacts."""
+    world = crm_world
+    h = world.harness
+    key = "PRM_Id__c" if world.crm == "salesforce" else "prm_id"
+    status = ("Registration_Status__c", "{}") if world.crm == "salesforce" else ("dealstage", "registration_{}")
+    company = "Company" if world.crm == "salesforce" else "prm_customer_company"
+    email = "Email" if world.crm == "salesforce" else "prm_contact_email"
+    [acme, beta] = h.seed("partner", 2, **{key: None})
+    assert world.sync()["exit"] == 0                       # the first sync: history
+    partners = {link.crm_id: prm for prm, link in world.links("partner").items()}
+    world.cli("partners", "edit", partners[acme], "--name", "Công ty Ánh Dương")
+    world.cli("partners", "assign", partners[beta], "--channel-manager", "beta-cm@vendor.example")
+    code, _, err = world.cli("partners", "contacts", "add", "--partner", partners[acme], "--first-name", "Hồng",
+                             "--last-name", "Nguyễn", "--email", "hong@anhduong.example", "--language", "vi")
+    assert code == 0, err
+    assert world.sync()["exit"] == 0
+
+    def lead(partner: str, name: str, stage: str, mail: str) -> str:
+        value = status[1].format(stage if world.crm == "hubspot" else stage.title())
+        if world.crm == "salesforce":
+            return str(h.seed("lead", 1, Partner_Account__c=partner, **{key: None, status[0]: value, company: name,
+                                                                         email: mail})[0])
+        [crm_id] = h.seed("lead", 1, **{key: None, status[0]: value, company: name, email: mail})
+        h.link("lead", crm_id, "partner", partner)
+        return str(crm_id)
+
+    first = lead(acme, "Globex", "submitted", "a@globex.example")
+    second = lead(acme, "Initech", "submitted", "b@initech.example")
+    third = lead(acme, "Hooli", "approved", "c@hooli.example")
+    assert world.sync()["exit"] == 0
+    h.modify("lead", first, status[0], status[1].format("approved" if world.crm == "hubspot" else "Approved"))
+    h.modify("lead", second, status[0], status[1].format("rejected" if world.crm == "hubspot" else "Rejected"))
+    h.modify("lead", third, status[0], status[1].format("expired" if world.crm == "hubspot" else "Expired"))
+    lead(beta, "Globex", "submitted", "z@globex.example")                    # conflicts with Ánh Dương's
+    assert world.sync()["exit"] == 0
+    code, out, err = world.cli("notify", "send")
+    assert code == 0, out + err
+    subjects = {str(r.message["Subject"]): r.rcpt_tos for r in world.smtp.inbox.received}  # type: ignore[attr-defined]
+    beta_name = next(r["name"] for r in world.store_rows("partner") if r["id"] == partners[beta])
+    vi = ["hong@anhduong.example"]
+    assert subjects == {
+        "Đã nhận đăng ký: Globex": vi, "Đã nhận đăng ký: Initech": vi,
+        "Đăng ký đã được duyệt: Hooli": vi, "Đăng ký đã được duyệt: Globex": vi,
+        "Đăng ký bị từ chối: Initech": vi, "Đăng ký đã hết hạn: Hooli": vi,
+        "Registration received: Globex": ["beta-cm@vendor.example"],          # no contacts: the fallback
+        f"Channel conflict: Globex ({beta_name})": ["beta-cm@vendor.example"],
+    }
