@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from prm_sync.domain.notifications import Kind, NotifyPolicy, crossed_threshold
 from prm_sync.store.outbox import record
@@ -63,9 +63,11 @@ def scan(session: Session, policy: NotifyPolicy | None, now: dt.datetime) -> int
         return 0
     count = 0
     today = now.date()
+    soon = now + dt.timedelta(days=max(policy.expiring_days, default=0) + 1)  # only rows that may be due
     for reg in session.exec(select(Registration).where(
             col(Registration.status).in_(["submitted", "approved"]), col(Registration.deleted_at).is_(None),
-            col(Registration.expires_at).is_not(None))).all():
+            col(Registration.expires_at).is_not(None),
+            or_(col(Registration.expires_at) <= soon, col(Registration.extended_until) <= soon))).all():
         ends = reg.extended_until or reg.expires_at
         assert ends is not None
         threshold = crossed_threshold((ends.date() - today).days, policy.expiring_days)
@@ -86,7 +88,9 @@ def scan(session: Session, policy: NotifyPolicy | None, now: dt.datetime) -> int
                          "notice_deadline": due.isoformat(), "auto_renew": contract.auto_renew,
                          "days_left": (due - today).days}):
             count += 1
-    for cert in session.exec(select(Certification).where(col(Certification.expires_on).is_not(None))).all():
+    cert_soon = today + dt.timedelta(days=max(policy.certification_days, default=0) + 1)
+    for cert in session.exec(select(Certification).where(col(Certification.expires_on).is_not(None),
+                                                         col(Certification.expires_on) <= cert_soon)).all():
         assert cert.expires_on is not None
         threshold = crossed_threshold((cert.expires_on - today).days, policy.certification_days)
         if threshold is not None and record(
