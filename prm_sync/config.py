@@ -30,6 +30,7 @@ from prm_sync.commission_config import CommissionSettings
 from prm_sync.config_checks import ca_bundle_problem, require_secure_url, resolve_ca_bundle
 from prm_sync.domain.fields import PARTNER_TIERS, SYNC_ORDER, Entity
 from prm_sync.errors import ConfigError, Problem
+from prm_sync.notify_config import NotificationSettings
 from prm_sync.ops.redact import remember_secrets
 from prm_sync.program_config import ProgramSettings, program_problems
 from prm_sync.validation import problems_from
@@ -206,6 +207,7 @@ class Config(Strict):
     commissions: CommissionSettings | None = None
     program: ProgramSettings | None = None
     alerts: AlertSettings | None = None
+    notifications: NotificationSettings | None = None
 
     # Not from the file: where it was read, and the secret values to redact.
     source: str = Field("config.yaml", exclude=True)

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
 from connectors.hubspot import associations
 from connectors.hubspot.client import HubSpotClient
+from connectors.hubspot.contact_adoption import CONTACTS, find_existing_contacts
 from connectors.hubspot.errors import HubSpotMissingProperty, HubSpotRequestError, error_message
 from connectors.hubspot.objects import ObjectTypes
 from connectors.hubspot.pull import cursor_id, from_ms, parse_time, to_ms
@@ -84,6 +85,20 @@ class Pusher:
                 results[index] = UpsertResult(record.key, Outcome.INVALID, record.crm_id, problem)
             else:
                 items.append(_Item(index, record, properties))
+        adopted: set[str] = set()
+        if self.object_type == CONTACTS:  # one contact per email: adopt the existing one (contact_adoption)
+            adoption = find_existing_contacts(self.client, str(self.mapper.crm_key),
+                                              [(item.index, item.record) for item in items])
+            for item in items:
+                if item.index in adoption.refused:
+                    results[item.index] = UpsertResult(item.record.key, Outcome.REJECTED, None,
+                                                       adoption.refused[item.index])
+                elif item.index in adoption.adopt:
+                    item.record = replace(item.record, crm_id=adoption.adopt[item.index])
+                    adopted.add(adoption.adopt[item.index])
+            items = [item for item in items if item.index not in adoption.refused]
+            records = [replace(r, crm_id=adoption.adopt[i]) if i in adoption.adopt else r
+                       for i, r in enumerate(records)]
         # A record the CRM already has (crm_id known) is updated by its id: that is how the PRM key is
         # written back to records created in HubSpot, which an upsert by key would duplicate.
         for by_id in (False, True):
@@ -91,7 +106,7 @@ class Pusher:
             for batch in self._batches(group):
                 for item, result in self._send(batch, by_id):
                     results[item.index] = result
-        self._associate(records, results)
+        self._associate(records, results, adopted)
         return [r for r in results if r is not None]
 
     def _prepare(self, record: PushRecord) -> tuple[str | None, dict[str, str]]:
@@ -181,7 +196,10 @@ class Pusher:
     def _association_refs(self) -> list[Any]:
         return [r for r in self.mapper.references if r.association is not None and r.push]
 
-    def _associate(self, records: Sequence[PushRecord], results: list[UpsertResult | None]) -> None:
+    def _associate(self, records: Sequence[PushRecord], results: list[UpsertResult | None],
+                   adopted: frozenset[str] | set[str] = frozenset()) -> None:
+        """Write missing associations; `adopted` records (contacts found by email) keep the ones they
+        have: the partner association is added beside them, nothing is read or archived."""
         for ref in self._association_refs():
             target_type = self.types.path_name(str(ref.association))
             category, type_id = self.types.association_type(self.mapper.object, str(ref.association),
@@ -193,7 +211,7 @@ class Pusher:
                 if result is None or not result.ok or result.crm_id is None or target is None:
                     continue
                 wanted[result.crm_id] = (index, str(target))
-                if result.outcome == Outcome.UPDATED:
+                if result.outcome == Outcome.UPDATED and result.crm_id not in adopted:
                     updated.append(result.crm_id)
             if not wanted:
                 continue

@@ -169,3 +169,44 @@ def export(app: App, period: str, fmt: str, statuses: tuple[str, ...], out: Path
         out.write_text(buffer.getvalue(), encoding="utf-8")
         if not _quiet():
             click.echo(f"wrote {len(rows)} line(s) to {out}")
+
+
+@commissions.command("statement", epilog="Examples:\n\n"
+                     "  prm-sync commissions statement --partner 'Acme Partners' --period 2026-Q3 --out q3.html\n\n"
+                     "  prm-sync commissions statement --partner 'Acme Partners' --period 2026-Q3 --format csv\n\n"
+                     "  prm-sync commissions statement --partner 'Acme Partners' --period 2026-Q3 --notify")
+@click.option("--partner", "partner_key", required=True, help="partner id or name")
+@click.option("--period", required=True, help=PERIOD_HELP)
+@click.option("--format", "fmt", type=click.Choice(["html", "csv"]), default="html", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to this file (default stdout)")
+@click.option("--notify", is_flag=True, help="queue the \"statement ready\" email (HTML body, CSV attached)")
+@click.pass_obj
+def statement_cmd(app: App, partner_key: str, period: str, fmt: str, out: Path | None, notify: bool) -> None:
+    """One partner's commission statement: each line with deal, rule and explanation, clawbacks, totals
+    per currency."""
+    from prm_sync.services.notify_render import Templates
+    from prm_sync.services.statements import find_statement, notify_statement, statement_csv
+    from prm_sync.store.types import utcnow
+
+    local = app.local()
+    with local.open_store() as store, store.session(write=notify) as session:
+        data = find_statement(session, partner_key, period)
+        queued = None
+        if notify:
+            settings = local.config.notifications
+            queued = notify_statement(session, settings.policy() if settings else None, data, utcnow())
+    if fmt == "csv":
+        text = statement_csv(data)
+    else:
+        template = Templates().html.get_template("statement_page.j2")
+        render = template.blocks["html"]
+        text = "".join(render(template.new_context(data)))
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        if not _quiet():
+            click.echo(f"wrote {len(data['lines'])} line(s) to {out}")
+    if notify and not _quiet():
+        click.echo("statement ready: queued for `prm-sync notify send`" if queued is not None
+                   else "statement ready: already queued for this partner and period", err=True)

@@ -14,6 +14,7 @@ from prm_sync.cli.confirm import BULK_THRESHOLD, bulk_options, confirm_bulk
 from prm_sync.cli.render import RAW, render_rows
 from prm_sync.config import RegistrationSettings
 from prm_sync.domain.fields import REGISTRATION_STATUSES
+from prm_sync.domain.notifications import NotifyPolicy
 from prm_sync.errors import EXIT_RECORD_ERRORS, UsageError
 from prm_sync.ops.terminal_text import plain_line
 from prm_sync.services.lead_import import ImportReport, import_leads
@@ -43,6 +44,11 @@ def _now(as_of: dt.datetime | None) -> dt.datetime:
 
 def _settings(app: App) -> RegistrationSettings:
     return app.config.registrations
+
+
+def _notify(app: App) -> NotifyPolicy | None:
+    """The outbox policy (None: no `notifications` block, nothing is recorded)."""
+    return app.config.notifications.policy() if app.config.notifications else None
 
 
 def _say(text: str) -> None:
@@ -78,7 +84,7 @@ def register(app: App, **fields: str | None) -> None:
     """Register a deal for a partner; a channel conflict is flagged (and shown), not refused."""
     local = app.local()
     with local.open_store() as store, store.session(write=True) as session:
-        reg, conflicts = register_lead(session, fields, _settings(local), utcnow())
+        reg, conflicts = register_lead(session, fields, _settings(local), utcnow(), _notify(local))
         reg_id = reg.id
     _say(f"registered {reg_id} ({fields['company']})")
     for conflict in conflicts:
@@ -142,7 +148,7 @@ def list_(app: App, status: str | None, partner: str | None, conflicts_only: boo
     local = app.local()
     settings = _settings(local)
     with local.open_store() as store, store.session(write=True) as session:
-        expire_registrations(session, utcnow(), protection_days=settings.protection_days)
+        expire_registrations(session, utcnow(), protection_days=settings.protection_days, notify=_notify(local))
         rows = [_row(reg, name, settings.protection_days)
                 for reg, name in list_registrations(session, status=status, partner=partner,
                                                     conflicts_only=conflicts_only)]
@@ -159,7 +165,8 @@ def approve(app: App, registration: str, force: bool, note: str | None) -> None:
     """Approve a registration (by id or id prefix): its protection period starts now."""
     local = app.local()
     with local.open_store() as store, store.session(write=True) as session:
-        reg = approve_registration(session, registration, _settings(local), utcnow(), force=force, note=note)
+        reg = approve_registration(session, registration, _settings(local), utcnow(), force=force, note=note,
+                                   notify=_notify(local))
         shown = f"approved {reg.id}, protected until {reg.expires_at:%Y-%m-%d}"
     _say(shown)
 
@@ -170,8 +177,9 @@ def approve(app: App, registration: str, force: bool, note: str | None) -> None:
 @click.pass_obj
 def reject(app: App, registration: str, reason: str) -> None:
     """Reject a registration, with a reason."""
-    with app.local().open_store() as store, store.session(write=True) as session:
-        reg_id = reject_registration(session, registration, reason).id
+    local = app.local()
+    with local.open_store() as store, store.session(write=True) as session:
+        reg_id = reject_registration(session, registration, reason, notify=_notify(local), now=utcnow()).id
     _say(f"rejected {reg_id}")
 
 
@@ -214,5 +222,5 @@ def expire(ctx: click.Context, as_of: dt.datetime | None, dry_run: bool, yes: bo
                                 threshold=None if routine else BULK_THRESHOLD):
                 return
         with store.session(write=True) as session:
-            ids = expire_registrations(session, when, protection_days=days)
+            ids = expire_registrations(session, when, protection_days=days, notify=_notify(local))
     _say(f"expired {len(ids)}")

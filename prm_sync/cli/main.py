@@ -28,6 +28,7 @@ COMMANDS = {
     "sandbox": "prm_sync.cli.sandbox_cmd:sandbox",
     "mappings": "prm_sync.cli.mappings_cmd:mappings",
     "schedule": "prm_sync.cli.schedule_cmd:schedule",
+    "notify": "prm_sync.cli.notify_cmd:notify",
 }
 
 EXAMPLES = """

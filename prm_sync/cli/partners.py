@@ -11,6 +11,7 @@ from click.core import ParameterSource
 
 from prm_sync.app import App
 from prm_sync.cli.deferred import deferred
+from prm_sync.cli.partner_contacts import contacts as contact_people
 from prm_sync.cli.partner_contracts import contracts
 from prm_sync.cli.partner_merge import merge
 from prm_sync.cli.partner_program import review_tiers
@@ -279,5 +280,6 @@ def certify(app: App, key: str, certification: str, earned: dt.datetime, expires
 
 
 partners.add_command(contracts)
+partners.add_command(contact_people)
 partners.add_command(merge)
 partners.add_command(review_tiers)

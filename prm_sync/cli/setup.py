@@ -172,6 +172,7 @@ def check(ctx: click.Context, app: App, online: bool, fmt: str) -> None:
             raise
         _echo_json(OnlineReport(), offline=exc.problems)
         ctx.exit(EXIT_USAGE)
+    _check_templates(config)
     report = _check_online(app) if online else OnlineReport()
     if fmt == "json":
         _echo_json(report)
@@ -190,6 +191,17 @@ def check(ctx: click.Context, app: App, online: bool, fmt: str) -> None:
                 verdict = "ok" if not errors else "would break a sync"
                 click.echo(f"{mapping.source} against the CRM: {verdict}: {errors} error(s), {warnings} warning(s)")
     ctx.exit(report.exit_code)
+
+
+def _check_templates(config: Config) -> None:
+    """Render every notification template with sample data: a problem is FILE:LINE, exit 2."""
+    if config.notifications is None:
+        return
+    from prm_sync.services.notify_render import check_templates, templates_dir_of
+
+    problems = check_templates(templates_dir_of(config.notifications.templates_dir, config.base_dir))
+    if problems:
+        raise UsageError("notification templates do not render:\n" + "\n".join(problems))
 
 
 def _no_plan_warning(config: Config) -> str | None:

@@ -19,6 +19,7 @@ from prm_sync.ops.progress import progress_observer
 from prm_sync.ops.runner import run_observed
 from prm_sync.ops.signals import stop_on_signals
 from prm_sync.ops.terminal_text import plain_line
+from prm_sync.services.notify_status import describe_notifications, notification_status
 from prm_sync.services.status import describe_lock, status_report
 from prm_sync.store import Conflict, Quarantine, lock_status
 from prm_sync.sync.report import RunReport
@@ -106,6 +107,7 @@ def status(app: App, fmt: str) -> None:
     with local.open_store() as store:
         with store.session() as session:
             report = status_report(session)
+            report["notifications"] = notification_status(session)
         report["run_lock"] = lock_status(store)
     budget = local.config.sync.daily_api_budget
     used = report["api_calls_today"]
@@ -128,6 +130,8 @@ def status(app: App, fmt: str) -> None:
     limit = f" of a daily budget of {budget}" if budget is not None else ""
     click.echo(f"API calls today: {used}{limit}")
     click.echo(describe_lock(report["run_lock"]))
+    if report["notifications"]:
+        click.echo(describe_notifications(report["notifications"]))
 
 
 @click.group(invoke_without_command=True)

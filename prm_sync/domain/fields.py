@@ -25,15 +25,18 @@ class FieldKind(StrEnum):
 
 
 class Entity(StrEnum):
-    """The four synced entities, in sync (reference) order."""
+    """The synced entities, in sync (reference) order."""
 
     PARTNER = "partner"
+    PARTNER_CONTACT = "partner_contact"
     LEAD = "lead"
     DEAL = "deal"
     COMMISSION = "commission"
 
 
-SYNC_ORDER: tuple[Entity, ...] = (Entity.PARTNER, Entity.LEAD, Entity.DEAL, Entity.COMMISSION)
+SYNC_ORDER: tuple[Entity, ...] = (
+    Entity.PARTNER, Entity.PARTNER_CONTACT, Entity.LEAD, Entity.DEAL, Entity.COMMISSION,
+)
 
 PARTNER_TIERS: tuple[str, ...] = ("registered", "silver", "gold", "platinum")
 PARTNER_STATUSES: tuple[str, ...] = ("prospect", "onboarding", "active", "suspended", "terminated")
@@ -42,6 +45,7 @@ REGISTRATION_STATUSES: tuple[str, ...] = (
 )
 COMMISSION_STATUSES: tuple[str, ...] = ("calculated", "approved", "paid", "clawback")
 DEAL_TYPES: tuple[str, ...] = ("new", "upsell", "renewal")
+CONTACT_ROLES: tuple[str, ...] = ("primary", "sales", "technical", "finance")
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,14 @@ FIELDS: dict[Entity, dict[str, PrmField]] = {
         _f("discount_percent", K.DECIMAL),
         _f("valid_certifications", K.INT),
     )},
+    Entity.PARTNER_CONTACT: {f.name: f for f in (
+        _f("first_name"),
+        _f("last_name"),
+        _f("email", K.EMAIL),
+        _f("phone"),
+        _f("role", K.STRING, CONTACT_ROLES),
+        _f("language"),                 # a notification template language: en, vi, ...
+    )},
     Entity.LEAD: {f.name: f for f in (
         _f("company"),
         _f("contact_first_name"),
@@ -118,6 +130,7 @@ FIELDS: dict[Entity, dict[str, PrmField]] = {
 
 REFERENCES: dict[Entity, dict[str, Reference]] = {
     Entity.PARTNER: {},
+    Entity.PARTNER_CONTACT: {"partner_id": Reference("partner_id", Entity.PARTNER)},
     Entity.LEAD: {"partner_id": Reference("partner_id", Entity.PARTNER)},
     Entity.DEAL: {"partner_id": Reference("partner_id", Entity.PARTNER)},
     Entity.COMMISSION: {

@@ -143,6 +143,7 @@ def run_scheduled_job(entities: list[str], direction: str = "both", full: bool =
             try:
                 run_observed(App(state.config_path), observer=OpsObserver(LogProgress(logging.DEBUG), state.stop),
                              metrics_file=state.metrics_file, entities=entities, direction=direction, full=full)
+                _deliver(App(state.config_path))
                 return
             except LockHeld:
                 if time.monotonic() >= deadline:
@@ -155,6 +156,16 @@ def run_scheduled_job(entities: list[str], direction: str = "both", full: bool =
         log.info("not started: stopping")
     finally:
         RUN_ID.reset(token)
+
+
+def _deliver(app: App) -> None:
+    """notifications.send_after_sync: deliver what the run queued (a failure is logged, never fatal)."""
+    from prm_sync.ops.notify_job import deliver_after_sync
+
+    try:
+        deliver_after_sync(app)
+    except Exception:
+        log.exception("notification delivery after the sync failed")
 
 
 T = TypeVar("T")

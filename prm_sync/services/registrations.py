@@ -30,6 +30,7 @@ from prm_sync.domain.channel_conflicts import (
 )
 from prm_sync.domain.customer_identity import CustomerKeys, customer_keys
 from prm_sync.domain.errors import RuleViolation
+from prm_sync.domain.notifications import NotifyPolicy
 from prm_sync.domain.partners import may_register
 from prm_sync.domain.registrations import (
     CUSTOMER_STATUSES,
@@ -42,6 +43,7 @@ from prm_sync.domain.registrations import (
 from prm_sync.errors import UsageError
 from prm_sync.services.partners import find_partner
 from prm_sync.store import Deal, Partner, Registration
+from prm_sync.store.notify_events import conflict_flagged, registration_changed
 
 MIN_ID_PREFIX = 6
 
@@ -101,8 +103,10 @@ def flag(reg: Registration, conflicts: list[ChannelConflict]) -> None:
 
 def register_lead(
     session: Session, raw: Mapping[str, str | None], settings: RegistrationSettings, now: dt.datetime,
+    notify: NotifyPolicy | None = None,
 ) -> tuple[Registration, list[ChannelConflict]]:
-    """Validate and store one registration; a channel conflict flags it (it is still registered)."""
+    """Validate and store one registration; a channel conflict flags it (it is still registered).
+    With `notify`, the partner hears it was received and its channel manager of a conflict."""
     try:
         data = parse_registration(raw, today=now.date(), name_order=settings.name_order)
     except RuleViolation as exc:
@@ -122,6 +126,9 @@ def register_lead(
     flag(reg, conflicts)
     session.add(reg)
     session.flush()
+    registration_changed(session, notify, reg, created=True, status_changed=False, occurred_at=now, now=now)
+    if conflicts:
+        conflict_flagged(session, notify, reg, occurred_at=now, now=now)
     return reg, conflicts
 
 
@@ -165,7 +172,7 @@ def recheck_conflicts(
 
 def approve_registration(
     session: Session, key: str, settings: RegistrationSettings, now: dt.datetime, *, force: bool = False,
-    note: str | None = None,
+    note: str | None = None, notify: NotifyPolicy | None = None,
 ) -> Registration:
     """Approve (or re-approve an expired one): the protection period starts again from now.
     A registration in conflict is refused unless `force`."""
@@ -179,16 +186,21 @@ def approve_registration(
     reg.expires_at, reg.extended_until = now + dt.timedelta(days=settings.protection_days), None
     reg.status_reason = note or ("approved despite conflict" if conflicts else None)
     session.add(reg)
+    registration_changed(session, notify, reg, created=False, status_changed=True, occurred_at=now, now=now)
     return reg
 
 
-def reject_registration(session: Session, key: str, reason: str) -> Registration:
+def reject_registration(session: Session, key: str, reason: str, *, notify: NotifyPolicy | None = None,
+                        now: dt.datetime | None = None) -> Registration:
     if not reason.strip():
         raise UsageError("reject needs a reason")
     reg = find_registration(session, key)
     _move(reg, "rejected")
     reg.status, reg.status_reason = "rejected", reason.strip()
     session.add(reg)
+    if notify is not None:
+        when = now or dt.datetime.now(dt.UTC)
+        registration_changed(session, notify, reg, created=False, status_changed=True, occurred_at=when, now=when)
     return reg
 
 
@@ -208,7 +220,8 @@ def extend_registration(
     return reg
 
 
-def expire_registrations(session: Session, now: dt.datetime, *, protection_days: int = 90) -> list[str]:
+def expire_registrations(session: Session, now: dt.datetime, *, protection_days: int = 90,
+                         notify: NotifyPolicy | None = None) -> list[str]:
     """Mark open registrations whose protection has ended as expired; return their ids.
     Pure store work (no CRM call): the next sync pushes the new status. Only the dates it needs
     are read, so one hand-edited row with a broken amount cannot stop every sync."""
@@ -227,6 +240,10 @@ def expire_registrations(session: Session, now: dt.datetime, *, protection_days:
                     status="expired", updated_at=now,
                     status_reason=f"protection ended {protection.ends_at(protection_days):%Y-%m-%d}"))
             expired.append(reg_id)
+    if notify is not None and expired:
+        for reg in session.exec(select(Registration).where(col(Registration.id).in_(expired))).all():
+            session.refresh(reg)
+            registration_changed(session, notify, reg, created=False, status_changed=True, occurred_at=now, now=now)
     return expired
 
 

@@ -48,6 +48,8 @@ class RunContext:
     open_quarantine: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     # rows the page being applied created or changed: (row, {field: (before, after)})
     page_changes: list[tuple[Any, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
+    # row id -> (the CRM record's modified time, created by this page): when a pulled change happened
+    page_stamps: dict[str, tuple[dt.datetime, bool]] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)  # per-run caches of the PRM rules (hooks)
     new_rows: PendingRows = field(default_factory=PendingRows)  # rows the unit of work creates (INSERTed at its end)
     statistics: TableStatistics = field(default_factory=TableStatistics)  # PostgreSQL ANALYZE as tables fill

@@ -21,6 +21,7 @@ from prm_sync.services.program_fields import record_crm_tier_change, refresh_pro
 from prm_sync.services.registrations import build_conflict_index, check_registrations, expire_registrations
 from prm_sync.store import Partner, PartnerStatusChange
 from prm_sync.sync.context import RunContext
+from prm_sync.sync.notify_hooks import registrations_pulled, run_policy, time_driven
 
 CUSTOMER_FIELDS = frozenset({"company", "email", "website", "status", "partner_id"})
 
@@ -50,8 +51,10 @@ def after_pull_page(session: Session, ctx: RunContext, entity: Entity,
         names = ctx.cache.get("partner_names")
         if names is None:  # partners are pulled before leads: loaded once, they are all there
             names = ctx.cache["partner_names"] = dict(session.exec(select(Partner.id, Partner.name)).all())
+        flagged_before = {reg.id: reg.conflict_reason for reg, _ in changes}
         check_registrations(session, regs, ctx.clock(), ctx.config.registrations, index,
                             add_to_index=True, names=names)
+        registrations_pulled(session, ctx, changes, flagged_before)
 
 
 def after_pull(ctx: RunContext, entity: Entity) -> None:
@@ -73,4 +76,6 @@ def before_run(ctx: RunContext, entities: list[Entity]) -> None:
         if Entity.PARTNER in entities:  # certifications expire with the date alone
             refresh_program_fields(session, ctx.config.program, now)
         if Entity.LEAD in entities:
-            expire_registrations(session, now, protection_days=ctx.config.registrations.protection_days)
+            expire_registrations(session, now, protection_days=ctx.config.registrations.protection_days,
+                                 notify=run_policy(ctx))
+        time_driven(session, ctx)

@@ -79,6 +79,7 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
 def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord]) -> None:
     """Merge a page into the store, apply the PRM's rules to what it changed, write the new rows."""
     ctx.page_changes.clear()
+    ctx.page_stamps.clear()
     ctx.new_rows.clear()
     apply_page(session, ctx, mapper, records)
     after_pull_page(session, ctx, mapper.entity, ctx.page_changes)
@@ -196,6 +197,7 @@ def _apply_one(
         _keep(session, ctx, row)
         ctx.report.count(entity, "prm", "update", Change(entity, "prm", "update", row.id, diffs))
         ctx.page_changes.append((row, diffs))
+        ctx.page_stamps[row.id] = (rec.modstamp, False)
     merge_rules = rules(mapper)
     now_values = snapshot(row, [r.name for r in merge_rules])
     pending = fields_to_push(merge_rules, base, now_values, parked.get(row.id, frozenset()))
@@ -236,6 +238,7 @@ def _create_row(
     created = {k: (None, v) for k, v in crm.items()}
     ctx.report.count(entity, "prm", "create", Change(entity, "prm", "create", prm_id, created))
     ctx.page_changes.append((row, created))
+    ctx.page_stamps[row.id] = (rec.modstamp, True)
     resolve(session, ctx, entity, "pull", rec.crm_id)
     return row, link
 

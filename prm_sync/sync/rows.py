@@ -12,13 +12,14 @@ from sqlalchemy import inspect as sa_inspect
 
 from prm_sync.domain.fields import Entity
 from prm_sync.mapping import EntityMapper
-from prm_sync.store import CommissionLine, Deal, Partner, Registration
+from prm_sync.store import CommissionLine, Deal, Partner, PartnerContact, Registration
 from prm_sync.sync.merge import FieldRule, canon
 
-SyncedRow = Partner | Registration | Deal | CommissionLine
+SyncedRow = Partner | PartnerContact | Registration | Deal | CommissionLine
 
 TABLES: dict[Entity, type[SyncedRow]] = {
     Entity.PARTNER: Partner,
+    Entity.PARTNER_CONTACT: PartnerContact,
     Entity.LEAD: Registration,
     Entity.DEAL: Deal,
     Entity.COMMISSION: CommissionLine,

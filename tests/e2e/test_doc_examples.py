@@ -11,6 +11,7 @@ depend on each other's order. `init` examples run in an empty directory.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -21,8 +22,9 @@ from pathlib import Path
 import pytest
 
 from prm_sync.cli.main import run
-from prm_sync.store import CommissionLine, Conflict, Deal, Partner, Registration, open_store
+from prm_sync.store import CommissionLine, Conflict, Deal, Partner, PartnerContact, Registration, open_store
 from tests.e2e.doc_examples import Example, all_examples
+from tests.e2e.notify_site import SmtpServer
 from tests.e2e.ops_workspace import hubspot_workspace
 
 #: examples a test cannot run, with the reason
@@ -50,6 +52,11 @@ CSV = ("partner,company,contact,email,estimated_value,currency,expected_close\n"
 EXAMPLES = all_examples()
 
 
+def notifications_block(port: int) -> str:
+    return ("notifications: {digest_weekday: null, smtp: {host: 127.0.0.1, port: " + str(port) +
+            ", security: none, from: partners@vendor.example}}\n")
+
+
 def _prepare(directory: Path) -> None:
     """The records the examples name, in the store of a directory `init` wrote."""
     with open_store(f"sqlite:///{directory / 'prm.db'}") as store, store.session(write=True) as s:
@@ -57,6 +64,8 @@ def _prepare(directory: Path) -> None:
         s.add(acme)
         s.add(Partner(name="ACME Partners Inc", tier="registered", status="active"))  # the duplicate to merge
         s.flush()
+        s.add(PartnerContact(partner_id=acme.id, first_name="Thị Hồng", last_name="Nguyễn", email="hong@acme.example",
+                             role="finance", language="vi"))
         s.add(Registration(id="3f2a9c" + "0" * 26, partner_id=acme.id, company="Globex Ltd", status="submitted",
                            contact_last_name="Scorpio", currency="USD"))
         deal = Deal(partner_id=acme.id, name="Globex platform", amount=Decimal("50000.00"), currency="USD",
@@ -78,11 +87,15 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, d
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.delenv("PRM_SYNC_CONFIG", raising=False)
     try:
-        with hubspot_workspace(tmp_path_factory.mktemp("examples"), monkeypatch, generate=5) as workspace:
+        with contextlib.ExitStack() as stack, hubspot_workspace(tmp_path_factory.mktemp("examples"), monkeypatch,
+                                                                generate=5) as workspace:
             directory = workspace.directory
             assert run(["-q", "init", "--crm", "hubspot", "--force", str(directory)]) == 0  # init's own config
             config = directory / "config.yaml"
-            config.write_text(config.read_text() + PLAN)
+            smtp = SmtpServer()  # `notify send` examples deliver to a real SMTP server
+            smtp.start()
+            stack.callback(smtp.stop)
+            config.write_text(config.read_text() + PLAN + notifications_block(smtp.port))
             assert run(["--config", str(config), "-q", "sync"]) == 0
             _prepare(directory)
             yield directory, dict(workspace.env)

@@ -19,6 +19,9 @@ SYSTEM_PROPERTIES = ("hs_object_id", "createdate")
 #: Standard object type ids of HubSpot (objectTypeId) and the singular aliases it accepts.
 STANDARD_TYPE_IDS = {"contacts": "0-1", "companies": "0-2", "deals": "0-3"}
 SINGULAR_ALIASES = {"contact": "contacts", "company": "companies", "deal": "deals"}
+#: a few of hs_language's options (HubSpot lists every locale): (code, label)
+CONTACT_LANGUAGES = (("en", "English"), ("vi", "Vietnamese"), ("de", "German"), ("fr", "French"),
+                     ("es", "Spanish"), ("ja", "Japanese"))
 
 
 @dataclass
@@ -208,12 +211,19 @@ def _contacts() -> ObjectTypeDef:
         *_system("lastmodifieddate"),
         PropertyDef("hs_lastmodifieddate", DATETIME, "Object last modified", read_only=True,
                     group_name="info"),
-        PropertyDef("email", STRING, "Email"),
-        PropertyDef("firstname", STRING, "First Name"),
-        PropertyDef("lastname", STRING, "Last Name"),
-        PropertyDef("company", STRING, "Company Name"),
-        PropertyDef("website", STRING, "Website URL"),
+        # HubSpot deduplicates contacts by email: one contact per address (also an idProperty).
+        PropertyDef("email", STRING, "Email", has_unique_value=True, group_name="contactinformation"),
+        PropertyDef("firstname", STRING, "First Name", group_name="contactinformation"),
+        PropertyDef("lastname", STRING, "Last Name", group_name="contactinformation"),
+        PropertyDef("phone", STRING, "Phone Number", group_name="contactinformation"),
+        PropertyDef("company", STRING, "Company Name", group_name="contactinformation"),
+        PropertyDef("website", STRING, "Website URL", group_name="contactinformation"),
+        PropertyDef("hs_language", ENUMERATION, "Preferred language", group_name="contactinformation",
+                    options=[(label, code) for code, label in CONTACT_LANGUAGES]),
         PropertyDef("prm_id", STRING, "PRM ID", has_unique_value=True),
+        PropertyDef("prm_partner_contact", BOOL, "Partner contact"),
+        PropertyDef("prm_partner_role", ENUMERATION, "Partner contact role",
+                    options=[(r.title(), r) for r in ("primary", "sales", "technical", "finance")]),
     )
     return contacts
 

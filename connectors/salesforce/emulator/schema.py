@@ -188,7 +188,7 @@ def _obj(name: str, prefix: str, fields: list[FieldDef], **kw: Any) -> ObjectDef
 
 
 def default_schema() -> Schema:
-    """A fresh copy of the default org: Account, Lead, Opportunity, Partner_Commission__c."""
+    """A fresh copy of the default org: Account, Contact, Lead, Opportunity, Partner_Commission__c."""
     account = _obj(
         "Account",
         "001",
@@ -328,6 +328,27 @@ def default_schema() -> Schema:
             _ro("ConvertedOpportunityId", "reference", reference_to=["Opportunity"]),
         ],
     )
+    contact = _obj(
+        "Contact",
+        "003",
+        [
+            _ro("Name", "string", length=121, label="Full Name"),
+            _f("FirstName", "string", length=40),
+            _f("LastName", "string", length=80, nillable=False),
+            _f("AccountId", "reference", reference_to=["Account"], label="Account ID"),
+            _f("Email", "email"),
+            _f("Phone", "phone"),
+            _f("Title", "string", length=128),
+            _ext_id(),
+            _f(
+                "Partner_Role__c",
+                "picklist",
+                restricted_picklist=True,
+                picklist=["Primary", "Sales", "Technical", "Finance"],
+            ),
+            _f("Preferred_Language__c", "picklist", picklist=["en", "vi", "de", "fr", "es", "ja"]),
+        ],
+    )
     opportunity = _obj(
         "Opportunity",
         "006",
@@ -404,4 +425,4 @@ def default_schema() -> Schema:
         autonumber_format="PC-{0:06d}",
         label="Partner Commission",
     )
-    return Schema({o.name: o for o in (account, lead, opportunity, commission)})
+    return Schema({o.name: o for o in (account, contact, lead, opportunity, commission)})

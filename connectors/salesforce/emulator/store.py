@@ -217,7 +217,7 @@ class Store:
 
     @staticmethod
     def _derive(objdef: ObjectDef, record: Record) -> None:
-        if objdef.name == "Lead" and "Name" in objdef.fields:
+        if objdef.name in ("Lead", "Contact") and "Name" in objdef.fields:
             parts = (record.get("FirstName"), record.get("LastName"))
             record["Name"] = " ".join(p for p in parts if p) or None
         if objdef.name == "Opportunity" and "StageName" in objdef.fields:

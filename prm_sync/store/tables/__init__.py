@@ -3,7 +3,9 @@
 from prm_sync.store.tables.base import STORE_METADATA, StoreModel
 from prm_sync.store.tables.bookkeeping import Conflict, Link, Quarantine, SyncCursor, SyncRun
 from prm_sync.store.tables.commissions import CommissionLine
+from prm_sync.store.tables.contacts import PartnerContact
 from prm_sync.store.tables.deals import Deal
+from prm_sync.store.tables.notifications import Notification
 from prm_sync.store.tables.partners import (
     DERIVED_COLUMNS,
     Certification,
@@ -24,7 +26,9 @@ __all__ = [
     "Contract",
     "Deal",
     "Link",
+    "Notification",
     "Partner",
+    "PartnerContact",
     "PartnerStatusChange",
     "PartnerTierChange",
     "Quarantine",

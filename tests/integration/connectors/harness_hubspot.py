@@ -24,12 +24,14 @@ MAPPING = Path(__file__).resolve().parents[3] / "mappings" / "hubspot.yaml"
 #: entity -> (object type, properties that put a record inside the shipped mapping's filter)
 SEED_SHAPE: dict[str, tuple[str, dict[str, str]]] = {
     "partner": ("companies", {"prm_is_partner": "true", "prm_partner_status": "active"}),
+    "partner_contact": ("contacts", {"prm_partner_contact": "true", "prm_partner_role": "primary"}),
     "lead": ("deals", {"pipeline": "partner_registrations", "dealstage": "registration_submitted",
                        "prm_customer_company": "Customer Inc"}),
     "deal": ("deals", {"pipeline": "default", "dealstage": "appointmentscheduled", "amount": "1000"}),
     "commission": ("partner_commissions", {"status": "calculated", "amount": "10.50", "currency": "USD"}),
 }
-NAME_FIELD = {"partner": "name", "lead": "dealname", "deal": "dealname", "commission": "period"}
+NAME_FIELD = {"partner": "name", "partner_contact": "lastname",
+              "lead": "dealname", "deal": "dealname", "commission": "period"}
 
 
 @dataclass

@@ -26,11 +26,13 @@ MAPPING = Path(__file__).resolve().parents[3] / "mappings" / "salesforce.yaml"
 #: entity -> (sObject, fields that put a record inside the shipped mapping's filter)
 SEED_SHAPE: dict[str, tuple[str, dict[str, Any]]] = {
     "partner": ("Account", {"Type": "Partner", "Partner_Status__c": "Active"}),
+    "partner_contact": ("Contact", {"Partner_Role__c": "Primary"}),
     "lead": ("Lead", {"LeadSource": "Partner Referral", "Company": "Customer Inc"}),
     "deal": ("Opportunity", {"StageName": "Prospecting", "CloseDate": "2026-12-31", "Amount": Decimal("1000")}),
     "commission": ("Partner_Commission__c", {"Status__c": "Calculated", "Amount__c": Decimal("10.50")}),
 }
-NAME_FIELD = {"partner": "Name", "lead": "LastName", "deal": "Name", "commission": "Period__c"}
+NAME_FIELD = {"partner": "Name", "partner_contact": "LastName",
+              "lead": "LastName", "deal": "Name", "commission": "Period__c"}
 
 
 @dataclass
