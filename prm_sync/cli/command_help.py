@@ -24,4 +24,5 @@ SHORT_HELP: dict[str, str] = {
     "sandbox": "Serve an emulated CRM until Ctrl-C; prints how to point prm-sync at it.",
     "mappings": "The field mapping: its JSON Schema (for editors) and its effective content.",
     "schedule": "Run the syncs of config.schedule on their cron times until stopped.",
+    "notify": "Partner notifications: deliver pending emails, list the outbox, preview a template.",
 }
