@@ -38,6 +38,7 @@ from simple_salesforce import Salesforce
 from simple_salesforce.util import call_salesforce
 
 from connectors.salesforce.client import SalesforceClient
+from prm_sync.errors import CrmUnavailable
 from prm_sync.mapping import EntityMapper
 from prm_sync.sync.deadline import capped_sleep
 from prm_sync.sync.ports import CrmRecord, Cursor, Page
@@ -62,8 +63,9 @@ class BulkQuerySettings:
     unit_size: int = DEFAULT_UNIT_SIZE
 
 
-class BulkQueryFailed(RuntimeError):
-    """The query job ended Failed or Aborted (Salesforce's errorMessage is in the text)."""
+class BulkQueryFailed(CrmUnavailable):
+    """The query job ended Failed or Aborted (Salesforce's errorMessage is in the text): exit 3,
+    the next run reads again."""
 
 
 def create_job(client: SalesforceClient, soql: str) -> str:
@@ -138,9 +140,19 @@ def result_pages(client: SalesforceClient, job_id: str, max_records: int
         response = client.call(open_page)
         with closing(response):
             locator = response.headers.get("Sforce-Locator", "null")
-            yield csv_rows(csv_lines(response.iter_content(chunk_size=64 * 1024)))
+            yield _guarded(csv_rows(csv_lines(response.iter_content(chunk_size=64 * 1024))), job_id)
         if not locator or locator == "null":
             return
+
+
+def _guarded(rows: Iterator[dict[str, str]], job_id: str) -> Iterator[dict[str, str]]:
+    """A connection lost in the middle of a page is the CRM being unreachable (exit 3), not a bug:
+    nothing past the rows already committed is lost, as the cursor moves only at the end."""
+    try:
+        yield from rows
+    except requests.RequestException as exc:
+        raise CrmUnavailable(f"Salesforce: the Bulk API 2.0 query job {job_id} results broke off "
+                             f"while being read ({type(exc).__name__}); the next run reads again") from exc
 
 
 def _whole_or_decimal(text: str) -> int | Decimal:
