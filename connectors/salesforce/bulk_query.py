@@ -49,6 +49,8 @@ DEFAULT_MAX_RECORDS = 50_000
 DEFAULT_UNIT_SIZE = 2_000
 FIRST_POLL_S = 0.5
 MAX_POLL_S = 10.0
+#: a job still not done after this long is given up (exit 3) rather than holding the run lock forever
+MAX_JOB_WAIT_S = 2 * 3600.0
 DONE, FAILED = "JobComplete", ("Failed", "Aborted")
 
 
@@ -80,9 +82,13 @@ def wait_for_job(client: SalesforceClient, job_id: str, first_wait_s: float = FI
     """Poll until JobComplete, waiting first_wait_s, then twice as long each time (capped); returns
     the number of polls. The run's deadline caps every wait."""
     wait = capped_sleep(sleep)
-    delay, polls = first_wait_s, 0
+    delay, polls, waited = first_wait_s, 0, 0.0
     while True:
+        if waited >= MAX_JOB_WAIT_S:
+            raise BulkQueryFailed(f"Bulk API 2.0 query job {job_id} was not done after {waited:.0f} s of waiting; "
+                                  "the next run asks again")
         wait(delay)
+        waited += delay
         info = client.call(lambda sf: sf.restful(f"jobs/query/{job_id}"))
         polls += 1
         state = str(info.get("state", ""))
