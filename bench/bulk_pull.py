@@ -79,9 +79,9 @@ def render(samples: dict[str, list[dict[str, Any]]], size: int, runs: int) -> st
              "measured interleaved (each run goes through every row once), so their ratios are fairer "
              "than their times. Medians of the runs; calls as the emulator counted them.",
              "",
-             "| path | records | median s | min s | records/s | × bare REST read | calls | peak RSS MiB "
-             "| load (1 min) |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| path | records | median s | min s | records/s | × bare REST read | CPU s (median) | calls "
+             "| peak RSS MiB | load (1 min) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for label, *_rest in ROWS:
         if label not in samples:
             continue
@@ -91,7 +91,8 @@ def render(samples: dict[str, list[dict[str, Any]]], size: int, runs: int) -> st
         median = statistics.median(seconds)
         loads = [s["load_1m"] for s in group]
         lines.append(f"| {label} | {records:,} | {median:.1f} | {min(seconds):.1f} | {records / median:,.0f} | "
-                     f"{median / rest_base:.2f} | {group[0]['calls_seen']} | "
+                     f"{median / rest_base:.2f} | {statistics.median(s['cpu_seconds'] for s in group):.1f} | "
+                     f"{group[0]['calls_seen']} | "
                      f"{max(s['peak_rss_kb'] for s in group) / 1024:.0f} | {min(loads):.1f}–{max(loads):.1f} |")
     info = machine.describe()
     lines += ["", "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()) + ".",
