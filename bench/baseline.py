@@ -1,7 +1,8 @@
 """The baseline: the same pages read (or written) with the bare SDK calls and nothing else.
 
 Salesforce: simple-salesforce `query_all_iter` over the connector's own SOQL (queryAll, 2,000 a
-page); HubSpot: `search_api.do_search` paging with the same filters, sort and properties (200 a
+page), or `sf.bulk2.<Obj>.query_all` (a Bulk API 2.0 job, job "baseline_bulk_pull");
+HubSpot: `search_api.do_search` paging with the same filters, sort and properties (200 a
 page; a new window at the last timestamp when `after` reaches the 10,000-result cap) plus the
 v4 association batch reads (1,000 ids) the mapping needs. Pushes: sObject Collections upsert
 (200 a call) or one Bulk API 2.0 upsert; HubSpot batch upsert (100 a call).
@@ -66,6 +67,21 @@ def _salesforce(sf: Any, spec: dict[str, Any], mapping: Any) -> tuple[int, int]:
             read = sum(1 for _row in sf.query_all_iter(soql, include_deleted=True))
             calls += max(1, -(-read // 2000))  # one call a 2,000-row page
             records += read
+        return calls, records
+    if spec["job"] == "baseline_bulk_pull":  # simple-salesforce's own Bulk API 2.0 queryAll (pages as strings)
+        import csv
+        import io
+
+        from connectors.salesforce.soql import bulk_changes_query
+
+        until = dt.datetime.now(dt.UTC)
+        for entity in spec["entities"]:
+            mapper = mapping[entity]
+            handler = getattr(sf.bulk2, str(mapper.object))
+            for page in handler.query_all(bulk_changes_query(mapper, until), wait=0.2):
+                records += sum(1 for _row in csv.DictReader(io.StringIO(page)))
+                calls += 1
+            calls += 3  # create, polls (at least two)
         return calls, records
     rows = _push_rows(spec)
     if spec.get("bulk"):

@@ -134,10 +134,12 @@ def seed_partners(url: str, count: int, tag: str) -> None:
 
 
 def write_config(workdir: Path, crm: str, hello: dict[str, Any], store_url: str, *,
-                 bulk_threshold: int = 2000) -> Path:
+                 bulk_threshold: int = 2000, bulk_query_threshold: int | None = None) -> Path:
     settings = dict(hello["settings"])
     if crm == "salesforce":
         settings["bulk_threshold"] = bulk_threshold
+        if bulk_query_threshold is not None:
+            settings["bulk_query_threshold"] = bulk_query_threshold
     config = {"crm": {"type": crm, crm: settings}, "store": {"url": store_url},
               "mappings": str(ROOT / "mappings" / f"{crm}.yaml"),
               "sync": {"lookback_seconds": 0, "deletion_sweep_minutes": 7 * 24 * 60}}

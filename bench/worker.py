@@ -3,7 +3,7 @@
     python -m bench.worker '<json spec>'  ->  one JSON line on stdout
 
 Spec: {"job": "sync" | "baseline_pull" | "baseline_push", "crm", "config" (path), "entities",
-"direction", "bulk_threshold", "profile" (html path or null), ...}. The answer holds the job's wall
+"direction", "bulk_threshold", "profile" (html path or null), "copy_min_rows", ...}. The answer holds the job's wall
 time (`seconds`, imports and connecting excluded), `api_calls` (HTTP calls the connector counted)
 and `peak_rss_kb` (this process's ru_maxrss), `rss_before_kb` (after imports, before the job).
 """
@@ -34,6 +34,10 @@ def run_sync_job(spec: dict[str, Any]) -> dict[str, Any]:
 
     app = App(Path(spec["config"]))
     config, mapping = app.config, app.mapping
+    if "copy_min_rows" in spec:  # PostgreSQL: COPY from this many new rows of a table (huge: executemany only)
+        from prm_sync.sync import inserts
+
+        inserts.COPY_MIN_ROWS = int(spec["copy_min_rows"])
     if config.crm.type == "salesforce":
         from connectors.salesforce import build
 

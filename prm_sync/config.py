@@ -78,6 +78,7 @@ class SalesforceSettings(CrmTimeouts):
     api_version: str = "62.0"
     ca_bundle: str | None = None
     bulk_threshold: int = Field(2000, ge=1)
+    bulk_query_threshold: int = Field(10_000, ge=1)  # first full reads above this: Bulk API 2.0 query job
 
     @field_validator("api_version")
     @classmethod

@@ -30,4 +30,5 @@ def build(config: Config, *, retry: RetryPolicy | None = None, bulk_wait_s: floa
         raise ConfigError([Problem(config.source, None, "crm.salesforce", "the Salesforce section is missing")])
     budget = Budget(configured=config.sync.daily_api_budget)
     client = SalesforceClient(settings, budget, retry or RetryPolicy())
-    return SalesforceConnector(client, bulk_threshold=settings.bulk_threshold, bulk_wait_s=bulk_wait_s)
+    return SalesforceConnector(client, bulk_threshold=settings.bulk_threshold, bulk_wait_s=bulk_wait_s,
+                               bulk_query_threshold=settings.bulk_query_threshold)

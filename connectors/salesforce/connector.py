@@ -9,6 +9,7 @@ from connectors.salesforce import describe as describing
 from connectors.salesforce import pull, push
 from connectors.salesforce.budget import Budget
 from connectors.salesforce.bulk import bulk_write
+from connectors.salesforce.bulk_query import DEFAULT_MAX_RECORDS, BulkQuerySettings
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.soql import identifier
 from prm_sync.mapping import EntityMapper
@@ -20,8 +21,12 @@ class SalesforceConnector:
     #: queryAll returns deleted rows in the change stream, so no separate deletion sweep is due
     change_stream_has_deletions = True
 
-    def __init__(self, client: SalesforceClient, *, bulk_threshold: int = 2000, bulk_wait_s: float = 1.0) -> None:
+    def __init__(self, client: SalesforceClient, *, bulk_threshold: int = 2000, bulk_wait_s: float = 1.0,
+                 bulk_query_threshold: int = 10_000, bulk_query_page: int = DEFAULT_MAX_RECORDS) -> None:
         self.client = client
+        #: first full reads above this many rows (one COUNT() tells) go through a Bulk API 2.0 query job
+        self.bulk_query = BulkQuerySettings(threshold=bulk_query_threshold, first_wait_s=bulk_wait_s,
+                                            max_records=bulk_query_page)
         self.bulk_threshold = bulk_threshold
         # The engine hands over this many records at once, so a push above the threshold goes bulk.
         # Bounded: a threshold set very high (bulk off, in effect) must not make the engine hold
@@ -42,7 +47,7 @@ class SalesforceConnector:
         return dict(self._described[obj])
 
     def read_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> Iterator[Page]:
-        return pull.read_changes(self.client, mapper, since, until)
+        return pull.read_changes(self.client, mapper, since, until, self.bulk_query)
 
     def read_deletions(self, mapper: EntityMapper, since: dt.datetime | None) -> Iterator[Deletion]:
         return pull.read_deletions(self.client, mapper, since)

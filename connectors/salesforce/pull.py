@@ -1,5 +1,8 @@
 """Reading the change stream: queryAll since a compound cursor, page by page (2,000 rows a page).
 
+A first full read above a threshold goes through a Bulk API 2.0 query job instead
+(connectors.salesforce.bulk_query), with the same records and the same cursor at its end.
+
 Deleted rows come in the same query (queryAll + IsDeleted) as CrmRecord(deleted=True); a deleted
 row keeps its values, so it still matches the mapping's filter. The query itself is bounded by the
 compound cursor (connectors.salesforce.soql); rows outside since <= (modstamp, id), modstamp <=
@@ -13,8 +16,9 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from connectors.salesforce.bulk_query import BulkQuerySettings, read_bulk
 from connectors.salesforce.client import SalesforceClient
-from connectors.salesforce.soql import changes_query, deletions_query
+from connectors.salesforce.soql import bulk_changes_query, changes_query, deletions_query
 from prm_sync.mapping import EntityMapper
 from prm_sync.sync.ports import CrmRecord, Cursor, Deletion, Page
 
@@ -27,9 +31,14 @@ def parse_sf_datetime(text: str) -> dt.datetime:
     return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _pages(client: SalesforceClient, soql: str) -> Iterator[list[Mapping[str, Any]]]:
+def _first_page(client: SalesforceClient, soql: str) -> Mapping[str, Any]:
+    return client.call(lambda sf: sf.query(soql, include_deleted=True))
+
+
+def _pages(client: SalesforceClient, soql: str, first: Mapping[str, Any] | None = None
+           ) -> Iterator[list[Mapping[str, Any]]]:
     """Raw query pages through queryAll and nextRecordsUrl; one API call each."""
-    result = client.call(lambda sf: sf.query(soql, include_deleted=True))
+    result = first if first is not None else _first_page(client, soql)
     while True:
         yield result["records"]
         next_url = result.get("nextRecordsUrl")
@@ -48,9 +57,19 @@ def to_record(row: Mapping[str, Any]) -> CrmRecord:
 
 
 def read_changes(client: SalesforceClient, mapper: EntityMapper, since: Cursor | None,
-                 until: dt.datetime) -> Iterator[Page]:
+                 until: dt.datetime, bulk: BulkQuerySettings | None = None) -> Iterator[Page]:
+    """The change stream since the cursor. A first full read (no cursor: initial or --full) whose
+    first REST page says (`totalSize`, the COUNT() of the same query) it holds more than
+    `bulk.threshold` rows goes through a Bulk API 2.0 query job instead: that first page is the
+    whole price of asking, and a small read pays nothing extra."""
     soql = changes_query(mapper, since, until)
-    for rows in _pages(client, soql):
+    first = _first_page(client, soql)
+    if since is None and bulk is not None and int(first.get("totalSize") or 0) > bulk.threshold:
+        yield from read_bulk(client, mapper, bulk_changes_query(mapper, until), until, to_record,
+                             first_wait_s=bulk.first_wait_s, max_records=bulk.max_records,
+                             unit_size=bulk.unit_size)
+        return
+    for rows in _pages(client, soql, first):
         records = []
         for row in rows:
             record = to_record(row)

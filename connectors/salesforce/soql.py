@@ -48,9 +48,7 @@ def soql_datetime(value: dt.datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def changes_query(mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> str:
-    """Rows of the mapped object (deleted ones too, via queryAll) with since <= (modstamp, Id) and
-    modstamp <= until, in (modstamp, Id) order."""
+def _change_conditions(mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> str:
     conditions = []
     if mapper.filter:
         conditions.append(format_soql("({filter:literal})", filter=mapper.filter))
@@ -61,10 +59,25 @@ def changes_query(mapper: EntityMapper, since: Cursor | None, until: dt.datetime
     elif since is not None:
         conditions.append(format_soql("SystemModstamp >= {m:literal}", m=soql_datetime(since.modstamp)))
     conditions.append(format_soql("SystemModstamp <= {until:literal}", until=soql_datetime(until)))
+    return " AND ".join(conditions)
+
+
+def changes_query(mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> str:
+    """Rows of the mapped object (deleted ones too, via queryAll) with since <= (modstamp, Id) and
+    modstamp <= until, in (modstamp, Id) order."""
     return format_soql(
         "SELECT {fields:literal} FROM {obj:literal} WHERE {where:literal} ORDER BY SystemModstamp, Id",
-        fields=", ".join(select_fields(mapper)), obj=identifier(mapper.object), where=" AND ".join(conditions),
+        fields=", ".join(select_fields(mapper)), obj=identifier(mapper.object),
+        where=_change_conditions(mapper, since, until),
     )
+
+
+def bulk_changes_query(mapper: EntityMapper, until: dt.datetime) -> str:
+    """A first full read for a Bulk API 2.0 query job: the same fields and filter, no ORDER BY
+    (Bulk 2.0 does not take it: it would disable PK chunking)."""
+    return format_soql("SELECT {fields:literal} FROM {obj:literal} WHERE {where:literal}",
+                       fields=", ".join(select_fields(mapper)), obj=identifier(mapper.object),
+                       where=_change_conditions(mapper, None, until))
 
 
 def deletions_query(mapper: EntityMapper, since: dt.datetime | None) -> str:

@@ -79,6 +79,8 @@ def format_datetime(value: dt.datetime) -> str:
 
 def canonical(value: Any) -> str:
     """A stable text form for hashing and comparing values of any PRM kind."""
+    if type(value) is str:  # the common case first: every record's text fields pass here
+        return value
     if value is None:
         return "\x00"
     if isinstance(value, bool):

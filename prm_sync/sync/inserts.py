@@ -6,13 +6,15 @@ per-row state): measured, that was the largest single cost of a pull. A new row 
 `Draft`, a plain object holding every column, which the PRM rules can read and adjust like a row
 before it is written; at the end of the unit of work the drafts go to the database in a few
 `executemany` calls, tables in the order they were first added (a partner before its status
-history).
+history). On PostgreSQL (psycopg 3) a table with at least `COPY_MIN_ROWS` new rows goes in
+with one `COPY ... FROM STDIN` instead: the values are the same bind-processed ones the INSERT
+would send, so the stored rows are the same (tests/e2e/test_pull_copy.py).
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import insert
@@ -22,6 +24,9 @@ from sqlmodel import Session
 
 from prm_sync.store.tables import DERIVED_COLUMNS
 from prm_sync.sync.rows import column_defaults
+
+#: below this many new rows of one table in a unit of work, COPY's own round trips cost more
+COPY_MIN_ROWS = 200
 
 
 class Draft:
@@ -74,19 +79,40 @@ class PendingRows:
 
 
 def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
-    """One executemany through the driver, values converted by the columns' own bind processors.
-    (The same as `session.execute(insert(table), rows)`, without SQLAlchemy's per-row parameter
-    assembly, which cost as much as SQLite's own work here.) `rows`: column -> value mappings."""
+    """One executemany (or COPY) through the driver, values converted by the columns' own bind
+    processors. (The same as `session.execute(insert(table), rows)`, without SQLAlchemy's per-row
+    parameter assembly, which cost as much as SQLite's own work here.) `rows`: column -> value."""
     connection = session.connection()
-    statement = _statement(table, columns, connection.dialect)
-    values_of = operator.itemgetter(*statement.order)
-    params: list[Any] = []
-    for row in rows:
-        values = list(values_of(row))
-        for index, process in statement.processors:
-            values[index] = process(values[index])
-        params.append(tuple(values) if statement.positional else dict(zip(statement.order, values, strict=True)))
+    dialect = connection.dialect
+    statement = _statement(table, columns, dialect)
+    if len(rows) >= COPY_MIN_ROWS and dialect.name == "postgresql" and dialect.driver == "psycopg":
+        _copy(connection.connection.driver_connection, table, statement, rows)
+        return
+    params = [tuple(values) if statement.positional else dict(zip(statement.order, values, strict=True))
+              for values in _bound_values(statement, rows)]
     connection.exec_driver_sql(statement.sql, params)
+
+
+def _bound_values(statement: _Statement, rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
+    """Each row's values in the statement's column order, through the columns' bind processors."""
+    values_of = operator.itemgetter(*statement.order)
+    processors = statement.processors
+    for row in rows:
+        values = list(values_of(row)) if len(statement.order) > 1 else [values_of(row)]
+        for index, process in processors:
+            values[index] = process(values[index])
+        yield values
+
+
+def _copy(driver: Any, table: type[Any], statement: _Statement, rows: list[dict[str, Any]]) -> None:
+    """`COPY table (columns) FROM STDIN` on the session's own psycopg connection (its transaction)."""
+    from psycopg import sql
+
+    query = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.__table__.name), sql.SQL(", ").join(map(sql.Identifier, statement.order)))
+    with driver.cursor() as cursor, cursor.copy(query) as copy:
+        for values in _bound_values(statement, rows):
+            copy.write_row(values)
 
 
 class _Statement:

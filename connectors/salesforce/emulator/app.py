@@ -68,6 +68,8 @@ class SalesforceEmulator(Emulator):
         self.cursors = rest.Cursors()
         self.modstamp_order = ModstampOrder()
         self.jobs = bulk2.Jobs()
+        #: status polls a Bulk API 2.0 query job takes to reach JobComplete (InProgress before)
+        self.query_job_polls = 2
         self._recent: collections.deque[float] = collections.deque()
         self._usage_lock = threading.Lock()
 

@@ -1,7 +1,14 @@
-"""Bulk API 2.0: ingest jobs (CSV in, results CSV out) and query jobs, done synchronously.
+"""Bulk API 2.0: ingest jobs (CSV in, results CSV out) and query jobs.
 
 An ingest job is processed when it is closed (``PATCH {"state": "UploadComplete"}``): all its
 rows are written as one DML call, so they share one ``SystemModstamp``.
+
+A query job answers its create with ``UploadComplete`` and takes its rows then (``queryAll``
+keeps deleted ones, with ``IsDeleted``); each status poll moves it on one state, ``InProgress``
+then ``JobComplete`` after ``emu.query_job_polls`` polls (2 by default, as a small job on
+Salesforce). Results before that are refused. ``GET .../results?maxRecords=N&locator=L`` serves
+pages of CSV with every value quoted, "" for null, ``Sforce-NumberOfRecords`` and
+``Sforce-Locator`` ("null" on the last page). Aggregates (``COUNT()``) are refused, as there.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ class Job:
     failures: list[list[str]] = field(default_factory=list)
     unprocessed: list[list[str]] = field(default_factory=list)
     query_rows: list[list[str]] = field(default_factory=list)
+    polls: int = 0
 
 
 class Jobs:
@@ -73,6 +81,8 @@ def route(emu: SalesforceEmulator, request: Request, version: str, kind: str,
     tail = parts[1:]
     if not tail:
         if method == "GET":
+            if kind == "query":
+                _advance_query(emu, job)
             return json_response(job.info)
         if method == "DELETE":
             emu.jobs.items.pop(job.id, None)
@@ -88,6 +98,8 @@ def route(emu: SalesforceEmulator, request: Request, version: str, kind: str,
         # Salesforce documents `unprocessedrecords`; simple-salesforce asks `unprocessedRecords`: both work
         return _results_csv(job, RESULT_KINDS[tail[0].lower()])
     elif method == "GET" and kind == "query" and tail == ["results"]:
+        if job.info["state"] != "JobComplete":
+            return _job_error(f"Job {job.id} is not complete: it is {job.info['state']}")
         return _query_results(request, job)
     return sf_error(404, "NOT_FOUND", "The requested resource does not exist")
 
@@ -199,9 +211,10 @@ def _process(emu: SalesforceEmulator, job: Job) -> None:
                     systemModstamp=sf_datetime(store.now()))
 
 
-def _csv(header: list[str], rows: list[list[str]], line_ending: str = "LF") -> Response:
+def _csv(header: list[str], rows: list[list[str]], line_ending: str = "LF",
+         quoting: int = csv.QUOTE_MINIMAL) -> Response:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n" if line_ending == "CRLF" else "\n")
+    writer = csv.writer(out, lineterminator="\r\n" if line_ending == "CRLF" else "\n", quoting=quoting)
     writer.writerow(header)
     writer.writerows(rows)
     return Response(out.getvalue(), status=200, content_type="text/csv")
@@ -224,6 +237,8 @@ def _create_query(emu: SalesforceEmulator, body: dict[str, Any], info: dict[str,
         compiled = compile_query(soql, emu.schema, emu.store.lookup)
     except SoqlError as exc:
         return sf_error(400, "INVALIDJOB", exc.message)
+    if compiled.query.count_only:
+        return sf_error(400, "INVALIDJOB", "Aggregate queries are not supported by Bulk API 2.0")
     with emu.lock:
         rows = [r for r in emu.store.records[compiled.obj.name].values()
                 if (operation == "queryAll" or not r["IsDeleted"])
@@ -233,13 +248,22 @@ def _create_query(emu: SalesforceEmulator, body: dict[str, Any], info: dict[str,
     if compiled.query.limit is not None:
         rows = rows[:compiled.query.limit]
     job_id = emu.jobs.new_id("750")
-    info.update(id=job_id, object=compiled.obj.name, state="JobComplete",
-                numberRecordsProcessed=len(rows))
+    info.update(id=job_id, object=compiled.obj.name, state="UploadComplete", numberRecordsProcessed=0)
     job = Job(job_id, "query", info, header=[".".join(c.path) for c in compiled.columns])
     job.query_rows = [[csv_value(c.getter(r)) for c in compiled.columns] for r in rows]
     emu.jobs.items[job_id] = job
-    answer = dict(info, state="UploadComplete")
-    return json_response(answer)
+    return json_response(dict(info))
+
+
+def _advance_query(emu: SalesforceEmulator, job: Job) -> None:
+    """One status poll: UploadComplete -> InProgress -> ... -> JobComplete."""
+    if job.info["state"] not in ("UploadComplete", "InProgress"):
+        return
+    job.polls += 1
+    if job.polls >= emu.query_job_polls:
+        job.info.update(state="JobComplete", numberRecordsProcessed=len(job.query_rows))
+    else:
+        job.info["state"] = "InProgress"
 
 
 def _query_results(request: Request, job: Job) -> Response:
@@ -248,7 +272,7 @@ def _query_results(request: Request, job: Job) -> Response:
     max_records = int(request.args.get("maxRecords") or 50000)
     page = job.query_rows[start:start + max_records]
     end = start + len(page)
-    response = _csv(job.header, page, job.info["lineEnding"])
+    response = _csv(job.header, page, job.info["lineEnding"], csv.QUOTE_ALL)
     response.headers["Sforce-NumberOfRecords"] = str(len(page))
     response.headers["Sforce-Locator"] = str(end) if end < len(job.query_rows) else "null"
     return response

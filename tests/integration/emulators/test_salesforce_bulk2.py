@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from connectors.salesforce.emulator import SalesforceEmulator
 
@@ -47,3 +49,30 @@ def test_bulk2_query_pages_with_locator(sf: Salesforce, sf_emulator: SalesforceE
     assert len(pages) == 3
     rows = [row for page in pages for row in csv.DictReader(io.StringIO(page))]
     assert len(rows) == 30 and len({r["Id"] for r in rows}) == 30
+
+
+def test_bulk2_query_job_moves_through_its_states_and_query_all_keeps_deleted_rows(
+        sf: Salesforce, sf_emulator: SalesforceEmulator) -> None:
+    ids = [sf.Account.create({"Name": f"Q{i}", "Territories__c": "zwei\nZeilen, \"zitiert\""})["id"]
+           for i in range(3)]
+    sf.Account.delete(ids[0])
+    created = sf.restful("jobs/query", method="POST",
+                         data='{"operation": "queryAll", "query": "SELECT Id, IsDeleted, Territories__c FROM Account"}')
+    assert created["state"] == "UploadComplete"
+    with pytest.raises(SalesforceMalformedRequest):   # no results before JobComplete
+        sf.bulk2.Account._client.get_query_results(created["id"])
+    states = [sf.restful(f"jobs/query/{created['id']}")["state"] for _ in range(3)]
+    assert states == ["InProgress", "JobComplete", "JobComplete"]
+    result = sf.bulk2.Account._client.get_query_results(created["id"], max_records=2)
+    assert result["number_of_records"] == 2 and result["locator"]
+    last = sf.bulk2.Account._client.get_query_results(created["id"], result["locator"], max_records=2)
+    assert last["number_of_records"] == 1 and last["locator"] == ""   # Sforce-Locator: null
+    rows = [*csv.DictReader(io.StringIO(result["records"])), *csv.DictReader(io.StringIO(last["records"]))]
+    assert {r["Id"]: r["IsDeleted"] for r in rows} == {ids[0]: "true", ids[1]: "false", ids[2]: "false"}
+    assert {r["Territories__c"] for r in rows} == {'zwei\nZeilen, "zitiert"'}
+    assert result["records"].startswith('"Id","IsDeleted","Territories__c"\n')   # every value quoted
+
+
+def test_bulk2_query_job_refuses_aggregates(sf: Salesforce) -> None:
+    with pytest.raises(SalesforceMalformedRequest, match="Aggregate"):
+        sf.restful("jobs/query", method="POST", data='{"operation": "query", "query": "SELECT COUNT() FROM Account"}')

@@ -146,12 +146,14 @@ def test_bulk_ingest_and_query_requests(sf: Salesforce, sf_emulator: SalesforceE
                        "contentType": "CSV", "columnDelimiter": "COMMA",
                        "lineEnding": "LF"}).json()
     qvalues = {"{{_jobId}}": qjob["id"]}
+    assert qjob["state"] == "UploadComplete"
     qinfo = _spec("query/get_job_info_query.json")
-    assert _send(sf_session, sf, base, qinfo["method"], _fill(_path_template(qinfo), qvalues)
-                 ).json()["state"] == "JobComplete"
+    states = [_send(sf_session, sf, base, qinfo["method"], _fill(_path_template(qinfo), qvalues)
+                    ).json()["state"] for _ in range(2)]
+    assert states == ["InProgress", "JobComplete"]
     results = _spec("query/get_job_query_result.json")
     page = _send(sf_session, sf, base, results["method"], _fill(_path_template(results), qvalues))
-    assert page.text.splitlines()[1].endswith(",Bulk")
+    assert page.text.splitlines()[1].endswith(',"Bulk"')
     assert page.headers["Sforce-Locator"] == "null"
 
 

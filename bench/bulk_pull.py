@@ -1,0 +1,131 @@
+"""Salesforce first pull through a Bulk API 2.0 query job, and PostgreSQL COPY (issue 17, items 1-2).
+
+    python -m bench.bulk_pull --size 30000 --runs 3 [--out bench/RESULTS.md]
+
+One emulator (in its own process) holds `size` partners + registrations + deals. Each run is a
+fresh worker process on a fresh store. Rows, each `runs` times, in one run of this command:
+
+- bare simple-salesforce REST `query_all_iter` (the REST baseline) and `sf.bulk2.<Obj>.query_all`;
+- prm-sync over REST (bulk_query_threshold above the size) and over Bulk 2.0 (default 10,000),
+  into SQLite; into PostgreSQL with COPY and (Bulk) with executemany only.
+
+The section it writes replaces only its own block (between its markers) in the output file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import re
+import statistics
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench import infra, machine
+from bench.scenarios import PULLED
+
+HERE = Path(__file__).resolve().parent
+BEGIN, END = "<!-- bench.bulk_pull: begin -->", "<!-- bench.bulk_pull: end -->"
+NEVER = 10**9
+
+#: label -> (job, store, bulk_query_threshold, copy_min_rows)
+ROWS: list[tuple[str, str, str, int | None, int | None]] = [
+    ("bare SDK REST query_all", "baseline_pull", "-", None, None),
+    ("bare SDK sf.bulk2 query_all", "baseline_bulk_pull", "-", None, None),
+    ("prm-sync REST -> SQLite", "sync", "sqlite", NEVER, None),
+    ("prm-sync Bulk 2.0 -> SQLite", "sync", "sqlite", None, None),
+    ("prm-sync REST -> PostgreSQL (COPY)", "sync", "postgresql", NEVER, None),
+    ("prm-sync Bulk 2.0 -> PostgreSQL (COPY)", "sync", "postgresql", None, None),
+    ("prm-sync Bulk 2.0 -> PostgreSQL (executemany)", "sync", "postgresql", None, NEVER),
+]
+
+
+def measure(size: int, runs: int, stores: list[str], say: Any = print) -> dict[str, list[dict[str, Any]]]:
+    samples: dict[str, list[dict[str, Any]]] = {}
+    with tempfile.TemporaryDirectory(prefix="prm-bench-bulk-") as tmp, \
+            infra.emulator("salesforce", size, size, size) as emu:
+        work = Path(tmp)
+        for run in range(runs):
+            for label, job, store, threshold, copy_min in ROWS:
+                if store != "-" and store not in stores:
+                    continue
+                with infra.fresh_store("sqlite" if store == "-" else store, work) as url:
+                    config = infra.write_config(work, "salesforce", emu.hello, url, bulk_query_threshold=threshold)
+                    spec: dict[str, Any] = {"job": job, "config": str(config), "crm": "salesforce",
+                                            "direction": "pull", "entities": PULLED}
+                    if copy_min is not None:
+                        spec["copy_min_rows"] = copy_min
+                    emu.calls_seen()
+                    sample = infra.run_worker(spec, emu.hello["env"])
+                    sample["calls_seen"] = emu.calls_seen()
+                    sample["load_1m"] = os.getloadavg()[0]
+                    samples.setdefault(label, []).append(sample)
+                    records = sample.get("records") or sum(sample.get("pulled", {}).values())
+                    say(f"  run {run + 1} {label}: {sample['seconds']:.1f} s, {records:,} records, "
+                        f"{sample['calls_seen']} calls, load {sample['load_1m']:.1f}")
+    return samples
+
+
+def render(samples: dict[str, list[dict[str, Any]]], size: int, runs: int) -> str:
+    rest_base = statistics.median(s["seconds"] for s in samples["bare SDK REST query_all"])
+    lines = [BEGIN, "## Salesforce first pull: Bulk API 2.0 query vs REST, COPY vs executemany "
+             f"({size:,} of each entity)",
+             "",
+             f"`python -m bench.bulk_pull --size {size} --runs {runs}` on "
+             f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. **A busy machine**: shared with 4 other agents "
+             "working at the same time, so absolute times are inflated and noisy; rows of one run were "
+             "measured interleaved (each run goes through every row once), so their ratios are fairer "
+             "than their times. Medians of the runs; calls as the emulator counted them.",
+             "",
+             "| path | records | median s | min s | records/s | × bare REST read | CPU s (median) | calls "
+             "| peak RSS MiB | load (1 min) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for label, *_rest in ROWS:
+        if label not in samples:
+            continue
+        group = samples[label]
+        seconds = [s["seconds"] for s in group]
+        records = group[0].get("records") or sum(group[0].get("pulled", {}).values())
+        median = statistics.median(seconds)
+        loads = [s["load_1m"] for s in group]
+        lines.append(f"| {label} | {records:,} | {median:.1f} | {min(seconds):.1f} | {records / median:,.0f} | "
+                     f"{median / rest_base:.2f} | {statistics.median(s['cpu_seconds'] for s in group):.1f} | "
+                     f"{group[0]['calls_seen']} | "
+                     f"{max(s['peak_rss_kb'] for s in group) / 1024:.0f} | {min(loads):.1f}–{max(loads):.1f} |")
+    info = machine.describe()
+    lines += ["", "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()) + ".",
+              "Bulk 2.0 rows: one first REST page (its totalSize decides), one job create, status polls "
+              "(first after 0.2 s, then doubling), one results call per 50,000 rows, per entity.", END]
+    return "\n".join(lines)
+
+
+def write_section(out: Path, section: str) -> None:
+    text = out.read_text(encoding="utf-8") if out.exists() else ""
+    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
+    text = pattern.sub(lambda _m: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
+    out.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.bulk_pull", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=30_000, help="partners = registrations = deals (default 30000)")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--store", action="append", choices=["sqlite", "postgresql"],
+                        help="repeatable; default both (PostgreSQL only when PRM_SYNC_TEST_PG_URL answers)")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args(argv)
+    stores = args.store or ["sqlite", "postgresql"]
+    if "postgresql" in stores and not infra.pg_available():
+        stores.remove("postgresql")
+    samples = measure(args.size, args.runs, stores, lambda line: print(line, flush=True))
+    section = render(samples, args.size, args.runs)
+    write_section(args.out, section)
+    print(section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
