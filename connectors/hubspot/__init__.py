@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from prm_sync.config import Config
-    from prm_sync.sync.ports import Connector
-    from prm_sync.sync.retry import RetryPolicy
+    from prm_sync.connector import Config, Connector, RetryPolicy
 
 
 def build(config: Config, *, retry: RetryPolicy | None = None) -> Connector:

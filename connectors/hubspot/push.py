@@ -25,9 +25,7 @@ from connectors.hubspot import associations
 from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.errors import HubSpotMissingProperty, HubSpotRequestError, error_message
 from connectors.hubspot.objects import ObjectTypes
-from prm_sync.mapping import EntityMapper
-from prm_sync.mapping.values import format_datetime, format_decimal
-from prm_sync.sync.ports import Outcome, PushRecord, UpsertResult
+from prm_sync.connector import EntityMapper, Outcome, PushRecord, UpsertResult, format_datetime, format_decimal
 
 BATCH = 100
 
@@ -220,7 +218,7 @@ class Pusher:
                              {"inputs": [{"id": i} for i in chunk]})
         for crm_id in crm_ids:
             if str(crm_id).isdigit():
-                results.append(UpsertResult(str(crm_id), Outcome.UPDATED, str(crm_id), "archived"))
+                results.append(UpsertResult(str(crm_id), Outcome.DELETED, str(crm_id), "archived"))
             else:
                 results.append(UpsertResult(str(crm_id), Outcome.INVALID, None, "not a HubSpot record id"))
         return results

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from prm_sync.config import Config
-from prm_sync.errors import ConfigError, Problem
-from prm_sync.sync.retry import RetryPolicy
+from prm_sync.connector import Config, ConfigError, Problem, RetryPolicy
 
 if TYPE_CHECKING:
     from connectors.salesforce.connector import SalesforceConnector

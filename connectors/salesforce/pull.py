@@ -15,8 +15,7 @@ from typing import Any
 
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.soql import changes_query, deletions_query
-from prm_sync.mapping import EntityMapper
-from prm_sync.sync.ports import CrmRecord, Cursor, Deletion, Page
+from prm_sync.connector import CrmRecord, Cursor, Deletion, EntityMapper, Page
 
 _SKIPPED = frozenset({"attributes", "Id", "SystemModstamp", "IsDeleted"})
 

@@ -20,8 +20,7 @@ from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.errors import SalesforceRequestError
 from connectors.salesforce.soql import BadSoqlName, identifier
 from connectors.salesforce.wire import Unsendable, collection_body, json_object
-from prm_sync.mapping import EntityMapper
-from prm_sync.sync.ports import Outcome, PushRecord, UpsertResult
+from prm_sync.connector import EntityMapper, Outcome, PushRecord, UpsertResult
 
 BATCH = 200
 _SF_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
@@ -135,8 +134,10 @@ def delete(client: SalesforceClient, crm_ids: Sequence[str]) -> list[UpsertResul
         answers = client.call(lambda sf, p=params: sf.restful("composite/sobjects", method="DELETE", params=p))
         for (index, crm_id), answer in zip(chunk, answers or [], strict=False):
             codes = {e.get("statusCode") for e in answer.get("errors") or ()}
-            if answer.get("success") or codes == {"ENTITY_IS_DELETED"}:
-                results[index] = UpsertResult(key=crm_id, outcome=Outcome.UPDATED, crm_id=crm_id)
+            if answer.get("success"):
+                results[index] = UpsertResult(key=crm_id, outcome=Outcome.DELETED, crm_id=crm_id)
+            elif codes == {"ENTITY_IS_DELETED"}:
+                results[index] = UpsertResult(key=crm_id, outcome=Outcome.ALREADY_GONE, crm_id=crm_id)
             else:
                 results[index] = UpsertResult(key=crm_id, outcome=Outcome.REJECTED, crm_id=crm_id,
                                               message=result_message(answer.get("errors")))

@@ -69,8 +69,8 @@ def run_observed(app: App, *, observer: RunObserver | None = None, metrics_file:
 def _run_sync_naming_missing_fields(app: App, store: Any, connector: Any, observer: RunObserver | None,
                                     sync_options: dict[str, Any]) -> RunReport:
     """run_sync; a CRM field the mapping names but the org lacks is a MappingError at the mapping's line."""
+    from prm_sync.connector import MissingCrmField
     from prm_sync.sync.engine import run_sync
-    from prm_sync.sync.ports import MissingCrmField
 
     try:
         return run_sync(store, connector, app.mapping, app.config, observer=observer, **sync_options)

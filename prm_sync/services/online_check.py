@@ -18,25 +18,25 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from prm_sync.connector import Connector, CrmError, FieldInfo
 from prm_sync.domain.fields import FieldKind
 from prm_sync.errors import EXIT_OK, EXIT_USAGE, Problem
 from prm_sync.mapping import CompiledField, CompiledMapping, EntityMapper
 from prm_sync.mapping.mapper import CompiledReference
-from prm_sync.sync.ports import Connector, CrmError, FieldInfo
 from prm_sync.yamlsource import LoadedYaml
 
 #: CRM field kind (FieldInfo.kind) -> mapping value types (`type`, default: the PRM field's kind)
 #: that read and write it without loss. A text field holds text-like values only: a date kept in a
 #: text field needs `type: string` in the mapping, which says so. Unknown CRM kinds are not judged.
-ACCEPTS: dict[str, frozenset[FieldKind]] = {
-    "string": frozenset({FieldKind.STRING, FieldKind.EMAIL, FieldKind.URL}),
-    "email": frozenset({FieldKind.EMAIL, FieldKind.STRING}),
-    "url": frozenset({FieldKind.URL, FieldKind.STRING}),
-    "int": frozenset({FieldKind.INT}),
-    "decimal": frozenset({FieldKind.DECIMAL, FieldKind.INT}),
-    "bool": frozenset({FieldKind.BOOL}),
-    "date": frozenset({FieldKind.DATE}),
-    "datetime": frozenset({FieldKind.DATETIME}),
+ACCEPTS: dict[FieldKind, frozenset[FieldKind]] = {
+    FieldKind.STRING: frozenset({FieldKind.STRING, FieldKind.EMAIL, FieldKind.URL}),
+    FieldKind.EMAIL: frozenset({FieldKind.EMAIL, FieldKind.STRING}),
+    FieldKind.URL: frozenset({FieldKind.URL, FieldKind.STRING}),
+    FieldKind.INT: frozenset({FieldKind.INT}),
+    FieldKind.DECIMAL: frozenset({FieldKind.DECIMAL, FieldKind.INT}),
+    FieldKind.BOOL: frozenset({FieldKind.BOOL}),
+    FieldKind.DATE: frozenset({FieldKind.DATE}),
+    FieldKind.DATETIME: frozenset({FieldKind.DATETIME}),
 }
 
 
@@ -227,7 +227,7 @@ class _EntityCheck:
                 f"type: {_suggested_type(info.kind, fld.prm.kind)}"))
         if fld.push:
             self._writable(info, [[*at, "direction"], [*at, "crm"]], "make the field direction: pull")
-        if info.options and info.kind != "bool":
+        if info.options and info.kind != FieldKind.BOOL:
             self._picklist(fld, info, at)
 
     def _picklist(self, fld: CompiledField, info: FieldInfo, at: list[str | int]) -> None:
@@ -273,7 +273,7 @@ class _EntityCheck:
         if info is None:
             return
         self._writable(info, paths, "remove it from constants")
-        if info.options and info.kind != "bool" and str(value) not in info.options:
+        if info.options and info.kind != FieldKind.BOOL and str(value) not in info.options:
             self._add(Severity.WARNING, Kind.PICKLIST_DRIFT, paths,
                       f"{self.mapper.object}.{info.name} does not offer {value!r}: pushing it may be refused")
 
@@ -308,11 +308,11 @@ class _EntityCheck:
                 "or set it in constants"))
 
 
-def _suggested_type(crm_kind: str, prm_kind: FieldKind) -> str:
+def _suggested_type(crm_kind: FieldKind, prm_kind: FieldKind) -> str:
     """The `type` that makes the mapping fit the CRM field (a text field: `string`)."""
-    if crm_kind in ("string", "email", "url"):
-        return "string"
-    return crm_kind if crm_kind in {k.value for k in FieldKind} else prm_kind.value
+    if crm_kind in (FieldKind.STRING, FieldKind.EMAIL, FieldKind.URL):
+        return FieldKind.STRING.value
+    return crm_kind.value
 
 
 def _quoted(values: Iterable[str]) -> str:

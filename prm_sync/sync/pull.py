@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from prm_sync.connector import CrmRecord, Cursor
 from prm_sync.domain.fields import Entity
 from prm_sync.mapping import EntityMapper, MappedRecord
 from prm_sync.store import Conflict, Link
@@ -21,7 +22,6 @@ from prm_sync.sync.context import RunContext
 from prm_sync.sync.hooks import after_pull, after_pull_page
 from prm_sync.sync.lookup import links_by_crm, links_by_prm, prm_ids_by_crm, rows_by_id
 from prm_sync.sync.merge import canon, fields_to_push, merge_pull
-from prm_sync.sync.ports import CrmRecord, Cursor
 from prm_sync.sync.prefetch import read_ahead
 from prm_sync.sync.quarantine import open_entries, quarantine, resolve
 from prm_sync.sync.report import Change

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 
 from sqlmodel import Session, col, or_, select
 
+from prm_sync.connector import DEFAULT_PUSH_BATCH, PushRecord, UpsertResult
 from prm_sync.domain.fields import Entity
 from prm_sync.mapping import EntityMapper
 from prm_sync.mapping.values import BadValue
@@ -18,19 +19,18 @@ from prm_sync.store import Link, Quarantine
 from prm_sync.sync.context import RunContext
 from prm_sync.sync.lookup import links_by_prm, rows_by_id
 from prm_sync.sync.merge import fields_to_push
-from prm_sync.sync.ports import PushRecord, UpsertResult
 from prm_sync.sync.pull import _parked_fields
 from prm_sync.sync.quarantine import quarantine, resolve
 from prm_sync.sync.report import Change
 from prm_sync.sync.rows import TABLES, SyncedRow, digest, rules, snapshot
 
-BATCH = 1000  # rows prepared per round trip to the connector (it splits into API-sized calls)
+BATCH = DEFAULT_PUSH_BATCH  # rows prepared per round trip to the connector (it splits into API-sized calls)
 
 
 def batch_size(ctx: RunContext) -> int:
     """Rows handed to the connector at once: a connector with a bulk path above some size (Salesforce
     Bulk API 2.0) says how many it wants, so that large pushes really take it."""
-    return max(BATCH, int(getattr(ctx.connector, "push_batch_size", BATCH)))
+    return max(BATCH, ctx.connector.capabilities.push_batch_size)
 
 
 def push_entity(ctx: RunContext, entity: Entity) -> None:
@@ -152,7 +152,7 @@ def _prepare(session: Session, ctx: RunContext, mapper: EntityMapper, ids: list[
 
 def _send(ctx: RunContext, mapper: EntityMapper, records: Sequence[PushRecord]) -> list[UpsertResult]:
     if ctx.dry_run:
-        from prm_sync.sync.ports import Outcome
+        from prm_sync.connector import Outcome
 
         return [UpsertResult(r.key, Outcome.UPDATED if r.crm_id else Outcome.CREATED, r.crm_id) for r in records]
     results = ctx.connector.upsert(mapper, records)

@@ -13,9 +13,8 @@ from typing import Any
 
 from connectors.hubspot.emulator import HubSpotEmulator, RateLimits
 from prm_sync.config import Config
+from prm_sync.connector import Connector, RetryPolicy, no_wait_policy
 from prm_sync.mapping import CompiledMapping, load_mapping
-from prm_sync.sync.ports import Connector
-from prm_sync.sync.retry import RetryPolicy, no_wait_policy
 from tests.integration.connectors.harnesses import START, Clock
 
 TOKEN = "test-token"

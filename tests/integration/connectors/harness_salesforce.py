@@ -16,9 +16,8 @@ from typing import Any
 from connectors.salesforce.emulator import AuthConfig, SalesforceEmulator
 from connectors.salesforce.emulator.auth import Sessions
 from prm_sync.config import Config
+from prm_sync.connector import Connector, RetryPolicy, no_wait_policy
 from prm_sync.mapping import CompiledMapping, load_mapping
-from prm_sync.sync.ports import Connector
-from prm_sync.sync.retry import RetryPolicy, no_wait_policy
 from tests.integration.connectors.harnesses import START, Clock
 
 MAPPING = Path(__file__).resolve().parents[3] / "mappings" / "salesforce.yaml"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from prm_sync.sync.ports import Connector, Cursor, Outcome, Page, PushRecord
+from prm_sync.connector import Connector, Cursor, Outcome, Page, PushRecord
 
 HOSTILE_NAMES = (
     "O'Brien' OR Name != '",

@@ -1,50 +1,18 @@
-"""The Connector contract: what the sync engine needs from a CRM, in the PRM's vocabulary.
+"""The records, pages, cursors and results a connector exchanges with the sync engine.
 
-A connector reads changed records of one mapped entity since a compound cursor, reads deletions,
-upserts batches by the entity's `crm_key`, and reports API usage. It speaks CRM wire formats
-inside; here everything is records of CRM field -> value, cursors and outcomes.
-
-Errors a connector raises (besides returning per-record outcomes):
-
-    CrmError
-    ├── TransientCrmError     429 / 5xx / connection drop / timeout: retried by prm_sync.sync.retry
-    ├── MissingCrmField       the CRM lacks a field the mapping names (INVALID_FIELD,
-    │                         PROPERTY_DOESNT_EXIST): a mapping problem, exit 2 at the mapping line
-    ├── CrmUnavailable        (prm_sync.errors) unreachable after retries, or auth failed: exit 3
-    └── BudgetExhausted       (prm_sync.errors) the CRM's or our daily limit: stop cleanly, resume later
+Everything here is in the PRM's vocabulary: records of CRM field -> wire value, cursors and
+outcomes. A connector speaks its CRM's wire formats inside and these types at its edge.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-from prm_sync.mapping import EntityMapper
-
-
-class CrmError(Exception):
-    """Base of errors raised by connectors."""
-
-
-class TransientCrmError(CrmError):
-    """Worth retrying: rate limited, server error, dropped connection, timeout."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.status = status
-
-
-class MissingCrmField(CrmError):
-    """The CRM says a field the mapping names does not exist on `crm_object` (found mid-run)."""
-
-    def __init__(self, message: str, *, crm_object: str = "", field: str = "") -> None:
-        super().__init__(message)
-        self.crm_object = crm_object
-        self.field = field
+from prm_sync.domain.fields import FieldKind
 
 
 @dataclass(frozen=True, order=True)
@@ -111,10 +79,18 @@ class PushRecord:
 
 
 class Outcome(StrEnum):
+    """What became of one record a connector was asked to write or delete."""
+
     CREATED = "created"
     UPDATED = "updated"
+    DELETED = "deleted"              # deleted (Salesforce) / archived (HubSpot)
+    ALREADY_GONE = "already_gone"    # asked to delete a record the CRM no longer has: done all the same
     INVALID = "invalid"      # caught before sending (missing key, value the CRM cannot take)
     REJECTED = "rejected"    # refused by the CRM, with its message
+
+
+#: the outcomes that mean "the CRM now holds what was asked"
+DONE: frozenset[Outcome] = frozenset({Outcome.CREATED, Outcome.UPDATED, Outcome.DELETED, Outcome.ALREADY_GONE})
 
 
 @dataclass(frozen=True)
@@ -126,7 +102,7 @@ class UpsertResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome in (Outcome.CREATED, Outcome.UPDATED)
+        return self.outcome in DONE
 
 
 @dataclass(frozen=True)
@@ -135,7 +111,7 @@ class FieldInfo:
 
     name: str
     type: str                       # the CRM's own type word (string, picklist, enumeration, date, ...)
-    kind: str                       # the closest PRM value type: string|int|decimal|bool|date|datetime|...
+    kind: FieldKind                 # the closest PRM value kind (text-like CRM types: STRING)
     label: str = ""
     createable: bool = True
     updateable: bool = True
@@ -150,36 +126,3 @@ class ApiUsage:
     calls: int                      # API calls this connector made since it was built
     used_today: int | None = None   # as the CRM reports it
     daily_limit: int | None = None
-
-
-@runtime_checkable
-class Connector(Protocol):
-    crm: str
-
-    def describe(self, mapper: EntityMapper) -> dict[str, FieldInfo]:
-        """The fields of the mapped object, by name."""
-        ...
-
-    def read_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> Iterator[Page]:
-        """Records matching the mapping's filter with since <= (modstamp, id) and modstamp <= until,
-        in (modstamp, id) order, page by page. `since=None` reads everything."""
-        ...
-
-    def read_deletions(self, mapper: EntityMapper, since: dt.datetime | None) -> Iterator[Deletion]:
-        """Records of the mapped object deleted / archived at or after `since`."""
-        ...
-
-    def upsert(self, mapper: EntityMapper, records: Sequence[PushRecord]) -> list[UpsertResult]:
-        """Create or update by `crm_key`, at the API's largest batch size; one result per record, in
-        input order. Per-record failures are results, never exceptions."""
-        ...
-
-    def delete(self, mapper: EntityMapper, crm_ids: Sequence[str]) -> list[UpsertResult]:
-        """Delete (Salesforce) / archive (HubSpot) records; one result per id, in input order."""
-        ...
-
-    def usage(self) -> ApiUsage:
-        ...
-
-    def close(self) -> None:
-        ...
