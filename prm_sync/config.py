@@ -26,12 +26,12 @@ from pydantic import (
     model_validator,
 )
 
-from prm_sync.commission_config import CommissionSettings
 from prm_sync.config_checks import ca_bundle_problem, require_secure_url, resolve_ca_bundle
+from prm_sync.domain.commissions.plans import CommissionSettings
 from prm_sync.domain.fields import PARTNER_TIERS, SYNC_ORDER, Entity
 from prm_sync.errors import ConfigError, Problem
-from prm_sync.ops.redact import remember_secrets
 from prm_sync.program_config import ProgramSettings, program_problems
+from prm_sync.util.redact import remember_secrets
 from prm_sync.validation import problems_from
 from prm_sync.yamlsource import LoadedYaml, YamlLoadError, load_yaml_file
 
@@ -145,7 +145,7 @@ class ScheduleEntry(Strict):
     @field_validator("cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from prm_sync.ops.cron import cron_trigger
+        from prm_sync.util.cron import cron_trigger
 
         try:
             cron_trigger(value, "UTC")

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from prm_sync.commission_config import CommissionSettings, Money, Rate
+from prm_sync.domain.commissions.plans import CommissionSettings, Money, Rate
 
 Path = tuple[str | int, ...]
 

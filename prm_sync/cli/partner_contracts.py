@@ -8,7 +8,8 @@ import click
 
 from prm_sync.app import App
 from prm_sync.cli.render import RAW, render_rows
-from prm_sync.services.contracts import add_contract, list_contracts, renew_contracts
+from prm_sync.rules.contracts import renew_contracts
+from prm_sync.services.contracts import add_contract, list_contracts
 from prm_sync.store.types import utcnow
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])

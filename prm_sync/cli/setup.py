@@ -254,7 +254,7 @@ def db_upgrade(ctx: click.Context, app: App) -> None:
               help="where to put the demo's files (default: a new temporary directory)")
 def demo(crm: str, records: int, directory: Path | None) -> None:
     """Run prm-sync end to end offline: an emulated CRM, a store, a two-way sync, a scorecard."""
-    from prm_sync.demo import run_demo
+    from prm_sync.cli.demo import run_demo
 
     code = run_demo(crm, directory, records)
     if code:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 from prm_sync.domain.currencies import is_iso_currency
 from prm_sync.domain.customer_identity import website_domain
@@ -58,6 +59,26 @@ def check_registration_transition(current: str, target: str) -> None:
 def accept_crm_status(status: str | None) -> bool:
     """A status brought back from the CRM is taken as is when it is a known status."""
     return status in REGISTRATION_STATUSES
+
+
+class RegistrationLike(Protocol):
+    """What the registration rules read and set on a registration: a stored row
+    (prm_sync.store.Registration) and a row the sync is about to insert (a draft) both have it."""
+
+    id: str
+    partner_id: str
+    status: str
+    company: str | None
+    email: str | None
+    website: str | None
+    converted: bool
+    created_at: dt.datetime
+    approved_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    extended_until: dt.datetime | None
+    conflict_reason: str | None
+    conflict_with: str | None
+    conflict_detail: str | None
 
 
 @dataclass(frozen=True)

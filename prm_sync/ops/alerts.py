@@ -19,7 +19,7 @@ import requests
 from prm_sync.config import AlertSettings
 from prm_sync.connector.retry import RetryPolicy
 from prm_sync.ops.metrics import RunOutcome, entity_numbers
-from prm_sync.ops.redact import redact, redact_value
+from prm_sync.util.redact import redact, redact_value
 
 log = logging.getLogger("prm_sync.alerts")
 

@@ -20,8 +20,8 @@ import uuid
 from contextvars import ContextVar
 from typing import Any, TextIO
 
-from prm_sync.ops.redact import RedactingFilter, redact, redact_value
 from prm_sync.ops.terminal_text import strip_controls
+from prm_sync.util.redact import RedactingFilter, redact, redact_value
 
 RUN_ID: ContextVar[str] = ContextVar("prm_sync_run_id", default="-")
 OUR_LOGGERS = ("prm_sync", "connectors")

@@ -16,10 +16,10 @@ from typing import Any
 from prm_sync.app import App
 from prm_sync.errors import PrmSyncError
 from prm_sync.ops.metrics import RunOutcome, earlier_numbers, entity_numbers, last_success_times, write_metrics
-from prm_sync.ops.redact import redact
 from prm_sync.store import LockBroken, LockHeld, StoreError
 from prm_sync.sync.events import RunObserver
 from prm_sync.sync.report import RunReport
+from prm_sync.util.redact import redact
 
 log = logging.getLogger("prm_sync.run")
 

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, or_, select
 
-from prm_sync.commission_config import CommissionSettings
 from prm_sync.domain.commissions import (
     LOCKED_STATUSES,
     DealFacts,
@@ -33,6 +32,7 @@ from prm_sync.domain.commissions import (
     parse_period,
     reconcile,
 )
+from prm_sync.domain.commissions.plans import CommissionSettings
 from prm_sync.errors import Problem, UsageError
 from prm_sync.store import CommissionLine, Deal, Partner, Registration
 from prm_sync.store.types import utcnow

@@ -25,7 +25,18 @@ from prm_sync.sync.merge import canon, fields_to_push, merge_pull
 from prm_sync.sync.prefetch import read_ahead
 from prm_sync.sync.quarantine import open_entries, quarantine, resolve
 from prm_sync.sync.report import Change
-from prm_sync.sync.rows import TABLES, SyncedRow, assign, column_defaults, column_rules, digest, rules, snapshot
+from prm_sync.sync.rows import (
+    TABLES,
+    SyncedRow,
+    assign,
+    column_defaults,
+    column_rules,
+    deleted_reason,
+    digest,
+    rules,
+    set_deleted_reason,
+    snapshot,
+)
 
 CHANGES = "changes"
 CRM_DELETED = "deleted in the CRM"
@@ -149,11 +160,10 @@ def _apply_one(
             return None  # the PRM makes these records (commissions); one it did not make is not ours to adopt
         return _create_row(session, ctx, mapper, rec, m, link, values, crm, now)
     if row.deleted_at is not None:
-        if getattr(row, "deleted_reason", None) not in (CRM_DELETED, LEFT_SELECTION):
+        if deleted_reason(entity, row) not in (CRM_DELETED, LEFT_SELECTION):
             return None  # deleted in the PRM: the push side carries that deletion
         row.deleted_at = None  # the CRM record came back (undeleted)
-        if hasattr(row, "deleted_reason"):
-            row.deleted_reason = None
+        set_deleted_reason(entity, row, None)
         ctx.report.count(entity, "prm", "update", Change(entity, "prm", "update", row.id, {"deleted": (True, False)}))
     if link is None:
         link = Link(entity=entity, prm_id=row.id, crm_id=rec.crm_id, base={})
@@ -275,8 +285,7 @@ def mark_deleted(session: Session, ctx: RunContext, entity: str, link: Link | No
     if link is None or row is None or row.deleted_at is not None:
         return
     row.deleted_at = when
-    if hasattr(row, "deleted_reason"):
-        row.deleted_reason = reason
+    set_deleted_reason(entity, row, reason)
     row.updated_at = link.deleted_at = link.synced_at = ctx.clock()
     _keep(session, ctx, row)
     _keep(session, ctx, link)

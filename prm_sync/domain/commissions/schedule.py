@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from prm_sync.commission_config import CommissionSettings, Plan
 from prm_sync.domain.commissions.model import DealFacts
+from prm_sync.domain.commissions.plans import CommissionSettings, Plan
 
 
 class NoRate(ValueError):
