@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean schemas
+.PHONY: install demo test lint typecheck imports bench clean schemas
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,15 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) lint
+# the architecture contracts (pyproject.toml [tool.importlinter]; docs/architecture.md)
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+# mypy over prm_sync/ and connectors/ (pyproject.toml [tool.mypy])
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+test: $(STAMP) lint imports typecheck
 	$(BIN)/python -m pytest -q
 
 # JSON Schemas of the mapping and config.yaml, generated from the models (tests check they are current)

@@ -155,11 +155,15 @@ class ScheduleEntry(Strict):
         return value
 
 
+MatchOn = Literal["name", "email_domain", "website"]
+_MATCH_ON_DEFAULT: tuple[MatchOn, ...] = ("name", "email_domain", "website")
+
+
 class RegistrationSettings(Strict):
     protection_days: int = Field(90, ge=1, le=3650)
     free_mail_domains: list[str] = Field(default_factory=list)
-    match_on: list[Literal["name", "email_domain", "website"]] = Field(
-        default_factory=lambda: ["name", "email_domain", "website"], min_length=1)
+    match_on: list[MatchOn] = Field(
+        default_factory=lambda: list(_MATCH_ON_DEFAULT), min_length=1)
     # How a single contact name ("contact" column, --contact) is split into first and last name.
     name_order: Literal["given_first", "family_first"] = Field(
         "given_first", description="order of a full contact name: given_first ('Hank Scorpio') or "
@@ -181,9 +185,12 @@ class PartnerSettings(Strict):
 AlertEvent = Literal["errors", "conflicts", "failure"]
 
 
+_ALERT_ON_DEFAULT: tuple[AlertEvent, ...] = ("errors", "conflicts", "failure")
+
+
 class AlertSettings(Strict):
     webhook_url: str = SecretField()
-    on: list[AlertEvent] = Field(default_factory=lambda: ["errors", "conflicts", "failure"])
+    on: list[AlertEvent] = Field(default_factory=lambda: list(_ALERT_ON_DEFAULT))
     timeout_seconds: float = Field(10.0, gt=0, le=120)
 
     @field_validator("webhook_url")

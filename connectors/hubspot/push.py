@@ -146,11 +146,12 @@ class Pusher:
         except HubSpotRequestError as exc:
             return self._split(batch, exc, by_id)
         by_key = {str((row.get("properties") or {}).get(key_name)): row for row in answer.get("results") or []}
-        by_id = {str(row.get("id")): row for row in answer.get("results") or []}
+        rows_by_id = {str(row.get("id")): row for row in answer.get("results") or []}
         errors = answer.get("errors") or []
         out = []
         for item in batch:
-            row = (by_id.get(str(item.record.crm_id)) if item.record.crm_id else None) or by_key.get(item.record.key)
+            by_crm_id = rows_by_id.get(str(item.record.crm_id)) if item.record.crm_id else None
+            row = by_crm_id or by_key.get(item.record.key)
             if row is None:
                 message = "; ".join(str(e.get("message")) for e in errors if e.get("message"))
                 out.append((item, UpsertResult(item.record.key, Outcome.REJECTED, item.record.crm_id,

@@ -50,7 +50,7 @@ class TimedSession(requests.Session):
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = call_timeouts(self.connect_timeout_s, self.read_timeout_s)
-        return super().request(method, url, *args, **kwargs)
+        return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]  # requests accepts bytes URLs; its stubs say str
 
 
 class PinnedCaSession(TimedSession):

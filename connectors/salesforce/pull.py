@@ -34,7 +34,7 @@ def _pages(client: SalesforceClient, soql: str) -> Iterator[list[Mapping[str, An
         next_url = result.get("nextRecordsUrl")
         if result.get("done", True) or not next_url:
             return
-        result = client.call(lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True))
+        result = _more(client, str(next_url))
 
 
 def to_record(row: Mapping[str, Any]) -> CrmRecord:
@@ -71,3 +71,8 @@ def read_deletions(client: SalesforceClient, mapper: EntityMapper, since: dt.dat
                 continue
             key = row.get(mapper.crm_key) if mapper.crm_key else None
             yield Deletion(crm_id=str(row["Id"]), deleted_at=deleted_at, key=str(key) if key else None)
+
+
+def _more(client: SalesforceClient, url: str) -> Any:
+    """The next page of a query (`nextRecordsUrl`)."""
+    return client.call(lambda sf: sf.query_more(url, identifier_is_url=True))

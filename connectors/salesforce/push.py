@@ -131,7 +131,7 @@ def delete(client: SalesforceClient, crm_ids: Sequence[str]) -> list[UpsertResul
     for start in range(0, len(valid), BATCH):
         chunk = valid[start:start + BATCH]
         params = {"ids": ",".join(i for _, i in chunk), "allOrNone": "false"}
-        answers = client.call(lambda sf, p=params: sf.restful("composite/sobjects", method="DELETE", params=p))
+        answers = _delete_call(client, params)
         for (index, crm_id), answer in zip(chunk, answers or [], strict=False):
             codes = {e.get("statusCode") for e in answer.get("errors") or ()}
             if answer.get("success"):
@@ -144,3 +144,7 @@ def delete(client: SalesforceClient, crm_ids: Sequence[str]) -> list[UpsertResul
     return [r if r is not None else UpsertResult(key=crm_ids[i], outcome=Outcome.REJECTED,
                                                  message="no result from Salesforce")
             for i, r in enumerate(results)]
+
+
+def _delete_call(client: SalesforceClient, params: dict[str, str]) -> Any:
+    return client.call(lambda sf: sf.restful("composite/sobjects", method="DELETE", params=params))

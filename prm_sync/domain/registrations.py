@@ -65,20 +65,32 @@ class RegistrationLike(Protocol):
     """What the registration rules read and set on a registration: a stored row
     (prm_sync.store.Registration) and a row the sync is about to insert (a draft) both have it."""
 
-    id: str
-    partner_id: str
-    status: str
-    company: str | None
-    email: str | None
-    website: str | None
-    converted: bool
-    created_at: dt.datetime
+    # set by the rules
     approved_at: dt.datetime | None
     expires_at: dt.datetime | None
-    extended_until: dt.datetime | None
     conflict_reason: str | None
     conflict_with: str | None
     conflict_detail: str | None
+
+    # read only
+    @property
+    def id(self) -> str: ...
+    @property
+    def partner_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def company(self) -> str | None: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def website(self) -> str | None: ...
+    @property
+    def converted(self) -> bool: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+    @property
+    def extended_until(self) -> dt.datetime | None: ...
 
 
 @dataclass(frozen=True)

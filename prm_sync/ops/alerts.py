@@ -72,7 +72,7 @@ def alert_body(outcome: RunOutcome, reasons: list[str]) -> dict[str, Any]:
 def send_alert(settings: AlertSettings, outcome: RunOutcome, *, attempts: int = 4,
                sleep: Callable[[float], None] = time.sleep) -> bool:
     """Post an alert when the outcome calls for one the settings subscribe to; True if delivered."""
-    reasons = [r for r in alert_reasons(outcome) if r in settings.on]
+    reasons: list[str] = [r for r in alert_reasons(outcome) if r in settings.on]
     if not reasons:
         return False
     body = alert_body(outcome, reasons)

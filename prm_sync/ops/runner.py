@@ -32,7 +32,7 @@ def run_observed(app: App, *, observer: RunObserver | None = None, metrics_file:
     config = app.config
     dry_run = bool(sync_options.get("dry_run"))
     wanted = [str(e) for e in (sync_options.get("entities") or config.sync.entities)]
-    entities = [e.value for e in SYNC_ORDER if e.value in wanted]
+    entities: list[str] = [e.value for e in SYNC_ORDER if e.value in wanted]
     started = dt.datetime.now(dt.UTC)
     log.info("sync started", extra={"entities": entities, "direction": sync_options.get("direction", "both"),
                                     "dry_run": dry_run, "full": bool(sync_options.get("full"))})

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
@@ -48,8 +48,8 @@ def refresh_program_fields(session: Session, program: ProgramSettings | None, no
     date; returns how many partners changed (their `updated_at` moves, so the push carries them).
     A partner that never held a certification keeps an empty count (a first sync pushes nothing new)."""
     counts = valid_certification_counts(session, now.date())
-    rows = session.exec(select(Partner.id, Partner.tier, Partner.discount_percent, Partner.valid_certifications)
-                        .where(col(Partner.deleted_at).is_(None))).all()
+    rows = session.exec(select(col(Partner.id), col(Partner.tier), col(Partner.discount_percent),
+                               col(Partner.valid_certifications)).where(col(Partner.deleted_at).is_(None))).all()
     changed = []
     for partner_id, tier, discount, valid in rows:
         values: dict[str, object] = {}
@@ -66,11 +66,13 @@ def refresh_program_fields(session: Session, program: ProgramSettings | None, no
     for values in changed:
         tier, old = before[str(values["id"])]
         if "discount_percent" in values and old is not None:   # a first discount is no change
-            _discount_history(session, str(values["id"]), tier, old, values["discount_percent"], now)
+            _discount_history(session, str(values["id"]), tier, old, cast(Decimal | None, values["discount_percent"]),
+                              now)
     return len(changed)
 
 
-def _discount_history(session: Session, partner_id: str, tier: str, old: object, discount: object,
+def _discount_history(session: Session, partner_id: str, tier: str, old: Decimal | None,
+                      discount: Decimal | None,
                       now: dt.datetime) -> None:
     """A discount that moved without a tier change (program.discounts edited) gets its history
     row, unless the last row already records it (a tier change written by the CLI or the CRM)."""
@@ -79,8 +81,8 @@ def _discount_history(session: Session, partner_id: str, tier: str, old: object,
     if last is not None and last.to_tier == tier and last.to_discount == discount:
         return
     session.add(PartnerTierChange(partner_id=partner_id, from_tier=tier, to_tier=tier,
-                                  from_discount=old,  # type: ignore[arg-type]
-                                  to_discount=discount, reason="discount of the tier from program.discounts",
+                                  from_discount=old, to_discount=discount,
+                                  reason="discount of the tier from program.discounts",
                                   actor="program", at=now))
 
 

@@ -52,7 +52,7 @@ def build_conflict_index(session: Session, settings: RegistrationSettings) -> Co
     index = ConflictIndex()
     holding = list(OPEN_STATUSES | CUSTOMER_STATUSES)
     regs = session.exec(
-        select(Registration.id, Registration.partner_id, Registration.company, Registration.email,
+        select(Registration.id, Registration.partner_id, Registration.company, Registration.email,  # type: ignore[call-overload, misc]  # sqlmodel types select() for at most 4 columns
                Registration.website, Registration.status, Registration.converted, Registration.created_at,
                Registration.approved_at, Registration.expires_at, Registration.extended_until)
         .where(col(Registration.deleted_at).is_(None))
@@ -68,7 +68,7 @@ def build_conflict_index(session: Session, settings: RegistrationSettings) -> Co
         if holder is not None:
             index.add(holder)
     deals = session.exec(
-        select(Deal.id, Deal.partner_id, Deal.name, Deal.stage, Deal.is_closed, Deal.is_won, Deal.registration_id)
+        select(Deal.id, Deal.partner_id, Deal.name, Deal.stage, Deal.is_closed, Deal.is_won, Deal.registration_id)  # type: ignore[call-overload]  # sqlmodel types select() for at most 4 columns
         .where(col(Deal.deleted_at).is_(None))
         .where(or_(col(Deal.is_closed).is_(False), col(Deal.is_won).is_(True)))
     ).all()
@@ -80,8 +80,8 @@ def build_conflict_index(session: Session, settings: RegistrationSettings) -> Co
         ).all():
             reg_keys[rid] = keys_of(settings, company, email, website)
     for did, pid, name, stage, closed, won, reg_id in deals:
-        keys = deal_keys(name, reg_keys.get(reg_id) if reg_id else None)
-        index.add_all(deal_holders(did, pid, names.get(pid, pid), keys, stage=stage, is_closed=closed, is_won=won))
+        held = deal_keys(name, reg_keys.get(reg_id) if reg_id else None)
+        index.add_all(deal_holders(did, pid, names.get(pid, pid), held, stage=stage, is_closed=closed, is_won=won))
     return index
 
 
@@ -108,7 +108,7 @@ def expire_registrations(session: Session, now: dt.datetime, *, protection_days:
     are read, so one hand-edited row with a broken amount cannot stop every sync."""
     expired = []
     rows = session.exec(
-        select(Registration.id, Registration.status, Registration.created_at, Registration.approved_at,
+        select(Registration.id, Registration.status, Registration.created_at, Registration.approved_at,  # type: ignore[call-overload]  # sqlmodel types select() for at most 4 columns
                Registration.expires_at, Registration.extended_until)
         .where(col(Registration.status).in_(list(OPEN_STATUSES)))
         .where(col(Registration.deleted_at).is_(None))

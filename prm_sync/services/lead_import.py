@@ -104,7 +104,7 @@ class _StoredRegistrations:
         columns = [getattr(Registration, name) for name in IMPORTED_FIELDS]
         for start in range(0, len(wanted), KEY_QUERY_BATCH):
             rows = session.exec(
-                select(Registration.id, Registration.partner_id, Registration.email, Registration.status,
+                select(Registration.id, Registration.partner_id, Registration.email, Registration.status,  # type: ignore[call-overload]  # sqlmodel types select() for at most 4 columns
                        Registration.import_fingerprint, *columns)
                 .where(col(Registration.partner_id).in_(wanted[start:start + KEY_QUERY_BATCH]))
                 .where(col(Registration.deleted_at).is_(None))

@@ -7,6 +7,7 @@ alembic.ini is needed at runtime. Revision history is linear.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -83,7 +84,7 @@ def upgrade(store: Store, revision: str = "head") -> str:
         with store.engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
             if sqlite:  # batch migrations recreate tables; SQLite wants FK checks off meanwhile
-                connection.connection.driver_connection.execute("PRAGMA journal_mode=WAL")  # persistent: ours now
+                _raw(connection).execute("PRAGMA journal_mode=WAL")  # persistent: ours now
                 _sqlite_foreign_keys(connection, on=False)
             try:
                 with connection.begin():
@@ -102,7 +103,14 @@ def upgrade(store: Store, revision: str = "head") -> str:
 
 def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
     # Outside any transaction (PRAGMA foreign_keys is a no-op inside one), on the raw driver.
-    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    _raw(connection).execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _raw(connection: Connection) -> Any:
+    """The driver's own connection (sqlite3), for PRAGMAs that must run outside a transaction."""
+    raw = connection.connection.driver_connection
+    assert raw is not None  # an open connection has one
+    return raw
 
 
 def _sqlite_check_foreign_keys(connection: Connection) -> None:

@@ -279,9 +279,10 @@ def _resolve_references(
     return refs, None, False
 
 
-def mark_deleted(session: Session, ctx: RunContext, entity: str, link: Link | None, row: SyncedRow | None,
+def mark_deleted(session: Session, ctx: RunContext, entity: str, link: Link | None, row: Any,
                  when: dt.datetime, reason: str) -> None:
-    """A CRM-side deletion reaches the store: the row is kept, marked with when and why."""
+    """A CRM-side deletion reaches the store: the row (a SyncedRow, or None) is kept, marked with
+    when and why."""
     if link is None or row is None or row.deleted_at is not None:
         return
     row.deleted_at = when

@@ -58,7 +58,7 @@ def _candidate_batches(ctx: RunContext, mapper: EntityMapper) -> Iterator[list[s
     after = ""
     while True:
         with ctx.unit() as session:
-            query = (select(table.id, table.updated_at, Link.prm_id, Link.crm_id, Link.synced_at)
+            query = (select(table.id, table.updated_at, Link.prm_id, Link.crm_id, Link.synced_at)  # type: ignore[call-overload]  # sqlmodel types select() for at most 4 columns
                      .outerjoin(Link, (col(Link.prm_id) == col(table.id)) & (Link.entity == entity))
                      .where(col(table.deleted_at).is_(None), col(table.id) > after))
             if not ctx.full:
@@ -114,7 +114,7 @@ def _prepare(session: Session, ctx: RunContext, mapper: EntityMapper, ids: list[
         prm = snapshot(row, names)
         changed = fields_to_push(merge_rules, base, prm, parked.get(prm_id, frozenset()))
         known = link is not None and link.crm_id is not None
-        if known and not changed and link.synced_at is not None:
+        if link is not None and link.crm_id is not None and not changed and link.synced_at is not None:
             link.synced_at = ctx.clock()  # touched but nothing to send
             session.add(link)
             continue
@@ -144,7 +144,7 @@ def _prepare(session: Session, ctx: RunContext, mapper: EntityMapper, ids: list[
             keep = {crm_names[n] for n in changed if n in crm_names} | {mapper.crm_key}
             fields = {k: v for k, v in fields.items() if k in keep}
             associations = {k: v for k, v in associations.items() if k in changed}
-        record = PushRecord(key=prm_id, fields=fields, crm_id=link.crm_id if known else None,
+        record = PushRecord(key=prm_id, fields=fields, crm_id=link.crm_id if link is not None else None,
                             associations=associations)
         out.append((record, row, link, prm, changed))
     return out

@@ -79,5 +79,5 @@ def open_entries(session: Session, entity: str, side: str, kinds: tuple[str, ...
         select(Quarantine).where(
             Quarantine.entity == entity, Quarantine.side == side, col(Quarantine.kind).in_(kinds),
             col(Quarantine.resolved_at).is_(None),
-        ).order_by(Quarantine.id)
+        ).order_by(col(Quarantine.id))
     ).all())
