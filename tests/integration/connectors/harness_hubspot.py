@@ -11,6 +11,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from connectors.emulator_kit.faults import Fault
 from connectors.hubspot.emulator import HubSpotEmulator, RateLimits
 from prm_sync.config import Config
 from prm_sync.connector import Connector, RetryPolicy, no_wait_policy
@@ -123,6 +124,13 @@ class HubSpotHarness:
 
     def calls(self, substring: str = "") -> int:
         return self.emulator.calls(substring)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (TOKEN,)
+
+    def outage(self) -> None:
+        self.emulator.inject(Fault(path="", count=0, status=503))
 
     def reset_calls(self) -> None:
         self.emulator.reset_counters()

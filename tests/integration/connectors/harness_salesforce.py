@@ -13,6 +13,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from connectors.emulator_kit.faults import Fault
 from connectors.salesforce.emulator import AuthConfig, SalesforceEmulator
 from connectors.salesforce.emulator.auth import Sessions
 from prm_sync.config import Config
@@ -117,6 +118,13 @@ class SalesforceHarness:
 
     def calls(self, substring: str = "") -> int:
         return self.emulator.calls(substring)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self.emulator.session_id,)
+
+    def outage(self) -> None:
+        self.emulator.inject(Fault(path="", count=0, status=503))
 
     def reset_calls(self) -> None:
         self.emulator.reset_counters()
