@@ -23,8 +23,8 @@ from hubspot import HubSpot
 
 from connectors.hubspot.budget import Budget
 from connectors.hubspot.errors import classify
+from connectors.hubspot.settings import HubSpotSettings
 from connectors.transport_errors import Endpoint
-from prm_sync.config import HubSpotSettings
 from prm_sync.connector import CrmUnavailable, RetryPolicy, TransientCrmError, call_timeouts
 
 

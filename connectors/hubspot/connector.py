@@ -11,7 +11,7 @@ from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.describe import describe
 from connectors.hubspot.objects import ObjectTypes
 from connectors.hubspot.push import Pusher
-from prm_sync.config import HubSpotSettings
+from connectors.hubspot.settings import HubSpotSettings
 from prm_sync.connector import (
     ApiUsage,
     Capabilities,

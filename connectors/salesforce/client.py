@@ -32,8 +32,8 @@ from simple_salesforce.exceptions import SalesforceExpiredSession
 
 from connectors.salesforce.budget import Budget
 from connectors.salesforce.errors import classify
+from connectors.salesforce.settings import SalesforceSettings
 from connectors.transport_errors import Endpoint
-from prm_sync.config import SalesforceSettings
 from prm_sync.connector import CrmUnavailable, RetryPolicy, TransientCrmError, call_timeouts
 
 T = TypeVar("T")

@@ -7,7 +7,8 @@ so a change to the contract is a visible, reviewed change. The error tree is des
 prm_sync.errors.
 """
 
-from prm_sync.config import Config
+from typing import TYPE_CHECKING, Any
+
 from prm_sync.connector.budget import DailyBudget
 from prm_sync.connector.deadline import call_timeouts
 from prm_sync.connector.protocol import DEFAULT_PUSH_BATCH, Capabilities, Connector
@@ -24,6 +25,7 @@ from prm_sync.connector.types import (
     PushRecord,
     UpsertResult,
 )
+from prm_sync.crm_plugins import CrmPlugin, CrmTimeouts, SecretField, SecureUrl
 from prm_sync.domain.fields import FieldKind
 from prm_sync.errors import (
     BudgetExhausted,
@@ -38,6 +40,20 @@ from prm_sync.mapping import EntityMapper
 from prm_sync.mapping.values import format_datetime, format_decimal
 from prm_sync.sandbox import Sandbox
 
+if TYPE_CHECKING:
+    from prm_sync.config import Config
+
+
+def __getattr__(name: str) -> Any:
+    """`Config` is loaded on first use: prm_sync.config finds the installed CRMs, whose settings
+    modules import this package, so this package must not import prm_sync.config at its own import."""
+    if name == "Config":
+        from prm_sync.config import Config
+
+        return Config
+    raise AttributeError(name)
+
+
 __all__ = [
     "DEFAULT_PUSH_BATCH",
     "DONE",
@@ -48,7 +64,9 @@ __all__ = [
     "ConfigError",
     "Connector",
     "CrmError",
+    "CrmPlugin",
     "CrmRecord",
+    "CrmTimeouts",
     "CrmUnavailable",
     "Cursor",
     "DailyBudget",
@@ -63,6 +81,8 @@ __all__ = [
     "PushRecord",
     "RetryPolicy",
     "Sandbox",
+    "SecretField",
+    "SecureUrl",
     "TransientCrmError",
     "UpsertResult",
     "call_timeouts",

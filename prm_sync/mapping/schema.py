@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from prm_sync.crm_plugins import installed_crm_names
 from prm_sync.domain.fields import Entity
 
 Direction = Literal["pull", "push", "both"]
+if TYPE_CHECKING:   # the checker sees a name; pydantic validates against the installed CRMs
+    CrmName = str
+else:
+    CrmName = Literal[installed_crm_names()] if installed_crm_names() else str
 ValueType = Literal["string", "int", "decimal", "bool", "date", "datetime", "email", "url"]
 ConflictPolicy = Literal["crm_wins", "prm_wins", "newest_wins", "manual"]
 Scalar = str | int | bool
@@ -83,7 +88,7 @@ class EntitySpec(_Strict):
 
 class MappingFile(_Strict):
     version: Literal[1]
-    crm: Literal["salesforce", "hubspot"]
+    crm: CrmName
     entities: dict[Entity, EntitySpec]
 
 

@@ -11,7 +11,7 @@ import pytest
 from connectors.emulator_kit import Fault
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.hubspot.emulator import RateLimits
-from prm_sync.config import HubSpotSettings
+from connectors.hubspot.settings import HubSpotSettings
 from prm_sync.connector import Outcome, Page, PushRecord, RetryPolicy, no_wait_policy
 from prm_sync.errors import BudgetExhausted, CrmUnavailable
 from prm_sync.mapping import compile_text

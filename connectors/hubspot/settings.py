@@ -1,0 +1,15 @@
+"""The `crm.hubspot` section of config.yaml, and HubSpot's registration with prm-sync."""
+
+from __future__ import annotations
+
+from prm_sync.connector import CrmPlugin, CrmTimeouts, SecretField, SecureUrl
+
+
+class HubSpotSettings(CrmTimeouts):
+    access_token: str = SecretField()
+    base_url: SecureUrl = "https://api.hubapi.com"
+    ca_bundle: str | None = None
+
+
+PLUGIN = CrmPlugin(name="hubspot", label="HubSpot", settings=HubSpotSettings, filter_is_text=False,
+                   filter_hint="a HubSpot filter is a list of {property, operator, value}", associations=True)
