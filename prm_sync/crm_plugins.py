@@ -60,6 +60,17 @@ class CrmPlugin:
     check_filter: Callable[[str], str | None] | None = None
     #: references may name an `association` (HubSpot) instead of a lookup field
     associations: bool = False
+    #: the `crm:` section `prm-sync init` writes into config.yaml (secrets as ${VARIABLES})
+    init_config: str = ""
+    #: how to make a field usable as the upsert key, said by `check --online`
+    unique_key_hint: str = "make it a unique field"
+    #: more to say about a mapped field the CRM lacks (None: nothing)
+    missing_field_hint: Callable[[str], str | None] | None = None
+
+
+def sandbox_names() -> tuple[str, ...]:
+    """The CRMs with a built-in sandbox (`prm_sync.sandboxes` entry points), by name; nothing imported."""
+    return tuple(sorted({e.name for e in entry_points(group="prm_sync.sandboxes")}))
 
 
 def installed_crm_names() -> tuple[str, ...]:

@@ -11,5 +11,15 @@ class HubSpotSettings(CrmTimeouts):
     ca_bundle: str | None = None
 
 
+INIT_CONFIG = """\
+# Secrets come from the environment: export HUBSPOT_ACCESS_TOKEN=... (a private-app token).
+crm:
+  type: hubspot
+  hubspot:
+    access_token: "${HUBSPOT_ACCESS_TOKEN}"
+    base_url: "${HUBSPOT_BASE_URL:-https://api.hubapi.com}"
+"""
+
 PLUGIN = CrmPlugin(name="hubspot", label="HubSpot", settings=HubSpotSettings, filter_is_text=False,
-                   filter_hint="a HubSpot filter is a list of {property, operator, value}", associations=True)
+                   filter_hint="a HubSpot filter is a list of {property, operator, value}", associations=True,
+                   init_config=INIT_CONFIG, unique_key_hint="give the property 'unique values' (HubSpot)")

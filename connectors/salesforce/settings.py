@@ -59,5 +59,27 @@ def _soql_problem(where: str) -> str | None:
     return "a SOQL WHERE fragment cannot contain ';'" if ";" in where else None
 
 
+def _picklist_code_field(name: str) -> str | None:
+    """BillingCountryCode and the like exist only with State and Country/Territory Picklists."""
+    if not name.lower().endswith(("countrycode", "statecode")):
+        return None
+    return (f"{name} exists only when the org has State and Country/Territory Picklists "
+            f"enabled: enable them in Setup, or map the field to the text field {name[:-len('Code')]}")
+
+
+INIT_CONFIG = """\
+# Secrets come from the environment: export SF_INSTANCE_URL=... SF_SESSION_ID=...
+# (or use username/password/security_token, or OAuth JWT: see config.example.yaml).
+crm:
+  type: salesforce
+  salesforce:
+    instance_url: "${SF_INSTANCE_URL}"
+    session_id: "${SF_SESSION_ID}"
+    api_version: "62.0"
+    ca_bundle: "${SF_CA_BUNDLE:-}"   # PEM of a custom CA (corporate proxy, the local sandbox); empty: none
+"""
+
 PLUGIN = CrmPlugin(name="salesforce", label="Salesforce", settings=SalesforceSettings, filter_is_text=True,
-                   filter_hint="a Salesforce filter is a SOQL WHERE fragment (text)", check_filter=_soql_problem)
+                   filter_hint="a Salesforce filter is a SOQL WHERE fragment (text)", check_filter=_soql_problem,
+                   init_config=INIT_CONFIG, unique_key_hint="mark the field External ID (Salesforce)",
+                   missing_field_hint=_picklist_code_field)

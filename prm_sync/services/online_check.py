@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import Any
 
 from prm_sync.connector import Connector, CrmError, FieldInfo
+from prm_sync.crm_plugins import installed_crms
 from prm_sync.domain.fields import FieldKind
 from prm_sync.errors import EXIT_OK, EXIT_USAGE, Problem
 from prm_sync.mapping import CompiledField, CompiledMapping, EntityMapper
@@ -174,16 +175,20 @@ class _EntityCheck:
         path = next((p for p in paths if tuple(p) in self.loaded.lines), paths[-1])
         self.findings.append(Finding(severity, kind, self.mapper.entity.value, self.loaded.problem(path, message)))
 
+    def _unique_key_hint(self) -> str:
+        plugin = installed_crms().get(self.mapping.crm)
+        return plugin.unique_key_hint if plugin else "make it a unique field"
+
     def _lookup(self, name: str, paths: Sequence[Sequence[str | int]], what: str) -> FieldInfo | None:
         info = find_field(self.fields, name)
         if info is None:
             lowered = {key.lower(): key for key in self.fields}
             close = [lowered[k] for k in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.9)]
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            if self.mapping.crm == "salesforce" and name.lower().endswith(("countrycode", "statecode")):
-                text_field = name[:-len("Code")]
-                hint = (f" ({name} exists only when the org has State and Country/Territory Picklists "
-                        f"enabled: enable them in Setup, or map the field to the text field {text_field})")
+            plugin = installed_crms().get(self.mapping.crm)
+            special = plugin.missing_field_hint(name) if plugin and plugin.missing_field_hint else None
+            if special is not None:
+                hint = f" ({special})"
             self._add(Severity.ERROR, Kind.MISSING_FIELD, paths,
                       f"{self.mapper.object} has no field {name} in the CRM{hint}; {what}")
         return info
@@ -209,7 +214,7 @@ class _EntityCheck:
         if not info.unique_key:
             self._add(Severity.ERROR if self.pushes else Severity.WARNING, Kind.BAD_CRM_KEY, paths,
                       f"{self.mapper.object}.{info.name} is not an external id / unique property, so records "
-                      "cannot be upserted by it; mark it External ID (Salesforce) or 'unique values' (HubSpot)")
+                      f"cannot be upserted by it; {self._unique_key_hint()}")
         if self.pushes:
             self._writable(info, paths, "the upsert key must be writable")
 
