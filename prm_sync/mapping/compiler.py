@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from prm_sync.crm_plugins import installed_crms
-from prm_sync.domain.fields import FIELDS, REFERENCES, Entity, FieldKind, PrmField
+from prm_sync.domain.fields import FIELDS, KIND_RULES, REFERENCES, Entity, FieldKind, PrmField
 from prm_sync.errors import MappingError, Problem
 from prm_sync.mapping.mapper import CompiledField, CompiledMapping, CompiledReference, EntityMapper
 from prm_sync.mapping.schema import EntitySpec, FieldSpec, MappingFile, ReferenceSpec
@@ -23,16 +23,6 @@ from prm_sync.validation import problems_from
 from prm_sync.yamlsource import LoadedYaml, YamlLoadError, load_yaml_file, load_yaml_text
 
 # Which CRM value types can feed which PRM kinds (besides the same kind).
-_COMPATIBLE: dict[FieldKind, set[FieldKind]] = {
-    FieldKind.STRING: set(FieldKind),
-    FieldKind.INT: {FieldKind.DECIMAL, FieldKind.STRING},
-    FieldKind.DECIMAL: {FieldKind.STRING},
-    FieldKind.BOOL: {FieldKind.STRING},
-    FieldKind.DATE: {FieldKind.DATETIME, FieldKind.STRING},
-    FieldKind.DATETIME: {FieldKind.DATE, FieldKind.STRING},
-    FieldKind.EMAIL: {FieldKind.STRING},
-    FieldKind.URL: {FieldKind.STRING},
-}
 
 
 def load_mapping(path: Path, expect_crm: str | None = None, display: str | None = None) -> CompiledMapping:
@@ -142,7 +132,7 @@ def _compile_field(
     before = len(problems)
     direction = spec.direction or entity_direction
     crm_type = FieldKind(spec.type) if spec.type else prm.kind
-    if crm_type != prm.kind and prm.kind not in _COMPATIBLE[crm_type]:
+    if crm_type != prm.kind and prm.kind not in KIND_RULES[crm_type].feeds:
         problems.append(loaded.problem([*path, "type"], (
             f"a {crm_type.value} CRM value cannot feed the PRM field '{prm.name}' ({prm.kind.value})")))
     push = direction in ("push", "both")

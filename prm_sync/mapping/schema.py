@@ -7,14 +7,17 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from prm_sync.crm_plugins import installed_crm_names
-from prm_sync.domain.fields import Entity
+from prm_sync.domain.fields import Entity, FieldKind
 
 Direction = Literal["pull", "push", "both"]
 if TYPE_CHECKING:   # the checker sees a name; pydantic validates against the installed CRMs
     CrmName = str
 else:
     CrmName = Literal[installed_crm_names()] if installed_crm_names() else str
-ValueType = Literal["string", "int", "decimal", "bool", "date", "datetime", "email", "url"]
+if TYPE_CHECKING:
+    ValueType = str
+else:   # every FieldKind, in its order
+    ValueType = Literal[tuple(kind.value for kind in FieldKind)]
 ConflictPolicy = Literal["crm_wins", "prm_wins", "newest_wins", "manual"]
 Scalar = str | int | bool
 

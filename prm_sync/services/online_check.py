@@ -20,25 +20,11 @@ from typing import Any
 
 from prm_sync.connector import Connector, CrmError, FieldInfo
 from prm_sync.crm_plugins import installed_crms
-from prm_sync.domain.fields import FieldKind
+from prm_sync.domain.fields import KIND_RULES, FieldKind
 from prm_sync.errors import EXIT_OK, EXIT_USAGE, Problem
 from prm_sync.mapping import CompiledField, CompiledMapping, EntityMapper
 from prm_sync.mapping.mapper import CompiledReference
 from prm_sync.yamlsource import LoadedYaml
-
-#: CRM field kind (FieldInfo.kind) -> mapping value types (`type`, default: the PRM field's kind)
-#: that read and write it without loss. A text field holds text-like values only: a date kept in a
-#: text field needs `type: string` in the mapping, which says so. Unknown CRM kinds are not judged.
-ACCEPTS: dict[FieldKind, frozenset[FieldKind]] = {
-    FieldKind.STRING: frozenset({FieldKind.STRING, FieldKind.EMAIL, FieldKind.URL}),
-    FieldKind.EMAIL: frozenset({FieldKind.EMAIL, FieldKind.STRING}),
-    FieldKind.URL: frozenset({FieldKind.URL, FieldKind.STRING}),
-    FieldKind.INT: frozenset({FieldKind.INT}),
-    FieldKind.DECIMAL: frozenset({FieldKind.DECIMAL, FieldKind.INT}),
-    FieldKind.BOOL: frozenset({FieldKind.BOOL}),
-    FieldKind.DATE: frozenset({FieldKind.DATE}),
-    FieldKind.DATETIME: frozenset({FieldKind.DATETIME}),
-}
 
 
 class Severity(StrEnum):
@@ -224,7 +210,7 @@ class _EntityCheck:
                             "create it, fix the name, or remove the field from the mapping")
         if info is None:
             return
-        accepted = ACCEPTS.get(info.kind)
+        accepted = KIND_RULES[info.kind].stored_in if info.kind in KIND_RULES else None
         if accepted is not None and fld.crm_type not in accepted:
             self._add(Severity.ERROR, Kind.TYPE_MISMATCH, [[*at, "type"], [*at, "crm"]], (
                 f"{self.mapper.object}.{info.name} is a {info.type} field ({info.kind}) but the mapping reads "
