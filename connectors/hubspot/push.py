@@ -25,7 +25,15 @@ from connectors.hubspot import associations
 from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.errors import HubSpotMissingProperty, HubSpotRequestError, error_message
 from connectors.hubspot.objects import ObjectTypes
-from prm_sync.connector import EntityMapper, Outcome, PushRecord, UpsertResult, format_datetime, format_decimal
+from prm_sync.connector import (
+    EntityMapper,
+    Outcome,
+    PushRecord,
+    UpsertResult,
+    float_refused,
+    format_datetime,
+    format_decimal,
+)
 
 BATCH = 100
 
@@ -53,7 +61,7 @@ def wire_value(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
-        raise NotSendable(f"{value!r} is a float; money and numbers must be Decimal")
+        raise NotSendable(float_refused(value))
     raise NotSendable(f"cannot send a {type(value).__name__} value")
 
 

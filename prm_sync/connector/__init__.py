@@ -24,6 +24,7 @@ from prm_sync.connector.types import (
     Page,
     PushRecord,
     UpsertResult,
+    float_refused,
 )
 from prm_sync.crm_plugins import CrmPlugin, CrmTimeouts, SecretField, SecureUrl
 from prm_sync.domain.fields import FieldKind
@@ -86,6 +87,7 @@ __all__ = [
     "TransientCrmError",
     "UpsertResult",
     "call_timeouts",
+    "float_refused",
     "format_datetime",
     "format_decimal",
     "no_wait_policy",

@@ -126,3 +126,9 @@ class ApiUsage:
     calls: int                      # API calls this connector made since it was built
     used_today: int | None = None   # as the CRM reports it
     daily_limit: int | None = None
+
+
+def float_refused(value: float) -> str:
+    """The one wire rule for floats, for every connector: never sent (a float would round money and
+    counts); the mapping hands connectors Decimal, int, bool, str, date and datetime only."""
+    return f"{value!r} is a float; money and numbers must be Decimal"

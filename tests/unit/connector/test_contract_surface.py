@@ -15,7 +15,7 @@ PINNED = [
     "Connector", "CrmError", "CrmPlugin", "CrmRecord", "CrmTimeouts", "CrmUnavailable", "Cursor", "DailyBudget",
     "Deletion", "EntityMapper", "FieldInfo", "FieldKind", "MissingCrmField", "Outcome", "Page", "Problem",
     "PushRecord", "RetryPolicy", "Sandbox", "SecretField", "SecureUrl", "TransientCrmError", "UpsertResult",
-    "call_timeouts", "format_datetime", "format_decimal", "no_wait_policy",
+    "call_timeouts", "float_refused", "format_datetime", "format_decimal", "no_wait_policy",
 ]
 
 

@@ -32,3 +32,15 @@ def test_the_crms_own_limit_counts_the_same_way() -> None:
 
 def test_both_connectors_use_the_one_class() -> None:
     assert issubclass(HubSpotBudget, DailyBudget) and issubclass(SalesforceBudget, DailyBudget)
+
+
+def test_both_connectors_refuse_floats_alike() -> None:
+    """One float rule on the wire (they used to disagree: Salesforce sent repr(float), HubSpot refused)."""
+    from connectors.hubspot.push import NotSendable, wire_value
+    from connectors.salesforce.wire import Unsendable, csv_value, json_value
+    from prm_sync.connector import float_refused
+
+    for send, error in ((json_value, Unsendable), (csv_value, Unsendable), (wire_value, NotSendable)):
+        with pytest.raises(error) as caught:
+            send(0.1)
+        assert str(caught.value) == float_refused(0.1)
