@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean schemas
+.PHONY: install demo test lint typecheck imports bench clean schemas
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,16 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+# the architecture contracts (pyproject.toml [tool.importlinter]; docs/architecture.md)
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+# mypy over prm_sync/ and connectors/ (pyproject.toml [tool.mypy])
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
 # two workers (pytest-xdist): the suite waits on HTTP and subprocesses as much as it computes
-test: $(STAMP) lint
+test: $(STAMP) lint imports typecheck
 	$(BIN)/python -m pytest -q -n 2
 
 # JSON Schemas of the mapping and config.yaml, generated from the models (tests check they are current)

@@ -12,7 +12,7 @@ import ssl
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from prm_sync.errors import CrmUnavailable
+from prm_sync.connector import CrmUnavailable
 
 
 @dataclass(frozen=True)

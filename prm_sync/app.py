@@ -16,9 +16,9 @@ from prm_sync.errors import UsageError
 
 if TYPE_CHECKING:  # imported where used: `prm-sync sandbox` and `--help` need none of them
     from prm_sync.config import Config
+    from prm_sync.connector import Connector
     from prm_sync.mapping import CompiledMapping
     from prm_sync.store import Store
-    from prm_sync.sync.ports import Connector
 
 
 class App:

@@ -13,116 +13,64 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
-    ValidationInfo,
+    create_model,
     field_validator,
     model_validator,
 )
 
-from prm_sync.commission_config import CommissionSettings
 from prm_sync.config_checks import ca_bundle_problem, require_secure_url, resolve_ca_bundle
+from prm_sync.crm_plugins import SECRET_MARK, SecretField, Strict, installed_crms
+from prm_sync.domain.commissions.plans import CommissionSettings
 from prm_sync.domain.fields import PARTNER_TIERS, SYNC_ORDER, Entity
 from prm_sync.errors import ConfigError, Problem
 from prm_sync.notify_config import NotificationSettings
-from prm_sync.ops.redact import remember_secrets
 from prm_sync.program_config import ProgramSettings, program_problems
+from prm_sync.util.redact import remember_secrets
 from prm_sync.validation import problems_from
 from prm_sync.yamlsource import LoadedYaml, YamlLoadError, load_yaml_file
 
-SECRET_MARK = "x-secret"
-
-
-def SecretField(default: Any = ..., **kwargs: Any) -> Any:
-    """A config field that holds a secret: environment only, no `${VAR:-default}`, redacted."""
-    return Field(default, json_schema_extra={SECRET_MARK: True}, **kwargs)
-
-
-SecureUrl = Annotated[str, AfterValidator(require_secure_url)]
 ConflictPolicy = Literal["crm_wins", "prm_wins", "newest_wins", "manual"]
 _VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class CrmSection(Strict):
+    """The `crm:` section: `type` names an installed CRM; its `crm.<type>` section holds its settings."""
+
+    type: str
+
+    def section(self, name: str | None = None) -> Any:
+        """The `crm.<name>` settings (default: the configured CRM's), or None when absent."""
+        return getattr(self, name or self.type, None)
 
 
-class CrmTimeouts(Strict):
-    """Per-call network timeouts of a CRM connector (seconds)."""
+def _crm_settings_model() -> type[CrmSection]:
+    """`crm:` with `type` naming an installed CRM and one optional section per installed CRM
+    (prm_sync.crm_plugins), each validated by that CRM's own settings model."""
+    crms = installed_crms()
+    sections: dict[str, Any] = {name: (plugin.settings | None, None) for name, plugin in crms.items()}
+    names = tuple(crms)
+    crm_type: Any = Literal[names] if names else str   # built from what is installed
 
-    connect_timeout_seconds: float = Field(10.0, gt=0, le=300)
-    read_timeout_seconds: float = Field(60.0, gt=0, le=3600)
-
-
-class HubSpotSettings(CrmTimeouts):
-    access_token: str = SecretField()
-    base_url: SecureUrl = "https://api.hubapi.com"
-    ca_bundle: str | None = None
-
-
-class SalesforceSettings(CrmTimeouts):
-    instance_url: SecureUrl | None = None
-    session_id: str | None = SecretField(None)
-    username: str | None = None
-    password: str | None = SecretField(None)
-    security_token: str | None = SecretField(None)
-    domain: str = "login"
-    consumer_key: str | None = None
-    private_key_file: str | None = None
-    api_version: str = "62.0"
-    ca_bundle: str | None = None
-    bulk_threshold: int = Field(2000, ge=1)
-    bulk_query_threshold: int = Field(10_000, ge=1)  # first full reads above this: Bulk API 2.0 query job
-
-    @field_validator("api_version")
-    @classmethod
-    def _version(cls, value: str) -> str:
-        if not re.fullmatch(r"\d{2}\.0", value):
-            raise ValueError(f"'{value}' is not an API version like '62.0'")
-        return value
-
-    @model_validator(mode="after")
-    def _one_auth(self, info: ValidationInfo) -> SalesforceSettings:
-        if info.context and info.context.get("local"):
-            return self  # a store-only command: how to log in does not matter
-        methods = [
-            name for name, present in (
-                ("session_id", self.session_id is not None),
-                ("username/password", self.password is not None),
-                ("consumer_key/private_key_file (JWT)", self.consumer_key is not None),
-            ) if present
-        ]
-        if len(methods) != 1:
-            raise ValueError(
-                "give exactly one way to authenticate: session_id (with instance_url), "
-                "username/password/security_token, or consumer_key/private_key_file"
-                + (f"; found {', '.join(methods)}" if methods else "")
-            )
-        if self.session_id is not None and not self.instance_url:
-            raise ValueError("session_id needs instance_url")
-        if self.consumer_key is not None and not (self.private_key_file and self.username):
-            raise ValueError("JWT auth needs consumer_key, private_key_file and username")
-        if self.password is not None and not self.username:
-            raise ValueError("password auth needs username")
-        return self
-
-
-class CrmSettings(Strict):
-    type: Literal["hubspot", "salesforce"]
-    hubspot: HubSpotSettings | None = None
-    salesforce: SalesforceSettings | None = None
-
-    @model_validator(mode="after")
-    def _section_present(self) -> CrmSettings:
-        if getattr(self, self.type) is None:
+    def section_present(self: CrmSection) -> CrmSection:
+        if self.section() is None:
             raise ValueError(f"crm.type is '{self.type}' but there is no crm.{self.type} section")
         return self
+
+    validators: dict[str, Any] = {"_section_present": model_validator(mode="after")(section_present)}
+    return create_model("CrmSettings", __base__=CrmSection, type=(crm_type, ...), **sections,
+                        __validators__=validators)
+
+
+if TYPE_CHECKING:   # the checker sees the common base; pydantic validates with the built model
+    CrmSettings = CrmSection
+else:
+    CrmSettings = _crm_settings_model()
 
 
 class StoreSettings(Strict):
@@ -147,7 +95,7 @@ class ScheduleEntry(Strict):
     @field_validator("cron")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from prm_sync.ops.cron import cron_trigger
+        from prm_sync.util.cron import cron_trigger
 
         try:
             cron_trigger(value, "UTC")
@@ -157,11 +105,15 @@ class ScheduleEntry(Strict):
         return value
 
 
+MatchOn = Literal["name", "email_domain", "website"]
+_MATCH_ON_DEFAULT: tuple[MatchOn, ...] = ("name", "email_domain", "website")
+
+
 class RegistrationSettings(Strict):
     protection_days: int = Field(90, ge=1, le=3650)
     free_mail_domains: list[str] = Field(default_factory=list)
-    match_on: list[Literal["name", "email_domain", "website"]] = Field(
-        default_factory=lambda: ["name", "email_domain", "website"], min_length=1)
+    match_on: list[MatchOn] = Field(
+        default_factory=lambda: list(_MATCH_ON_DEFAULT), min_length=1)
     # How a single contact name ("contact" column, --contact) is split into first and last name.
     name_order: Literal["given_first", "family_first"] = Field(
         "given_first", description="order of a full contact name: given_first ('Hank Scorpio') or "
@@ -183,9 +135,12 @@ class PartnerSettings(Strict):
 AlertEvent = Literal["errors", "conflicts", "failure"]
 
 
+_ALERT_ON_DEFAULT: tuple[AlertEvent, ...] = ("errors", "conflicts", "failure")
+
+
 class AlertSettings(Strict):
     webhook_url: str = SecretField()
-    on: list[AlertEvent] = Field(default_factory=lambda: ["errors", "conflicts", "failure"])
+    on: list[AlertEvent] = Field(default_factory=lambda: list(_ALERT_ON_DEFAULT))
     timeout_seconds: float = Field(10.0, gt=0, le=120)
 
     @field_validator("webhook_url")
@@ -307,11 +262,11 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
     return [m for arg in get_args(annotation) for m in _models_in(arg)]
 
 
-def _with_ca_bundle(crm: CrmSettings, base_dir: Path, loaded: LoadedYaml, problems: list[Problem]) -> CrmSettings:
+def _with_ca_bundle(crm: Any, base_dir: Path, loaded: LoadedYaml, problems: list[Problem]) -> Any:
     """The CRM section with `ca_bundle` resolved against the config's directory; a bundle that
     cannot be read is a problem at its line (not a failure deep inside the TLS stack)."""
     section = getattr(crm, crm.type)
-    resolved = resolve_ca_bundle(section.ca_bundle, base_dir)
+    resolved = resolve_ca_bundle(getattr(section, "ca_bundle", None), base_dir)
     if resolved is None:
         return crm
     why = ca_bundle_problem(resolved)

@@ -1,20 +1,28 @@
-"""The error tree of prm-sync, and the exit code each branch maps to.
+"""The error tree of prm-sync, written once, here, and the exit code each branch maps to.
 
-    PrmSyncError
+    PrmSyncError                      what a user is told, never with a traceback
     ├── UsageError            exit 2  bad config, mapping or usage; carries every Problem found
     │   ├── ConfigError               config.yaml (file:line: path: message)
     │   └── MappingError              mappings/*.yaml (file:line: path: message)
-    ├── CrmUnavailable        exit 3  CRM unreachable, or authentication failed
+    ├── CrmUnavailable        exit 3  CRM unreachable after retries, or authentication failed
     ├── RunDeadlineReached    exit 3  the run passed sync.max_run_seconds and stopped cleanly
-    ├── BudgetExhausted       exit 1  the daily API budget stops the run cleanly; the next run resumes
-    └── RunLocked             exit 75 another run holds the store's lock
+    └── BudgetExhausted       exit 1  the daily API budget (ours or the CRM's) stops the run cleanly;
+                                      the next run resumes
 
-Anything else is an internal error (a bug, a full disk): exit 70 (EX_SOFTWARE), never 1, which
-means "record errors or conflicts". A CRM field the mapping names but the org lacks, found in the
-middle of a run, is a MappingError (exit 2) at the mapping's line, as `check --online` says it.
+    CrmError                          raised by connectors, handled by the engine (never shown raw)
+    ├── TransientCrmError             429 / 5xx / connection drop / timeout: retried by RetryPolicy;
+    │                                 when the retries run out, the connector raises CrmUnavailable
+    └── MissingCrmField               the CRM lacks a field the mapping names (INVALID_FIELD,
+                                      PROPERTY_DOESNT_EXIST): reported as a MappingError (exit 2) at
+                                      the mapping's line, as `check --online` says it
 
-Store errors (prm_sync.store.errors) are usage errors from the user's point of view (a store to
-upgrade, a file that is not a prm-sync store) and are mapped to exit 2 by the CLI.
+    StoreError (prm_sync.store.errors)  a store to create, upgrade or reach: exit 2
+    └── LockHeld              exit 75 another prm-sync run holds the store's run lock
+        └── LockBroken        exit 75 this run's lock was broken as stale: it may not commit
+
+Connectors raise CrmUnavailable, BudgetExhausted, ConfigError and the CrmError branch; they import
+them from `prm_sync.connector`. Anything else is an internal error (a bug, a full disk): exit 70
+(EX_SOFTWARE), never 1, which means "record errors or conflicts".
 """
 
 from __future__ import annotations
@@ -91,7 +99,23 @@ class BudgetExhausted(PrmSyncError):
     exit_code = EXIT_RECORD_ERRORS
 
 
-class RunLocked(PrmSyncError):
-    """Another prm-sync run holds the store's lock."""
+class CrmError(Exception):
+    """Base of errors raised by connectors."""
 
-    exit_code = EXIT_LOCKED
+
+class TransientCrmError(CrmError):
+    """Worth retrying: rate limited, server error, dropped connection, timeout."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.status = status
+
+
+class MissingCrmField(CrmError):
+    """The CRM says a field the mapping names does not exist on `crm_object` (found mid-run)."""
+
+    def __init__(self, message: str, *, crm_object: str = "", field: str = "") -> None:
+        super().__init__(message)
+        self.crm_object = crm_object
+        self.field = field

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from prm_sync.commission_config import CommissionSettings, Money, Rate
+from prm_sync.domain.commissions.plans import CommissionSettings, Money, Rate
 
 Path = tuple[str | int, ...]
 
@@ -98,9 +98,10 @@ def program_problems(program: ProgramSettings, partner_tiers: Sequence[str],
     order = [partner_tiers.index(n) for n in names if n in partner_tiers]
     if order != sorted(order):
         yield ("program", "tiers"), "list the tiers lowest first, in the order of partners.tiers"
-    for tier in program.discounts:
-        if tier not in names:
-            yield ("program", "discounts", tier), f"'{tier}' is not a tier of program.tiers ({', '.join(names)})"
+    for tier_name in program.discounts:
+        if tier_name not in names:
+            yield ("program", "discounts", tier_name), (
+                f"'{tier_name}' is not a tier of program.tiers ({', '.join(names)})")
     if len({c.id for c in program.certifications}) != len(program.certifications):
         yield ("program", "certifications"), "certification ids must be distinct"
     if commissions is not None and commissions.fx:

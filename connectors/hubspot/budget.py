@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from prm_sync.errors import BudgetExhausted
-from prm_sync.sync.ports import ApiUsage
+from prm_sync.connector import DailyBudget
 
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:
@@ -22,31 +21,10 @@ def _int_header(headers: Mapping[str, str], name: str) -> int | None:
 
 
 @dataclass
-class Budget:
-    configured: int | None = None     # sync.daily_api_budget
-    calls: int = 0                    # attempts made by this connector
-    daily_limit: int | None = None    # as HubSpot last reported it
-    used_today: int | None = None     # as HubSpot last reported it (limit - remaining)
-    _calls_at_reading: int = 0
+class Budget(DailyBudget):
+    """The shared daily budget, read from HubSpot's `X-HubSpot-RateLimit-Daily*` headers."""
 
-    def estimated_used_today(self) -> int:
-        """HubSpot's last reading plus our calls since, or our calls when HubSpot said nothing."""
-        if self.used_today is None:
-            return self.calls
-        return self.used_today + (self.calls - self._calls_at_reading)
-
-    def before_call(self) -> None:
-        used = self.estimated_used_today()
-        if self.configured is not None and used >= self.configured:
-            raise BudgetExhausted(
-                f"the daily API budget (sync.daily_api_budget = {self.configured}) is used up: "
-                f"{used} HubSpot calls today; the next run resumes"
-            )
-        if self.daily_limit is not None and used >= self.daily_limit:
-            raise BudgetExhausted(
-                f"HubSpot's daily API limit ({self.daily_limit}) is used up; the next run resumes"
-            )
-        self.calls += 1
+    crm_label: str = "HubSpot"
 
     def read_headers(self, headers: Mapping[str, str] | None) -> None:
         if not headers:
@@ -55,9 +33,4 @@ class Budget:
         remaining = _int_header(headers, "X-HubSpot-RateLimit-Daily-Remaining")
         if limit is None or remaining is None:
             return
-        self.daily_limit = limit
-        self.used_today = max(limit - remaining, 0)
-        self._calls_at_reading = self.calls
-
-    def usage(self) -> ApiUsage:
-        return ApiUsage(calls=self.calls, used_today=self.used_today, daily_limit=self.daily_limit)
+        self.reading(used_today=limit - remaining, daily_limit=limit)

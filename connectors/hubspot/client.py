@@ -9,7 +9,7 @@ the raw answer, whose headers carry the daily budget and whose JSON we read as s
 models would drop a 207's shape and parse values).
 
 Timeouts: every call passes ``_request_timeout=(connect, read)`` (urllib3's per-request timeout)
-from the connector config, cut to what is left of the run's deadline (prm_sync.sync.deadline).
+from the connector config, cut to what is left of the run's deadline (prm_sync.connector.deadline).
 """
 
 from __future__ import annotations
@@ -23,12 +23,9 @@ from hubspot import HubSpot
 
 from connectors.hubspot.budget import Budget
 from connectors.hubspot.errors import classify
+from connectors.hubspot.settings import HubSpotSettings
 from connectors.transport_errors import Endpoint
-from prm_sync.config import HubSpotSettings
-from prm_sync.errors import CrmUnavailable
-from prm_sync.sync.deadline import call_timeouts
-from prm_sync.sync.ports import TransientCrmError
-from prm_sync.sync.retry import RetryPolicy
+from prm_sync.connector import CrmUnavailable, RetryPolicy, TransientCrmError, call_timeouts
 
 
 class HubSpotClient:

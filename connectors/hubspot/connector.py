@@ -11,17 +11,26 @@ from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.describe import describe
 from connectors.hubspot.objects import ObjectTypes
 from connectors.hubspot.push import Pusher
-from prm_sync.config import HubSpotSettings
-from prm_sync.mapping import EntityMapper
-from prm_sync.sync.ports import ApiUsage, Cursor, Deletion, FieldInfo, Page, PushRecord, UpsertResult
-from prm_sync.sync.retry import RetryPolicy
+from connectors.hubspot.settings import HubSpotSettings
+from prm_sync.connector import (
+    ApiUsage,
+    Capabilities,
+    Cursor,
+    Deletion,
+    EntityMapper,
+    FieldInfo,
+    Page,
+    PushRecord,
+    RetryPolicy,
+    UpsertResult,
+)
 
 SYSTEM_PROPERTIES = ("hs_object_id",)
 
 
 class HubSpotConnector:
     crm = "hubspot"
-    rechecks_settled_windows = True     # prm_sync.sync.ports.SettledRechecks
+    capabilities = Capabilities(rechecks_settled_windows=True)   # prm_sync.connector.SettledRechecks
 
     def __init__(self, settings: HubSpotSettings, *, policy: RetryPolicy | None = None,
                  daily_api_budget: int | None = None) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from connectors.hubspot.client import HubSpotClient
-from prm_sync.sync.ports import PushRecord
+from prm_sync.connector import PushRecord
 
 CONTACTS = "contacts"
 EMAIL = "email"

@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.hubspot.client import HubSpotClient
-from prm_sync.sync.ports import FieldInfo
+from prm_sync.connector import FieldInfo, FieldKind
 
 #: HubSpot property type -> closest PRM value kind.
-KINDS = {
-    "string": "string", "number": "decimal", "bool": "bool", "enumeration": "string",
-    "date": "date", "datetime": "datetime", "phone_number": "string", "object_coordinates": "string",
-    "json": "string",
+KINDS: dict[str, FieldKind] = {
+    "string": FieldKind.STRING, "number": FieldKind.DECIMAL, "bool": FieldKind.BOOL,
+    "enumeration": FieldKind.STRING, "date": FieldKind.DATE, "datetime": FieldKind.DATETIME,
+    "phone_number": FieldKind.STRING, "object_coordinates": FieldKind.STRING, "json": FieldKind.STRING,
 }
 
 
 def field_info(prop: dict[str, Any], required: bool = False) -> FieldInfo:
-    kind = KINDS.get(str(prop.get("type")), "string")
+    kind = KINDS.get(str(prop.get("type")), FieldKind.STRING)
     if prop.get("type") == "enumeration" and prop.get("fieldType") == "booleancheckbox":
-        kind = "bool"
+        kind = FieldKind.BOOL
     meta = prop.get("modificationMetadata") or {}
     writable = not meta.get("readOnlyValue", False) and not prop.get("calculated", False)
     return FieldInfo(

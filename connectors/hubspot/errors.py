@@ -15,8 +15,7 @@ from typing import Any
 import urllib3
 
 from connectors.transport_errors import Endpoint, certificate_error, certificate_failure, failed_url, root_cause
-from prm_sync.errors import BudgetExhausted, CrmUnavailable
-from prm_sync.sync.ports import CrmError, MissingCrmField, TransientCrmError
+from prm_sync.connector import BudgetExhausted, CrmError, CrmUnavailable, MissingCrmField, TransientCrmError
 
 
 class HubSpotRequestError(CrmError):

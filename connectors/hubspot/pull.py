@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.hubspot.client import HubSpotClient
-from prm_sync.sync.ports import CrmRecord, Cursor, Deletion, Page
+from prm_sync.connector import CrmRecord, Cursor, Deletion, Page
 
 SEARCH_LIMIT = 200
 MAX_RESULTS = 10_000

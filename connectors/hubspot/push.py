@@ -27,9 +27,16 @@ from connectors.hubspot.contact_adoption import CONTACTS, find_existing_contacts
 from connectors.hubspot.errors import HubSpotMissingProperty, HubSpotRequestError, error_message
 from connectors.hubspot.objects import ObjectTypes
 from connectors.hubspot.pull import cursor_id, from_ms, parse_time, to_ms
-from prm_sync.mapping import EntityMapper
-from prm_sync.mapping.values import format_datetime, format_decimal
-from prm_sync.sync.ports import Cursor, Outcome, PushRecord, UpsertResult
+from prm_sync.connector import (
+    Cursor,
+    EntityMapper,
+    Outcome,
+    PushRecord,
+    UpsertResult,
+    float_refused,
+    format_datetime,
+    format_decimal,
+)
 
 BATCH = 100
 
@@ -57,7 +64,7 @@ def wire_value(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
-        raise NotSendable(f"{value!r} is a float; money and numbers must be Decimal")
+        raise NotSendable(float_refused(value))
     raise NotSendable(f"cannot send a {type(value).__name__} value")
 
 
@@ -164,11 +171,12 @@ class Pusher:
         except HubSpotRequestError as exc:
             return self._split(batch, exc, by_id)
         by_key = {str((row.get("properties") or {}).get(key_name)): row for row in answer.get("results") or []}
-        by_id = {str(row.get("id")): row for row in answer.get("results") or []}
+        rows_by_id = {str(row.get("id")): row for row in answer.get("results") or []}
         errors = answer.get("errors") or []
         out = []
         for item in batch:
-            row = (by_id.get(str(item.record.crm_id)) if item.record.crm_id else None) or by_key.get(item.record.key)
+            by_crm_id = rows_by_id.get(str(item.record.crm_id)) if item.record.crm_id else None
+            row = by_crm_id or by_key.get(item.record.key)
             if row is None:
                 message = "; ".join(str(e.get("message")) for e in errors if e.get("message"))
                 out.append((item, UpsertResult(item.record.key, Outcome.REJECTED, item.record.crm_id,
@@ -239,7 +247,7 @@ class Pusher:
                              {"inputs": [{"id": i} for i in chunk]})
         for crm_id in crm_ids:
             if str(crm_id).isdigit():
-                results.append(UpsertResult(str(crm_id), Outcome.UPDATED, str(crm_id), "archived"))
+                results.append(UpsertResult(str(crm_id), Outcome.DELETED, str(crm_id), "archived"))
             else:
                 results.append(UpsertResult(str(crm_id), Outcome.INVALID, None, "not a HubSpot record id"))
         return results

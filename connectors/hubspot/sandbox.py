@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 
 from connectors.hubspot.emulator.server import build
-from prm_sync.sandbox import Sandbox
+from prm_sync.connector import Sandbox
 
 
 def start(*, port: int = 0, host: str = "127.0.0.1", seed_file: Path | None = None, generate: int | None = None,

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from prm_sync.config import Config
-from prm_sync.errors import ConfigError, Problem
-from prm_sync.sync.retry import RetryPolicy
+from prm_sync.connector import ConfigError, Problem, RetryPolicy
 
 if TYPE_CHECKING:
     from connectors.salesforce.connector import SalesforceConnector
+    from prm_sync.connector import Config
 
 __all__ = ["build"]
 
@@ -25,7 +24,7 @@ def build(config: Config, *, retry: RetryPolicy | None = None, bulk_wait_s: floa
     from connectors.salesforce.client import SalesforceClient
     from connectors.salesforce.connector import SalesforceConnector
 
-    settings = config.crm.salesforce
+    settings = config.crm.section("salesforce")
     if settings is None:
         raise ConfigError([Problem(config.source, None, "crm.salesforce", "the Salesforce section is missing")])
     budget = Budget(configured=config.sync.daily_api_budget)

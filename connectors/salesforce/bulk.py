@@ -20,8 +20,7 @@ from simple_salesforce import Salesforce
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.push import Item
 from connectors.salesforce.wire import csv_value
-from prm_sync.mapping import EntityMapper
-from prm_sync.sync.ports import Outcome, UpsertResult
+from prm_sync.connector import EntityMapper, Outcome, UpsertResult
 
 JOB_CALLS = 5     # create, upload, close, poll, final status: what one job costs at least
 

@@ -38,10 +38,7 @@ from simple_salesforce import Salesforce
 from simple_salesforce.util import call_salesforce
 
 from connectors.salesforce.client import SalesforceClient
-from prm_sync.errors import CrmUnavailable
-from prm_sync.mapping import EntityMapper
-from prm_sync.sync.deadline import capped_sleep
-from prm_sync.sync.ports import CrmRecord, Cursor, Page
+from prm_sync.connector import CrmRecord, CrmUnavailable, Cursor, EntityMapper, Page, capped_sleep
 
 #: result rows asked for per results call (Salesforce's own default page is far larger)
 DEFAULT_MAX_RECORDS = 50_000
@@ -73,7 +70,7 @@ class BulkQueryFailed(CrmUnavailable):
 def create_job(client: SalesforceClient, soql: str) -> str:
     body = json.dumps({"operation": "queryAll", "query": soql, "contentType": "CSV",
                        "columnDelimiter": "COMMA", "lineEnding": "LF"})
-    info = client.call(lambda sf: sf.restful("jobs/query", method="POST", data=body))
+    info = client.call(lambda sf: sf.restful("jobs/query", method="POST", data=body)) or {}
     return str(info["id"])
 
 
@@ -89,7 +86,7 @@ def wait_for_job(client: SalesforceClient, job_id: str, first_wait_s: float = FI
                                   "the next run asks again")
         wait(delay)
         waited += delay
-        info = client.call(lambda sf: sf.restful(f"jobs/query/{job_id}"))
+        info = client.call(lambda sf: sf.restful(f"jobs/query/{job_id}")) or {}
         polls += 1
         state = str(info.get("state", ""))
         if state == DONE:

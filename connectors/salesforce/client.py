@@ -16,7 +16,7 @@ no_proxy from the environment keep working).
 
 Timeouts: simple-salesforce sends every request (REST, Bulk 2.0, login) through the session we
 hand it and sets no timeout of its own, so the session gives each request the configured connect
-and read timeouts, cut to what is left of the run's deadline (prm_sync.sync.deadline).
+and read timeouts, cut to what is left of the run's deadline (prm_sync.connector.deadline).
 """
 
 from __future__ import annotations
@@ -32,12 +32,9 @@ from simple_salesforce.exceptions import SalesforceExpiredSession
 
 from connectors.salesforce.budget import Budget
 from connectors.salesforce.errors import classify
+from connectors.salesforce.settings import SalesforceSettings
 from connectors.transport_errors import Endpoint
-from prm_sync.config import SalesforceSettings
-from prm_sync.errors import CrmUnavailable
-from prm_sync.sync.deadline import call_timeouts
-from prm_sync.sync.ports import TransientCrmError
-from prm_sync.sync.retry import RetryPolicy
+from prm_sync.connector import CrmUnavailable, RetryPolicy, TransientCrmError, call_timeouts
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -53,7 +50,7 @@ class TimedSession(requests.Session):
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = call_timeouts(self.connect_timeout_s, self.read_timeout_s)
-        return super().request(method, url, *args, **kwargs)
+        return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]  # requests accepts bytes URLs; its stubs say str
 
 
 class PinnedCaSession(TimedSession):
@@ -134,7 +131,7 @@ class SalesforceClient:
             raise CrmUnavailable(f"Salesforce unreachable after {self.retry.attempts} attempts: {exc}") from exc
 
     def _attempt(self, fn: Callable[[Salesforce], T], cost: int) -> T:
-        self.budget.before_call(cost)
+        self.budget.check(cost)
         try:
             sf = self._connect()
             self.budget.count(cost)
@@ -146,7 +143,6 @@ class SalesforceClient:
                 log.info("Salesforce session expired; logging in again (once)")
                 sf = self._connect(fresh_login=True)
                 self.budget.before_call(cost)
-                self.budget.count(cost)
                 result = fn(sf)
         except Exception as exc:
             mapped = classify(exc, self.endpoint)

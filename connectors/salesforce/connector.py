@@ -12,14 +12,21 @@ from connectors.salesforce.bulk import bulk_write
 from connectors.salesforce.bulk_query import DEFAULT_MAX_RECORDS, BulkQuerySettings
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.soql import identifier
-from prm_sync.mapping import EntityMapper
-from prm_sync.sync.ports import ApiUsage, Cursor, Deletion, FieldInfo, Page, PushRecord, UpsertResult
+from prm_sync.connector import (
+    ApiUsage,
+    Capabilities,
+    Cursor,
+    Deletion,
+    EntityMapper,
+    FieldInfo,
+    Page,
+    PushRecord,
+    UpsertResult,
+)
 
 
 class SalesforceConnector:
     crm = "salesforce"
-    #: queryAll returns deleted rows in the change stream, so no separate deletion sweep is due
-    change_stream_has_deletions = True
 
     def __init__(self, client: SalesforceClient, *, bulk_threshold: int = 2000, bulk_wait_s: float = 1.0,
                  bulk_query_threshold: int = 10_000, bulk_query_page: int = DEFAULT_MAX_RECORDS) -> None:
@@ -31,7 +38,11 @@ class SalesforceConnector:
         # The engine hands over this many records at once, so a push above the threshold goes bulk.
         # Bounded: a threshold set very high (bulk off, in effect) must not make the engine hold
         # every pending row in memory at once.
-        self.push_batch_size = max(10_000, bulk_threshold + 1) if bulk_threshold < 50_000 else 10_000
+        # queryAll returns deleted rows in the change stream, so no separate deletion sweep is due.
+        self.capabilities = Capabilities(
+            change_stream_has_deletions=True,
+            push_batch_size=max(10_000, bulk_threshold + 1) if bulk_threshold < 50_000 else 10_000,
+        )
         self.bulk_wait_s = bulk_wait_s
         self._described: dict[str, dict[str, FieldInfo]] = {}
 

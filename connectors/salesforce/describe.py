@@ -5,18 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from prm_sync.sync.ports import FieldInfo
+from prm_sync.connector import FieldInfo, FieldKind
 
-_KINDS = {
-    "email": "email", "url": "url",
-    "double": "decimal", "currency": "decimal", "percent": "decimal",
-    "int": "int", "long": "int", "boolean": "bool", "date": "date", "datetime": "datetime",
+_KINDS: dict[str, FieldKind] = {
+    "email": FieldKind.EMAIL, "url": FieldKind.URL,
+    "double": FieldKind.DECIMAL, "currency": FieldKind.DECIMAL, "percent": FieldKind.DECIMAL,
+    "int": FieldKind.INT, "long": FieldKind.INT, "boolean": FieldKind.BOOL, "date": FieldKind.DATE,
+    "datetime": FieldKind.DATETIME,
 }
 
 
-def kind_of(sf_type: str) -> str:
+def kind_of(sf_type: str) -> FieldKind:
     """string/picklist/textarea/phone/id/reference/... -> string; numbers, dates and flags by type."""
-    return _KINDS.get(sf_type, "string")
+    return _KINDS.get(sf_type, FieldKind.STRING)
 
 
 def field_info(field: Mapping[str, Any]) -> FieldInfo:

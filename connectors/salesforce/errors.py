@@ -31,8 +31,7 @@ from simple_salesforce.exceptions import (
 )
 
 from connectors.transport_errors import Endpoint, certificate_error, certificate_failure, failed_url, root_cause
-from prm_sync.errors import BudgetExhausted, CrmUnavailable
-from prm_sync.sync.ports import CrmError, MissingCrmField, TransientCrmError
+from prm_sync.connector import BudgetExhausted, CrmError, CrmUnavailable, MissingCrmField, TransientCrmError
 
 _TRANSIENT_NETWORK = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 

@@ -19,8 +19,7 @@ from typing import Any
 from connectors.salesforce.bulk_query import BulkQuerySettings, read_bulk
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.soql import bulk_changes_query, changes_query, deletions_query
-from prm_sync.mapping import EntityMapper
-from prm_sync.sync.ports import CrmRecord, Cursor, Deletion, Page
+from prm_sync.connector import CrmRecord, Cursor, Deletion, EntityMapper, Page
 
 _SKIPPED = frozenset({"attributes", "Id", "SystemModstamp", "IsDeleted"})
 
@@ -44,7 +43,7 @@ def _pages(client: SalesforceClient, soql: str, first: Mapping[str, Any] | None 
         next_url = result.get("nextRecordsUrl")
         if result.get("done", True) or not next_url:
             return
-        result = client.call(lambda sf, url=next_url: sf.query_more(url, identifier_is_url=True))
+        result = _more(client, str(next_url))
 
 
 def to_record(row: Mapping[str, Any]) -> CrmRecord:
@@ -91,3 +90,8 @@ def read_deletions(client: SalesforceClient, mapper: EntityMapper, since: dt.dat
                 continue
             key = row.get(mapper.crm_key) if mapper.crm_key else None
             yield Deletion(crm_id=str(row["Id"]), deleted_at=deleted_at, key=str(key) if key else None)
+
+
+def _more(client: SalesforceClient, url: str) -> Any:
+    """The next page of a query (`nextRecordsUrl`)."""
+    return client.call(lambda sf: sf.query_more(url, identifier_is_url=True))

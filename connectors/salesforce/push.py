@@ -20,8 +20,7 @@ from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.errors import SalesforceRequestError
 from connectors.salesforce.soql import BadSoqlName, identifier
 from connectors.salesforce.wire import Unsendable, collection_body, json_object
-from prm_sync.mapping import EntityMapper
-from prm_sync.sync.ports import Outcome, PushRecord, UpsertResult
+from prm_sync.connector import EntityMapper, Outcome, PushRecord, UpsertResult
 
 BATCH = 200
 _SF_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
@@ -132,14 +131,20 @@ def delete(client: SalesforceClient, crm_ids: Sequence[str]) -> list[UpsertResul
     for start in range(0, len(valid), BATCH):
         chunk = valid[start:start + BATCH]
         params = {"ids": ",".join(i for _, i in chunk), "allOrNone": "false"}
-        answers = client.call(lambda sf, p=params: sf.restful("composite/sobjects", method="DELETE", params=p))
+        answers = _delete_call(client, params)
         for (index, crm_id), answer in zip(chunk, answers or [], strict=False):
             codes = {e.get("statusCode") for e in answer.get("errors") or ()}
-            if answer.get("success") or codes == {"ENTITY_IS_DELETED"}:
-                results[index] = UpsertResult(key=crm_id, outcome=Outcome.UPDATED, crm_id=crm_id)
+            if answer.get("success"):
+                results[index] = UpsertResult(key=crm_id, outcome=Outcome.DELETED, crm_id=crm_id)
+            elif codes == {"ENTITY_IS_DELETED"}:
+                results[index] = UpsertResult(key=crm_id, outcome=Outcome.ALREADY_GONE, crm_id=crm_id)
             else:
                 results[index] = UpsertResult(key=crm_id, outcome=Outcome.REJECTED, crm_id=crm_id,
                                               message=result_message(answer.get("errors")))
     return [r if r is not None else UpsertResult(key=crm_ids[i], outcome=Outcome.REJECTED,
                                                  message="no result from Salesforce")
             for i, r in enumerate(results)]
+
+
+def _delete_call(client: SalesforceClient, params: dict[str, str]) -> Any:
+    return client.call(lambda sf: sf.restful("composite/sobjects", method="DELETE", params=params))

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from connectors.salesforce.emulator import SalesforceEmulator
-from prm_sync.sandbox import Sandbox
+from prm_sync.connector import Sandbox
 
 
 def start(*, port: int = 0, host: str = "127.0.0.1", seed_file: Path | None = None, generate: int | None = None,
@@ -17,6 +17,7 @@ def start(*, port: int = 0, host: str = "127.0.0.1", seed_file: Path | None = No
     if generate:
         emulator.generate(generate)
     url = emulator.start(host, port)
+    assert emulator.ca_path is not None  # started: its certificate is made
     ca_bundle = str(Path(emulator.ca_path).resolve())   # absolute: config.yaml may live anywhere
     return Sandbox(
         crm="salesforce", emulator=emulator, base_url=url,

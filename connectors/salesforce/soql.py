@@ -18,8 +18,7 @@ import re
 
 from simple_salesforce import format_soql
 
-from prm_sync.mapping import EntityMapper
-from prm_sync.sync.ports import Cursor
+from prm_sync.connector import Cursor, EntityMapper
 
 SYSTEM_FIELDS = ("Id", "SystemModstamp", "IsDeleted")
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$")

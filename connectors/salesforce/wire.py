@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
+
+from prm_sync.connector import float_refused
 
 
 class Unsendable(ValueError):
@@ -38,9 +39,7 @@ def json_value(value: Any) -> str:
     if isinstance(value, Decimal):
         return decimal_text(value)
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise Unsendable(f"{value} is not a finite number")
-        return repr(value)
+        raise Unsendable(float_refused(value))
     if isinstance(value, str):
         return json.dumps(value)
     if isinstance(value, dt.datetime | dt.date):
@@ -69,9 +68,7 @@ def csv_value(value: Any) -> str:
     if isinstance(value, Decimal):
         return decimal_text(value)
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise Unsendable(f"{value} is not a finite number")
-        return repr(value)
+        raise Unsendable(float_refused(value))
     if isinstance(value, str | int):
         return str(value)
     if isinstance(value, dt.datetime | dt.date):

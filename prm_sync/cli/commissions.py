@@ -13,7 +13,6 @@ from prm_sync.app import App
 from prm_sync.cli.confirm import bulk_options, confirm_bulk
 from prm_sync.cli.render import RAW, csv_raw, render_record, render_rows
 from prm_sync.domain.fields import COMMISSION_STATUSES
-from prm_sync.ops.safe_csv import write_csv
 from prm_sync.ops.terminal_text import strip_controls
 from prm_sync.services.commissions import (
     PAYOUT_COLUMNS,
@@ -28,6 +27,7 @@ from prm_sync.services.commissions import (
     require_settings,
 )
 from prm_sync.services.partner_lookup import resolve_partner
+from prm_sync.util.safe_csv import write_csv
 
 LIST_COLUMNS = ("id", "period", "partner", "deal", "kind", "status", "currency", "amount", "plan", "partner_id",
                 "deal_id", "component")

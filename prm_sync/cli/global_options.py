@@ -25,11 +25,11 @@ def root_options() -> list[click.Option]:
 
 
 def _options(*, root: bool) -> list[click.Option]:
-    kind = {} if root else {"expose_value": False, "callback": _after_subcommand}
+    kind: dict[str, Any] = {} if root else {"expose_value": False, "callback": _after_subcommand}
+    at_root: dict[str, Any] = (
+        {"default": "config.yaml", "show_default": True, "envvar": "PRM_SYNC_CONFIG"} if root else {})
     config = click.Option(["--config", "config_path"], type=click.Path(dir_okay=False, path_type=Path),
-                          help="config file (or set PRM_SYNC_CONFIG)",
-                          **({"default": "config.yaml", "show_default": True, "envvar": "PRM_SYNC_CONFIG"}
-                             if root else {}), **kind)
+                          help="config file (or set PRM_SYNC_CONFIG)", **at_root, **kind)
     options = [
         config,
         click.Option(["--log-format"], type=click.Choice(["text", "json"]), default=None,

@@ -17,13 +17,12 @@ from prm_sync.domain.fields import REGISTRATION_STATUSES
 from prm_sync.domain.notifications import NotifyPolicy
 from prm_sync.errors import EXIT_RECORD_ERRORS, UsageError
 from prm_sync.ops.terminal_text import plain_line
+from prm_sync.rules.registrations import expire_registrations, protection_of
 from prm_sync.services.lead_import import ImportReport, import_leads
 from prm_sync.services.registrations import (
     approve_registration,
-    expire_registrations,
     extend_registration,
     list_registrations,
-    protection_of,
     register_lead,
     reject_registration,
 )

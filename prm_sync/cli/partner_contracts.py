@@ -13,7 +13,7 @@ from prm_sync.cli.render import RAW, render_rows
 # Loaded on first call: `partners contracts --help` needs neither the services nor the store.
 add_contract = deferred("prm_sync.services.contracts", "add_contract")
 list_contracts = deferred("prm_sync.services.contracts", "list_contracts")
-renew_contracts = deferred("prm_sync.services.contracts", "renew_contracts")
+renew_contracts = deferred("prm_sync.rules.contracts", "renew_contracts")
 utcnow = deferred("prm_sync.store.types", "utcnow")
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])

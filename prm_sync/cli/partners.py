@@ -189,8 +189,8 @@ def show(app: App, key: str, fmt: str) -> None:
         contracts = [{k: c[k] for k in ("id", "starts_on", "ends_on", "auto_renew", "notice_days", "state",
                                         "terms_url")} for c in list_contracts(session, partner=partner.id, today=today)]
     if fmt == "json":
-        sections = {"status_history": history, "tier_history": tiers, "certifications": certs,
-                    "contracts": contracts}
+        sections: dict[str, list[dict[str, Any]]] = {
+            "status_history": history, "tier_history": tiers, "certifications": certs, "contracts": contracts}
         render_record({**record, **{k: [{f: plain(v) for f, v in row.items()} for row in rows]
                                     for k, rows in sections.items()}}, "json")
         return

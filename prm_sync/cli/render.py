@@ -23,8 +23,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from prm_sync.ops.safe_csv import write_csv
 from prm_sync.ops.terminal_text import plain_line, strip_controls
+from prm_sync.util.safe_csv import write_csv
 
 PIPED_WIDTH = 160  # piped or logged output: room for most columns
 SHRUNK_CELL = 14   # a text cell may be cut down to this many characters before columns are left out

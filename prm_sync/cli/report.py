@@ -13,13 +13,13 @@ import click
 from prm_sync.app import App
 from prm_sync.cli.render import RAW, csv_raw, plain, render_rows
 from prm_sync.domain.commissions import period_of
-from prm_sync.ops.safe_csv import write_csv
 from prm_sync.ops.terminal_text import plain_line
 from prm_sync.services.commissions import period_arg
 from prm_sync.services.partner_lookup import resolve_partner
 from prm_sync.services.program import tier_targets
 from prm_sync.services.scorecards import COLUMNS, build_scorecards, build_trend, card_rows, rolled_up
 from prm_sync.store.types import utcnow
+from prm_sync.util.safe_csv import write_csv
 
 RATES = ("approval_rate", "conflict_rate", "win_rate", "tier_progress")
 # the columns a narrow terminal keeps, most important first

@@ -50,7 +50,7 @@ def emit_trend(trend: TrendReport, fmt: str, out: Path | None, top: int | None) 
         import io
 
         from prm_sync.cli.render import csv_raw
-        from prm_sync.ops.safe_csv import write_csv
+        from prm_sync.util.safe_csv import write_csv
 
         buffer = io.StringIO()
         write_csv(buffer, columns, ({c: plain(r.get(c)) for c in columns} for r in rows), raw=csv_raw())

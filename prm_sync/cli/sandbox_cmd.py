@@ -10,11 +10,12 @@ from pathlib import Path
 
 import click
 
+from prm_sync.crm_plugins import sandbox_names
 from prm_sync.sandbox import start_sandbox
 
 
 @click.command(epilog="Example: prm-sync sandbox --crm hubspot --port 8080 --generate 1000")
-@click.option("--crm", type=click.Choice(["hubspot", "salesforce"]), required=True)
+@click.option("--crm", type=click.Choice(sandbox_names()), required=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="0 picks a free port")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--seed", "seed_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -22,7 +23,7 @@ from prm_sync.sandbox import start_sandbox
 @click.option("--generate", type=click.IntRange(0, 1_000_000), default=None, help="generate N partners with "
               "registrations and deals")
 @click.option("--dir", "workdir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="where the Salesforce sandbox keeps its TLS certificate")
+              show_default=True, help="where a sandbox that speaks TLS keeps its certificate")
 def sandbox(crm: str, port: int, host: str, seed_file: Path | None, generate: int | None, workdir: Path) -> None:
     """Serve an emulated CRM until Ctrl-C; prints how to point prm-sync at it."""
     workdir.mkdir(parents=True, exist_ok=True)

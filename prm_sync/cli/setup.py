@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from prm_sync.app import App, resolve_store_url
+from prm_sync.crm_plugins import installed_crm_names, installed_crms, sandbox_names
 from prm_sync.errors import EXIT_USAGE, Problem, UsageError
 from prm_sync.store import open_store, upgrade
 
@@ -19,27 +20,6 @@ if TYPE_CHECKING:
     from prm_sync.services.init_online import FittedMapping
     from prm_sync.services.online_check import OnlineReport
 
-_CONFIG_HEADS = {
-    "hubspot": """\
-# Secrets come from the environment: export HUBSPOT_ACCESS_TOKEN=... (a private-app token).
-crm:
-  type: hubspot
-  hubspot:
-    access_token: "${HUBSPOT_ACCESS_TOKEN}"
-    base_url: "${HUBSPOT_BASE_URL:-https://api.hubapi.com}"
-""",
-    "salesforce": """\
-# Secrets come from the environment: export SF_INSTANCE_URL=... SF_SESSION_ID=...
-# (or use username/password/security_token, or OAuth JWT: see config.example.yaml).
-crm:
-  type: salesforce
-  salesforce:
-    instance_url: "${SF_INSTANCE_URL}"
-    session_id: "${SF_SESSION_ID}"
-    api_version: "62.0"
-    ca_bundle: "${SF_CA_BUNDLE:-}"   # PEM of a custom CA (corporate proxy, the local sandbox); empty: none
-""",
-}
 _CONFIG_TAIL = """\
 store:
   url: "sqlite:///prm.db"        # relative to this file; or postgresql+psycopg://user@host/db
@@ -57,10 +37,7 @@ def config_template(crm: str) -> str:
     """The config.yaml `init` writes for `crm`."""
     return ("# yaml-language-server: $schema=schemas/config.schema.json\n"
             "# prm-sync configuration. Every key is documented in config.example.yaml.\n"
-            + _CONFIG_HEADS[crm] + _CONFIG_TAIL.format(crm=crm))
-
-
-CONFIG_TEMPLATES = {crm: config_template(crm) for crm in _CONFIG_HEADS}
+            + installed_crms()[crm].init_config + _CONFIG_TAIL.format(crm=crm))
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -76,7 +53,7 @@ def shipped_mapping(crm: str) -> str:
 
 @click.command(epilog="\b\nExamples:\n  prm-sync init --crm salesforce ./prm\n"
                       "  prm-sync init --crm hubspot --online .   # comment out mapped fields the portal lacks")
-@click.option("--crm", type=click.Choice(["hubspot", "salesforce"]), default="hubspot", show_default=True)
+@click.option("--crm", type=click.Choice(installed_crm_names()), default=installed_crm_names()[0], show_default=True)
 @click.option("--force", is_flag=True, help="overwrite an existing config.yaml and mapping")
 @click.option("--online", is_flag=True, help=(
     "inspect the org first (credentials from the environment variables config.yaml names) and comment "
@@ -103,7 +80,7 @@ def init(ctx: click.Context, crm: str, force: bool, online: bool, directory: Pat
         revision = upgrade(store)
     write_schemas(directory / SCHEMA_DIR)
     write_atomically(mapping_file, mapping_text)
-    write_atomically(config_file, CONFIG_TEMPLATES[crm])
+    write_atomically(config_file, config_template(crm))
     if not ctx.meta.get("quiet"):
         click.echo(f"wrote {config_file} and {mapping_file} (JSON Schemas for editors in {directory / SCHEMA_DIR})")
         click.echo(f"store {store.display_url} at revision {revision}")
@@ -123,7 +100,7 @@ def _fit_to_org(crm: str, mapping_text: str, config_file: Path) -> FittedMapping
 
     with tempfile.TemporaryDirectory(prefix="prm-sync-init-") as tmp:
         draft = Path(tmp) / "config.yaml"
-        draft.write_text(CONFIG_TEMPLATES[crm], encoding="utf-8")
+        draft.write_text(config_template(crm), encoding="utf-8")
         try:
             connector = App(draft).connector()
         except ConfigError as exc:   # name the file being written, not the draft
@@ -259,14 +236,14 @@ def db_upgrade(ctx: click.Context, app: App) -> None:
 
 
 @click.command(epilog="Example: prm-sync demo --crm salesforce --records 500")
-@click.option("--crm", type=click.Choice(["hubspot", "salesforce"]), default="hubspot", show_default=True)
+@click.option("--crm", type=click.Choice(sandbox_names()), default=sandbox_names()[0], show_default=True)
 @click.option("--records", type=click.IntRange(1, 100_000), default=200, show_default=True,
               help="partners the emulated CRM starts with (plus their registrations and deals)")
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="where to put the demo's files (default: a new temporary directory)")
 def demo(crm: str, records: int, directory: Path | None) -> None:
     """Run prm-sync end to end offline: an emulated CRM, a store, a two-way sync, a scorecard."""
-    from prm_sync.demo import run_demo
+    from prm_sync.cli.demo import run_demo
 
     code = run_demo(crm, directory, records)
     if code:

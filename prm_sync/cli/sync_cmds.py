@@ -150,7 +150,7 @@ def errors_list(app: App, fmt: str) -> None:
     """List open quarantine entries (invalid, rejected, waiting) with their reasons."""
     with app.local().open_store() as store, store.session() as session:
         entries = session.exec(select(Quarantine).where(col(Quarantine.resolved_at).is_(None))
-                               .order_by(Quarantine.entity, Quarantine.id)).all()
+                               .order_by(col(Quarantine.entity), col(Quarantine.id))).all()
         rows = [{"id": q.id, "entity": q.entity, "side": q.side, "kind": q.kind, "record": q.record_key,
                  "reason": q.reason, "attempts": q.attempts, "last_seen": q.last_seen} for q in entries]
     render_rows(rows, ["id", "entity", "side", "kind", "record", "reason", "attempts", "last_seen"], fmt,
@@ -188,7 +188,7 @@ def conflicts_list(app: App, fmt: str) -> None:
     """List open conflicts."""
     with app.local().open_store() as store, store.session() as session:
         rows = [c.model_dump() for c in session.exec(
-            select(Conflict).where(col(Conflict.resolved_at).is_(None)).order_by(Conflict.id))]
+            select(Conflict).where(col(Conflict.resolved_at).is_(None)).order_by(col(Conflict.id)))]
     render_rows(rows, ["id", "entity", "prm_id", "field", "prm_value", "crm_value", "base_value", "detected_at"], fmt,
                 title="Open conflicts", priority=["id", "entity", "field", "prm_value", "crm_value", "prm_id"])
 

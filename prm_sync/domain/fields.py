@@ -24,6 +24,33 @@ class FieldKind(StrEnum):
     URL = "url"
 
 
+@dataclass(frozen=True)
+class KindRule:
+    """What the mapping and `check --online` know of a value kind (one entry per kind, here).
+
+    `feeds`: the PRM kinds a CRM value of this kind may fill (the mapping's `type` vs the PRM field).
+    `stored_in`: the mapping types a CRM field of this kind reads and writes without loss (a text
+    field holds text-like values only: a date kept in a text field needs `type: string`).
+    How a kind is read from and written to the wire: prm_sync.mapping.values (READERS, WRITERS).
+    """
+
+    feeds: frozenset[FieldKind]
+    stored_in: frozenset[FieldKind]
+
+
+_TEXT = frozenset({FieldKind.STRING})
+KIND_RULES: dict[FieldKind, KindRule] = {
+    FieldKind.STRING: KindRule(frozenset(FieldKind), frozenset({FieldKind.STRING, FieldKind.EMAIL, FieldKind.URL})),
+    FieldKind.INT: KindRule(frozenset({FieldKind.DECIMAL}) | _TEXT, frozenset({FieldKind.INT})),
+    FieldKind.DECIMAL: KindRule(_TEXT, frozenset({FieldKind.DECIMAL, FieldKind.INT})),
+    FieldKind.BOOL: KindRule(_TEXT, frozenset({FieldKind.BOOL})),
+    FieldKind.DATE: KindRule(frozenset({FieldKind.DATETIME}) | _TEXT, frozenset({FieldKind.DATE})),
+    FieldKind.DATETIME: KindRule(frozenset({FieldKind.DATE}) | _TEXT, frozenset({FieldKind.DATETIME})),
+    FieldKind.EMAIL: KindRule(_TEXT, frozenset({FieldKind.EMAIL, FieldKind.STRING})),
+    FieldKind.URL: KindRule(_TEXT, frozenset({FieldKind.URL, FieldKind.STRING})),
+}
+
+
 class Entity(StrEnum):
     """The synced entities, in sync (reference) order."""
 

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 from prm_sync.domain.currencies import is_iso_currency
 from prm_sync.domain.customer_identity import website_domain
@@ -58,6 +59,38 @@ def check_registration_transition(current: str, target: str) -> None:
 def accept_crm_status(status: str | None) -> bool:
     """A status brought back from the CRM is taken as is when it is a known status."""
     return status in REGISTRATION_STATUSES
+
+
+class RegistrationLike(Protocol):
+    """What the registration rules read and set on a registration: a stored row
+    (prm_sync.store.Registration) and a row the sync is about to insert (a draft) both have it."""
+
+    # set by the rules
+    approved_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    conflict_reason: str | None
+    conflict_with: str | None
+    conflict_detail: str | None
+
+    # read only
+    @property
+    def id(self) -> str: ...
+    @property
+    def partner_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def company(self) -> str | None: ...
+    @property
+    def email(self) -> str | None: ...
+    @property
+    def website(self) -> str | None: ...
+    @property
+    def converted(self) -> bool: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+    @property
+    def extended_until(self) -> dt.datetime | None: ...
 
 
 @dataclass(frozen=True)

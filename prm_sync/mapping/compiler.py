@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from prm_sync.domain.fields import FIELDS, REFERENCES, Entity, FieldKind, PrmField
+from prm_sync.crm_plugins import installed_crms
+from prm_sync.domain.fields import FIELDS, KIND_RULES, REFERENCES, Entity, FieldKind, PrmField
 from prm_sync.errors import MappingError, Problem
 from prm_sync.mapping.mapper import CompiledField, CompiledMapping, CompiledReference, EntityMapper
 from prm_sync.mapping.schema import EntitySpec, FieldSpec, MappingFile, ReferenceSpec
@@ -22,16 +23,6 @@ from prm_sync.validation import problems_from
 from prm_sync.yamlsource import LoadedYaml, YamlLoadError, load_yaml_file, load_yaml_text
 
 # Which CRM value types can feed which PRM kinds (besides the same kind).
-_COMPATIBLE: dict[FieldKind, set[FieldKind]] = {
-    FieldKind.STRING: set(FieldKind),
-    FieldKind.INT: {FieldKind.DECIMAL, FieldKind.STRING},
-    FieldKind.DECIMAL: {FieldKind.STRING},
-    FieldKind.BOOL: {FieldKind.STRING},
-    FieldKind.DATE: {FieldKind.DATETIME, FieldKind.STRING},
-    FieldKind.DATETIME: {FieldKind.DATE, FieldKind.STRING},
-    FieldKind.EMAIL: {FieldKind.STRING},
-    FieldKind.URL: {FieldKind.STRING},
-}
 
 
 def load_mapping(path: Path, expect_crm: str | None = None, display: str | None = None) -> CompiledMapping:
@@ -88,13 +79,13 @@ def _compile_entity(
     pushes = spec.direction in ("push", "both")
     if pushes and not spec.crm_key:
         problems.append(loaded.problem(base, f"entity {entity.value} pushes to the CRM, so it needs crm_key"))
-    if crm == "salesforce" and isinstance(spec.filter, list):
-        problems.append(loaded.problem([*base, "filter"], "a Salesforce filter is a SOQL WHERE fragment (text)"))
-    if crm == "hubspot" and isinstance(spec.filter, str):
-        problems.append(loaded.problem(
-            [*base, "filter"], "a HubSpot filter is a list of {property, operator, value}"))
-    if isinstance(spec.filter, str) and ";" in spec.filter:
-        problems.append(loaded.problem([*base, "filter"], "a SOQL WHERE fragment cannot contain ';'"))
+    plugin = installed_crms()[crm]
+    if spec.filter is not None and isinstance(spec.filter, str) != plugin.filter_is_text:
+        problems.append(loaded.problem([*base, "filter"], plugin.filter_hint))
+    if isinstance(spec.filter, str) and plugin.check_filter is not None:
+        why = plugin.check_filter(spec.filter)
+        if why is not None:
+            problems.append(loaded.problem([*base, "filter"], why))
 
     fields: list[CompiledField] = []
     pushed_crm: dict[str, str] = {}
@@ -141,7 +132,7 @@ def _compile_field(
     before = len(problems)
     direction = spec.direction or entity_direction
     crm_type = FieldKind(spec.type) if spec.type else prm.kind
-    if crm_type != prm.kind and prm.kind not in _COMPATIBLE[crm_type]:
+    if crm_type != prm.kind and prm.kind not in KIND_RULES[crm_type].feeds:
         problems.append(loaded.problem([*path, "type"], (
             f"a {crm_type.value} CRM value cannot feed the PRM field '{prm.name}' ({prm.kind.value})")))
     push = direction in ("push", "both")
@@ -202,8 +193,9 @@ def _compile_reference(
         problems.append(loaded.problem([*path, "entity"], (
             f"{name} refers to a {known[name].target.value}, not a {spec.entity.value}")))
         return None
-    if spec.association is not None and crm != "hubspot":
-        problems.append(loaded.problem([*path, "association"], "associations exist only in HubSpot"))
+    if spec.association is not None and not installed_crms()[crm].associations:
+        having = ", ".join(p.label for p in installed_crms().values() if p.associations) or "no installed CRM"
+        problems.append(loaded.problem([*path, "association"], f"associations exist only in {having}"))
         return None
     direction = spec.direction or entity_direction
     return CompiledReference(

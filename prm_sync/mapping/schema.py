@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from prm_sync.domain.fields import Entity
+from prm_sync.crm_plugins import installed_crm_names
+from prm_sync.domain.fields import Entity, FieldKind
 
 Direction = Literal["pull", "push", "both"]
-ValueType = Literal["string", "int", "decimal", "bool", "date", "datetime", "email", "url"]
+if TYPE_CHECKING:   # the checker sees a name; pydantic validates against the installed CRMs
+    CrmName = str
+else:
+    CrmName = Literal[installed_crm_names()] if installed_crm_names() else str
+if TYPE_CHECKING:
+    ValueType = str
+else:   # every FieldKind, in its order
+    ValueType = Literal[tuple(kind.value for kind in FieldKind)]
 ConflictPolicy = Literal["crm_wins", "prm_wins", "newest_wins", "manual"]
 Scalar = str | int | bool
 
@@ -83,7 +91,7 @@ class EntitySpec(_Strict):
 
 class MappingFile(_Strict):
     version: Literal[1]
-    crm: Literal["salesforce", "hubspot"]
+    crm: CrmName
     entities: dict[Entity, EntitySpec]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -36,20 +37,21 @@ def encode(value: Any, prm_kind: FieldKind, crm_type: FieldKind) -> Any:
     """PRM value -> neutral CRM value (None stays None)."""
     if value is None:
         return None
-    if crm_type == FieldKind.DATETIME:
-        if isinstance(value, dt.datetime):
-            return format_datetime(value)
-        if isinstance(value, dt.date):
-            return format_datetime(dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC))
-    if crm_type == FieldKind.DATE and isinstance(value, dt.date):
+    return WRITERS.get(crm_type, canonical)(value)  # text: the same form the PRM compares and hashes
+
+
+def _write_datetime(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return format_datetime(value)
+    if isinstance(value, dt.date):
+        return format_datetime(dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC))
+    return canonical(value)
+
+
+def _write_date(value: Any) -> Any:
+    if isinstance(value, dt.date):
         return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
-    if crm_type == FieldKind.DECIMAL:
-        return Decimal(value)
-    if crm_type == FieldKind.INT:
-        return int(value)
-    if crm_type == FieldKind.BOOL:
-        return bool(value)
-    return canonical(value)  # text: the same form the PRM compares and hashes
+    return canonical(value)
 
 
 def parse_prm(text: Any, kind: FieldKind) -> Any:
@@ -95,24 +97,18 @@ def canonical(value: Any) -> str:
 
 
 def _read(raw: Any, kind: FieldKind) -> Any:
-    if kind in (FieldKind.STRING, FieldKind.URL):
-        return raw if isinstance(raw, str) else canonical(raw)
-    if kind == FieldKind.EMAIL:
-        text = raw.strip() if isinstance(raw, str) else str(raw)
-        if not _EMAIL.match(text):
-            raise BadValue(f"{raw!r} is not an email address")
-        return text
-    if kind == FieldKind.BOOL:
-        return _read_bool(raw)
-    if kind == FieldKind.INT:
-        return _read_int(raw)
-    if kind == FieldKind.DECIMAL:
-        return _read_decimal(raw)
-    if kind == FieldKind.DATE:
-        return _read_date(raw)
-    if kind == FieldKind.DATETIME:
-        return _read_datetime(raw)
-    raise BadValue(f"unknown type {kind}")  # pragma: no cover - FieldKind is closed
+    return READERS[kind](raw)
+
+
+def _read_text(raw: Any) -> str:
+    return raw if isinstance(raw, str) else canonical(raw)
+
+
+def _read_email(raw: Any) -> str:
+    text = raw.strip() if isinstance(raw, str) else str(raw)
+    if not _EMAIL.match(text):
+        raise BadValue(f"{raw!r} is not an email address")
+    return text
 
 
 def _convert(value: Any, crm_type: FieldKind, prm_kind: FieldKind) -> Any:
@@ -196,3 +192,25 @@ def _read_datetime(raw: Any) -> dt.datetime:
     except ValueError:
         raise BadValue(f"{raw!r} is not a date-time") from None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+#: how each kind is read from a CRM or typed text (one entry per kind)
+READERS: dict[FieldKind, Callable[[Any], Any]] = {
+    FieldKind.STRING: _read_text,
+    FieldKind.INT: _read_int,
+    FieldKind.DECIMAL: _read_decimal,
+    FieldKind.BOOL: _read_bool,
+    FieldKind.DATE: _read_date,
+    FieldKind.DATETIME: _read_datetime,
+    FieldKind.EMAIL: _read_email,
+    FieldKind.URL: _read_text,
+}
+
+#: how a PRM value is written to a CRM field of each kind (absent: its canonical text)
+WRITERS: dict[FieldKind, Callable[[Any], Any]] = {
+    FieldKind.DATETIME: _write_datetime,
+    FieldKind.DATE: _write_date,
+    FieldKind.DECIMAL: Decimal,
+    FieldKind.INT: int,
+    FieldKind.BOOL: bool,
+}

@@ -2,25 +2,24 @@
 
 The body is Slack-compatible (`{"text": ...}` plus a `prm_sync` object other receivers may read)
 and passes through redaction: error texts come from CRMs and SDKs and might echo a credential.
-Posting retries (tenacity: connection errors, timeouts, 429 and 5xx, honouring Retry-After) and
+Posting retries (the one RetryPolicy: connection errors, timeouts, 429 and 5xx, honouring Retry-After) and
 never fails the run: a webhook that cannot be reached is logged as a warning.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import socket
 import time
 from collections.abc import Callable
 from typing import Any
 
 import requests
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from prm_sync.config import AlertSettings
+from prm_sync.connector.retry import RetryPolicy
 from prm_sync.ops.metrics import RunOutcome, entity_numbers
-from prm_sync.ops.redact import redact, redact_value
+from prm_sync.util.redact import redact, redact_value
 
 log = logging.getLogger("prm_sync.alerts")
 
@@ -73,17 +72,10 @@ def alert_body(outcome: RunOutcome, reasons: list[str]) -> dict[str, Any]:
 def send_alert(settings: AlertSettings, outcome: RunOutcome, *, attempts: int = 4,
                sleep: Callable[[float], None] = time.sleep) -> bool:
     """Post an alert when the outcome calls for one the settings subscribe to; True if delivered."""
-    reasons = [r for r in alert_reasons(outcome) if r in settings.on]
+    reasons: list[str] = [r for r in alert_reasons(outcome) if r in settings.on]
     if not reasons:
         return False
     body = alert_body(outcome, reasons)
-
-    def wait(state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None:
-            return min(float(retry_after), 60.0)
-        return random.uniform(0, min(8.0, 0.5 * 2 ** (state.attempt_number - 1)))
 
     def post() -> None:
         answer = requests.post(settings.webhook_url, json=body, timeout=settings.timeout_seconds)
@@ -91,12 +83,11 @@ def send_alert(settings: AlertSettings, outcome: RunOutcome, *, attempts: int = 
             raise _RetriableWebhookError(answer.status_code, _seconds(answer.headers.get("Retry-After")))
         answer.raise_for_status()
 
-    retrying = Retrying(
-        retry=retry_if_exception_type((requests.ConnectionError, requests.Timeout, _RetriableWebhookError)),
-        stop=stop_after_attempt(attempts), wait=wait, sleep=sleep, reraise=True,
-    )
+    policy = RetryPolicy(attempts=attempts, base_s=0.5, cap_s=8.0, max_retry_after_s=60.0, sleep=sleep,
+                         retry_on=(requests.ConnectionError, requests.Timeout, _RetriableWebhookError),
+                         honour_deadline=False)
     try:
-        retrying(post)
+        policy.call(post)
     except (requests.RequestException, _RetriableWebhookError) as exc:
         log.warning("alert webhook failed: %s", redact(str(exc)))
         return False

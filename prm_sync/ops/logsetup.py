@@ -20,8 +20,8 @@ import uuid
 from contextvars import ContextVar
 from typing import Any, TextIO
 
-from prm_sync.ops.redact import RedactingFilter, redact, redact_value
 from prm_sync.ops.terminal_text import strip_controls
+from prm_sync.util.redact import RedactingFilter, redact, redact_value
 
 RUN_ID: ContextVar[str] = ContextVar("prm_sync_run_id", default="-")
 OUR_LOGGERS = ("prm_sync", "connectors")
@@ -46,13 +46,13 @@ class _RunIdFilter(logging.Filter):
         return True
 
 
-class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _CurrentStderrHandler(logging.StreamHandler):
     """Writes to whatever sys.stderr is at the time of the record (tests swap it)."""
 
     def __init__(self) -> None:
         super().__init__(sys.stderr)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return sys.stderr
 

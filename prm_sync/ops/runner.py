@@ -16,10 +16,10 @@ from typing import Any
 from prm_sync.app import App
 from prm_sync.errors import PrmSyncError
 from prm_sync.ops.metrics import RunOutcome, earlier_numbers, entity_numbers, last_success_times, write_metrics
-from prm_sync.ops.redact import redact
 from prm_sync.store import LockBroken, LockHeld, StoreError
 from prm_sync.sync.events import RunObserver
 from prm_sync.sync.report import RunReport
+from prm_sync.util.redact import redact
 
 log = logging.getLogger("prm_sync.run")
 
@@ -32,7 +32,7 @@ def run_observed(app: App, *, observer: RunObserver | None = None, metrics_file:
     config = app.config
     dry_run = bool(sync_options.get("dry_run"))
     wanted = [str(e) for e in (sync_options.get("entities") or config.sync.entities)]
-    entities = [e.value for e in SYNC_ORDER if e.value in wanted]
+    entities: list[str] = [e.value for e in SYNC_ORDER if e.value in wanted]
     started = dt.datetime.now(dt.UTC)
     log.info("sync started", extra={"entities": entities, "direction": sync_options.get("direction", "both"),
                                     "dry_run": dry_run, "full": bool(sync_options.get("full"))})
@@ -69,8 +69,8 @@ def run_observed(app: App, *, observer: RunObserver | None = None, metrics_file:
 def _run_sync_naming_missing_fields(app: App, store: Any, connector: Any, observer: RunObserver | None,
                                     sync_options: dict[str, Any]) -> RunReport:
     """run_sync; a CRM field the mapping names but the org lacks is a MappingError at the mapping's line."""
+    from prm_sync.connector import MissingCrmField
     from prm_sync.sync.engine import run_sync
-    from prm_sync.sync.ports import MissingCrmField
 
     try:
         return run_sync(store, connector, app.mapping, app.config, observer=observer, **sync_options)

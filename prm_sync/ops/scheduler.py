@@ -36,11 +36,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from prm_sync.app import App
 from prm_sync.config import Config, ScheduleEntry
 from prm_sync.errors import UsageError
-from prm_sync.ops.cron import cron_trigger
 from prm_sync.ops.logsetup import RUN_ID, new_run_id
 from prm_sync.ops.progress import LogProgress, OpsObserver
 from prm_sync.ops.signals import stop_on_signals
 from prm_sync.store import LockHeld, open_store
+from prm_sync.util.cron import cron_trigger
 
 log = logging.getLogger("prm_sync.scheduler")
 

@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, or_, select
 
-from prm_sync.commission_config import CommissionSettings
 from prm_sync.domain.commissions import (
     LOCKED_STATUSES,
     DealFacts,
@@ -33,6 +32,7 @@ from prm_sync.domain.commissions import (
     parse_period,
     reconcile,
 )
+from prm_sync.domain.commissions.plans import CommissionSettings
 from prm_sync.errors import Problem, UsageError
 from prm_sync.store import CommissionLine, Deal, Partner, Registration
 from prm_sync.store.types import utcnow
@@ -143,10 +143,10 @@ def calculate_commissions(session: Session, settings: CommissionSettings, *, per
         report.deals += 1
         targets: list[tuple[str | None, Earned | SpiffEarned]] = [(None, earned[fact.deal_id])]
         targets += [(s.component, s) for s in spiffs_of.get(fact.deal_id, [])]
-        for component, result in targets:
-            if result.problem:
-                report.problems.append((fact.deal_id, result.reason))
-            _write(session, fact, component, result, [x for x in mine if x.component == component], report, now)
+        for component, target in targets:
+            if target.problem:
+                report.problems.append((fact.deal_id, target.reason))
+            _write(session, fact, component, target, [x for x in mine if x.component == component], report, now)
     session.flush()
     return report
 
@@ -197,8 +197,8 @@ def list_lines(session: Session, *, period: Period | None = None, status: str | 
         query = query.where(CommissionLine.status == status)
     if partner_id:
         query = query.where(CommissionLine.partner_id == partner_id)
-    rows = session.exec(query.order_by(CommissionLine.period, CommissionLine.partner_id, CommissionLine.created_at,
-                                       CommissionLine.id)).all()
+    rows = session.exec(query.order_by(col(CommissionLine.period), col(CommissionLine.partner_id),
+                                       col(CommissionLine.created_at), col(CommissionLine.id))).all()
     return [r for r in rows if period is None or _label_in(r.period, period)]
 
 

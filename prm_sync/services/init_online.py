@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from prm_sync.connector import Connector
 from prm_sync.mapping import compile_text
 from prm_sync.services.online_check import OnlineReport, check_online, find_field
-from prm_sync.sync.ports import Connector
 from prm_sync.yamlsource import load_yaml_text
 
 NOTE = "prm-sync init --online"

@@ -36,9 +36,9 @@ from prm_sync.domain.errors import RuleViolation
 from prm_sync.domain.partners import may_register
 from prm_sync.domain.registrations import INPUT_FIELDS, Protection, RegistrationInput, parse_registration
 from prm_sync.errors import UsageError
+from prm_sync.rules.registrations import build_conflict_index, keys_of, recheck_conflicts
 from prm_sync.services.lead_csv import FIELD_LIMIT_CHARS, READ_LIMIT_CHARS, read_rows
 from prm_sync.services.partners import find_partner
-from prm_sync.services.registrations import build_conflict_index, keys_of, recheck_conflicts
 from prm_sync.store import Partner, Registration, new_id
 
 __all__ = ["FIELD_LIMIT_CHARS", "ImportReport", "import_leads", "natural_key"]
@@ -104,7 +104,7 @@ class _StoredRegistrations:
         columns = [getattr(Registration, name) for name in IMPORTED_FIELDS]
         for start in range(0, len(wanted), KEY_QUERY_BATCH):
             rows = session.exec(
-                select(Registration.id, Registration.partner_id, Registration.email, Registration.status,
+                select(Registration.id, Registration.partner_id, Registration.email, Registration.status,  # type: ignore[call-overload]  # sqlmodel types select() for at most 4 columns
                        Registration.import_fingerprint, *columns)
                 .where(col(Registration.partner_id).in_(wanted[start:start + KEY_QUERY_BATCH]))
                 .where(col(Registration.deleted_at).is_(None))

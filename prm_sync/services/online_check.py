@@ -18,26 +18,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from prm_sync.domain.fields import FieldKind
+from prm_sync.connector import Connector, CrmError, FieldInfo
+from prm_sync.crm_plugins import installed_crms
+from prm_sync.domain.fields import KIND_RULES, FieldKind
 from prm_sync.errors import EXIT_OK, EXIT_USAGE, Problem
 from prm_sync.mapping import CompiledField, CompiledMapping, EntityMapper
 from prm_sync.mapping.mapper import CompiledReference
-from prm_sync.sync.ports import Connector, CrmError, FieldInfo
 from prm_sync.yamlsource import LoadedYaml
-
-#: CRM field kind (FieldInfo.kind) -> mapping value types (`type`, default: the PRM field's kind)
-#: that read and write it without loss. A text field holds text-like values only: a date kept in a
-#: text field needs `type: string` in the mapping, which says so. Unknown CRM kinds are not judged.
-ACCEPTS: dict[str, frozenset[FieldKind]] = {
-    "string": frozenset({FieldKind.STRING, FieldKind.EMAIL, FieldKind.URL}),
-    "email": frozenset({FieldKind.EMAIL, FieldKind.STRING}),
-    "url": frozenset({FieldKind.URL, FieldKind.STRING}),
-    "int": frozenset({FieldKind.INT}),
-    "decimal": frozenset({FieldKind.DECIMAL, FieldKind.INT}),
-    "bool": frozenset({FieldKind.BOOL}),
-    "date": frozenset({FieldKind.DATE}),
-    "datetime": frozenset({FieldKind.DATETIME}),
-}
 
 
 class Severity(StrEnum):
@@ -174,16 +161,20 @@ class _EntityCheck:
         path = next((p for p in paths if tuple(p) in self.loaded.lines), paths[-1])
         self.findings.append(Finding(severity, kind, self.mapper.entity.value, self.loaded.problem(path, message)))
 
+    def _unique_key_hint(self) -> str:
+        plugin = installed_crms().get(self.mapping.crm)
+        return plugin.unique_key_hint if plugin else "make it a unique field"
+
     def _lookup(self, name: str, paths: Sequence[Sequence[str | int]], what: str) -> FieldInfo | None:
         info = find_field(self.fields, name)
         if info is None:
             lowered = {key.lower(): key for key in self.fields}
             close = [lowered[k] for k in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.9)]
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
-            if self.mapping.crm == "salesforce" and name.lower().endswith(("countrycode", "statecode")):
-                text_field = name[:-len("Code")]
-                hint = (f" ({name} exists only when the org has State and Country/Territory Picklists "
-                        f"enabled: enable them in Setup, or map the field to the text field {text_field})")
+            plugin = installed_crms().get(self.mapping.crm)
+            special = plugin.missing_field_hint(name) if plugin and plugin.missing_field_hint else None
+            if special is not None:
+                hint = f" ({special})"
             self._add(Severity.ERROR, Kind.MISSING_FIELD, paths,
                       f"{self.mapper.object} has no field {name} in the CRM{hint}; {what}")
         return info
@@ -209,7 +200,7 @@ class _EntityCheck:
         if not info.unique_key:
             self._add(Severity.ERROR if self.pushes else Severity.WARNING, Kind.BAD_CRM_KEY, paths,
                       f"{self.mapper.object}.{info.name} is not an external id / unique property, so records "
-                      "cannot be upserted by it; mark it External ID (Salesforce) or 'unique values' (HubSpot)")
+                      f"cannot be upserted by it; {self._unique_key_hint()}")
         if self.pushes:
             self._writable(info, paths, "the upsert key must be writable")
 
@@ -219,7 +210,7 @@ class _EntityCheck:
                             "create it, fix the name, or remove the field from the mapping")
         if info is None:
             return
-        accepted = ACCEPTS.get(info.kind)
+        accepted = KIND_RULES[info.kind].stored_in if info.kind in KIND_RULES else None
         if accepted is not None and fld.crm_type not in accepted:
             self._add(Severity.ERROR, Kind.TYPE_MISMATCH, [[*at, "type"], [*at, "crm"]], (
                 f"{self.mapper.object}.{info.name} is a {info.type} field ({info.kind}) but the mapping reads "
@@ -227,7 +218,7 @@ class _EntityCheck:
                 f"type: {_suggested_type(info.kind, fld.prm.kind)}"))
         if fld.push:
             self._writable(info, [[*at, "direction"], [*at, "crm"]], "make the field direction: pull")
-        if info.options and info.kind != "bool":
+        if info.options and info.kind != FieldKind.BOOL:
             self._picklist(fld, info, at)
 
     def _picklist(self, fld: CompiledField, info: FieldInfo, at: list[str | int]) -> None:
@@ -273,7 +264,7 @@ class _EntityCheck:
         if info is None:
             return
         self._writable(info, paths, "remove it from constants")
-        if info.options and info.kind != "bool" and str(value) not in info.options:
+        if info.options and info.kind != FieldKind.BOOL and str(value) not in info.options:
             self._add(Severity.WARNING, Kind.PICKLIST_DRIFT, paths,
                       f"{self.mapper.object}.{info.name} does not offer {value!r}: pushing it may be refused")
 
@@ -308,11 +299,11 @@ class _EntityCheck:
                 "or set it in constants"))
 
 
-def _suggested_type(crm_kind: str, prm_kind: FieldKind) -> str:
+def _suggested_type(crm_kind: FieldKind, prm_kind: FieldKind) -> str:
     """The `type` that makes the mapping fit the CRM field (a text field: `string`)."""
-    if crm_kind in ("string", "email", "url"):
-        return "string"
-    return crm_kind if crm_kind in {k.value for k in FieldKind} else prm_kind.value
+    if crm_kind in (FieldKind.STRING, FieldKind.EMAIL, FieldKind.URL):
+        return FieldKind.STRING.value
+    return crm_kind.value
 
 
 def _quoted(values: Iterable[str]) -> str:

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, and_, col, select, update
 
 from prm_sync.errors import UsageError
 from prm_sync.services.partner_fields import SETTABLE
@@ -79,7 +79,7 @@ def plan_merge(session: Session, keep_key: str, duplicate_key: str, *, on_delete
     plan.filled = {name: getattr(duplicate, name) for name in SETTABLE if name != "name"
                    and getattr(keep, name) in (None, "") and getattr(duplicate, name) not in (None, "")}
     deals = session.exec(select(Deal.id, Deal.name, Link.crm_id)
-                         .join(Link, (Link.entity == "deal") & (Link.prm_id == Deal.id), isouter=True)
+                         .join(Link, and_(col(Link.entity) == "deal", col(Link.prm_id) == col(Deal.id)), isouter=True)
                          .where(Deal.partner_id == duplicate.id, col(Deal.deleted_at).is_(None))
                          .order_by(Deal.id)).all()
     plan.deals = [(deal_id, name, crm_id) for deal_id, name, crm_id in deals]
@@ -98,7 +98,7 @@ def apply_merge(session: Session, plan: MergePlan, *, now: dt.datetime | None = 
         if "updated_at" in table.__table__.columns:
             values["updated_at"] = now
         for start in range(0, len(ids), 500):
-            session.exec(update(table).where(col(table.id).in_(ids[start:start + 500])).values(**values))  # type: ignore[call-overload]
+            session.exec(update(table).where(col(table.id).in_(ids[start:start + 500])).values(**values))
     for name, value in plan.filled.items():
         setattr(keep, name, value)
     if plan.filled:

@@ -9,29 +9,17 @@ expired yesterday lowers the CRM's count today. It writes only rows whose values
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
-from decimal import Decimal
-from typing import Any
 
-from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from prm_sync.domain.errors import RuleViolation
 from prm_sync.domain.partners import check_tier
 from prm_sync.errors import UsageError
 from prm_sync.program_config import ProgramSettings
-from prm_sync.store import Certification, Partner, PartnerTierChange
+from prm_sync.rules.program_fields import discount_percent
+from prm_sync.store import Partner, PartnerTierChange
 from prm_sync.store.types import utcnow
-
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
-
-
-def discount_percent(program: ProgramSettings | None, tier: str) -> Decimal | None:
-    """The tier's discount as a percentage (20.00 for "20%"); None without a program or a discount."""
-    rate = program.discount_for(tier) if program is not None else None
-    return None if rate is None else (rate * HUNDRED).quantize(CENT)
 
 
 def change_tier(session: Session, partner: Partner, tier: str, *, program: ProgramSettings | None, reason: str,
@@ -50,59 +38,6 @@ def change_tier(session: Session, partner: Partner, tier: str, *, program: Progr
 def tier_history(session: Session, partner_id: str) -> list[PartnerTierChange]:
     query = select(PartnerTierChange).where(PartnerTierChange.partner_id == partner_id)
     return list(session.exec(query.order_by(col(PartnerTierChange.at), col(PartnerTierChange.id))).all())
-
-
-def valid_certification_counts(session: Session, day: dt.date) -> dict[str, int]:
-    """Per partner: distinct (certification, holder) pairs valid on `day`."""
-    query = select(Certification.partner_id, Certification.catalogue_id, Certification.name,
-                   Certification.holder).where(
-        col(Certification.earned_on) <= day,
-        or_(col(Certification.expires_on).is_(None), col(Certification.expires_on) >= day))
-    held: dict[str, set[tuple[str, str | None]]] = defaultdict(set)
-    for partner_id, catalogue_id, name, holder in session.exec(query):
-        held[partner_id].add((catalogue_id or name, holder))
-    return {partner_id: len(pairs) for partner_id, pairs in held.items()}
-
-
-def refresh_program_fields(session: Session, program: ProgramSettings | None, now: dt.datetime) -> int:
-    """Bring every live partner's discount (with a program) and valid certification count up to
-    date; returns how many partners changed (their `updated_at` moves, so the push carries them).
-    A partner that never held a certification keeps an empty count (a first sync pushes nothing new)."""
-    counts = valid_certification_counts(session, now.date())
-    rows = session.exec(select(Partner.id, Partner.tier, Partner.discount_percent, Partner.valid_certifications)
-                        .where(col(Partner.deleted_at).is_(None))).all()
-    changed = []
-    for partner_id, tier, discount, valid in rows:
-        values: dict[str, object] = {}
-        if program is not None and (want := discount_percent(program, tier)) != discount:
-            values["discount_percent"] = want
-        count = counts.get(partner_id, 0)
-        if count != valid and (count or valid is not None):   # None: never held one (left empty, not 0)
-            values["valid_certifications"] = count
-        if values:
-            changed.append({"id": partner_id, **values})
-    before = {partner_id: (tier, discount) for partner_id, tier, discount, _ in rows}
-    if changed:   # one executemany per set of columns (ORM bulk UPDATE by primary key)
-        session.execute(update(Partner), [{**values, "updated_at": now} for values in changed])
-    for values in changed:
-        tier, old = before[str(values["id"])]
-        if "discount_percent" in values and old is not None:   # a first discount is no change
-            _discount_history(session, str(values["id"]), tier, old, values["discount_percent"], now)
-    return len(changed)
-
-
-def _discount_history(session: Session, partner_id: str, tier: str, old: object, discount: object,
-                      now: dt.datetime) -> None:
-    """A discount that moved without a tier change (program.discounts edited) gets its history
-    row, unless the last row already records it (a tier change written by the CLI or the CRM)."""
-    last = session.exec(select(PartnerTierChange).where(PartnerTierChange.partner_id == partner_id)
-                        .order_by(col(PartnerTierChange.at).desc(), col(PartnerTierChange.id).desc())).first()
-    if last is not None and last.to_tier == tier and last.to_discount == discount:
-        return
-    session.add(PartnerTierChange(partner_id=partner_id, from_tier=tier, to_tier=tier,
-                                  from_discount=old,  # type: ignore[arg-type]
-                                  to_discount=discount, reason="discount of the tier from program.discounts",
-                                  actor="program", at=now))
 
 
 def set_tier_by_hand(session: Session, key: str, tier: str, *, tiers: Sequence[str],
@@ -127,16 +62,3 @@ def set_tier_by_hand(session: Session, key: str, tier: str, *, tiers: Sequence[s
     return change_tier(session, partner, tier, program=program, reason=text, actor=actor, now=when)
 
 
-def record_crm_tier_change(new_rows: Any, partner: Any, before_after: tuple[Any, Any],
-                           program: ProgramSettings | None, now: dt.datetime) -> None:
-    """History for a tier the CRM changed (the row already holds the new tier). `new_rows` is the
-    sync's pending-row writer; the discount itself is set by `refresh_program_fields`."""
-    before, after = before_after
-    to_discount = discount_percent(program, after) if program is not None else partner.discount_percent
-    reason = "set in the CRM"
-    if program is not None and program.crm_tier_pin_days:
-        partner.tier_pinned_until = now.date() + dt.timedelta(days=program.crm_tier_pin_days)
-        reason += f" (pinned until {partner.tier_pinned_until})"
-    new_rows.new(PartnerTierChange, {
-        "partner_id": partner.id, "from_tier": before, "to_tier": after, "from_discount": partner.discount_percent,
-        "to_discount": to_discount, "reason": reason, "actor": "crm", "at": now})

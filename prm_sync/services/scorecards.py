@@ -16,8 +16,8 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from prm_sync.commission_config import CommissionSettings
 from prm_sync.domain.commissions import MissingFx, Period, convert, plan_for
+from prm_sync.domain.commissions.plans import CommissionSettings
 from prm_sync.domain.scorecard_trends import RollUp, TrendRow, last_periods, roll_up, trends
 from prm_sync.domain.scorecards import (
     DealFact,

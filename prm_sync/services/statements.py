@@ -15,11 +15,11 @@ from sqlmodel import Session
 from prm_sync.domain.commissions.periods import Period, parse_period
 from prm_sync.domain.notifications import Kind, NotifyPolicy
 from prm_sync.errors import UsageError
-from prm_sync.ops.safe_csv import write_csv
 from prm_sync.services.commissions import LineNames, list_lines
 from prm_sync.services.partner_lookup import resolve_partner
 from prm_sync.store import Notification, Partner
 from prm_sync.store.outbox import record
+from prm_sync.util.safe_csv import write_csv
 
 COLUMNS = ("line_id", "deal", "kind", "status", "rule", "explanation", "currency", "amount")
 

@@ -1,5 +1,5 @@
-"""Errors raised by the store. Every message is one line a user can act on, and names the
-store by its URL with any password hidden.
+"""Errors raised by the store (their place in the whole tree: prm_sync.errors). Every message is
+one line a user can act on, and names the store by its URL with any password hidden.
 
     StoreError                  anything that stops us from using the store
     ├── BadStoreUrl             the URL is not one we can open (unknown backend, malformed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import DBAPIError
@@ -93,7 +93,7 @@ def upgrade(store: Store, revision: str = "head") -> str:
         with store.engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
             if sqlite:  # batch migrations recreate tables; SQLite wants FK checks off meanwhile
-                connection.connection.driver_connection.execute("PRAGMA journal_mode=WAL")  # persistent: ours now
+                _raw(connection).execute("PRAGMA journal_mode=WAL")  # persistent: ours now
                 _sqlite_foreign_keys(connection, on=False)
             try:
                 with connection.begin():
@@ -112,7 +112,14 @@ def upgrade(store: Store, revision: str = "head") -> str:
 
 def _sqlite_foreign_keys(connection: Connection, *, on: bool) -> None:
     # Outside any transaction (PRAGMA foreign_keys is a no-op inside one), on the raw driver.
-    connection.connection.driver_connection.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    _raw(connection).execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _raw(connection: Connection) -> Any:
+    """The driver's own connection (sqlite3), for PRAGMAs that must run outside a transaction."""
+    raw = connection.connection.driver_connection
+    assert raw is not None  # an open connection has one
+    return raw
 
 
 def _sqlite_check_foreign_keys(connection: Connection) -> None:

@@ -16,13 +16,12 @@ from typing import Any
 from sqlmodel import Session
 
 from prm_sync.config import Config
+from prm_sync.connector import Connector, deadline
 from prm_sync.mapping import CompiledMapping
 from prm_sync.store import Store, fence
 from prm_sync.store.statistics import TableStatistics
-from prm_sync.sync import deadline
 from prm_sync.sync.events import NullObserver, RunObserver, StopRequested
 from prm_sync.sync.inserts import PendingRows
-from prm_sync.sync.ports import Connector
 from prm_sync.sync.report import RunReport
 
 

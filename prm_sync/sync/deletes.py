@@ -52,7 +52,7 @@ def push_deletions(ctx: RunContext, entity: Entity) -> None:
         results = ctx.connector.delete(mapper, [link.crm_id for link in links if link.crm_id])
         with ctx.unit() as session:
             for link, result in zip(links, results, strict=True):
-                if result.ok or "not found" in (result.message or "").lower():
+                if result.ok:  # DELETED, or ALREADY_GONE: the CRM no longer has it either way
                     stored = session.get(Link, (entity.value, link.prm_id))
                     assert stored is not None
                     stored.deleted_at = ctx.clock()
@@ -67,7 +67,7 @@ def push_deletions(ctx: RunContext, entity: Entity) -> None:
 
 def sweep_deletions(ctx: RunContext, entity: Entity) -> None:
     """Read deletions/archivals since the last sweep when one is due (always with --full)."""
-    if getattr(ctx.connector, "change_stream_has_deletions", False) and not ctx.full:
+    if ctx.connector.capabilities.change_stream_has_deletions and not ctx.full:
         return
     mapper = ctx.mapping[entity]
     minutes = ctx.config.sync.deletion_sweep_minutes

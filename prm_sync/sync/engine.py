@@ -18,20 +18,20 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 
 from prm_sync.config import Config
+from prm_sync.connector import Connector
+from prm_sync.connector.deadline import run_deadline
 from prm_sync.domain.fields import SYNC_ORDER, Entity
 from prm_sync.errors import BudgetExhausted, RunDeadlineReached
 from prm_sync.mapping import CompiledMapping
-from prm_sync.ops.redact import redact
 from prm_sync.store import LockBroken, Store, SyncRun, run_lock
 from prm_sync.sync.context import RunContext, utc_now
-from prm_sync.sync.deadline import run_deadline
 from prm_sync.sync.deletes import push_deletions, sweep_deletions
 from prm_sync.sync.events import NullObserver, RunObserver, StopRequested
 from prm_sync.sync.hooks import before_run
-from prm_sync.sync.ports import Connector
 from prm_sync.sync.pull import pull_entity
 from prm_sync.sync.push import push_entity
 from prm_sync.sync.report import RunReport
+from prm_sync.util.redact import redact
 
 
 def run_sync(

@@ -16,9 +16,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from prm_sync.domain.fields import Entity
-from prm_sync.services.contracts import renew_contracts
-from prm_sync.services.program_fields import record_crm_tier_change, refresh_program_fields
-from prm_sync.services.registrations import build_conflict_index, check_registrations, expire_registrations
+from prm_sync.rules.contracts import renew_contracts
+from prm_sync.rules.program_fields import record_crm_tier_change, refresh_program_fields
+from prm_sync.rules.registrations import build_conflict_index, check_registrations, expire_registrations
 from prm_sync.store import Partner, PartnerStatusChange
 from prm_sync.sync.context import RunContext
 from prm_sync.sync.notify_hooks import registrations_pulled, run_policy, time_driven

@@ -145,7 +145,8 @@ class _Shape:
         self.columns = tuple(c.key for c in columns)
         self.generated = tuple(c.key for c in columns if c.primary_key and c.autoincrement is not False
                                and c.type.python_type is int)
-        self.template = {key: default for key, (_nullable, default) in column_defaults(table).items()}
+        defaults = column_defaults(table)  # type: ignore[arg-type]  # a model class is hashable; its metaclass hides it
+        self.template = {key: default for key, (_nullable, default) in defaults.items()}
 
 
 _SHAPES: dict[type[Any], _Shape] = {}

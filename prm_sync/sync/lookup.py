@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -59,7 +60,7 @@ def rows_by_id(session: Session, table: type[SyncedRow], ids: Iterable[str],
     out: dict[str, SyncedRow] = {}
     for chunk in _chunks(wanted):
         try:
-            rows = list(session.exec(select(table).where(col(table.id).in_(chunk))))
+            rows: list[Any] = list(session.exec(select(table).where(col(table.id).in_(chunk))))
         except UNREADABLE:
             rows = []
             for one in chunk:

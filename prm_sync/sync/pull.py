@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlmodel import Session, col, select
 
+from prm_sync.connector import CrmRecord, Cursor, SettledRechecks
 from prm_sync.domain.fields import Entity
 from prm_sync.mapping import EntityMapper, MappedRecord
 from prm_sync.store import Conflict, Link
@@ -21,11 +22,21 @@ from prm_sync.sync.context import RunContext
 from prm_sync.sync.hooks import after_pull, after_pull_page
 from prm_sync.sync.lookup import links_by_crm, links_by_prm, prm_ids_by_crm, rows_by_id
 from prm_sync.sync.merge import canon, fields_to_push, merge_pull
-from prm_sync.sync.ports import CrmRecord, Cursor
 from prm_sync.sync.prefetch import read_ahead
 from prm_sync.sync.quarantine import open_entries, quarantine, resolve
 from prm_sync.sync.report import Change
-from prm_sync.sync.rows import TABLES, SyncedRow, assign, column_defaults, column_rules, digest, rules, snapshot
+from prm_sync.sync.rows import (
+    TABLES,
+    SyncedRow,
+    assign,
+    column_defaults,
+    column_rules,
+    deleted_reason,
+    digest,
+    rules,
+    set_deleted_reason,
+    snapshot,
+)
 from prm_sync.sync.settled import CHANGES, rechecks, save_horizon, settled_window
 
 CRM_DELETED = "deleted in the CRM"
@@ -49,8 +60,8 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     else:
         since = Cursor(cursor[0], cursor[1])  # exact compound position: equal timestamps are not re-read
     seen: set[str] | None = set() if ctx.full else None
-    changes = (ctx.connector.read_changes(mapper, since, ctx.started, settled=settled)  # type: ignore[call-arg]
-               if settled else ctx.connector.read_changes(mapper, since, ctx.started))
+    changes = (cast(SettledRechecks, ctx.connector).read_changes(mapper, since, ctx.started, settled=settled)
+               if settled else ctx.connector.read_changes(mapper, since, ctx.started))  # settled: rechecks(ctx)
     with read_ahead(changes) as pages:
         for page in pages:
             ctx.report.pulled[entity.value] += len(page.records)
@@ -158,11 +169,10 @@ def _apply_one(
             return None  # the PRM makes these records (commissions); one it did not make is not ours to adopt
         return _create_row(session, ctx, mapper, rec, m, link, values, crm, now)
     if row.deleted_at is not None:
-        if getattr(row, "deleted_reason", None) not in (CRM_DELETED, LEFT_SELECTION):
+        if deleted_reason(entity, row) not in (CRM_DELETED, LEFT_SELECTION):
             return None  # deleted in the PRM: the push side carries that deletion
         row.deleted_at = None  # the CRM record came back (undeleted)
-        if hasattr(row, "deleted_reason"):
-            row.deleted_reason = None
+        set_deleted_reason(entity, row, None)
         ctx.report.count(entity, "prm", "update", Change(entity, "prm", "update", row.id, {"deleted": (True, False)}))
     if link is None:
         link = Link(entity=entity, prm_id=row.id, crm_id=rec.crm_id, base={})
@@ -280,14 +290,14 @@ def _resolve_references(
     return refs, None, False
 
 
-def mark_deleted(session: Session, ctx: RunContext, entity: str, link: Link | None, row: SyncedRow | None,
+def mark_deleted(session: Session, ctx: RunContext, entity: str, link: Link | None, row: Any,
                  when: dt.datetime, reason: str) -> None:
-    """A CRM-side deletion reaches the store: the row is kept, marked with when and why."""
+    """A CRM-side deletion reaches the store: the row (a SyncedRow, or None) is kept, marked with
+    when and why."""
     if link is None or row is None or row.deleted_at is not None:
         return
     row.deleted_at = when
-    if hasattr(row, "deleted_reason"):
-        row.deleted_reason = reason
+    set_deleted_reason(entity, row, reason)
     row.updated_at = link.deleted_at = link.synced_at = ctx.clock()
     _keep(session, ctx, row)
     _keep(session, ctx, link)

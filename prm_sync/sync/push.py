@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 
 from sqlmodel import Session, col, or_, select
 
+from prm_sync.connector import DEFAULT_PUSH_BATCH, PushRecord, UpsertResult
 from prm_sync.domain.fields import Entity
 from prm_sync.mapping import EntityMapper
 from prm_sync.mapping.values import BadValue
@@ -18,20 +19,19 @@ from prm_sync.store import Link, Quarantine
 from prm_sync.sync.context import RunContext
 from prm_sync.sync.lookup import links_by_prm, rows_by_id
 from prm_sync.sync.merge import fields_to_push
-from prm_sync.sync.ports import PushRecord, UpsertResult
 from prm_sync.sync.pull import _parked_fields
 from prm_sync.sync.quarantine import quarantine, resolve
 from prm_sync.sync.report import Change
 from prm_sync.sync.rows import TABLES, SyncedRow, digest, rules, snapshot
 from prm_sync.sync.settled import advance_past_own_writes
 
-BATCH = 1000  # rows prepared per round trip to the connector (it splits into API-sized calls)
+BATCH = DEFAULT_PUSH_BATCH  # rows prepared per round trip to the connector (it splits into API-sized calls)
 
 
 def batch_size(ctx: RunContext) -> int:
     """Rows handed to the connector at once: a connector with a bulk path above some size (Salesforce
     Bulk API 2.0) says how many it wants, so that large pushes really take it."""
-    return max(BATCH, int(getattr(ctx.connector, "push_batch_size", BATCH)))
+    return max(BATCH, ctx.connector.capabilities.push_batch_size)
 
 
 def push_entity(ctx: RunContext, entity: Entity) -> None:
@@ -60,7 +60,7 @@ def _candidate_batches(ctx: RunContext, mapper: EntityMapper) -> Iterator[list[s
     after = ""
     while True:
         with ctx.unit() as session:
-            query = (select(table.id, table.updated_at, Link.prm_id, Link.crm_id, Link.synced_at)
+            query = (select(table.id, table.updated_at, Link.prm_id, Link.crm_id, Link.synced_at)  # type: ignore[call-overload]  # sqlmodel types select() for at most 4 columns
                      .outerjoin(Link, (col(Link.prm_id) == col(table.id)) & (Link.entity == entity))
                      .where(col(table.deleted_at).is_(None), col(table.id) > after))
             if not ctx.full:
@@ -116,7 +116,7 @@ def _prepare(session: Session, ctx: RunContext, mapper: EntityMapper, ids: list[
         prm = snapshot(row, names)
         changed = fields_to_push(merge_rules, base, prm, parked.get(prm_id, frozenset()))
         known = link is not None and link.crm_id is not None
-        if known and not changed and link.synced_at is not None:
+        if link is not None and link.crm_id is not None and not changed and link.synced_at is not None:
             link.synced_at = ctx.clock()  # touched but nothing to send
             session.add(link)
             continue
@@ -146,7 +146,7 @@ def _prepare(session: Session, ctx: RunContext, mapper: EntityMapper, ids: list[
             keep = {crm_names[n] for n in changed if n in crm_names} | {mapper.crm_key}
             fields = {k: v for k, v in fields.items() if k in keep}
             associations = {k: v for k, v in associations.items() if k in changed}
-        record = PushRecord(key=prm_id, fields=fields, crm_id=link.crm_id if known else None,
+        record = PushRecord(key=prm_id, fields=fields, crm_id=link.crm_id if link is not None else None,
                             associations=associations)
         out.append((record, row, link, prm, changed))
     return out
@@ -154,7 +154,7 @@ def _prepare(session: Session, ctx: RunContext, mapper: EntityMapper, ids: list[
 
 def _send(ctx: RunContext, mapper: EntityMapper, records: Sequence[PushRecord]) -> list[UpsertResult]:
     if ctx.dry_run:
-        from prm_sync.sync.ports import Outcome
+        from prm_sync.connector import Outcome
 
         return [UpsertResult(r.key, Outcome.UPDATED if r.crm_id else Outcome.CREATED, r.crm_id) for r in records]
     results = ctx.connector.upsert(mapper, records)

@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from prm_sync.ops.redact import redact
 from prm_sync.store import Quarantine
 from prm_sync.store.types import utcnow
 from prm_sync.sync.context import RunContext
+from prm_sync.util.redact import redact
 
 
 def open_entry(session: Session, entity: str, side: str, record_key: str) -> Quarantine | None:
@@ -79,5 +79,5 @@ def open_entries(session: Session, entity: str, side: str, kinds: tuple[str, ...
         select(Quarantine).where(
             Quarantine.entity == entity, Quarantine.side == side, col(Quarantine.kind).in_(kinds),
             col(Quarantine.resolved_at).is_(None),
-        ).order_by(Quarantine.id)
+        ).order_by(col(Quarantine.id))
     ).all())

@@ -25,6 +25,21 @@ TABLES: dict[Entity, type[SyncedRow]] = {
     Entity.COMMISSION: CommissionLine,
 }
 
+#: entities whose rows record why they were deleted (SoftDeleted.deleted_reason); a commission
+#: line has its deletion time only
+KEEPS_DELETED_REASON: frozenset[str] = frozenset(
+    e.value for e, table in TABLES.items() if "deleted_reason" in table.model_fields)
+
+
+def deleted_reason(entity: str, row: Any) -> str | None:
+    """Why a deleted row (stored or draft) of `entity` was deleted, when its table records it."""
+    return row.deleted_reason if entity in KEEPS_DELETED_REASON else None
+
+
+def set_deleted_reason(entity: str, row: Any, reason: str | None) -> None:
+    if entity in KEEPS_DELETED_REASON:
+        row.deleted_reason = reason
+
 
 def rules(mapper: EntityMapper) -> list[FieldRule]:
     """Merge rules for the mapped fields and references (references merge like fields)."""

@@ -23,9 +23,9 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
+from prm_sync.connector import UpsertResult
 from prm_sync.store.bookkeeping import load_cursor, save_cursor
 from prm_sync.sync.context import RunContext
-from prm_sync.sync.ports import UpsertResult
 
 CHANGES = "changes"     # the compound change cursor's stream
 SETTLED = "settled"     # the settled horizon's stream (its record_id unused)
@@ -33,7 +33,7 @@ SETTLED = "settled"     # the settled horizon's stream (its record_id unused)
 
 def rechecks(ctx: RunContext) -> bool:
     """Whether this run uses settled windows instead of re-reading the whole lookback."""
-    return bool(ctx.lookback) and bool(getattr(ctx.connector, "rechecks_settled_windows", False))
+    return bool(ctx.lookback) and ctx.connector.capabilities.rechecks_settled_windows
 
 
 def settled_window(session: Session, ctx: RunContext, entity: str,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from prm_sync.ops.logsetup import configure_logging
-from prm_sync.ops.safe_csv import FORMULA_STARTS, neutralise, write_csv
+from prm_sync.util.safe_csv import FORMULA_STARTS, neutralise, write_csv
 from tests.e2e.hostile_site import ESCAPES, FORMULAS, MARKUP, HostileSite, build_site
 
 CSV_OUTPUTS = {  # command -> the columns holding hostile text

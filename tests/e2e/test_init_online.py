@@ -15,9 +15,19 @@ from connectors.hubspot.emulator.schema import default_portal_schema
 from connectors.salesforce.emulator import SalesforceEmulator
 from connectors.salesforce.emulator.schema import default_schema
 from prm_sync.cli.main import run
+from prm_sync.connector import (
+    ApiUsage,
+    Capabilities,
+    Cursor,
+    Deletion,
+    FieldInfo,
+    FieldKind,
+    Page,
+    PushRecord,
+    UpsertResult,
+)
 from prm_sync.mapping import EntityMapper, compile_text
 from prm_sync.services.init_online import fit_mapping
-from prm_sync.sync.ports import ApiUsage, Cursor, Deletion, FieldInfo, Page, PushRecord, UpsertResult
 
 TOKEN = "pat-init-online"
 NOTE = "# prm-sync init --online:"
@@ -143,6 +153,7 @@ class OrgWithout:
     """A Connector whose describe lists every mapped field except those named."""
 
     crm = "salesforce"
+    capabilities = Capabilities()
 
     def __init__(self, lacking: set[str]) -> None:
         self.lacking = lacking
@@ -150,9 +161,9 @@ class OrgWithout:
     def describe(self, mapper: EntityMapper) -> dict[str, FieldInfo]:
         names = [f.crm for f in mapper.fields] + [r.crm for r in mapper.references if r.crm]
         names += [*mapper.constants, mapper.crm_key or "Id"]
-        fields = {n: FieldInfo(n, "string", "string") for n in names if n not in self.lacking}
+        fields = {n: FieldInfo(n, "string", FieldKind.STRING) for n in names if n not in self.lacking}
         if mapper.crm_key:
-            fields[mapper.crm_key] = FieldInfo(mapper.crm_key, "string", "string", unique_key=True)
+            fields[mapper.crm_key] = FieldInfo(mapper.crm_key, "string", FieldKind.STRING, unique_key=True)
         return fields
 
     def read_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> Iterator[Page]:

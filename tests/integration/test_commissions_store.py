@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from prm_sync.commission_config import CommissionSettings
+from prm_sync.domain.commissions.plans import CommissionSettings
 from prm_sync.services.commissions import (
     approve_lines,
     calculate_commissions,

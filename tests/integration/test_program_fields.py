@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 from prm_sync.program_config import ProgramSettings
-from prm_sync.services.program_fields import refresh_program_fields
+from prm_sync.rules.program_fields import refresh_program_fields
 from prm_sync.store import Certification, Partner, Store
 
 PROGRAM = ProgramSettings.model_validate({

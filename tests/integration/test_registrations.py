@@ -11,12 +11,12 @@ from sqlmodel import Session, select
 
 from prm_sync.config import RegistrationSettings
 from prm_sync.errors import UsageError
-from prm_sync.services.contracts import add_contract, contract_flags, list_contracts, renew_contracts
+from prm_sync.rules.contracts import renew_contracts
+from prm_sync.rules.registrations import check_pulled_registrations, expire_registrations
+from prm_sync.services.contracts import add_contract, contract_flags, list_contracts
 from prm_sync.services.partners import add_partner, set_partner_status, status_history
 from prm_sync.services.registrations import (
     approve_registration,
-    check_pulled_registrations,
-    expire_registrations,
     extend_registration,
     register_lead,
     reject_registration,

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from prm_sync.commission_config import CommissionSettings
+from prm_sync.domain.commissions.plans import CommissionSettings
 from prm_sync.services.commissions import approve_lines, calculate_commissions, pay_lines
 from prm_sync.store import CommissionLine, Deal, Partner, Store
 

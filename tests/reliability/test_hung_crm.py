@@ -23,12 +23,12 @@ import pytest
 
 from connectors.emulator_kit import Fault
 from prm_sync.config import Config
+from prm_sync.connector import no_wait_policy
 from prm_sync.errors import RunDeadlineReached
 from prm_sync.mapping import load_mapping
 from prm_sync.store import run_lock
 from prm_sync.sync.engine import run_sync
 from prm_sync.sync.report import RunReport
-from prm_sync.sync.retry import no_wait_policy
 from tests.reliability.conftest import Prepared
 from tests.reliability.ledger import Ledger
 from tests.reliability.state import differences, world_state

@@ -22,12 +22,12 @@ from typing import Any
 
 from connectors.emulator_kit import Fault
 from prm_sync.config import Config, load_config
+from prm_sync.connector import no_wait_policy
 from prm_sync.mapping import load_mapping
 from prm_sync.sandbox import Sandbox, start_sandbox
 from prm_sync.store import Store, open_store, upgrade
 from prm_sync.sync.engine import run_sync
 from prm_sync.sync.report import RunReport
-from prm_sync.sync.retry import no_wait_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 PRM_SYNC = Path(sys.executable).with_name("prm-sync")

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from prm_sync.sync.ports import TransientCrmError
-from prm_sync.sync.retry import RetryPolicy
+from prm_sync.connector import RetryPolicy, TransientCrmError
 
 
 def test_transient_errors_are_retried_and_retry_after_is_honoured() -> None:

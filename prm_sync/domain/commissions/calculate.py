@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
 
-from prm_sync.commission_config import CommissionSettings, Plan
 from prm_sync.domain.commissions.model import CapStep, DealFacts, Earned, Slice
 from prm_sync.domain.commissions.money import (
     ZERO,
@@ -31,6 +30,7 @@ from prm_sync.domain.commissions.money import (
     shown,
 )
 from prm_sync.domain.commissions.periods import period_of
+from prm_sync.domain.commissions.plans import CommissionSettings, Plan
 from prm_sync.domain.commissions.schedule import NoRate, Schedule, percent, plan_for, schedule_for
 
 

@@ -31,8 +31,8 @@ def explain(earned: Earned) -> str:
     in_plan = _in(pc)
     plan_line = f"Plan: {earned.plan} ({pc})"
     if deal.currency != pc:
-        plan_line += (f"; fx 1 {deal.currency} = {shown(earned.fx or 0)} {pc}: "
-                      f"deal = {in_plan(earned.amount_in_plan or 0)} {pc}")
+        plan_line += (f"; fx 1 {deal.currency} = {shown(earned.fx or Decimal(0))} {pc}: "
+                      f"deal = {in_plan(earned.amount_in_plan or Decimal(0))} {pc}")
     lines.append(plan_line)
     lines.append(f"Schedule: {earned.schedule}")
     if earned.bonus:
@@ -55,7 +55,7 @@ def explain(earned: Earned) -> str:
     if not earned.caps:
         lines.append("Caps: none applied")
     if deal.currency != pc:
-        lines.append(f"In deal currency: {in_plan(earned.in_plan)} / {shown(earned.fx or 0)} = "
+        lines.append(f"In deal currency: {in_plan(earned.in_plan)} / {shown(earned.fx or Decimal(0))} = "
                      f"{in_deal(earned.unrounded)} {deal.currency}")
     lines.append(f"Rounded once ({earned.rounding}): {in_deal(earned.due)} {deal.currency}")
     return "\n".join(lines)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import decimal
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
-from prm_sync.commission_config import CommissionSettings
+from prm_sync.domain.commissions.plans import CommissionSettings
 from prm_sync.domain.currencies import minor_units
 
 PRECISION = 40  # digits kept by intermediate arithmetic (well above any money amount)

@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from prm_sync.commission_config import CommissionSettings, Plan
 from prm_sync.domain.commissions.model import DealFacts
+from prm_sync.domain.commissions.plans import CommissionSettings, Plan
 
 
 class NoRate(ValueError):
@@ -59,7 +59,7 @@ def schedule_for(plan: Plan, deal: DealFacts, amount_in_plan: Decimal) -> Schedu
             if band.up_to is None or amount_in_plan <= band.up_to:
                 label = _band_label(i, band.up_to)
                 return Schedule(f"flat band: whole deal at {label} {_pct(band.rate)}", (Band(None, band.rate, label),))
-    rate = plan.tier_rates.get(deal.tier)  # type: ignore[call-overload]
+    rate = plan.tier_rates.get(deal.tier)
     if rate is None:
         raise NoRate(f"plan '{plan.name}' has no tier rate for tier '{deal.tier}' and no bands")
     label = f"tier {deal.tier}"

@@ -28,7 +28,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from prm_sync.commission_config import CommissionSettings, Plan, Spiff
 from prm_sync.domain.commissions.model import DealFacts, Earned, SpiffEarned
 from prm_sync.domain.commissions.money import (
     ZERO,
@@ -41,6 +40,7 @@ from prm_sync.domain.commissions.money import (
     shown,
 )
 from prm_sync.domain.commissions.periods import period_of
+from prm_sync.domain.commissions.plans import CommissionSettings, Plan, Spiff
 from prm_sync.domain.commissions.schedule import percent, plan_for
 
 Key = tuple[str, str]   # (deal id, spiff name)

@@ -11,11 +11,11 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from connectors.emulator_kit.faults import Fault
 from connectors.hubspot.emulator import HubSpotEmulator, RateLimits
 from prm_sync.config import Config
+from prm_sync.connector import Connector, RetryPolicy, no_wait_policy
 from prm_sync.mapping import CompiledMapping, load_mapping
-from prm_sync.sync.ports import Connector
-from prm_sync.sync.retry import RetryPolicy, no_wait_policy
 from tests.integration.connectors.harnesses import START, Clock
 
 TOKEN = "test-token"
@@ -128,6 +128,13 @@ class HubSpotHarness:
 
     def calls(self, substring: str = "") -> int:
         return self.emulator.calls(substring)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (TOKEN,)
+
+    def outage(self) -> None:
+        self.emulator.inject(Fault(path="", count=0, status=503))
 
     def reset_calls(self) -> None:
         self.emulator.reset_counters()

@@ -13,12 +13,12 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from connectors.emulator_kit.faults import Fault
 from connectors.salesforce.emulator import AuthConfig, SalesforceEmulator
 from connectors.salesforce.emulator.auth import Sessions
 from prm_sync.config import Config
+from prm_sync.connector import Connector, RetryPolicy, no_wait_policy
 from prm_sync.mapping import CompiledMapping, load_mapping
-from prm_sync.sync.ports import Connector
-from prm_sync.sync.retry import RetryPolicy, no_wait_policy
 from tests.integration.connectors.harnesses import START, Clock
 
 MAPPING = Path(__file__).resolve().parents[3] / "mappings" / "salesforce.yaml"
@@ -120,6 +120,13 @@ class SalesforceHarness:
 
     def calls(self, substring: str = "") -> int:
         return self.emulator.calls(substring)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return (self.emulator.session_id,)
+
+    def outage(self) -> None:
+        self.emulator.inject(Fault(path="", count=0, status=503))
 
     def reset_calls(self) -> None:
         self.emulator.reset_counters()

@@ -15,8 +15,8 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from prm_sync.connector import Connector
 from prm_sync.mapping import CompiledMapping
-from prm_sync.sync.ports import Connector
 
 #: where every harness's emulator clock starts
 START = dt.datetime(2026, 11, 26, 21, 27, 33, 123000, tzinfo=dt.UTC)

@@ -19,9 +19,9 @@ from connectors.hubspot.emulator import HubSpotEmulator
 from connectors.salesforce.emulator import SalesforceEmulator
 from prm_sync.cli.main import run
 from prm_sync.config import Config
+from prm_sync.connector import RetryPolicy
 from prm_sync.errors import CrmUnavailable
 from prm_sync.mapping import load_mapping
-from prm_sync.sync.retry import RetryPolicy
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -11,11 +11,10 @@ import pytest
 from connectors.emulator_kit import Fault
 from connectors.hubspot.connector import HubSpotConnector
 from connectors.hubspot.emulator import RateLimits
-from prm_sync.config import HubSpotSettings
+from connectors.hubspot.settings import HubSpotSettings
+from prm_sync.connector import Outcome, Page, PushRecord, RetryPolicy, no_wait_policy
 from prm_sync.errors import BudgetExhausted, CrmUnavailable
 from prm_sync.mapping import compile_text
-from prm_sync.sync.ports import Outcome, Page, PushRecord
-from prm_sync.sync.retry import RetryPolicy, no_wait_policy
 from tests.integration.connectors.harness_hubspot import HubSpotHarness, open_harness
 
 HOSTILE = "O'Brien' OR Name != '"

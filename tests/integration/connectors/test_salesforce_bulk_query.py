@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from connectors.salesforce.bulk_query import BulkQuerySettings, csv_lines, csv_rows
-from prm_sync.sync.ports import Connector, CrmRecord, Cursor, Page
+from prm_sync.connector import Connector, CrmRecord, Cursor, Page
 from tests.integration.connectors.harness_salesforce import SalesforceHarness, open_harness
 
 V = "/services/data/v62.0"

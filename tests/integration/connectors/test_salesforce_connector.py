@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from connectors.emulator_kit import Fault
+from prm_sync.connector import Connector, Cursor, Outcome, Page, PushRecord
 from prm_sync.errors import BudgetExhausted, CrmUnavailable
-from prm_sync.sync.ports import Connector, Cursor, Outcome, Page, PushRecord
 from tests.integration.connectors.harness_salesforce import SalesforceHarness, open_harness
 
 UPSERT_PATH = "PATCH /services/data/v62.0/composite/sobjects/Account/PRM_Id__c"
@@ -309,7 +309,7 @@ def test_delete_by_ids(h: SalesforceHarness) -> None:
     ids = h.seed("partner", 3)
     h.delete("partner", ids[2])
     results = h.connector.delete(h.mapping["partner"], [ids[0], "not an id", ids[2], ids[1]])
-    assert [r.outcome for r in results] == [Outcome.UPDATED, Outcome.INVALID, Outcome.UPDATED, Outcome.UPDATED]
+    assert [r.outcome for r in results] == [Outcome.DELETED, Outcome.INVALID, Outcome.ALREADY_GONE, Outcome.DELETED]
     assert h.emulator.records("Account") == []
     assert h.calls() == 1
 

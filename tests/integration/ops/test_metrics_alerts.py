@@ -13,8 +13,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from prm_sync.config import AlertSettings
 from prm_sync.ops.alerts import alert_reasons, send_alert
 from prm_sync.ops.metrics import RunOutcome, write_metrics
-from prm_sync.ops.redact import remember_secrets
 from prm_sync.sync.report import RunReport
+from prm_sync.util.redact import remember_secrets
 from tests.integration.ops.webhook import WebhookReceiver
 
 T0 = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)

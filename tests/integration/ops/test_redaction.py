@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from prm_sync.ops.logsetup import RUN_ID, configure_logging
-from prm_sync.ops.redact import MASK, RedactingFilter, redact, remember_secrets
+from prm_sync.util.redact import MASK, RedactingFilter, redact, remember_secrets
 
 SF_SESSION = "00D5g000004ABcd!AQ8AQJ3kLm.nOpQrStUvWxYz0123456789abcdefGHIJ"
 HS_TOKEN = "pat-na1-1a2b3c4d-5e6f-7a8b-9c0d-ef1234567890"

@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor as Pool
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from prm_sync.ops.cron import cron_trigger
 from prm_sync.ops.scheduler import ClaimingExecutor, FireClaims, fire_key
 from prm_sync.store import Store
+from prm_sync.util.cron import cron_trigger
 
 FIRE = dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC)
 RAN: list[tuple[str, str]] = []   # (scheduler name, fire time) of every job run, across schedulers

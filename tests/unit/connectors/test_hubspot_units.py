@@ -12,8 +12,8 @@ from connectors.hubspot.budget import Budget
 from connectors.hubspot.errors import HubSpotRequestError, classify
 from connectors.hubspot.pull import cursor_id, parse_cursor_id, to_ms
 from connectors.hubspot.push import NotSendable, wire_value
+from prm_sync.connector import Cursor, TransientCrmError
 from prm_sync.errors import BudgetExhausted, CrmUnavailable
-from prm_sync.sync.ports import Cursor, TransientCrmError
 
 
 class FakeApiError(Exception):

@@ -22,9 +22,9 @@ from connectors.salesforce.describe import field_info
 from connectors.salesforce.errors import SalesforceRequestError, classify
 from connectors.salesforce.soql import BadSoqlName, changes_query, deletions_query, identifier, soql_datetime
 from connectors.salesforce.wire import Unsendable, collection_body, csv_value, json_value
+from prm_sync.connector import Cursor, TransientCrmError
 from prm_sync.errors import BudgetExhausted, CrmUnavailable
 from prm_sync.mapping import load_mapping
-from prm_sync.sync.ports import Cursor, TransientCrmError
 
 MAPPING = load_mapping(Path(__file__).resolve().parents[3] / "mappings" / "salesforce.yaml")
 T = dt.datetime(2026, 11, 26, 21, 27, 33, 123000, tzinfo=dt.UTC)
@@ -141,9 +141,9 @@ def test_budget_uses_salesforce_reading_plus_our_calls_since() -> None:
     budget.read({"api-usage": SimpleNamespace(used=95, total=1000)})
     budget.count(3)
     assert budget.estimated_used_today() == 98
-    budget.before_call(2)
+    budget.check(2)
     with pytest.raises(BudgetExhausted, match="daily_api_budget"):
-        budget.before_call(3)
+        budget.check(3)
     limited = Budget()
     limited.read({"api-usage": SimpleNamespace(used=1000, total=1000)})
     with pytest.raises(BudgetExhausted, match="Salesforce's daily API limit"):

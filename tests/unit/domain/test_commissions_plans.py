@@ -10,8 +10,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from prm_sync.commission_config import CommissionSettings
 from prm_sync.domain.commissions import DealFacts, calculate, explain
+from prm_sync.domain.commissions.plans import CommissionSettings
 
 D = Decimal
 Q3 = dt.date(2026, 7, 15)

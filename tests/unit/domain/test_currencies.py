@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from prm_sync.commission_config import CommissionSettings
 from prm_sync.domain.commissions import DealFacts, calculate, explain
+from prm_sync.domain.commissions.plans import CommissionSettings
 from prm_sync.domain.currencies import is_iso_currency, minor_units
 from prm_sync.domain.errors import RuleViolation
 from prm_sync.domain.registrations import parse_registration

@@ -12,18 +12,20 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from prm_sync.mapping import EntityMapper
-from prm_sync.sync.ports import (
+from prm_sync.connector import (
     ApiUsage,
+    Capabilities,
     CrmRecord,
     Cursor,
     Deletion,
     FieldInfo,
+    FieldKind,
     Outcome,
     Page,
     PushRecord,
     UpsertResult,
 )
+from prm_sync.mapping import EntityMapper
 
 
 @dataclass
@@ -38,6 +40,7 @@ class FakeRecord:
 
 class FakeCrm:
     crm = "hubspot"
+    capabilities = Capabilities()
 
     def __init__(self, clock: Callable[[], dt.datetime], page_size: int = 100) -> None:
         self.clock = clock
@@ -67,7 +70,7 @@ class FakeCrm:
 
     # -- the Connector protocol ----------------------------------------------------------------
     def describe(self, mapper: EntityMapper) -> dict[str, FieldInfo]:
-        return {f.crm: FieldInfo(name=f.crm, type="string", kind="string") for f in mapper.fields}
+        return {f.crm: FieldInfo(name=f.crm, type="string", kind=FieldKind.STRING) for f in mapper.fields}
 
     def _matches(self, mapper: EntityMapper, rec: FakeRecord) -> bool:
         if rec.object != mapper.object:
@@ -131,7 +134,7 @@ class FakeCrm:
         self.writes += 1
         for crm_id in crm_ids:
             self.records[crm_id].archived_at = self.clock()
-        return [UpsertResult(i, Outcome.UPDATED, i) for i in crm_ids]
+        return [UpsertResult(i, Outcome.DELETED, i) for i in crm_ids]
 
     def usage(self) -> ApiUsage:
         return ApiUsage(calls=self.reads + self.writes)

@@ -1,10 +1,10 @@
-"""The one retry policy of prm-sync (tenacity), used around every CRM call.
+"""The one retry policy of prm-sync (tenacity), used around every CRM call and the alert webhook.
 
 Retriable: TransientCrmError (429, 5xx, dropped connection, timeout), raised by connectors after
 they classify their SDK's exceptions. A `Retry-After` the CRM sent is honoured (never less);
 otherwise exponential backoff with full jitter, capped. Validation errors (4xx) are not retried.
 Tests build a policy with `sleep=` a no-op so no time is spent waiting. No attempt starts and no
-wait runs past the run's deadline (prm_sync.sync.deadline): the run then stops with exit 3.
+wait runs past the run's deadline (prm_sync.connector.deadline): the run then stops with exit 3.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
-from prm_sync.sync import deadline
-from prm_sync.sync.ports import TransientCrmError
+import prm_sync.connector.deadline as deadline
+from prm_sync.errors import TransientCrmError
 
 T = TypeVar("T")
 
@@ -30,6 +30,10 @@ class RetryPolicy:
     cap_s: float = 30.0
     max_retry_after_s: float = 120.0
     sleep: Callable[[float], None] = time.sleep
+    #: what is worth another attempt; anything else is raised at once
+    retry_on: tuple[type[BaseException], ...] = (TransientCrmError,)
+    #: False for calls made outside a run's work (the alert after a run): no deadline applies
+    honour_deadline: bool = True
 
     def wait_seconds(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -41,15 +45,16 @@ class RetryPolicy:
 
     def call(self, fn: Callable[[], T]) -> T:
         retrying = Retrying(
-            retry=retry_if_exception_type(TransientCrmError),
+            retry=retry_if_exception_type(self.retry_on),
             stop=stop_after_attempt(self.attempts),
             wait=self.wait_seconds,
-            sleep=deadline.capped_sleep(self.sleep),
+            sleep=deadline.capped_sleep(self.sleep) if self.honour_deadline else self.sleep,
             reraise=True,
         )
 
         def attempt() -> T:
-            deadline.check("a CRM call")
+            if self.honour_deadline:
+                deadline.check("a CRM call")
             return fn()
 
         return retrying(attempt)

@@ -1,0 +1,89 @@
+"""The Connector protocol: what the sync engine needs from a CRM, and what a connector declares it can do.
+
+A connector reads changed records of one mapped entity since a compound cursor, reads deletions,
+upserts batches by the entity's `crm_key`, deletes, and reports API usage. The engine never probes
+a connector for optional behaviour: what differs between CRMs is declared in `capabilities`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from prm_sync.connector.types import ApiUsage, Cursor, Deletion, FieldInfo, Page, PushRecord, UpsertResult
+from prm_sync.mapping import EntityMapper
+
+#: the engine's push batch: rows read from the store and handed to `upsert` at a time (the
+#: connector splits it into API-sized calls)
+DEFAULT_PUSH_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a connector declares about itself (defaults: the plainest CRM).
+
+    `change_stream_has_deletions`: `read_changes` reports deleted records itself (`CrmRecord.deleted`,
+    e.g. Salesforce queryAll), so the periodic deletion sweep is needed only with --full.
+    `rechecks_settled_windows`: the connector is also a `SettledRechecks` (see there).
+    `push_batch_size`: how many records the engine may hand to one `upsert` call (never below
+    DEFAULT_PUSH_BATCH); a connector with a bulk API takes bigger batches and splits them itself.
+    """
+
+    change_stream_has_deletions: bool = False
+    push_batch_size: int = DEFAULT_PUSH_BATCH
+    rechecks_settled_windows: bool = False   # implements SettledRechecks.read_changes(..., settled=...)
+
+
+@runtime_checkable
+class Connector(Protocol):
+    crm: str
+    capabilities: Capabilities
+
+    def describe(self, mapper: EntityMapper) -> dict[str, FieldInfo]:
+        """The fields of the mapped object, by name."""
+        ...
+
+    def read_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> Iterator[Page]:
+        """Records matching the mapping's filter with since <= (modstamp, id) and modstamp <= until,
+        in (modstamp, id) order, page by page. `since=None` reads everything."""
+        ...
+
+    def read_deletions(self, mapper: EntityMapper, since: dt.datetime | None) -> Iterator[Deletion]:
+        """Records of the mapped object deleted / archived at or after `since`."""
+        ...
+
+    def upsert(self, mapper: EntityMapper, records: Sequence[PushRecord]) -> list[UpsertResult]:
+        """Create or update by `crm_key` (or by `crm_id` when given), at the API's largest batch size;
+        one result per record, in input order. Per-record failures are results, never exceptions."""
+        ...
+
+    def delete(self, mapper: EntityMapper, crm_ids: Sequence[str]) -> list[UpsertResult]:
+        """Delete (Salesforce) / archive (HubSpot) records; one result per id, in input order:
+        DELETED, ALREADY_GONE (the CRM no longer had it), INVALID or REJECTED."""
+        ...
+
+    def usage(self) -> ApiUsage:
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+class SettledRechecks(Protocol):
+    """A connector (declaring ``capabilities.rechecks_settled_windows``) whose change read can also
+    re-read one *settled* time window in the same requests (HubSpot: one more filter group of a search).
+
+    The lookback exists because a CRM's change index lags its writes by up to `lookback`. With
+    this, the engine re-reads each stretch of time once, when it has settled (older than the
+    lookback), instead of re-reading the whole lookback window on every run; and it may move
+    its cursor past prm-sync's own writes (`UpsertResult.position`), which the settled re-read
+    covers should anyone else have written in between.
+    """
+
+    def read_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime, *,
+                     settled: tuple[dt.datetime, dt.datetime] | None = None) -> Iterator[Page]:
+        """As Connector.read_changes, plus every record with settled[0] <= modstamp < settled[1],
+        all in one (modstamp, id) ordered stream."""
+        ...

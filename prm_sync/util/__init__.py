@@ -1,0 +1,1 @@
+"""Leaf utilities with no prm_sync dependency but errors: redaction of secrets, cron parsing."""
