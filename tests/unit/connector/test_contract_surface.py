@@ -65,7 +65,7 @@ def test_shipped_connectors_declare_capabilities() -> None:
     from connectors.hubspot.connector import HubSpotConnector
     from connectors.salesforce.connector import SalesforceConnector
 
-    assert HubSpotConnector.capabilities == Capabilities()
+    assert HubSpotConnector.capabilities == Capabilities(rechecks_settled_windows=True)  # search: settled windows
     assert "capabilities" in Connector.__annotations__
     assert SalesforceConnector.__init__.__code__.co_names.count("Capabilities") == 1
 
