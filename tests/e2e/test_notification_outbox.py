@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -42,9 +43,15 @@ def test_history_is_never_notified(world: World, tmp_path: Path) -> None:
     for i in range(1000):
         h.seed("lead", 1, Partner_Account__c=partners[i % 10], PRM_Id__c=None,
                Registration_Status__c=STATUSES[i % len(STATUSES)], Company=f"Past Customer {i}")
+    # past won deals with their commissions already paid in the CRM
+    deals = [h.seed("deal", 1, Partner_Account__c=partners[i % 10], PRM_Id__c=None, StageName="Closed Won",
+                    CloseDate="2026-06-30", Amount=Decimal("25000"))[0] for i in range(20)]
+    for deal in deals:
+        h.seed("commission", 1, Opportunity__c=deal, Status__c="Paid", PRM_Id__c=None, Amount__c=Decimal("2500"))
     report = world.sync()
     assert report["exit"] == 0, report
     assert report["counts"]["lead"]["prm"]["create"] == 1000
+    assert report["counts"]["deal"]["prm"]["create"] == 20
     assert outbox(world) == []                       # the first sync of an existing org
     assert world.sync("--full")["exit"] == 0
     assert outbox(world) == []                       # drift repair
