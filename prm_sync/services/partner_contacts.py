@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from prm_sync.domain.fields import CONTACT_ROLES
 from prm_sync.errors import UsageError
 from prm_sync.services.partner_lookup import MIN_ID_PREFIX, resolve_partner
+from prm_sync.services.partners import apply_changes
 from prm_sync.store import Partner, PartnerContact
 from prm_sync.store.types import utcnow
 
@@ -115,15 +116,7 @@ def edit_contact(session: Session, key: str, changes: Mapping[str, Any]) -> tupl
         raise UsageError(f"edit what? give one or more of {', '.join('--' + f.replace('_', '-') for f in EDITABLE)}")
     if values.get("email"):
         _refuse_duplicate_email(session, contact.partner_id, values["email"], exclude=contact.id)
-    changed: dict[str, Any] = {}
-    for name, value in values.items():
-        if getattr(contact, name) != value:
-            changed[name] = (getattr(contact, name), value)
-            setattr(contact, name, value)
-    if changed:
-        session.add(contact)
-        session.flush()
-    return contact, changed
+    return contact, apply_changes(session, contact, values)
 
 
 def contacts_to_remove(session: Session, keys: Sequence[str], partner_key: str | None) -> list[PartnerContact]:

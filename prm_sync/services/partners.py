@@ -83,15 +83,20 @@ def edit_partner(session: Session, key: str, changes: Mapping[str, Any], *, tier
         raise UsageError(f"edit what? give one or more of {', '.join('--' + f.replace('_', '-') for f in SETTABLE)}")
     if "name" in values and name_key(values["name"]) != partner.name_key:
         check_duplicate_name(session, values["name"], allow_duplicate=allow_duplicate, exclude=partner.id)
-    changed = {}
+    return partner, apply_changes(session, partner, values)
+
+
+def apply_changes(session: Session, row: Any, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Set `values` on `row`; return {field: (before, after)} for those that differ (flushed if any)."""
+    changed: dict[str, tuple[Any, Any]] = {}
     for name, value in values.items():
-        if getattr(partner, name) != value:
-            changed[name] = (getattr(partner, name), value)
-            setattr(partner, name, value)
+        if getattr(row, name) != value:
+            changed[name] = (getattr(row, name), value)
+            setattr(row, name, value)
     if changed:
-        session.add(partner)
+        session.add(row)
         session.flush()
-    return partner, changed
+    return changed
 
 
 def find_partner(session: Session, key: str) -> Partner:
