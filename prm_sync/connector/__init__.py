@@ -13,6 +13,16 @@ from prm_sync.connector.budget import DailyBudget
 from prm_sync.connector.deadline import call_timeouts, capped_sleep
 from prm_sync.connector.protocol import DEFAULT_PUSH_BATCH, Capabilities, Connector, SettledRechecks
 from prm_sync.connector.retry import RetryPolicy, no_wait_policy
+from prm_sync.connector.setup import (
+    CrmSetup,
+    MappingPath,
+    SetupConflict,
+    SetupItem,
+    SetupKind,
+    SetupOutcome,
+    SetupPlan,
+    SetupRefusal,
+)
 from prm_sync.connector.types import (
     DONE,
     ApiUsage,
@@ -67,6 +77,7 @@ __all__ = [
     "CrmError",
     "CrmPlugin",
     "CrmRecord",
+    "CrmSetup",
     "CrmTimeouts",
     "CrmUnavailable",
     "Cursor",
@@ -75,6 +86,7 @@ __all__ = [
     "EntityMapper",
     "FieldInfo",
     "FieldKind",
+    "MappingPath",
     "MissingCrmField",
     "Outcome",
     "Page",
@@ -85,6 +97,12 @@ __all__ = [
     "SecretField",
     "SecureUrl",
     "SettledRechecks",
+    "SetupConflict",
+    "SetupItem",
+    "SetupKind",
+    "SetupOutcome",
+    "SetupPlan",
+    "SetupRefusal",
     "TransientCrmError",
     "UpsertResult",
     "call_timeouts",

@@ -27,6 +27,8 @@ class Capabilities:
     `change_stream_has_deletions`: `read_changes` reports deleted records itself (`CrmRecord.deleted`,
     e.g. Salesforce queryAll), so the periodic deletion sweep is needed only with --full.
     `rechecks_settled_windows`: the connector is also a `SettledRechecks` (see there).
+    `sets_up_crm`: the connector is also a `CrmSetup` (prm_sync.connector.setup): `crm setup` can
+    create what the mapping needs in the CRM.
     `push_batch_size`: how many records the engine may hand to one `upsert` call (never below
     DEFAULT_PUSH_BATCH); a connector with a bulk API takes bigger batches and splits them itself.
     """
@@ -34,6 +36,7 @@ class Capabilities:
     change_stream_has_deletions: bool = False
     push_batch_size: int = DEFAULT_PUSH_BATCH
     rechecks_settled_windows: bool = False   # implements SettledRechecks.read_changes(..., settled=...)
+    sets_up_crm: bool = False                # implements prm_sync.connector.setup.CrmSetup (`crm setup`)
 
 
 @runtime_checkable

@@ -17,6 +17,9 @@ PINNED = [
     "PushRecord", "RetryPolicy", "Sandbox", "SecretField", "SecureUrl", "SettledRechecks", "TransientCrmError",
     "UpsertResult", "call_timeouts", "capped_sleep", "float_refused", "format_datetime", "format_decimal",
     "no_wait_policy",
+    # CRM setup (`crm setup`, prm_sync/connector/setup.py)
+    "CrmSetup", "MappingPath", "SetupConflict", "SetupItem", "SetupKind", "SetupOutcome", "SetupPlan",
+    "SetupRefusal",
 ]
 
 
