@@ -168,7 +168,6 @@ _READERS: dict[str, Callable[[str], Any]] = {
     "bool": lambda text: text.lower() == "true",
     "int": _whole_or_decimal,
     "decimal": Decimal,
-    "percent": Decimal,
 }
 
 

@@ -9,7 +9,7 @@ from prm_sync.connector import FieldInfo, FieldKind
 
 _KINDS: dict[str, FieldKind] = {
     "email": FieldKind.EMAIL, "url": FieldKind.URL,
-    "double": FieldKind.DECIMAL, "currency": FieldKind.DECIMAL, "percent": FieldKind.PERCENT,
+    "double": FieldKind.DECIMAL, "currency": FieldKind.DECIMAL, "percent": FieldKind.DECIMAL,
     "int": FieldKind.INT, "long": FieldKind.INT, "boolean": FieldKind.BOOL, "date": FieldKind.DATE,
     "datetime": FieldKind.DATETIME,
 }

@@ -22,7 +22,6 @@ class FieldKind(StrEnum):
     DATETIME = "datetime"
     EMAIL = "email"
     URL = "url"
-    PERCENT = "percent"
 
 
 @dataclass(frozen=True)
@@ -43,14 +42,12 @@ _TEXT = frozenset({FieldKind.STRING})
 KIND_RULES: dict[FieldKind, KindRule] = {
     FieldKind.STRING: KindRule(frozenset(FieldKind), frozenset({FieldKind.STRING, FieldKind.EMAIL, FieldKind.URL})),
     FieldKind.INT: KindRule(frozenset({FieldKind.DECIMAL}) | _TEXT, frozenset({FieldKind.INT})),
-    FieldKind.DECIMAL: KindRule(frozenset({FieldKind.PERCENT}) | _TEXT,
-                                frozenset({FieldKind.DECIMAL, FieldKind.INT, FieldKind.PERCENT})),
+    FieldKind.DECIMAL: KindRule(_TEXT, frozenset({FieldKind.DECIMAL, FieldKind.INT})),
     FieldKind.BOOL: KindRule(_TEXT, frozenset({FieldKind.BOOL})),
     FieldKind.DATE: KindRule(frozenset({FieldKind.DATETIME}) | _TEXT, frozenset({FieldKind.DATE})),
     FieldKind.DATETIME: KindRule(frozenset({FieldKind.DATE}) | _TEXT, frozenset({FieldKind.DATETIME})),
     FieldKind.EMAIL: KindRule(_TEXT, frozenset({FieldKind.EMAIL, FieldKind.STRING})),
     FieldKind.URL: KindRule(_TEXT, frozenset({FieldKind.URL, FieldKind.STRING})),
-    FieldKind.PERCENT: KindRule(frozenset({FieldKind.DECIMAL}) | _TEXT, frozenset({FieldKind.PERCENT, FieldKind.DECIMAL})),
 }
 
 

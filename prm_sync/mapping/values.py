@@ -201,7 +201,6 @@ READERS: dict[FieldKind, Callable[[Any], Any]] = {
     FieldKind.DATETIME: _read_datetime,
     FieldKind.EMAIL: _read_email,
     FieldKind.URL: _read_text,
-    FieldKind.PERCENT: _read_decimal,
 }
 
 #: how a PRM value is written to a CRM field of each kind (absent: its canonical text)
@@ -209,7 +208,6 @@ WRITERS: dict[FieldKind, Callable[[Any], Any]] = {
     FieldKind.DATETIME: _write_datetime,
     FieldKind.DATE: _write_date,
     FieldKind.DECIMAL: Decimal,
-    FieldKind.PERCENT: Decimal,
     FieldKind.INT: int,
     FieldKind.BOOL: bool,
 }
