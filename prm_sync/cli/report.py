@@ -106,7 +106,9 @@ def scorecard(app: App, period: str | None, fmt: str, out: Path | None, top: int
         return
     rows = card_rows(result)
     if fmt == "table" and out is None:
-        render_rows([_table_row(r) for r in rows], COLUMNS, "table",
+        shown = COLUMNS if any(c.score is not None for c in result.cards) else tuple(
+            c for c in COLUMNS if c != "score")   # no score in the program: no empty column
+        render_rows([_table_row(r) for r in rows], shown, "table",
                     title=f"Partner scorecard {scope.label}{f' by {by}' if by else ''} ({result.currency})",
                     priority=TABLE_PRIORITY, empty=f"No partners to score in {scope.label}.")
         return

@@ -100,6 +100,7 @@ class Check:
     needed: str
     has: str
     met: bool
+    key: str = ""           # the requirement's config key when a note may explain it ("min_score")
 
     def __str__(self) -> str:
         verdict = "met" if self.met else "NOT met"
@@ -173,8 +174,7 @@ def tier_checks(rule: TierRule, record: PartnerRecord, as_of: dt.date, fx: Mappi
             raise ValueError(f"tier {rule.name} requires a minimum score but no score rule was given")
         scored = record_score(scoring, record, as_of, fx)
         checks.append(Check(rule.name, f"partner score in {scoring.window_months} months to {as_of}",
-                            str(need.min_score), str(scored.score), scored.score >= need.min_score))
-        notes.append(scored.explain())
+                            str(need.min_score), str(scored.score), scored.score >= need.min_score, "min_score"))
     return checks, notes
 
 
@@ -220,6 +220,8 @@ def review_partner(rules: Sequence[TierRule], record: PartnerRecord, as_of: dt.d
         proposed, action = record.tier, "pinned"
     above = order[rank[qualified] + 1] if rank[qualified] + 1 < len(order) else None
     reasons = [c for c in checks if c.tier == qualified or (c.tier == above and not c.met)]
+    if scoring is not None and any(c.key == "min_score" for c in reasons):   # what the score is made of
+        notes.append(record_score(scoring, record, as_of, fx).explain())
     return TierReview(record.id, record.name, record.tier, qualified, proposed, action, checks, reasons, notes)
 
 

@@ -52,9 +52,10 @@ def program_of(config: Config) -> ProgramSettings:
     return config.program
 
 
-def partner_records(session: Session, as_of: dt.date) -> list[PartnerRecord]:
+def partner_records(session: Session, as_of: dt.date, leave_out: frozenset[str] = NOT_REVIEWED
+                    ) -> list[PartnerRecord]:
     partners = session.exec(select(Partner).where(col(Partner.deleted_at).is_(None),
-                                                  col(Partner.status).not_in(NOT_REVIEWED))
+                                                  col(Partner.status).not_in(leave_out))
                             .order_by(Partner.name, Partner.id)).all()
     deals: dict[str, list[WonDeal]] = defaultdict(list)
     won_registrations: set[str] = set()
@@ -89,12 +90,12 @@ def review_store_tiers(session: Session, config: Config, as_of: dt.date) -> Tier
 
 
 def partner_scores(session: Session, config: Config, as_of: dt.date) -> dict[str, PartnerScore]:
-    """Each reviewed partner's score on `as_of` (empty when the program uses no score)."""
+    """Each live partner's score on `as_of`, terminated ones too (empty when the program uses no score)."""
     rule = score_rule(config.program)
     if config.program is None or rule is None:
         return {}
     fx = fx_into(config.program, config.commissions)
-    return {r.id: record_score(rule, r, as_of, fx) for r in partner_records(session, as_of)}
+    return {r.id: record_score(rule, r, as_of, fx) for r in partner_records(session, as_of, frozenset())}
 
 
 def apply_tier_review(session: Session, config: Config, report: TierReviewReport, *, actor: str,

@@ -78,6 +78,8 @@ def test_one_point_under_the_threshold_does_not() -> None:
     assert (review.qualified, review.action) == ("registered", "keep")
     assert [str(c) for c in review.reasons] == [
         "gold partner score in 12 months to 2026-12-31: needs 70, has 69.0 (NOT met)"]
+    assert review.notes == ["score 69.0 (revenue 47.5%, won_deals 100.0%, registration_approval 100.0%, "
+                            "registration_win 50.0%, certifications 75.0%)"]
 
 
 def test_the_score_is_rounded_half_up_to_one_decimal_before_the_comparison() -> None:
@@ -133,3 +135,4 @@ def test_min_score_is_anded_with_the_other_requirements() -> None:
     assert [(c.requirement.split(" in ")[0], c.met) for c in review.checks] == [
         ("won revenue", False), ("partner score", True)]
     assert [c.requirement.split(" in ")[0] for c in review.reasons] == ["won revenue"]   # why not gold
+    assert review.notes == []   # the score is not among the reasons: no note of what it is made of
