@@ -133,7 +133,7 @@ class Store:
         self._unique = {name: {f: {} for f in self._unique_fields(name)} for name in self.schema.objects}
         for name, rows in self.records.items():
             if name not in self._unique:
-                continue    # a custom object the user cannot see (field-level security, connectors/salesforce/emulator/tooling.py)
+                continue    # a custom object the user may not see (field-level security: emulator/tooling.py)
             for record in rows.values():
                 self.index(name, record)
 

@@ -337,7 +337,7 @@ def _create_object(emu: SalesforceEmulator, body: dict[str, Any]) -> str:
         if match is None:
             raise SetupError(400, "FIELD_INTEGRITY_EXCEPTION",
                              "Display Format: must contain {0} with as many zeros as digits", ["displayFormat"])
-        autonumber = display.replace(match.group(0), "{0:0%dd}" % len(match.group(1)))
+        autonumber = display.replace(match.group(0), "{0:0" + str(len(match.group(1))) + "d}")
         name = _ro("Name", "string", length=80, nillable=False, defaulted_on_create=True,
                    label=str(name_field["label"]))
     else:
@@ -508,9 +508,9 @@ def create_setup_row(emu: SalesforceEmulator, kind: str, body: dict[str, Any]) -
     else:   # PermissionSetAssignment
         ps, user = data.get("PermissionSetId"), data.get("AssigneeId")
         if ps not in setup.rows["PermissionSet"]:
-            raise SetupError(400, "INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id", ["PermissionSetId"])
+            raise SetupError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["PermissionSetId"])
         if user not in setup.rows["User"]:
-            raise SetupError(400, "INVALID_CROSS_REFERENCE_KEY", f"invalid cross reference id", ["AssigneeId"])
+            raise SetupError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["AssigneeId"])
         row = {"PermissionSetId": ps, "AssigneeId": user}
         _no_duplicate(rows, row, ("PermissionSetId", "AssigneeId"))
     row["Id"] = setup.new_id(kind)
