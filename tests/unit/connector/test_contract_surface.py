@@ -19,7 +19,7 @@ PINNED = [
     "no_wait_policy",
     # CRM setup (`crm setup`, prm_sync/connector/setup.py)
     "CrmSetup", "MappingPath", "SetupConflict", "SetupItem", "SetupKind", "SetupOutcome", "SetupPlan",
-    "SetupRefusal",
+    "SetupRefusal", "ValueRename",
 ]
 
 
