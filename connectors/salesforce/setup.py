@@ -66,6 +66,16 @@ STORES: dict[FieldKind, frozenset[FieldKind]] = {
 }
 
 
+def _created_with_object(org: _Org) -> set[str]:
+    """Standard fields every custom object gets (CurrencyIsoCode only in a multi-currency org,
+    which the objects already described tell)."""
+    names = {"id", "name", "ownerid", "createddate", "createdbyid", "lastmodifieddate", "lastmodifiedbyid",
+             "systemmodstamp", "isdeleted"}
+    if any("currencyisocode" in fields for fields in org.described.values()):
+        names.add("currencyisocode")
+    return names
+
+
 def _describe_call(obj: str) -> Callable[[Salesforce], Any]:
     return lambda sf: sf.restful(f"sobjects/{obj}/describe")
 
@@ -231,6 +241,8 @@ class SalesforceSetup:
                     writable = bool(info.get("createable") or info.get("updateable"))
                 elif hidden:
                     permissionable, writable = True, True
+                elif not exists and want.name.lower() in _created_with_object(org):
+                    continue    # comes with the custom object (and is not subject to field-level security)
                 elif not want.name.endswith("__c"):
                     refusals.append(SetupRefusal(
                         f"{obj}.{want.name}", f"{obj} has no standard field {want.name}",
