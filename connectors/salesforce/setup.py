@@ -241,8 +241,8 @@ class SalesforceSetup:
                     writable = bool(info.get("createable") or info.get("updateable"))
                 elif hidden:
                     permissionable, writable = True, True
-                elif not exists and want.name.lower() in _created_with_object(org):
-                    continue    # comes with the custom object (and is not subject to field-level security)
+                elif obj.lower() not in org.visible_objects and want.name.lower() in _created_with_object(org):
+                    continue    # comes with the custom object (new, or not visible yet): no FLS applies
                 elif not want.name.endswith("__c"):
                     refusals.append(SetupRefusal(
                         f"{obj}.{want.name}", f"{obj} has no standard field {want.name}",

@@ -76,8 +76,6 @@ class SalesforceEmulator(Emulator):
         self._usage_lock = threading.Lock()
         #: metadata, permission sets and field-level security (connectors/salesforce/emulator/tooling.py)
         self.setup = tooling.OrgSetup(enforce_fls=enforce_fls)
-        #: API calls that could change the org (POST/PATCH/PUT/DELETE, not a read by POST)
-        self.write_calls = 0
 
     @classmethod
     def empty(cls, **kwargs: Any) -> SalesforceEmulator:
@@ -119,6 +117,15 @@ class SalesforceEmulator(Emulator):
     def load(self, state: dict[str, Any]) -> None:
         with self.lock:
             self.store.load(state)
+
+    @property
+    def write_calls(self) -> int:
+        """API calls received that could change the org: POST/PATCH/PUT/DELETE under /services/data
+        (a refused or faulted one too; not a login, not a collections retrieve, which reads by POST)."""
+        with self._counter_lock:
+            return sum(n for key, n in self.counters.items()
+                       if key.split(" ", 1)[0] in ("POST", "PATCH", "PUT", "DELETE")
+                       and "/services/data/" in key and not _RETRIEVE.search(key))
 
     def org_state(self) -> str:
         """Records, schema and setup metadata as one JSON text: equal before and after a call
@@ -257,10 +264,6 @@ class SalesforceEmulator(Emulator):
         parts = [p for p in rest_path.split("/") if p]
         head = parts[0] if parts else ""
         method = request.method
-        if method in ("POST", "PATCH", "PUT", "DELETE") and not (
-                parts[:2] == ["composite", "sobjects"] and len(parts) == 3 and method == "POST"):
-            with self._usage_lock:
-                self.write_calls += 1
         if head == "tooling":
             return tooling.tooling(self, request, version, parts[1:])
         setup_route = self._setup_route(request, version, parts)
@@ -285,6 +288,7 @@ class SalesforceEmulator(Emulator):
         return not_found()
 
 
+_RETRIEVE = re.compile(r"^POST .*/composite/sobjects/[^/]+$")
 _FROM = re.compile(r"\bFROM\s+(\w+)", re.IGNORECASE)
 
 
