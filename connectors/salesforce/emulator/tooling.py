@@ -371,7 +371,7 @@ def _conditions(where: str | None) -> list[tuple[str, set[Any]]]:
     return out
 
 
-def _run_query(kind: str, rows: list[dict[str, Any]], soql: str, url_base: str) -> Response:
+def _run_query(kind: str, rows: list[dict[str, Any]], soql: str, url_base: str, tooling: bool = True) -> Response:
     match = _QUERY.match(soql)
     if match is None:
         return sf_error(400, "MALFORMED_QUERY", f"unexpected token: {soql[:40]}")
@@ -395,6 +395,8 @@ def _run_query(kind: str, rows: list[dict[str, Any]], soql: str, url_base: str) 
         found = found[:int(match.group("limit"))]
     records = [{"attributes": {"type": kind, "url": f"{url_base}/sobjects/{kind}/{r['Id']}"},
                 **{n: value(r, n) for n in names}} for r in found]
+    if not tooling:
+        return json_response({"totalSize": len(records), "done": True, "records": records})
     return json_response({"size": len(records), "totalSize": len(records), "done": True, "records": records,
                           "entityTypeName": kind})
 
@@ -437,7 +439,7 @@ def _all_objects(emu: SalesforceEmulator) -> dict[str, ObjectDef]:
 def query_setup_object(emu: SalesforceEmulator, kind: str, soql: str, version: str) -> Response:
     with emu.lock:
         rows = list(emu.setup.rows[kind].values())
-        return _run_query(kind, rows, soql, f"/services/data/v{version}")
+        return _run_query(kind, rows, soql, f"/services/data/v{version}", tooling=False)
 
 
 def setup_kind(name: str) -> str | None:
