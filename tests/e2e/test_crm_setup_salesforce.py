@@ -163,6 +163,7 @@ def test_empty_org_dry_run_setup_check_two_way_sync_and_second_setup(make_world:
     writes = emu.write_calls
     code, again, err = setup(world, "--yes")
     assert code == 0 and again["plan"] == [] and "applied" not in again, err
+    assert again["read_calls"] == 13     # + the commission object's describe, grants and assignment queries
     assert emu.write_calls == writes                                   # a second setup writes nothing
 
 
