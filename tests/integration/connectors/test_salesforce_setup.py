@@ -1,0 +1,83 @@
+"""SalesforceConnector as a CrmSetup, in-process against an empty emulator: grants batched by the
+sObject Collections limit, a refused batch, one entity planned alone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors.emulator_kit.faults import Fault
+from connectors.salesforce import setup as sf_setup
+from connectors.salesforce.emulator import SalesforceEmulator
+from prm_sync.connector import SetupKind
+from prm_sync.mapping import CompiledMapping, load_mapping
+from tests.e2e.sync_world import RealClock
+from tests.integration.connectors.harness_salesforce import MAPPING, SalesforceHarness
+from tests.integration.emulators.sf_fixtures import sf_tls_dir
+
+__all__ = ["sf_tls_dir"]
+GRANTS = "POST /services/data/v62.0/composite/sobjects"
+
+
+@pytest.fixture
+def harness(sf_tls_dir: Path) -> Iterator[SalesforceHarness]:
+    emulator = SalesforceEmulator.empty(tls_dir=sf_tls_dir)
+    emulator.start()
+    h = SalesforceHarness(emulator, RealClock(), load_mapping(MAPPING))  # type: ignore[arg-type]
+    yield h
+    h.connector.close()
+    emulator.stop()
+    assert not emulator.unexpected_errors, emulator.unexpected_errors
+
+
+def mapping() -> CompiledMapping:
+    return load_mapping(MAPPING)
+
+
+def test_grants_go_in_collections_calls_of_at_most_the_limit(harness: SalesforceHarness,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sf_setup, "COLLECTION_LIMIT", 20)     # 48 grants -> 20 + 20 + 8
+    connector: Any = harness.connector
+    plan = connector.plan_setup(list(mapping().entities.values()))
+    grants = [i for i in plan.items if i.target.startswith(("ObjectPermissions", "FieldPermissions"))]
+    assert len(grants) == 48
+    outcome = connector.apply_setup(plan)
+    assert outcome.ok and len(outcome.created) == len(plan.items)
+    assert harness.emulator.calls(GRANTS) == 3
+    assert outcome.calls == harness.emulator.write_calls == 1 + 28 + 1 + 3 + 1
+
+
+def test_a_refused_grants_call_stops_there_and_the_rerun_finishes(harness: SalesforceHarness,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sf_setup, "COLLECTION_LIMIT", 20)
+    emu = harness.emulator
+    emu.inject(Fault(path="/composite/sobjects$", method="POST", every=2, count=1, status=400))
+    connector: Any = harness.connector
+    plan = connector.plan_setup(list(mapping().entities.values()))
+    outcome = connector.apply_setup(plan)
+    assert not outcome.ok and outcome.failed is not None
+    grants = [i for i in plan.items if i.target.startswith(("ObjectPermissions", "FieldPermissions"))]
+    assert outcome.failed == grants[20]                      # the first of the second call
+    assert [i for i in outcome.created if i in grants] == grants[:20]
+    assert outcome.not_attempted[-1].target.startswith("PermissionSetAssignment")
+    assert len(outcome.created) + 1 + len(outcome.not_attempted) == len(plan.items)
+
+    again = connector.plan_setup(list(mapping().entities.values()))
+    assert [i.target for i in again.items] == [i.target for i in (outcome.failed, *outcome.not_attempted)]
+    assert connector.apply_setup(again).ok
+    assert connector.plan_setup(list(mapping().entities.values())).nothing_to_do
+
+
+def test_one_entity_alone_still_points_its_lookup_at_the_partner_object(harness: SalesforceHarness) -> None:
+    connector: Any = harness.connector
+    plan = connector.plan_setup([mapping()["lead"]])
+    fields = {i.target: i.detail for i in plan.items if i.kind is SetupKind.FIELD}
+    assert list(fields) == ["Lead.PRM_Id__c", "Lead.Estimated_Value__c", "Lead.Expected_Close_Date__c",
+                            "Lead.Registration_Status__c", "Lead.Products__c", "Lead.Partner_Account__c"]
+    assert fields["Lead.Partner_Account__c"] == "Lookup(Account), child relationship Lead_Partner_Account"
+    assert fields["Lead.Estimated_Value__c"] == "Currency(16, 2)"
+    assert not [i for i in plan.items if i.kind is SetupKind.OBJECT]
+    assert harness.emulator.write_calls == 0
