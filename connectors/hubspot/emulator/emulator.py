@@ -48,6 +48,7 @@ _URLS = Map([
     Rule("/crm/v3/properties/<otype>/groups", endpoint="groups"),
     Rule("/crm/v3/properties/<otype>/batch/create", endpoint="properties_create"),
     Rule("/crm/v3/pipelines/<otype>", endpoint="pipelines"),
+    Rule("/crm/v3/pipelines/<otype>/<pipeline_id>/stages", endpoint="stages"),
     Rule("/crm/v3/properties/<otype>/<name>", endpoint="property"),
     Rule("/crm-object-schemas/v3/schemas", endpoint="schemas"),
     Rule("/crm-object-schemas/v3/schemas/<otype>", endpoint="schema"),
@@ -280,6 +281,8 @@ class HubSpotEmulator(Emulator):
         elif endpoint == "pipelines" and method in ("GET", "POST"):
             return (setup_api.list_pipelines(self, object_type) if method == "GET"
                     else setup_api.create_pipeline(self, request, object_type))
+        elif endpoint == "stages" and method == "POST":
+            return setup_api.create_stage(self, request, object_type, args["pipeline_id"])
         elif endpoint == "property" and method == "GET":
             return meta_api.get_property(self, object_type, args["name"])
         elif endpoint == "assoc_batch" and method == "POST" and args["op"] in assoc_api.HANDLERS:

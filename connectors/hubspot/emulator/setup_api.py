@@ -196,6 +196,29 @@ def create_pipeline(emu: HubSpotEmulator, request: Request, object_type: ObjectT
     return json_response(pipeline, 201)
 
 
+def create_stage(emu: HubSpotEmulator, request: Request, object_type: ObjectTypeDef, pipeline_id: str) -> Response:
+    body = _body(request)
+    pipelines = emu.schema.pipelines.get(object_type.name, [])
+    pipeline = next((p for p in pipelines if p["id"] == pipeline_id), None)
+    if pipeline is None:
+        raise HubSpotError(404, error_body(f"Unable to find pipeline {pipeline_id}", "OBJECT_NOT_FOUND"))
+    label = str(body.get("label") or "")
+    meta = body.get("metadata") or {}
+    if not label or "probability" not in meta:
+        raise validation_error("A deal stage needs a label and metadata.probability")
+    if any(s["label"].lower() == label.lower() for s in pipeline["stages"]):
+        raise conflict(f"A stage with label '{label}' already exists in pipeline {pipeline_id}")
+    taken = {s["id"] for p in pipelines for s in p["stages"]}
+    wanted = str(body.get("stageId") or "") if emu.schema.honour_requested_ids else ""
+    if wanted in taken:
+        raise conflict(f"A stage with id '{wanted}' already exists")
+    stage = stage_json(wanted or emu.schema.new_number(), label, int(body.get("displayOrder", len(pipeline["stages"]))),
+                       str(meta["probability"]), str(meta.get("isClosed", "false")).lower() == "true")
+    pipeline["stages"].append(stage)
+    emu.schema.sync_pipeline_options()
+    return json_response(stage, 201)
+
+
 # ---- custom object schemas -------------------------------------------------------------------
 def guard_tier(emu: HubSpotEmulator, write: bool) -> None:
     if emu.schema.tier != "enterprise":
