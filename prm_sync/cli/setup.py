@@ -51,6 +51,13 @@ def shipped_mapping(crm: str) -> str:
     return resources.files("mappings").joinpath(f"{crm}.yaml").read_text(encoding="utf-8")
 
 
+def shipped_variants(crm: str) -> dict[str, str]:
+    """The other mappings shipped for `crm` (e.g. hubspot-professional.yaml, for portals without
+    custom objects), by file name: `init` writes them next to the default one."""
+    return {entry.name: entry.read_text(encoding="utf-8") for entry in resources.files("mappings").iterdir()
+            if entry.name.startswith(f"{crm}-") and entry.name.endswith(".yaml")}
+
+
 @click.command(epilog="\b\nExamples:\n  prm-sync init --crm salesforce ./prm\n"
                       "  prm-sync init --crm hubspot --online .   # comment out mapped fields the portal lacks")
 @click.option("--crm", type=click.Choice(installed_crm_names()), default=installed_crm_names()[0], show_default=True)
@@ -80,6 +87,10 @@ def init(ctx: click.Context, crm: str, force: bool, online: bool, directory: Pat
         revision = upgrade(store)
     write_schemas(directory / SCHEMA_DIR)
     write_atomically(mapping_file, mapping_text)
+    for name, text in sorted(shipped_variants(crm).items()):
+        variant = mapping_file.with_name(name)
+        if force or not variant.exists():
+            write_atomically(variant, text)
     write_atomically(config_file, config_template(crm))
     if not ctx.meta.get("quiet"):
         click.echo(f"wrote {config_file} and {mapping_file} (JSON Schemas for editors in {directory / SCHEMA_DIR})")

@@ -36,6 +36,8 @@ FULL_SETUP_WRITES = 8
 #: the same for mappings/hubspot-professional.yaml: 3 groups, 3 batch creates, 2 pipelines
 PROFESSIONAL_SETUP_WRITES = 8
 #: what an empty portal lacks for the shipped mapping, by kind
+EVERY_ENTITY = ("--entity", "partner", "--entity", "partner_contact", "--entity", "lead", "--entity", "deal",
+                "--entity", "commission")
 SHIPPED_PLAN = {"group": 3, "field": 27, "object": 1, "association": 2, "pipeline": 1, "stage": 7}
 
 
@@ -140,8 +142,10 @@ def test_setup_creates_everything_then_check_passes_and_a_rerun_writes_nothing(
     assert site.metadata() == before
 
 
-def test_a_full_two_way_sync_of_every_entity_after_setup(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
-    assert site.cli(capsys, "-q", "crm", "setup", "--yes")[0] == 0
+def two_way_sync(site: Site, capsys: pytest.CaptureFixture[str]) -> tuple[str, int]:
+    """Sync every entity both ways after setup: a partner, its contact and a registration pushed;
+    a CRM partner and a won deal pulled; a commission line on that deal pushed. Returns the PRM
+    partner id and the won deal's HubSpot id."""
     store_url = f"sqlite:///{site.directory / 'prm.db'}"
     with open_store(store_url) as store, store.session(write=True) as s:
         partner = Partner(name="Công ty Đông Á", tier="gold", status="active")
@@ -152,17 +156,20 @@ def test_a_full_two_way_sync_of_every_entity_after_setup(site: Site, capsys: pyt
                              role="primary", language="de"))
         s.add(Registration(partner_id=partner_id, company="Globex Ltd", status="submitted", contact_last_name="Ng",
                            currency="USD"))
-    code, out, err = site.cli(capsys, "sync", "--format", "json")
+    code, out, err = site.cli(capsys, "sync", "--format", "json", *EVERY_ENTITY)
     assert code == 0, out + err
     emu = site.emulator
     companies = emu.schema.object_types["companies"]
     deals = emu.schema.object_types["deals"]
+    contacts = emu.schema.object_types["contacts"]
     (pipeline,) = [p for p in emu.schema.pipelines["deals"] if p["label"] == "Partner registrations"]
     with emu.lock:
         (company,) = [r for r in emu.store.table(companies).records.values() if r.properties.get("prm_id") == partner_id]
         (lead,) = [r for r in emu.store.table(deals).records.values()
                    if r.properties.get("prm_customer_company") == "Globex Ltd"]
+        (contact,) = emu.store.table(contacts).records.values()
         assert company.properties["prm_partner_tier"] == "gold"
+        assert contact.properties["lastname"] == "Müller"
         assert lead.properties["pipeline"] == pipeline["id"]
         assert lead.properties["dealstage"] == pipeline["stages"][0]["id"]
         # the CRM side: a partner company and a won deal of the default pipeline, linked to our partner
@@ -173,7 +180,7 @@ def test_a_full_two_way_sync_of_every_entity_after_setup(site: Site, capsys: pyt
                                        "dealstage": "closedwon", "deal_currency_code": "USD"}, now)
         emu.associations.link("deals", won.id, "companies", company.id,
                               emu.associations.default_type("deals", "companies"))  # type: ignore[arg-type]
-    code, out, err = site.cli(capsys, "sync", "--format", "json")
+    code, out, err = site.cli(capsys, "sync", "--format", "json", *EVERY_ENTITY)
     assert code == 0, out + err
     with open_store(store_url) as store, store.session(write=True) as s:
         from sqlmodel import select
@@ -186,14 +193,22 @@ def test_a_full_two_way_sync_of_every_entity_after_setup(site: Site, capsys: pyt
         s.add(CommissionLine(deal_id=deal.id, partner_id=partner_id, amount=Decimal("4000.00"), currency="USD",
                              status="approved", period="2026-Q3", plan="standard-2026", explanation="8% of 50,000.00",
                              calculated_at=dt.datetime(2026, 9, 1, tzinfo=dt.UTC)))
-    code, out, err = site.cli(capsys, "sync", "--format", "json")
+    code, out, err = site.cli(capsys, "sync", "--format", "json", *EVERY_ENTITY)
     assert code == 0, out + err
+    assert json.loads(out)["counts"]["commission"]["crm"] == {"create": 1}, out
+    return partner_id, won.id
+
+
+def test_a_full_two_way_sync_of_every_entity_after_setup(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    assert site.cli(capsys, "-q", "crm", "setup", "--yes")[0] == 0
+    _partner_id, won_id = two_way_sync(site, capsys)
+    emu = site.emulator
     commissions = emu.schema.object_types["partner_commissions"]
     with emu.lock:
         (line,) = emu.store.table(commissions).records.values()
         assert (Decimal(line.properties["amount"]), line.properties["status"]) == (Decimal("4000"), "approved")
         assert emu.associations.targets("partner_commissions", line.id, "deals") == {
-            won.id: {emu.associations.default_type("partner_commissions", "deals").type_id}}  # type: ignore[union-attr]
+            won_id: {emu.associations.default_type("partner_commissions", "deals").type_id}}  # type: ignore[union-attr]
 
 
 def test_ids_hubspot_honours_leave_the_mapping_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -285,11 +300,14 @@ def test_below_enterprise_the_custom_object_is_refused_and_the_professional_mapp
         assert code == 0, out + err
         assert site.emulator.write_calls() == PROFESSIONAL_SETUP_WRITES
         assert site.cli(capsys, "check", "--online")[0] == 0
-        store_url = f"sqlite:///{site.directory / 'prm.db'}"
-        with open_store(store_url) as store, store.session(write=True) as s:
-            partner = Partner(name="Northwind Partners", tier="silver", status="active")
-            s.add(partner)
-            s.flush()
-            s.add(Registration(partner_id=partner.id, company="Initech", status="submitted", currency="USD"))
-        code, out, err = site.cli(capsys, "sync")
-        assert code == 0, out + err
+        two_way_sync(site, capsys)
+        emu = site.emulator
+        (pipeline,) = [p for p in emu.schema.pipelines["deals"] if p["label"] == "Partner commissions"]
+        approved = next(stage["id"] for stage in pipeline["stages"] if stage["label"] == "Approved")
+        with emu.lock:
+            (line,) = [r for r in emu.store.table(emu.schema.object_types["deals"]).records.values()
+                       if r.properties.get("pipeline") == pipeline["id"]]
+        assert (Decimal(line.properties["prm_commission_amount"]), line.properties["dealstage"]) == (
+            Decimal("4000"), approved)
+        assert line.properties["dealname"] == "8% of 50,000.00"
+        assert "amount" not in line.properties   # commissions stay out of revenue reports
