@@ -13,6 +13,7 @@ was created stays; a rerun finishes); 3 the CRM is unreachable or the credential
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -155,8 +156,9 @@ def write_renames(mapping_file: Path, loaded: LoadedYaml, renames: Sequence[Valu
         done = []
         for rename in by_line[number]:
             pattern = rf"(?<![\w-]){re.escape(rename.old)}(?![\w-])"
+            new = rename.new if re.fullmatch(r"[A-Za-z_][\w-]*", rename.new) else json.dumps(rename.new)
             if re.search(pattern, changed):
-                changed = re.sub(pattern, rename.new, changed)
+                changed = re.sub(pattern, lambda _m, new=new: new, changed)
                 done.append(f"{rename.old} -> {rename.new}")
         if not done:
             continue
