@@ -53,6 +53,12 @@ TEXT_LENGTH = 255
 LONG_TEXT_LENGTH = 32768
 #: PRM field names whose text can exceed 255 characters (a Long Text Area, not a Text field)
 LONG_TEXT_NAMES = ("explanation", "description", "notes", "comment")
+#: Tooling Metadata type -> the describe type it shows as
+METADATA_TYPES = {"Text": "string", "TextArea": "textarea", "LongTextArea": "textarea", "Html": "textarea",
+                  "Email": "email", "Phone": "phone", "Url": "url", "Number": "double", "Currency": "currency",
+                  "Percent": "percent", "Date": "date", "DateTime": "datetime", "Checkbox": "boolean",
+                  "Picklist": "picklist", "MultiselectPicklist": "multipicklist", "Lookup": "reference",
+                  "MasterDetail": "reference", "AutoNumber": "string"}
 #: which mapping types a Salesforce field of each kind holds (the same rule `check --online` applies)
 STORES: dict[FieldKind, frozenset[FieldKind]] = {
     FieldKind.STRING: frozenset({FieldKind.STRING, FieldKind.EMAIL, FieldKind.URL}),
@@ -122,7 +128,7 @@ class _Org:
     user_name: str = ""
     visible_objects: set[str] = field(default_factory=set)
     custom_objects: dict[str, str] = field(default_factory=dict)      # name lower -> tooling id
-    custom_fields: set[tuple[str, str]] = field(default_factory=set)  # (object lower, field lower)
+    custom_fields: dict[tuple[str, str], str] = field(default_factory=dict)  # (object, field) lower -> id
     described: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # obj lower -> name lower -> describe
     permission_set_id: str | None = None
     field_grants: dict[str, tuple[bool, bool]] = field(default_factory=dict)     # "Obj.F" lower -> (read, edit)
@@ -175,7 +181,7 @@ class SalesforceSetup:
                                    f"WHERE TableEnumOrId IN ({listed})", tooling=True):
                 table = str(row["TableEnumOrId"])
                 obj = next((n for n, tid in org.custom_objects.items() if tid.lower() == table.lower()), table)
-                org.custom_fields.add((obj.lower(), f"{row['DeveloperName']}__c".lower()))
+                org.custom_fields[(obj.lower(), f"{row['DeveloperName']}__c".lower())] = str(row["Id"])
         for obj in objects:
             if obj.lower() in org.visible_objects:
                 body = self._read(_describe_call(obj)) or {}
@@ -231,7 +237,9 @@ class SalesforceSetup:
                     continue
                 seen.add((obj.lower(), want.name.lower()))
                 info = described.get(want.name.lower())
-                hidden = (obj.lower(), want.name.lower()) in org.custom_fields
+                hidden = org.custom_fields.get((obj.lower(), want.name.lower()))
+                if info is None and hidden is not None:
+                    info = self._hidden_field(hidden, want.name)
                 if info is not None:
                     conflict = _conflict(want, info)
                     if conflict is not None:
@@ -239,8 +247,6 @@ class SalesforceSetup:
                         continue
                     permissionable = bool(info.get("permissionable", want.name.endswith("__c")))
                     writable = bool(info.get("createable") or info.get("updateable"))
-                elif hidden:
-                    permissionable, writable = True, True
                 elif obj.lower() not in org.visible_objects and want.name.lower() in _created_with_object(org):
                     continue    # comes with the custom object (new, or not visible yet): no FLS applies
                 elif not want.name.endswith("__c"):
@@ -280,6 +286,18 @@ class SalesforceSetup:
             self._actions[item] = _Action("assign", {"AssigneeId": org.user_id})
         return SetupPlan(items=tuple(objects + fields + permissions), conflicts=tuple(conflicts),
                          refusals=tuple(refusals), calls=self._calls)
+
+    def _hidden_field(self, field_id: str, name: str) -> dict[str, Any]:
+        """A field that exists but the user may not see yet (no grant): its type from the Tooling
+        API's Metadata (which Salesforce serves for one record per query only)."""
+        rows = self._query(f"SELECT Id, Metadata FROM CustomField WHERE Id = {_quote(field_id)}", tooling=True)
+        md = (rows[0].get("Metadata") if rows else None) or {}
+        ref = md.get("referenceTo")
+        keyed = bool(md.get("externalId")) or bool(md.get("unique"))
+        return {"name": name, "type": METADATA_TYPES.get(str(md.get("type")), "string"),
+                "referenceTo": [ref] if ref else [], "externalId": bool(md.get("externalId")),
+                "unique": bool(md.get("unique")), "idLookup": keyed, "permissionable": True,
+                "createable": True, "updateable": True}
 
     def _object_item(self, mapper: EntityMapper) -> tuple[SetupItem, _Action]:
         obj = mapper.object

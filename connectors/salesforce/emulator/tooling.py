@@ -393,6 +393,10 @@ def _run_query(kind: str, rows: list[dict[str, Any]], soql: str, url_base: str, 
         isinstance(v, str) and v.lower() == value(r, f).lower() for v in vals)) for f, vals in conditions)]
     if match.group("limit"):
         found = found[:int(match.group("limit"))]
+    if len(found) > 1 and {n.lower() for n in names} & {"metadata", "fullname"}:
+        return sf_error(400, "MALFORMED_QUERY", "When retrieving results with Metadata or FullName fields, the "
+                        "query qualifications must specify no more than one row for retrieval. Result size: "
+                        f"{len(found)}")
     records = [{"attributes": {"type": kind, "url": f"{url_base}/sobjects/{kind}/{r['Id']}"},
                 **{n: value(r, n) for n in names}} for r in found]
     if not tooling:
@@ -422,12 +426,33 @@ def _tooling_query(emu: SalesforceEmulator, soql: str) -> Response:
                 names |= {k.split(".", 1)[1] for k in setup.fields if k.split(".", 1)[0] == obj_name}
                 for fname in sorted(names):
                     key = f"{obj_name}.{fname}"
+                    fdef = setup.fields.get(key) or objdef.fields[fname]
                     rows.append({"Id": setup.field_ids.get(key) or make_id("00N", 5_000_000_000 + len(rows)),
                                  "DeveloperName": fname.removesuffix("__c"), "TableEnumOrId": table,
-                                 "NamespacePrefix": None})
+                                 "NamespacePrefix": None, "FullName": key, "Metadata": field_metadata(fdef)})
             return _run_query("CustomField", rows, soql, f"/services/data/v{emu.api_version}/tooling")
     return sf_error(400, "INVALID_TYPE", f"\n{soql}\nERROR at Row:1:Column:1\nsObject type '{kind}' is not "
                                          "supported.")
+
+
+_METADATA_TYPE = {"string": "Text", "email": "Email", "phone": "Phone", "url": "Url", "double": "Number",
+                  "int": "Number", "currency": "Currency", "percent": "Percent", "date": "Date",
+                  "datetime": "DateTime", "boolean": "Checkbox", "picklist": "Picklist", "reference": "Lookup"}
+
+
+def field_metadata(fdef: FieldDef) -> dict[str, Any]:
+    """The Tooling API's `Metadata` of a custom field (the CustomField metadata type, in JSON)."""
+    md_type = _METADATA_TYPE.get(fdef.type) or ("LongTextArea" if fdef.length > 255 else "TextArea")
+    md: dict[str, Any] = {"label": fdef.label, "type": md_type, "externalId": fdef.external_id,
+                          "unique": fdef.unique, "required": not fdef.nillable and fdef.type != "boolean",
+                          "length": fdef.length if md_type in ("Text", "TextArea", "LongTextArea") else None,
+                          "precision": fdef.precision or None, "scale": fdef.scale if fdef.precision else None,
+                          "referenceTo": fdef.reference_to[0] if fdef.reference_to else None,
+                          "relationshipName": (fdef.relationship_name or "").removesuffix("__r") or None}
+    if md_type == "Picklist":
+        md["valueSet"] = {"restricted": fdef.restricted_picklist, "valueSetDefinition": {
+            "sorted": False, "value": [{"fullName": v, "label": v, "default": False} for v in fdef.picklist]}}
+    return md
 
 
 def _all_objects(emu: SalesforceEmulator) -> dict[str, ObjectDef]:

@@ -81,3 +81,28 @@ def test_one_entity_alone_still_points_its_lookup_at_the_partner_object(harness:
     assert fields["Lead.Estimated_Value__c"] == "Currency(16, 2)"
     assert not [i for i in plan.items if i.kind is SetupKind.OBJECT]
     assert harness.emulator.write_calls == 0
+
+
+def test_a_field_nobody_may_see_yet_is_still_checked_for_its_type(harness: SalesforceHarness) -> None:
+    """Partner_Since__c exists (created without a grant, so describe does not list it) as Text: the
+    Tooling API's Metadata tells, and the plan reports the conflict instead of creating it again."""
+    from tests.integration.emulators.sf_fixtures import make_sf_client
+
+    sf = make_sf_client(harness.emulator)
+    sf.toolingexecute("sobjects/CustomField/", method="POST", data={
+        "FullName": "Account.Partner_Since__c", "Metadata": {"label": "Partner Since", "type": "Text", "length": 10}})
+    sf.toolingexecute("sobjects/CustomField/", method="POST", data={
+        "FullName": "Account.Partner_Tier__c", "Metadata": {"label": "Partner Tier", "type": "Picklist", "valueSet": {
+            "valueSetDefinition": {"value": [{"fullName": "Gold", "label": "Gold", "default": False}]}}}})
+    writes = harness.emulator.write_calls
+    connector: Any = harness.connector
+    plan = connector.plan_setup([mapping()["partner"]])
+    [conflict] = plan.conflicts
+    assert (conflict.target, conflict.found, conflict.path) == (
+        "Account.Partner_Since__c", "a string field (string)", ("entities", "partner", "fields", "joined_on", "crm"))
+    fields = [i.target for i in plan.items if i.kind is SetupKind.FIELD]
+    assert "Account.Partner_Tier__c" not in fields and "Account.Partner_Since__c" not in fields
+    grants = [i.target for i in plan.items if i.target.startswith("FieldPermissions")]
+    assert "FieldPermissions PRM_Sync: Account.Partner_Tier__c" in grants      # exists, hidden: granted
+    assert plan.calls == 1 + 1 + 1 + 1 + 2 + 1                   # two Metadata reads, one per hidden field
+    assert harness.emulator.write_calls == writes

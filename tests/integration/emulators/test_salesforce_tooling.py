@@ -78,7 +78,15 @@ def test_custom_field_create_answers_like_tooling_and_a_second_is_a_duplicate(sf
     rows = sf.toolingexecute("query/", params={
         "q": "SELECT Id, DeveloperName, TableEnumOrId FROM CustomField WHERE TableEnumOrId IN ('Account')"})
     assert [(r["DeveloperName"], r["TableEnumOrId"]) for r in rows["records"]] == [("PRM_Id", "Account")]
-    assert empty.write_calls == 5
+    [one] = sf.toolingexecute("query/", params={
+        "q": f"SELECT Id, Metadata FROM CustomField WHERE Id = '{created['id']}'"})["records"]
+    assert one["Metadata"]["type"] == "Text" and one["Metadata"]["externalId"] is True
+    assert one["Metadata"]["length"] == 36
+    field(sf, "Account.Other__c", type="Text", length=10)
+    with pytest.raises(SalesforceMalformedRequest) as exc:      # Metadata: one record per query only
+        sf.toolingexecute("query/", params={"q": "SELECT Id, Metadata FROM CustomField"})
+    assert error_of(exc)[0] == "MALFORMED_QUERY"
+    assert empty.write_calls == 6
 
 
 def test_a_created_field_is_invisible_until_a_permission_set_grants_it(sf: Salesforce,
