@@ -131,8 +131,10 @@ class _Org:
     custom_fields: dict[tuple[str, str], str] = field(default_factory=dict)  # (object, field) lower -> id
     described: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # obj lower -> name lower -> describe
     permission_set_id: str | None = None
-    field_grants: dict[str, tuple[bool, bool]] = field(default_factory=dict)     # "Obj.F" lower -> (read, edit)
-    object_grants: dict[str, tuple[bool, bool, bool, bool]] = field(default_factory=dict)
+    #: "Obj.Field" lower -> the PRM_Sync FieldPermissions row (Id, PermissionsRead, PermissionsEdit)
+    field_grants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: object lower -> the PRM_Sync ObjectPermissions row
+    object_grants: dict[str, dict[str, Any]] = field(default_factory=dict)
     assigned: bool = False
 
 
@@ -191,13 +193,10 @@ class SalesforceSetup:
             ps = org.permission_set_id = str(rows[0]["Id"])
             for row in self._query("SELECT Id, SobjectType, PermissionsRead, PermissionsCreate, PermissionsEdit, "
                                    f"PermissionsDelete FROM ObjectPermissions WHERE ParentId = {_quote(ps)}"):
-                org.object_grants[str(row["SobjectType"]).lower()] = (
-                    bool(row["PermissionsRead"]), bool(row["PermissionsCreate"]), bool(row["PermissionsEdit"]),
-                    bool(row["PermissionsDelete"]))
+                org.object_grants[str(row["SobjectType"]).lower()] = row
             for row in self._query("SELECT Id, Field, PermissionsRead, PermissionsEdit FROM FieldPermissions "
                                    f"WHERE ParentId = {_quote(ps)}"):
-                org.field_grants[str(row["Field"]).lower()] = (bool(row["PermissionsRead"]),
-                                                              bool(row["PermissionsEdit"]))
+                org.field_grants[str(row["Field"]).lower()] = row
             org.assigned = bool(self._query(
                 "SELECT Id FROM PermissionSetAssignment WHERE PermissionSetId = "
                 f"{_quote(ps)} AND AssigneeId = {_quote(org.user_id)}"))
@@ -246,7 +245,11 @@ class SalesforceSetup:
                         conflicts.append(conflict)
                         continue
                     permissionable = bool(info.get("permissionable", want.name.endswith("__c")))
-                    writable = bool(info.get("createable") or info.get("updateable"))
+                    # describe reflects field-level security: a field read-only for *this* user says
+                    # updateable false; one that field-level security governs and is not computed can
+                    # be granted edit all the same
+                    writable = bool(info.get("createable") or info.get("updateable")) or (
+                        permissionable and not info.get("calculated") and not info.get("autoNumber"))
                 elif obj.lower() not in org.visible_objects and want.name.lower() in _created_with_object(org):
                     continue    # comes with the custom object (new, or not visible yet): no FLS applies
                 elif not want.name.endswith("__c"):
@@ -318,28 +321,42 @@ class SalesforceSetup:
         return item, _Action("tooling", {"FullName": f"{want.obj}.{want.name}", "Metadata": metadata}, "CustomField")
 
     def _field_grant(self, org: _Org, want: _Wanted, writable: bool) -> tuple[SetupItem, _Action] | None:
+        """The FieldPermissions to create in PRM_Sync, or the widening of PRM_Sync's own grant (read-only
+        where the field needs edit); None when PRM_Sync already grants enough."""
         full = f"{want.obj}.{want.name}"
-        read, edit = org.field_grants.get(full.lower(), (False, False))
-        if read and (edit or not writable):
+        row = org.field_grants.get(full.lower())
+        wanted = {"PermissionsRead": True, "PermissionsEdit": writable}
+        if row is not None and all(row.get(k) or not v for k, v in wanted.items()):
             return None
-        if read:
-            return None   # granted read-only by someone on purpose: never changed (check --online tells)
         what = "read, edit" if writable else "read"
+        if row is not None:
+            item = SetupItem(SetupKind.PERMISSION, f"FieldPermissions {PERMISSION_SET}: {full}",
+                             f"{what} (widens {PERMISSION_SET}'s own grant)", want.entity, want.path)
+            return item, _Action("grant_update", {"attributes": {"type": "FieldPermissions"}, "Id": row["Id"],
+                                                  **wanted})
         item = SetupItem(SetupKind.PERMISSION, f"FieldPermissions {PERMISSION_SET}: {full}", what, want.entity,
                          want.path)
-        data = {"attributes": {"type": "FieldPermissions"}, "SobjectType": want.obj, "Field": full,
-                "PermissionsRead": True, "PermissionsEdit": writable}
+        data = {"attributes": {"type": "FieldPermissions"}, "SobjectType": want.obj, "Field": full, **wanted}
         return item, _Action("grant", data)
 
     def _object_grant(self, org: _Org, mapper: EntityMapper) -> tuple[SetupItem, _Action] | None:
-        if mapper.object.lower() in org.object_grants:
-            return None   # exists: never changed (a wider or narrower grant was someone's choice)
         delete = mapper.on_delete == "delete"
+        wanted = {"PermissionsRead": True, "PermissionsCreate": True, "PermissionsEdit": True,
+                  "PermissionsDelete": delete}
         what = "read, create, edit" + (", delete" if delete else "")
-        item = SetupItem(SetupKind.PERMISSION, f"ObjectPermissions {PERMISSION_SET}: {mapper.object}", what,
-                         mapper.entity.value, ("entities", mapper.entity.value, "object"))
-        data = {"attributes": {"type": "ObjectPermissions"}, "SobjectType": mapper.object, "PermissionsRead": True,
-                "PermissionsCreate": True, "PermissionsEdit": True, "PermissionsDelete": delete,
+        row = org.object_grants.get(mapper.object.lower())
+        target = f"ObjectPermissions {PERMISSION_SET}: {mapper.object}"
+        path = ("entities", mapper.entity.value, "object")
+        if row is not None:
+            if all(row.get(k) or not v for k, v in wanted.items()):
+                return None
+            item = SetupItem(SetupKind.PERMISSION, target, f"{what} (widens {PERMISSION_SET}'s own grant)",
+                             mapper.entity.value, path)
+            widened = {k: bool(row.get(k)) or v for k, v in wanted.items()}
+            return item, _Action("grant_update", {"attributes": {"type": "ObjectPermissions"}, "Id": row["Id"],
+                                                  **widened})
+        item = SetupItem(SetupKind.PERMISSION, target, what, mapper.entity.value, path)
+        data = {"attributes": {"type": "ObjectPermissions"}, "SobjectType": mapper.object, **wanted,
                 "PermissionsViewAllRecords": False, "PermissionsModifyAllRecords": False}
         return item, _Action("grant", data)
 
@@ -358,13 +375,13 @@ class SalesforceSetup:
                 if action is None:
                     return self._stop(created, item, items[index + 1:], "this item was not planned by this "
                                       "connector: plan again")
-                if action.how == "grant":
+                if action.how in ("grant", "grant_update"):
                     batch = [item]
                     while (index + len(batch) < len(items) and len(batch) < COLLECTION_LIMIT
                            and (nxt := self._actions.get(items[index + len(batch)])) is not None
-                           and nxt.how == "grant"):
+                           and nxt.how == action.how):
                         batch.append(items[index + len(batch)])
-                    failed, grant_error = self._grant(batch)
+                    failed, grant_error = self._grant(batch, update=action.how == "grant_update")
                     if failed is not None:
                         rest = [i for i in batch if i is not failed] + items[index + len(batch):]
                         return self._stop(created, failed, rest, grant_error)
@@ -421,11 +438,15 @@ class SalesforceSetup:
         _, error = self._write(lambda sf: sf.restful("sobjects/PermissionSetAssignment", method="POST", json=data))
         return error
 
-    def _grant(self, batch: list[SetupItem]) -> tuple[SetupItem | None, str]:
+    def _grant(self, batch: list[SetupItem], update: bool) -> tuple[SetupItem | None, str]:
+        """One sObject Collections call: create (POST) or widen (PATCH) up to 200 grants, all or none."""
         if self._permission_set_id is None:
             return batch[0], f"no permission set {PERMISSION_SET} to hold the grant"
-        records = [{**self._actions[i].data, "ParentId": self._permission_set_id} for i in batch]
-        body, error = self._write(lambda sf: sf.restful("composite/sobjects", method="POST",
+        if update:
+            records = [dict(self._actions[i].data) for i in batch]
+        else:
+            records = [{**self._actions[i].data, "ParentId": self._permission_set_id} for i in batch]
+        body, error = self._write(lambda sf: sf.restful("composite/sobjects", method="PATCH" if update else "POST",
                                                         json={"allOrNone": True, "records": records}))
         if error is not None:
             return batch[0], error

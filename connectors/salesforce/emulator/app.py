@@ -161,7 +161,7 @@ class SalesforceEmulator(Emulator):
         if head == "sobjects" and len(parts) == 2 and method == "POST":
             kind = tooling.setup_kind(parts[1])
             return tooling.create_one(self, kind, request) if kind else None
-        if parts == ["composite", "sobjects"] and method == "POST":
+        if parts == ["composite", "sobjects"] and method in ("POST", "PATCH"):
             body = request.get_json(silent=True, force=True)
             records = _setup_records(body)
             if records is None:
@@ -170,7 +170,7 @@ class SalesforceEmulator(Emulator):
                 return sf_error(400, "EXCEEDED_ID_LIMIT",
                                 "record limit reached. cannot submit more than 200 records into this call")
             all_or_none = body.get("allOrNone") in (True, "true")
-            return tooling.create_collection(self, records, all_or_none)
+            return tooling.write_collection(self, records, all_or_none, update=method == "PATCH")
         return None
 
     # ----- kit hooks ----------------------------------------------------------------------

@@ -575,8 +575,32 @@ def create_one(emu: SalesforceEmulator, kind: str, request: Request) -> Response
     return json_response({"id": new_id, "success": True, "errors": []}, 201)
 
 
-def create_collection(emu: SalesforceEmulator, records: list[Any], all_or_none: bool) -> Response:
-    """sObject Collections create of setup sObjects (every record names its type in attributes)."""
+def update_setup_row(emu: SalesforceEmulator, kind: str, body: dict[str, Any]) -> str:
+    """Change the permission flags of one ObjectPermissions / FieldPermissions row (by Id)."""
+    setup = emu.setup
+    if not setup.can_manage_permissions:
+        raise SetupError(400, "INSUFFICIENT_ACCESS_OR_READONLY",
+                         "insufficient access rights on object id (Manage Profiles and Permission Sets)")
+    row = setup.rows[kind].get(str(body.get("Id")))
+    if row is None or kind not in ("ObjectPermissions", "FieldPermissions"):
+        raise SetupError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["Id"])
+    flags = _OBJECT_PERMS if kind == "ObjectPermissions" else ("PermissionsRead", "PermissionsEdit")
+    unknown = [k for k in body if k not in ("attributes", "Id", *flags)]
+    if unknown:
+        raise SetupError(400, "INVALID_FIELD_FOR_INSERT_UPDATE", f"Unable to create/update fields: {unknown[0]}",
+                         unknown)
+    changed = {**row, **{k: body[k] is True for k in flags if k in body}}
+    if not changed["PermissionsRead"] and any(changed.get(p) for p in flags[1:]):
+        raise SetupError(400, "FIELD_INTEGRITY_EXCEPTION", "Permission Create, Edit, Delete depends on "
+                         "permission(s): Read", ["PermissionsRead"])
+    setup.rows[kind][row["Id"]] = changed
+    return str(row["Id"])
+
+
+def write_collection(emu: SalesforceEmulator, records: list[Any], all_or_none: bool, update: bool = False
+                     ) -> Response:
+    """sObject Collections create (POST) or update (PATCH, by Id) of setup sObjects (every record
+    names its type in attributes)."""
     results: list[dict[str, Any]] = []
     setup = emu.setup
     with emu.lock:
@@ -591,13 +615,15 @@ def create_collection(emu: SalesforceEmulator, records: list[Any], all_or_none: 
                 failed = True
                 continue
             try:
-                results.append({"id": create_setup_row(emu, kind, record), "success": True, "errors": []})
+                write = update_setup_row if update else create_setup_row
+                results.append({"id": write(emu, kind, record), "success": True, "errors": []})
             except SetupError as exc:
                 results.append({"success": False, "errors": [{"statusCode": exc.code, "message": exc.message,
                                                               "fields": exc.fields}]})
                 failed = True
         if failed and all_or_none:
-            setup.rows = snapshot
+            setup.rows.clear()
+            setup.rows.update(snapshot)
             rolled = {"statusCode": "ALL_OR_NONE_OPERATION_ROLLED_BACK", "message": "Record rolled back because "
                       "not all records were valid and the request was using AllOrNone header", "fields": []}
             results = [r if not r["success"] else {"id": None, "success": False, "errors": [rolled]}

@@ -106,3 +106,29 @@ def test_a_field_nobody_may_see_yet_is_still_checked_for_its_type(harness: Sales
     assert "FieldPermissions PRM_Sync: Account.Partner_Tier__c" in grants      # exists, hidden: granted
     assert plan.calls == 1 + 1 + 1 + 1 + 2 + 1                   # two Metadata reads, one per hidden field
     assert harness.emulator.write_calls == writes
+
+
+def test_prm_syncs_own_narrower_grants_are_widened_never_narrowed(harness: SalesforceHarness) -> None:
+    connector: Any = harness.connector
+    mappers = list(mapping().entities.values())
+    assert connector.apply_setup(connector.plan_setup(mappers)).ok
+    emu = harness.emulator
+    with emu.lock:                      # an admin made PRM_Sync narrower than the mapping needs
+        rows = emu.setup.rows
+        tier = next(r for r in rows["FieldPermissions"].values() if r["Field"] == "Account.Partner_Tier__c")
+        tier["PermissionsEdit"] = False
+        account = next(r for r in rows["ObjectPermissions"].values() if r["SobjectType"] == "Account")
+        account.update(PermissionsCreate=False, PermissionsViewAllRecords=True)
+        emu.setup.refresh(emu)
+    writes = emu.write_calls
+    plan = connector.plan_setup(mappers)
+    assert [(i.target, i.detail) for i in plan.items] == [
+        ("ObjectPermissions PRM_Sync: Account", "read, create, edit (widens PRM_Sync's own grant)"),
+        ("FieldPermissions PRM_Sync: Account.Partner_Tier__c", "read, edit (widens PRM_Sync's own grant)")]
+    assert connector.apply_setup(plan).ok
+    assert emu.write_calls == writes + 1                  # one Collections PATCH carries both
+    assert emu.calls("PATCH /services/data/v62.0/composite/sobjects") == 1
+    assert tier["Id"] in rows["FieldPermissions"] and rows["FieldPermissions"][tier["Id"]]["PermissionsEdit"]
+    widened = rows["ObjectPermissions"][account["Id"]]
+    assert widened["PermissionsCreate"] and widened["PermissionsViewAllRecords"]   # what was wider stays
+    assert connector.plan_setup(mappers).nothing_to_do
