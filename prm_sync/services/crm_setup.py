@@ -234,8 +234,9 @@ def _label(crm: str) -> str:
 
 def _reload(app: Any, mapping: CompiledMapping) -> CompiledMapping:
     """The mapping as the file now says (ids the CRM chose may have been written into it)."""
-    fresh: CompiledMapping = type(app)(app.config_path).mapping
-    return fresh
+    from prm_sync.mapping import load_mapping
+
+    return load_mapping(Path(app.config.mappings_path), expect_crm=mapping.crm, display=mapping.source)
 
 
 def _say_outcome(outcome: SetupOutcome, renamed: Sequence[str], say: Callable[[str], None],
