@@ -164,7 +164,8 @@ def two_way_sync(site: Site, capsys: pytest.CaptureFixture[str]) -> tuple[str, i
     contacts = emu.schema.object_types["contacts"]
     (pipeline,) = [p for p in emu.schema.pipelines["deals"] if p["label"] == "Partner registrations"]
     with emu.lock:
-        (company,) = [r for r in emu.store.table(companies).records.values() if r.properties.get("prm_id") == partner_id]
+        (company,) = [r for r in emu.store.table(companies).records.values()
+                      if r.properties.get("prm_id") == partner_id]
         (lead,) = [r for r in emu.store.table(deals).records.values()
                    if r.properties.get("prm_customer_company") == "Globex Ltd"]
         (contact,) = emu.store.table(contacts).records.values()
@@ -230,7 +231,7 @@ def test_a_property_of_another_type_stops_setup_at_the_mapping_line(site: Site, 
     site.emulator.schema.object_types["companies"].add(PropertyDef("prm_partner_since", STRING, "Partner since",
                                                                    group_name="companyinformation"))
     before = site.metadata()
-    code, out, err = site.cli(capsys, "crm", "setup", "--yes")
+    code, _out, err = site.cli(capsys, "crm", "setup", "--yes")
     assert code == 2
     line = next(i for i, text in enumerate(site.mapping.read_text().splitlines(), 1) if "prm_partner_since" in text)
     assert f"mappings/hubspot.yaml:{line}: entities.partner.fields.joined_on.crm: companies.prm_partner_since " \

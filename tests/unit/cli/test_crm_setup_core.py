@@ -54,7 +54,7 @@ class MemSetup:
         return SetupPlan(tuple(self.missing), conflicts, (), 2)
 
     def apply_setup(self, plan: SetupPlan) -> SetupOutcome:
-        created = []
+        created: list[SetupItem] = []
         for index, item in enumerate(plan.items):
             if index == self.fail_at:
                 return SetupOutcome(tuple(created), item, tuple(plan.items[index + 1:]), "HTTP 403: no scope",
@@ -129,7 +129,7 @@ def test_a_dry_run_applies_nothing(site: Any) -> None:
     report, said, _warned = _run(site, crm, dry_run=True)
     assert (report.exit_code, crm.applied) == (0, 0)
     assert said[-1] == "dry run: 2 item(s) would be created; nothing was written"
-    assert [row["mapping_line"] for row in report.as_dict()["plan"]][0].startswith("mappings/hubspot.yaml:")
+    assert next(row["mapping_line"] for row in report.as_dict()["plan"]).startswith("mappings/hubspot.yaml:")
 
 
 def test_a_failure_part_way_is_exit_1_and_says_what_was_and_was_not_created(site: Any) -> None:
@@ -150,7 +150,7 @@ def test_a_failure_part_way_is_exit_1_and_says_what_was_and_was_not_created(site
 
 
 def test_ids_the_crm_chose_are_written_into_the_mapping_with_a_comment(site: Any) -> None:
-    directory, _mapping, loaded = site
+    directory, _mapping, _loaded = site
     path = directory / "mappings" / "hubspot.yaml"
     shipped = path.read_text()
     renames = [ValueRename(PIPELINE, "partner_registrations", "7654321"),
