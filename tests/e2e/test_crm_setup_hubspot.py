@@ -140,6 +140,17 @@ def test_setup_creates_everything_then_check_passes_and_a_rerun_writes_nothing(
     assert (code, site.emulator.write_calls()) == (0, 0), out + err
     assert "nothing to create" in out
     assert site.metadata() == before
+    reads = site.emulator.calls()
+    assert reads == 7   # properties of 4 objects, schemas (2), pipelines; nothing to create: no groups read
+
+    # the shipped mapping again (e.g. `init --force`): the pipeline is found by its label, and the ids
+    # HubSpot chose go into the mapping again, without any write call
+    shipped = (Path(__file__).resolve().parents[2] / "mappings" / "hubspot.yaml").read_text()
+    site.mapping.write_text(shipped)
+    site.emulator.reset_counters()
+    code, out, err = site.cli(capsys, "crm", "setup", "--yes")
+    assert (code, site.emulator.write_calls()) == (0, 0), out + err
+    assert site.mapping.read_text() == text
 
 
 def two_way_sync(site: Site, capsys: pytest.CaptureFixture[str]) -> tuple[str, int]:
