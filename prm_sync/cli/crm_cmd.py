@@ -60,8 +60,8 @@ def setup(ctx: click.Context, app: App, dry_run: bool, entity: str | None, yes: 
                          "(or --dry-run to see them); without a terminal prm-sync cannot ask")
 
     def show_plan(rows: list[dict[str, object]], title: str) -> None:
-        if not as_json and rows:
-            print_table(rows, PLAN_COLUMNS, title=title)
+        if not as_json and not quiet and rows:
+            print_table(rows, PLAN_COLUMNS, title=title, priority=("target", "mapping_line", "kind", "detail"))
 
     report = run_setup(app, mapping, loaded, entity=entity, dry_run=dry_run, confirm=confirm, say=say,
                        warn=lambda text: click.echo(text, err=True),

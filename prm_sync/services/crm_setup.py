@@ -158,7 +158,7 @@ def write_renames(mapping_file: Path, loaded: LoadedYaml, renames: Sequence[Valu
             pattern = rf"(?<![\w-]){re.escape(rename.old)}(?![\w-])"
             new = rename.new if re.fullmatch(r"[A-Za-z_][\w-]*", rename.new) else json.dumps(rename.new)
             if re.search(pattern, changed):
-                changed = re.sub(pattern, lambda _m, new=new: new, changed)
+                changed = re.sub(pattern, _literal(new), changed)
                 done.append(f"{rename.old} -> {rename.new}")
         if not done:
             continue
@@ -171,6 +171,15 @@ def write_renames(mapping_file: Path, loaded: LoadedYaml, renames: Sequence[Valu
         tmp.write_text("".join(lines), encoding="utf-8")
         tmp.replace(mapping_file)
     return sorted(said)
+
+
+def _literal(text: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement inserting `text` as it is (no backslash escapes)."""
+
+    def replace(_match: re.Match[str]) -> str:
+        return text
+
+    return replace
 
 
 def _items(items: Sequence[SetupItem]) -> str:
@@ -234,8 +243,9 @@ def _label(crm: str) -> str:
 
 def _reload(app: Any, mapping: CompiledMapping) -> CompiledMapping:
     """The mapping as the file now says (ids the CRM chose may have been written into it)."""
-    fresh: CompiledMapping = type(app)(app.config_path).mapping
-    return fresh
+    from prm_sync.mapping import load_mapping
+
+    return load_mapping(Path(app.config.mappings_path), expect_crm=mapping.crm, display=mapping.source)
 
 
 def _say_outcome(outcome: SetupOutcome, renamed: Sequence[str], say: Callable[[str], None],

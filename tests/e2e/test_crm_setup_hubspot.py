@@ -140,6 +140,17 @@ def test_setup_creates_everything_then_check_passes_and_a_rerun_writes_nothing(
     assert (code, site.emulator.write_calls()) == (0, 0), out + err
     assert "nothing to create" in out
     assert site.metadata() == before
+    reads = site.emulator.calls()
+    assert reads == 7   # properties of 4 objects, schemas (2), pipelines; nothing to create: no groups read
+
+    # the shipped mapping again (e.g. `init --force`): the pipeline is found by its label, and the ids
+    # HubSpot chose go into the mapping again, without any write call
+    shipped = (Path(__file__).resolve().parents[2] / "mappings" / "hubspot.yaml").read_text()
+    site.mapping.write_text(shipped)
+    site.emulator.reset_counters()
+    code, out, err = site.cli(capsys, "crm", "setup", "--yes")
+    assert (code, site.emulator.write_calls()) == (0, 0), out + err
+    assert site.mapping.read_text() == text
 
 
 def two_way_sync(site: Site, capsys: pytest.CaptureFixture[str]) -> tuple[str, int]:
@@ -164,7 +175,8 @@ def two_way_sync(site: Site, capsys: pytest.CaptureFixture[str]) -> tuple[str, i
     contacts = emu.schema.object_types["contacts"]
     (pipeline,) = [p for p in emu.schema.pipelines["deals"] if p["label"] == "Partner registrations"]
     with emu.lock:
-        (company,) = [r for r in emu.store.table(companies).records.values() if r.properties.get("prm_id") == partner_id]
+        (company,) = [r for r in emu.store.table(companies).records.values()
+                      if r.properties.get("prm_id") == partner_id]
         (lead,) = [r for r in emu.store.table(deals).records.values()
                    if r.properties.get("prm_customer_company") == "Globex Ltd"]
         (contact,) = emu.store.table(contacts).records.values()
@@ -230,7 +242,7 @@ def test_a_property_of_another_type_stops_setup_at_the_mapping_line(site: Site, 
     site.emulator.schema.object_types["companies"].add(PropertyDef("prm_partner_since", STRING, "Partner since",
                                                                    group_name="companyinformation"))
     before = site.metadata()
-    code, out, err = site.cli(capsys, "crm", "setup", "--yes")
+    code, _out, err = site.cli(capsys, "crm", "setup", "--yes")
     assert code == 2
     line = next(i for i, text in enumerate(site.mapping.read_text().splitlines(), 1) if "prm_partner_since" in text)
     assert f"mappings/hubspot.yaml:{line}: entities.partner.fields.joined_on.crm: companies.prm_partner_since " \
