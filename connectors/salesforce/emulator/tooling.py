@@ -413,15 +413,13 @@ def _tooling_query(emu: SalesforceEmulator, soql: str) -> Response:
         if kind.lower() == "customobject":
             rows = [{"Id": setup.object_ids[n], "DeveloperName": n.removesuffix("__c"), "NamespacePrefix": None}
                     for n in setup.objects]
-            rows += [{"Id": make_id("01I", 6_000_000_000 + i), "DeveloperName": o.name.removesuffix("__c"),
-                      "NamespacePrefix": None} for i, o in enumerate(emu.schema.objects.values())
-                     if o.custom and o.name not in setup.objects]
+            rows += [{"Id": _object_id(o), "DeveloperName": o.name.removesuffix("__c"), "NamespacePrefix": None}
+                     for o in emu.schema.objects.values() if o.custom and o.name not in setup.objects]
             return _run_query("CustomObject", rows, soql, f"/services/data/v{emu.api_version}/tooling")
         if kind.lower() == "customfield":
             rows = []
-            for i, (obj_name, objdef) in enumerate(_all_objects(emu).items()):
-                table = setup.object_ids.get(obj_name) or (make_id("01I", 6_000_000_000 + i) if objdef.custom
-                                                           else obj_name)
+            for obj_name, objdef in _all_objects(emu).items():
+                table = setup.object_ids.get(obj_name) or (_object_id(objdef) if objdef.custom else obj_name)
                 names = {n for n in objdef.fields if n.endswith("__c")}
                 names |= {k.split(".", 1)[1] for k in setup.fields if k.split(".", 1)[0] == obj_name}
                 for fname in sorted(names):
@@ -453,6 +451,11 @@ def field_metadata(fdef: FieldDef) -> dict[str, Any]:
         md["valueSet"] = {"restricted": fdef.restricted_picklist, "valueSetDefinition": {
             "sorted": False, "value": [{"fullName": v, "label": v, "default": False} for v in fdef.picklist]}}
     return md
+
+
+def _object_id(objdef: ObjectDef) -> str:
+    """The CustomObject id of a custom object the org started with (stable: from its key prefix)."""
+    return make_id("01I", 6_000_000_000 + sum(ord(c) for c in objdef.key_prefix))
 
 
 def _all_objects(emu: SalesforceEmulator) -> dict[str, ObjectDef]:

@@ -132,3 +132,24 @@ def test_prm_syncs_own_narrower_grants_are_widened_never_narrowed(harness: Sales
     widened = rows["ObjectPermissions"][account["Id"]]
     assert widened["PermissionsCreate"] and widened["PermissionsViewAllRecords"]   # what was wider stays
     assert connector.plan_setup(mappers).nothing_to_do
+
+
+def test_on_the_default_org_only_the_permission_set_is_missing(sf_tls_dir: Path) -> None:
+    """The default emulator has every PRM field (full access, no FLS): setup finds every field and the
+    commission object through describe and the Tooling API, and plans the permission set alone."""
+    emulator = SalesforceEmulator(tls_dir=sf_tls_dir)
+    emulator.start()
+    h = SalesforceHarness(emulator, RealClock(), load_mapping(MAPPING))  # type: ignore[arg-type]
+    try:
+        connector: Any = h.connector
+        plan = connector.plan_setup(list(mapping().entities.values()))
+        assert {i.kind for i in plan.items} == {SetupKind.PERMISSION} and not plan.conflicts
+        assert not plan.refusals
+        assert plan.calls == 1 + 1 + 1 + 1 + 5 + 1
+        outcome = connector.apply_setup(plan)
+        assert outcome.ok and outcome.calls == emulator.write_calls == 3   # set, one grants call, assignment
+        assert connector.plan_setup(list(mapping().entities.values())).nothing_to_do
+    finally:
+        h.connector.close()
+        emulator.stop()
+    assert not emulator.unexpected_errors, emulator.unexpected_errors
