@@ -403,16 +403,25 @@ class SalesforceSetup:
         return SetupOutcome(created=tuple(created), failed=failed, not_attempted=tuple(rest), error=error,
                             calls=self._calls)
 
-    def _write(self, fn: Callable[[Salesforce], Any]) -> tuple[Any, str | None]:
-        """One write call; a refusal by Salesforce (4xx but auth and limits) is returned, not raised."""
-        self._calls += 1
+    def _write(self, fn: Callable[[Salesforce], Any], already: str | None = None) -> tuple[Any, str | None]:
+        """One write (retried by the client's policy on a network error or 5xx); a refusal by Salesforce
+        (4xx but auth and limits) is returned, not raised. `already` is the error code that a RETRY
+        gets when the first attempt did create the thing and only its answer was lost: then it is
+        created, not failed (idempotent rerun of one call)."""
+        attempts = 0
 
         def attempt(sf: Salesforce) -> tuple[Any, str | None]:
+            nonlocal attempts
+            attempts += 1
+            self._calls += 1
             try:
                 return fn(sf), None
             except SalesforceError as exc:
                 status = getattr(exc, "status", 0) or 0
-                if status in (400, 403, 404) and error_code(exc.content) != "REQUEST_LIMIT_EXCEEDED":
+                code = error_code(exc.content)
+                if status in (400, 403, 404) and code != "REQUEST_LIMIT_EXCEEDED":
+                    if attempts > 1 and already is not None and code == already:
+                        return {"success": True, "id": None}, None
                     return None, error_text(exc.content)
                 raise
 
@@ -421,21 +430,28 @@ class SalesforceSetup:
 
     def _create(self, item: SetupItem, action: _Action) -> str | None:
         if action.how == "tooling":
-            body, error = self._write(lambda sf: sf.toolingexecute(
-                f"sobjects/{action.tooling_type}/", method="POST", data=action.data))
+            path = f"sobjects/{action.tooling_type}/"
+            body, error = self._write(lambda sf: sf.toolingexecute(path, method="POST", data=action.data),
+                                      already="DUPLICATE_DEVELOPER_NAME")
             if error is None and not (isinstance(body, dict) and body.get("success")):
                 error = error_text((body or {}).get("errors") if isinstance(body, dict) else body)
             return error
         if action.how == "permission_set":
             body, error = self._write(lambda sf: sf.restful("sobjects/PermissionSet", method="POST",
-                                                            json=action.data))
+                                                            json=action.data), already="DUPLICATE_DEVELOPER_NAME")
+            if error is None and body.get("id") is None:    # created by an attempt whose answer was lost
+                soql = f"SELECT Id FROM PermissionSet WHERE Name = {_quote(PERMISSION_SET)}"
+                found = self.client.call(lambda sf: sf.query(soql)) or {}
+                rows = found.get("records") or []
+                body = {"id": rows[0]["Id"]} if rows else body
             if error is None:
                 self._permission_set_id = str(body["id"])
             return error
         if self._permission_set_id is None:
             return f"no permission set {PERMISSION_SET} to assign"
         data = {**action.data, "PermissionSetId": self._permission_set_id}
-        _, error = self._write(lambda sf: sf.restful("sobjects/PermissionSetAssignment", method="POST", json=data))
+        _, error = self._write(lambda sf: sf.restful("sobjects/PermissionSetAssignment", method="POST", json=data),
+                               already="DUPLICATE_VALUE")
         return error
 
     def _grant(self, batch: list[SetupItem], update: bool) -> tuple[SetupItem | None, str]:

@@ -153,3 +153,18 @@ def test_on_the_default_org_only_the_permission_set_is_missing(sf_tls_dir: Path)
         h.connector.close()
         emulator.stop()
     assert not emulator.unexpected_errors, emulator.unexpected_errors
+
+
+def test_a_create_whose_answer_was_lost_is_not_created_twice_nor_failed(harness: SalesforceHarness) -> None:
+    """Salesforce created the field but the answer was a 503: the client's retry gets
+    DUPLICATE_DEVELOPER_NAME, which then means 'created' (the same for the permission set)."""
+    emu = harness.emulator
+    emu.inject(Fault(path="/tooling/sobjects/CustomField", method="POST", when="after", status=503, count=1))
+    emu.inject(Fault(path="/sobjects/PermissionSet$", method="POST", when="after", status=503, count=1))
+    connector: Any = harness.connector
+    plan = connector.plan_setup(list(mapping().entities.values()))
+    outcome = connector.apply_setup(plan)
+    assert outcome.ok, outcome.error
+    assert outcome.calls == emu.write_calls == 1 + 28 + 1 + 1 + 1 + 2      # two retried calls
+    assert len(emu.setup.fields) == 28 and len(emu.setup.rows["PermissionSet"]) == 1
+    assert connector.plan_setup(list(mapping().entities.values())).nothing_to_do
