@@ -254,3 +254,36 @@ def test_a_field_with_the_wrong_type_stops_with_the_mapping_line_and_no_write(
     assert "nothing was created" in err and "Traceback" not in err
     assert emu.write_calls == 0 and emu.org_state() == before
     assert "applied" not in out
+
+
+def test_init_online_keep_missing_on_an_empty_org_then_crm_setup(tmp_path: Path, sf_tls_dir: Path,
+                                                                  capsys: pytest.CaptureFixture[str],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """issue 16 item 5 on Salesforce: init --online keeps what the org lacks for crm setup to create;
+    after setup, check --online reports nothing missing."""
+    from prm_sync.cli.main import run
+
+    emulator = SalesforceEmulator.empty(tls_dir=sf_tls_dir)
+    emulator.start()
+    try:
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.delenv("PRM_SYNC_CONFIG", raising=False)
+        monkeypatch.setenv("SF_INSTANCE_URL", emulator.base_url)
+        monkeypatch.setenv("SF_SESSION_ID", emulator.session_id)
+        monkeypatch.setenv("SF_CA_BUNDLE", str(emulator.ca_path))
+        assert run(["init", "--crm", "salesforce", "--online", "--keep-missing", "site"]) == 0
+        out = capsys.readouterr().out
+        # the mapped fields (not the keys, not the commission object's) that init --online looks at
+        assert "the org lacks 17 mapped field(s), kept in site/mappings/salesforce.yaml" in out
+        assert "line 63: lead.partner_id: Lead has no field Partner_Account__c" in out
+        assert "create them (and whatever else the mapping needs) with `prm-sync crm setup`" in out
+        assert (tmp_path / "site" / "mappings" / "salesforce.yaml").read_text(encoding="utf-8") == \
+            MAPPING.read_text(encoding="utf-8")
+        assert emulator.write_calls == 0
+        assert run(["--config", "site/config.yaml", "crm", "setup", "--yes"]) == 0, capsys.readouterr().err
+        assert emulator.write_calls == SETUP_WRITES
+        assert run(["--config", "site/config.yaml", "check", "--online"]) == 0
+        assert "against the CRM: ok: 0 error(s), 0 warning(s)" in capsys.readouterr().out
+    finally:
+        emulator.stop()
+    assert not emulator.unexpected_errors, emulator.unexpected_errors
