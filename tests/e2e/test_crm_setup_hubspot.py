@@ -104,6 +104,10 @@ def test_dry_run_lists_every_missing_item_and_writes_nothing(site: Site, capsys:
     # each item points at the mapping line that needs it
     line = next(i for i, text in enumerate(site.mapping.read_text().splitlines(), 1) if "prm_partner_tier" in text)
     assert targets["companies.prm_partner_tier"]["mapping_line"] == f"mappings/hubspot.yaml:{line}"
+    # without --dry-run and without a terminal, --yes is needed: exit 2, nothing written
+    code, _out, err = site.cli(capsys, "crm", "setup")
+    assert code == 2
+    assert "crm setup would create 41 item(s) in the CRM: add --yes to go ahead" in err
     assert site.emulator.write_calls() == 0
     after = (site.metadata(), json.dumps(site.emulator.dump(), sort_keys=True), site.mapping.read_text())
     assert after == before
