@@ -327,3 +327,14 @@ def test_below_enterprise_the_custom_object_is_refused_and_the_professional_mapp
             Decimal("4000"), approved)
         assert line.properties["dealname"] == "8% of 50,000.00"
         assert "amount" not in line.properties   # commissions stay out of revenue reports
+
+
+def test_init_online_keep_missing_on_an_empty_portal_leaves_it_all_to_crm_setup(
+        site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = site.cli(capsys, "init", "--crm", "hubspot", "--online", "--keep-missing", "--force",
+                              str(site.directory))
+    assert code == 0, out + err
+    assert "the org lacks 16 mapped field(s) and the object(s) partner_commissions, kept in" in out
+    assert "create them (and whatever else the mapping needs) with `prm-sync crm setup`" in out
+    assert "has no field" not in out.split("crm setup`", 1)[1]   # not repeated as things "still to look at"
+    assert site.emulator.write_calls() == 0
