@@ -83,9 +83,10 @@ class Wanted:
         out: dict[str, Any] = {"name": self.name, "label": _label(self.name.removeprefix("prm_")),
                                "type": self.type, "fieldType": self.field_type, "groupName": GROUP,
                                "description": "created by prm-sync crm setup"}
-        if self.options:
+        options = self.options or ([("Yes", "true"), ("No", "false")] if self.type == "bool" else [])
+        if options:
             out["options"] = [{"label": label, "value": value, "displayOrder": index, "hidden": False}
-                              for index, (label, value) in enumerate(self.options)]
+                              for index, (label, value) in enumerate(options)]
         if self.unique:
             out["hasUniqueValue"] = True
         return out

@@ -130,15 +130,16 @@ def _fit_to_org(crm: str, mapping_text: str, config_file: Path, keep_missing: bo
 
 def _report_fit(fitted: FittedMapping, mapping_file: Path) -> None:
     """Say what init --online left out (shown even with -q: the admin must know), and what else to fix."""
-    if fitted.kept:
-        click.echo(f"init --online: the org lacks {len(fitted.kept)} mapped field(s), kept in {mapping_file}:")
+    if fitted.kept or fitted.missing_objects:
+        objects = f" and the object(s) {', '.join(fitted.missing_objects)}" if fitted.missing_objects else ""
+        click.echo(f"init --online: the org lacks {len(fitted.kept)} mapped field(s){objects}, kept in "
+                   f"{mapping_file}:")
         for omission in fitted.kept:
             click.echo(f"  line {omission.line}: {omission.entity}.{omission.prm_field}: {omission.object} has no "
                        f"field {omission.crm_field}")
         click.echo("create them (and whatever else the mapping needs) with `prm-sync crm setup` "
                    "(`prm-sync crm setup --dry-run` lists it first)")
-        return
-    if fitted.omitted:
+    elif fitted.omitted:
         click.echo(f"init --online: the org lacks {len(fitted.omitted)} mapped field(s); in {mapping_file}:")
         for omission in fitted.omitted:
             click.echo(f"  {omission}")
@@ -147,9 +148,12 @@ def _report_fit(fitted: FittedMapping, mapping_file: Path) -> None:
                        "--online --keep-missing --force, then `prm-sync crm setup`")
     else:
         click.echo("init --online: the org has every mapped field")
-    if fitted.report.findings:
+    # kept fields (and objects) the org lacks are `crm setup`'s to create: not repeated here
+    setup_does = {"missing_field", "missing_object"} if fitted.kept or fitted.missing_objects else set()
+    findings = [f for f in fitted.report.findings if f.kind.value not in setup_does]
+    if findings:
         click.echo("still to look at (`prm-sync check --online` repeats these):")
-        for finding in fitted.report.findings:
+        for finding in findings:
             click.echo(f"  {finding}")
 
 

@@ -93,7 +93,6 @@ class SetupReport:
     #: what was still missing after applying (None: not verified)
     left: SetupPlan | None = None
     renamed: list[str] = field(default_factory=list)
-    crm_error: str | None = None
 
     @property
     def exit_code(self) -> int:

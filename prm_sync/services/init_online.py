@@ -46,6 +46,8 @@ class FittedMapping:
     can_set_up: bool = False
     #: kept (not commented out): what the org lacks, for `crm setup` to create
     kept: list[Omission] = field(default_factory=list)
+    #: with keep_missing: the mapped objects the org lacks altogether (a custom object), for `crm setup`
+    missing_objects: list[str] = field(default_factory=list)
 
 
 def fit_mapping(text: str, file: str, crm: str, connector: Connector, *, keep_missing: bool = False
@@ -71,7 +73,8 @@ def fit_mapping(text: str, file: str, crm: str, connector: Connector, *, keep_mi
             omitted.append(Omission(entity.value, name, crm_field, mapper.object, line))
     can_set_up = connector.capabilities.sets_up_crm
     if keep_missing:
-        return FittedMapping(text, [], report, can_set_up, sorted(omitted, key=lambda o: o.line))
+        absent = [mapper.object for entity, mapper in mapping.entities.items() if entity.value not in report.described]
+        return FittedMapping(text, [], report, can_set_up, sorted(omitted, key=lambda o: o.line), absent)
     lines = text.splitlines(keepends=True)
     final: list[Omission] = []
     for omission in sorted(omitted, key=lambda o: o.line, reverse=True):

@@ -104,6 +104,10 @@ def test_dry_run_lists_every_missing_item_and_writes_nothing(site: Site, capsys:
     # each item points at the mapping line that needs it
     line = next(i for i, text in enumerate(site.mapping.read_text().splitlines(), 1) if "prm_partner_tier" in text)
     assert targets["companies.prm_partner_tier"]["mapping_line"] == f"mappings/hubspot.yaml:{line}"
+    # without --dry-run and without a terminal, --yes is needed: exit 2, nothing written
+    code, _out, err = site.cli(capsys, "crm", "setup")
+    assert code == 2
+    assert "crm setup would create 41 item(s) in the CRM: add --yes to go ahead" in err
     assert site.emulator.write_calls() == 0
     after = (site.metadata(), json.dumps(site.emulator.dump(), sort_keys=True), site.mapping.read_text())
     assert after == before
@@ -323,3 +327,14 @@ def test_below_enterprise_the_custom_object_is_refused_and_the_professional_mapp
             Decimal("4000"), approved)
         assert line.properties["dealname"] == "8% of 50,000.00"
         assert "amount" not in line.properties   # commissions stay out of revenue reports
+
+
+def test_init_online_keep_missing_on_an_empty_portal_leaves_it_all_to_crm_setup(
+        site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = site.cli(capsys, "init", "--crm", "hubspot", "--online", "--keep-missing", "--force",
+                              str(site.directory))
+    assert code == 0, out + err
+    assert "the org lacks 16 mapped field(s) and the object(s) partner_commissions, kept in" in out
+    assert "create them (and whatever else the mapping needs) with `prm-sync crm setup`" in out
+    assert "has no field" not in out.split("crm setup`", 1)[1]   # not repeated as things "still to look at"
+    assert site.emulator.write_calls() == 0

@@ -35,7 +35,12 @@ from connectors.hubspot.emulator.errors import (
 from connectors.hubspot.emulator.generate import generate_portal
 from connectors.hubspot.emulator.ratelimit import RateLimiter, RateLimits
 from connectors.hubspot.emulator.records import Record, RecordStore, TypeTable
-from connectors.hubspot.emulator.schema import ObjectTypeDef, PortalSchema, default_portal_schema
+from connectors.hubspot.emulator.schema import (
+    ObjectTypeDef,
+    PortalSchema,
+    default_portal_schema,
+    empty_portal_schema,
+)
 from connectors.hubspot.emulator.search import CompiledSearch, SearchLimits, run_search
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -340,10 +345,25 @@ class HubSpotEmulator(Emulator):
             generate_portal(self.store, self.associations, n, seed, self.now_ms())
             self._rebuild_index()
 
+    def reset_portal(self, *, empty: bool = False, tier: str = "enterprise", honour_requested_ids: bool = False
+                     ) -> None:
+        """A new portal, without records: `empty` as HubSpot hands it over (nothing prm-sync needs, for
+        `crm setup`), `tier` ("enterprise" has custom objects), `honour_requested_ids` (see PortalSchema).
+        Admin API: POST /__admin__/portal {"empty": true, "tier": "professional"}."""
+        build = empty_portal_schema if empty else default_portal_schema
+        with self.lock:
+            self.schema = build(self.schema.portal_id, tier=tier, honour_requested_ids=honour_requested_ids)
+            self._reset_state()
+            self._rebuild_index()
+
     def admin_route(self, request: Request, subpath: str) -> Response | None:
         body = request.get_json(silent=True) or {}
         if (request.method, subpath) == ("POST", "ratelimits"):
             self.rate_limits = RateLimits(**body)
+            return json_response({"ok": True})
+        if (request.method, subpath) == ("POST", "portal"):
+            self.reset_portal(empty=bool(body.get("empty", False)), tier=str(body.get("tier", "enterprise")),
+                              honour_requested_ids=bool(body.get("honour_requested_ids", False)))
             return json_response({"ok": True})
         if (request.method, subpath) == ("POST", "search-lag"):
             self.set_search_lag(int(body.get("ms", 0)))

@@ -19,6 +19,7 @@ from prm_sync.connector import (
     SetupKind,
     SetupOutcome,
     SetupPlan,
+    SetupRefusal,
     ValueRename,
 )
 from prm_sync.errors import UsageError
@@ -37,7 +38,8 @@ class MemSetup:
     crm = "memcrm"
 
     def __init__(self, *, sets_up: bool = True, conflict: bool = False, fail_at: int | None = None,
-                 renames: Sequence[ValueRename] = ()) -> None:
+                 renames: Sequence[ValueRename] = (), refuse: bool = False) -> None:
+        self.refuse = refuse
         self.capabilities = Capabilities(sets_up_crm=sets_up)
         self.missing = [SetupItem(SetupKind.FIELD, "companies.prm_partner_tier", "enumeration", "partner", TIER),
                         SetupItem(SetupKind.PIPELINE, "deals pipeline 'Partner registrations'", "7 stages", "lead",
@@ -51,7 +53,10 @@ class MemSetup:
     def plan_setup(self, mappers: Sequence[EntityMapper]) -> SetupPlan:
         conflicts = (SetupConflict("companies.prm_partner_tier", "enumeration", "number", "partner", TIER),) \
             if self.conflict else ()
-        return SetupPlan(tuple(self.missing), conflicts, (), 2)
+        refusals = (SetupRefusal("custom object partner_commissions", "HTTP 403 MISSING_SCOPES: not granted",
+                                 "use mappings/hubspot-professional.yaml", "commission",
+                                 ("entities", "commission", "object")),) if self.refuse else ()
+        return SetupPlan(tuple(self.missing), conflicts, refusals, 2)
 
     def apply_setup(self, plan: SetupPlan) -> SetupOutcome:
         created: list[SetupItem] = []
@@ -167,3 +172,13 @@ def test_ids_the_crm_chose_are_written_into_the_mapping_with_a_comment(site: Any
     assert len(lines) == len(shipped.splitlines()) + 3
     assert load_mapping(path)["lead"].constants["pipeline"] == "7654321"   # still a valid mapping, as text
     assert any(line.startswith("mapping updated with the CRM's ids: mappings/hubspot.yaml:") for line in said)
+
+
+def test_a_refusal_creates_the_rest_and_exits_2_with_the_advice(site: Any) -> None:
+    crm = MemSetup(refuse=True)
+    report, said, warned = _run(site, crm)
+    assert (report.exit_code, crm.applied) == (2, 2)
+    line = _line(site[0].joinpath("mappings/hubspot.yaml").read_text(), "object: partner_commissions")
+    assert warned == [f"mappings/hubspot.yaml:{line}: custom object partner_commissions: the CRM refuses it: "
+                      "HTTP 403 MISSING_SCOPES: not granted; use mappings/hubspot-professional.yaml"]
+    assert not any(text.startswith("verified") for text in said)   # the mapping still needs what was refused
