@@ -4,7 +4,8 @@ Python API on top of the kit's: ``store`` (records), ``schema``, ``clock`` (sett
 returning an aware UTC datetime), ``expire_session(token|None)``, ``login_domain``,
 ``page_size``, ``daily_api_limit`` / ``api_used``, ``rate_limit``. Extra admin endpoints:
 ``POST /__admin__/sessions/expire {"session_id": optional}``,
-``POST /__admin__/api-usage {"used": n, "limit": m}``.
+``POST /__admin__/api-usage {"used": n, "limit": m}``,
+``POST /__admin__/org {"empty": true}`` (an untouched org for ``crm setup``; see ``reset_org``).
 """
 
 from __future__ import annotations
@@ -118,6 +119,21 @@ class SalesforceEmulator(Emulator):
         with self.lock:
             self.store.load(state)
 
+    def reset_org(self, *, empty: bool = False, enforce_fls: bool | None = None, can_customize: bool = True,
+                  can_manage_permissions: bool = True) -> None:
+        """A new org without records: `empty` as Salesforce hands it over (standard objects and fields
+        only, field-level security for what the API creates: what `crm setup` starts from), else the
+        default org. Admin API: POST /__admin__/org {"empty": true}."""
+        with self.lock:
+            self.schema = empty_schema() if empty else default_schema()
+            self.store = Store(self.schema, self.store.clock)
+            self.setup = tooling.OrgSetup(enforce_fls=empty if enforce_fls is None else bool(enforce_fls),
+                                          can_customize=can_customize,
+                                          can_manage_permissions=can_manage_permissions)
+            self.cursors = rest.Cursors()
+            self.modstamp_order = ModstampOrder()
+            self.jobs = bulk2.Jobs()
+
     @property
     def write_calls(self) -> int:
         """API calls received that could change the org: POST/PATCH/PUT/DELETE under /services/data
@@ -198,6 +214,12 @@ class SalesforceEmulator(Emulator):
         body = request.get_json(silent=True) or {}
         if subpath == "sessions/expire" and request.method == "POST":
             return json_response({"expired": self.expire_session(body.get("session_id"))})
+        if subpath == "org" and request.method == "POST":
+            self.reset_org(empty=bool(body.get("empty", False)),
+                           enforce_fls=body.get("enforce_fls") if "enforce_fls" in body else None,
+                           can_customize=bool(body.get("can_customize", True)),
+                           can_manage_permissions=bool(body.get("can_manage_permissions", True)))
+            return json_response({"ok": True, "objects": sorted(self.schema.objects)})
         if subpath == "api-usage" and request.method == "POST":
             self.api_used = int(body.get("used", self.api_used))
             self.daily_api_limit = int(body.get("limit", self.daily_api_limit))

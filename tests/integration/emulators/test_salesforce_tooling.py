@@ -192,3 +192,21 @@ def test_the_default_emulator_keeps_full_access(sf_tls_dir: Path) -> None:
         field(sf, "Account.Extra__c", type="Number", precision=18, scale=0)
         assert sf.query("SELECT Id, Extra__c FROM Account")["totalSize"] == 0   # no grant needed
         assert sf.oauth2("userinfo")["user_id"] == INTEGRATION_USER_ID
+
+
+def test_the_admin_api_turns_the_sandbox_into_an_untouched_org(sf_tls_dir: Path) -> None:
+    import requests
+
+    with SalesforceEmulator(tls_dir=sf_tls_dir) as emulator:
+        assert isinstance(emulator, SalesforceEmulator)
+        session = requests.Session()
+        session.trust_env = False
+        answer = session.post(f"{emulator.base_url}/__admin__/org", json={"empty": True},
+                              verify=str(emulator.ca_path))
+        assert answer.status_code == 200 and answer.json()["objects"] == ["Account", "Contact", "Lead", "Opportunity"]
+        sf = make_sf_client(emulator)
+        assert not [f["name"] for f in sf.Account.describe()["fields"] if f["name"].endswith("__c")]
+        field(sf, "Account.PRM_Id__c", type="Text", length=36, externalId=True, unique=True)
+        assert "PRM_Id__c" not in [f["name"] for f in sf.Account.describe()["fields"]]   # FLS applies
+        emulator.reset_org()
+        assert "Partner_Tier__c" in [f["name"] for f in sf.Account.describe()["fields"]]
