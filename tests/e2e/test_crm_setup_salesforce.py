@@ -274,7 +274,8 @@ def test_init_online_keep_missing_on_an_empty_org_then_crm_setup(tmp_path: Path,
         assert run(["init", "--crm", "salesforce", "--online", "--keep-missing", "site"]) == 0
         out = capsys.readouterr().out
         # the mapped fields (not the keys, not the commission object's) that init --online looks at
-        assert "the org lacks 17 mapped field(s), kept in site/mappings/salesforce.yaml" in out
+        assert "the org lacks 17 mapped field(s) and the object(s) Partner_Commission__c, kept in " \
+               "site/mappings/salesforce.yaml" in out
         lines = MAPPING.read_text(encoding="utf-8").splitlines()
         lookup = next(i for i, t in enumerate(lines, 1) if "partner_id: {crm: Partner_Account__c" in t)
         assert f"line {lookup}: lead.partner_id: Lead has no field Partner_Account__c" in out
