@@ -22,7 +22,8 @@ from prm_sync.services.schemas import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED_MAPPINGS = [ROOT / "mappings" / "salesforce.yaml", ROOT / "mappings" / "hubspot.yaml"]
+SHIPPED_MAPPINGS = [ROOT / "mappings" / "salesforce.yaml", ROOT / "mappings" / "hubspot.yaml",
+                    ROOT / "mappings" / "hubspot-professional.yaml"]
 EXAMPLE_CONFIG = ROOT / "config.example.yaml"
 
 
