@@ -19,9 +19,6 @@ from decimal import Decimal
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from prm_sync.ops.terminal_text import plain_line, strip_controls
 from prm_sync.util.safe_csv import write_csv
@@ -131,6 +128,10 @@ def _widths(rows: Sequence[dict[str, Any]], shown: Sequence[str], width: int,
 
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], *, title: str | None = None,
                 priority: Sequence[str] | None = None, width: int | None = None) -> None:
+    from rich.console import Console  # here: JSON and CSV output need no rich (start-up, issue 17)
+    from rich.table import Table
+    from rich.text import Text
+
     width = width or terminal_width()
     shown = fitting_columns(rows, columns, width, priority)
     widths = _widths(rows, shown, width, priority)

@@ -3,6 +3,9 @@
 Importing this package creates no engine, session or file; `open_store(url)` does.
 """
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from prm_sync.store.bookkeeping import link_for_crm, link_for_prm, load_cursor, save_cursor
 from prm_sync.store.engine import Store, open_store, parse_store_url
 from prm_sync.store.errors import (
@@ -16,7 +19,6 @@ from prm_sync.store.errors import (
     StoreNotInitialized,
     StoreUnavailable,
 )
-from prm_sync.store.locks import lock_status, run_lock
 from prm_sync.store.schema import check_schema, current_revision, head_revision, upgrade
 from prm_sync.store.tables import (
     STORE_METADATA,
@@ -37,6 +39,22 @@ from prm_sync.store.tables import (
     SyncRun,
 )
 from prm_sync.store.types import Money, UtcDateTime, new_id, utcnow
+
+if TYPE_CHECKING:
+    from prm_sync.store.locks import lock_status, run_lock
+
+#: Loaded on first use (PEP 562): a read-only command (`partners list`) takes no lock, so it need
+#: not import filelock (issue 17).
+_LAZY = {"lock_status": "prm_sync.store.locks", "run_lock": "prm_sync.store.locks"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "STORE_METADATA",
