@@ -79,11 +79,10 @@ def test_a_store_only_command_on_a_current_store_imports_no_migrations_or_crm_sd
 
 #: What `partners list` (a read of the store) has no use for, beyond the migrations and SDKs above:
 #: the connector protocol and its retry library (the CRM settings models import only the cheap part
-#: of prm_sync.connector), the mapping compiler, the commission calculator (config.yaml's commission
-#: settings need only its plan models), the run lock, templates, the sync engine.
+#: of prm_sync.connector), the mapping compiler, the run lock, templates, the sync engine.
 NOT_FOR_A_LIST = ("alembic", "psycopg", "hubspot", "simple_salesforce", "jinja2", "tenacity", "filelock",
                   "prm_sync.mapping", "prm_sync.connector.protocol", "prm_sync.connector.retry",
-                  "prm_sync.connector.types", "prm_sync.domain.commissions.calculate", "prm_sync.store.locks",
+                  "prm_sync.connector.types", "prm_sync.store.locks",
                   "prm_sync.sync", "prm_sync.ops.scheduler", "connectors.salesforce.connector",
                   "connectors.hubspot.connector")
 
