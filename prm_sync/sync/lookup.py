@@ -49,6 +49,41 @@ def links_by_prm(session: Session, entity: str, prm_ids: Iterable[str]) -> dict[
     return out
 
 
+_PROBES: dict[tuple[str, str, int], str] = {}
+
+
+def _probe_sql(paramstyle: str, column: str, count: int) -> str:
+    """`SELECT 1 FROM link WHERE entity = ? AND <column> IN (?, ...) LIMIT 1` in the driver's style."""
+    key = (paramstyle, column, count)
+    if key not in _PROBES:
+        mark = "?" if paramstyle == "qmark" else "%s"  # sqlite3; psycopg ("format"/"pyformat")
+        _PROBES[key] = (f"SELECT 1 FROM {Link.__tablename__} WHERE entity = {mark} "
+                        f"AND {column} IN ({', '.join([mark] * count)}) LIMIT 1")
+    return _PROBES[key]
+
+
+def entity_is_empty(session: Session, entity: str, table: type[SyncedRow]) -> bool:
+    """No link and no row of `entity` yet: a first load into an empty store (or entity)."""
+    return (session.exec(select(Link.prm_id).where(Link.entity == entity).limit(1)).first() is None
+            and session.exec(select(table.id).limit(1)).first() is None)
+
+
+def linked_any(session: Session, entity: str, crm_ids: Iterable[str], prm_ids: Iterable[str]) -> bool:
+    """Whether a link of `entity` holds one of these CRM ids or PRM ids.
+
+    One indexed probe per id in the database, sent as plain driver SQL: on a first load every page
+    asks this and the answer is "no" (the rows were not there when the entity's pull began, so only
+    a record the read returns twice finds its own earlier row), and SQLAlchemy's compilation of an
+    expanding IN and its ORM result handling cost far more than the database's own work."""
+    connection = session.connection()
+    style = connection.dialect.paramstyle
+    for column, ids in (("crm_id", crm_ids), ("prm_id", prm_ids)):
+        for chunk in _chunks(sorted({i for i in ids if i})):
+            if connection.exec_driver_sql(_probe_sql(style, column, len(chunk)), (entity, *chunk)).first():
+                return True
+    return False
+
+
 UNREADABLE = (ValueError, ArithmeticError, TypeError)  # a value written behind the ORM (e.g. by hand)
 
 
