@@ -29,13 +29,14 @@ def links_by_crm(session: Session, entity: str, crm_ids: Iterable[str]) -> dict[
 
 
 def prm_ids_by_crm(session: Session, entity: str, crm_ids: Iterable[str]) -> dict[str, str]:
-    """CRM id -> PRM id of linked records (two columns read: no Link objects to build)."""
-    ids = sorted({i for i in crm_ids if i})
+    """CRM id -> PRM id of linked records: two columns read as plain driver SQL (each page of
+    registrations and deals resolves its partners here; no Link objects, no ORM compilation)."""
+    connection = session.connection()
+    style = connection.dialect.paramstyle
     out: dict[str, str] = {}
-    for chunk in _chunks(ids):
-        query = select(Link.crm_id, Link.prm_id).where(Link.entity == entity, col(Link.crm_id).in_(chunk))
-        for crm_id, prm_id in session.exec(query):
-            assert crm_id is not None
+    for chunk in _chunks(sorted({i for i in crm_ids if i})):
+        for crm_id, prm_id in connection.exec_driver_sql(_select_sql(style, "crm_id, prm_id", "crm_id", len(chunk)),
+                                                         (entity, *chunk)):
             out[crm_id] = prm_id
     return out
 
@@ -49,17 +50,17 @@ def links_by_prm(session: Session, entity: str, prm_ids: Iterable[str]) -> dict[
     return out
 
 
-_PROBES: dict[tuple[str, str, int], str] = {}
+_SQL: dict[tuple[str, str, str, int], str] = {}
 
 
-def _probe_sql(paramstyle: str, column: str, count: int) -> str:
-    """`SELECT 1 FROM link WHERE entity = ? AND <column> IN (?, ...) LIMIT 1` in the driver's style."""
-    key = (paramstyle, column, count)
-    if key not in _PROBES:
+def _select_sql(paramstyle: str, what: str, column: str, count: int) -> str:
+    """`SELECT <what> FROM link WHERE entity = ? AND <column> IN (?, ...)` in the driver's style."""
+    key = (paramstyle, what, column, count)
+    if key not in _SQL:
         mark = "?" if paramstyle == "qmark" else "%s"  # sqlite3; psycopg ("format"/"pyformat")
-        _PROBES[key] = (f"SELECT 1 FROM {Link.__tablename__} WHERE entity = {mark} "
-                        f"AND {column} IN ({', '.join([mark] * count)}) LIMIT 1")
-    return _PROBES[key]
+        _SQL[key] = (f"SELECT {what} FROM {Link.__tablename__} WHERE entity = {mark} "
+                     f"AND {column} IN ({', '.join([mark] * count)})")
+    return _SQL[key]
 
 
 def entity_is_empty(session: Session, entity: str, table: type[SyncedRow]) -> bool:
@@ -79,7 +80,8 @@ def linked_any(session: Session, entity: str, crm_ids: Iterable[str], prm_ids: I
     style = connection.dialect.paramstyle
     for column, ids in (("crm_id", crm_ids), ("prm_id", prm_ids)):
         for chunk in _chunks(sorted({i for i in ids if i})):
-            if connection.exec_driver_sql(_probe_sql(style, column, len(chunk)), (entity, *chunk)).first():
+            probe = _select_sql(style, "1", column, len(chunk)) + " LIMIT 1"
+            if connection.exec_driver_sql(probe, (entity, *chunk)).first():
                 return True
     return False
 
