@@ -140,9 +140,16 @@ def _sqlite_utc_text(general: Callable[[Any], Any]) -> Callable[[Any], Any]:
     (another zone, a naive datetime it must refuse, None) goes through `general`. If `general` ever
     writes another text (a changed storage format), `general` alone is used."""
 
+    last: list[Any] = [None, None]  # the last datetime converted and its text: a page's rows share
+    # their `now` (created_at, updated_at, a link's synced_at are one object)
+
     def process(value: Any) -> Any:
+        if value is last[0]:
+            return last[1]
         if value.__class__ is datetime and value.tzinfo is UTC:
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+            text = value.replace(tzinfo=None).isoformat(" ", "microseconds")
+            last[0], last[1] = value, text
+            return text
         return general(value)
 
     probes = (datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC), datetime(999, 12, 31, 23, 59, 59, tzinfo=UTC))

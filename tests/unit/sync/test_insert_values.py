@@ -53,3 +53,12 @@ def test_link_statements_on_sqlite_use_the_fast_processor() -> None:
     assert process.__qualname__.startswith("_sqlite_utc_text")
     now = dt.datetime(2026, 11, 1, 12, 0, 0, 5, tzinfo=dt.UTC)
     assert process(now) == "2026-11-01 12:00:00.000005" == _general(now)
+
+
+def test_the_last_converted_time_is_reused_only_for_that_very_object() -> None:
+    process = _sqlite_utc_text(_general)
+    now = dt.datetime(2026, 11, 1, 12, 0, 0, 5, tzinfo=dt.UTC)
+    later = now + dt.timedelta(microseconds=1)
+    assert [process(now), process(now), process(later), process(None), process(now)] == [
+        "2026-11-01 12:00:00.000005", "2026-11-01 12:00:00.000005", "2026-11-01 12:00:00.000006", None,
+        "2026-11-01 12:00:00.000005"]
