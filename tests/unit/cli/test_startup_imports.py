@@ -79,7 +79,8 @@ def test_a_store_only_command_on_a_current_store_imports_no_migrations_or_crm_sd
 
 #: What `partners list` (a read of the store) has no use for, beyond the migrations and SDKs above:
 #: the connector protocol and its retry library (the CRM settings models import only the cheap part
-#: of prm_sync.connector), the mapping compiler, the run lock, the tables of other entities and of the sync bookkeeping, templates, the sync engine.
+#: of prm_sync.connector), the mapping compiler, the run lock, the tables of other entities and of the
+#: sync bookkeeping, templates, the sync engine.
 NOT_FOR_A_LIST = ("alembic", "psycopg", "hubspot", "simple_salesforce", "jinja2", "tenacity", "filelock",
                   "prm_sync.mapping", "prm_sync.connector.protocol", "prm_sync.connector.retry",
                   "prm_sync.connector.types", "prm_sync.store.locks",
@@ -105,9 +106,8 @@ def test_partners_list_of_an_empty_store_says_so_without_rich(workspace):
 
 def test_the_store_metadata_holds_every_table_though_tables_load_on_first_use():
     """Migrations and the schema check read STORE_METADATA: it must never be a partial schema."""
-    done = subprocess.run([sys.executable, "-c", "from prm_sync.store import STORE_METADATA; "
-                           "import json; print(json.dumps(sorted(STORE_METADATA.tables)))"], capture_output=True, text=True, timeout=60,
-                          check=True)
+    probe = "from prm_sync.store import STORE_METADATA; import json; print(json.dumps(sorted(STORE_METADATA.tables)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
     import prm_sync.store.tables as tables
 
     every = {getattr(tables, name).__table__.name for name in tables.__all__

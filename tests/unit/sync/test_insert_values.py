@@ -49,7 +49,7 @@ def test_the_fast_path_is_dropped_if_the_storage_text_ever_differs() -> None:
 
 def test_link_statements_on_sqlite_use_the_fast_processor() -> None:
     statement = _statement(Link, ("entity", "prm_id", "crm_id", "synced_at"), DIALECT)
-    [(index, process)] = [(i, p) for i, p in statement.processors if statement.order[i] == "synced_at"]
+    [(_index, process)] = [(i, p) for i, p in statement.processors if statement.order[i] == "synced_at"]
     assert process.__qualname__.startswith("_sqlite_utc_text")
     now = dt.datetime(2026, 11, 1, 12, 0, 0, 5, tzinfo=dt.UTC)
     assert process(now) == "2026-11-01 12:00:00.000005" == _general(now)
