@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from prm_sync.connector import ConfigError, Problem, RetryPolicy
+from prm_sync.connector import ConfigError, Problem
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # config validation loads this package (its settings): keep tenacity out of it
     from connectors.salesforce.connector import SalesforceConnector
-    from prm_sync.connector import Config
+    from prm_sync.connector import Config, RetryPolicy
 
 __all__ = ["build"]
 
@@ -23,6 +23,7 @@ def build(config: Config, *, retry: RetryPolicy | None = None, bulk_wait_s: floa
     from connectors.salesforce.budget import Budget
     from connectors.salesforce.client import SalesforceClient
     from connectors.salesforce.connector import SalesforceConnector
+    from prm_sync.connector import RetryPolicy
 
     settings = config.crm.section("salesforce")
     if settings is None:

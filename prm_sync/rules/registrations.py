@@ -93,11 +93,12 @@ def flag(reg: RegistrationLike, conflicts: list[ChannelConflict]) -> None:
 
 def recheck_conflicts(
     session: Session, reg: RegistrationLike, settings: RegistrationSettings, now: dt.datetime,
-    index: ConflictIndex | None = None,
+    index: ConflictIndex | None = None, keys: CustomerKeys | None = None,
 ) -> list[ChannelConflict]:
-    """Recompute and store a registration's conflicts against what was registered before it."""
+    """Recompute and store a registration's conflicts against what was registered before it
+    (`keys`: its customer keys, when the caller has them already)."""
     index = index or build_conflict_index(session, settings)
-    keys = keys_of(settings, reg.company, reg.email, reg.website)
+    keys = keys if keys is not None else keys_of(settings, reg.company, reg.email, reg.website)
     conflicts = index.find(keys, reg.partner_id, now, exclude_id=reg.id, registered_at=reg.created_at,
                            limit=DETAIL_LIMIT + 1)
     flag(reg, conflicts)
@@ -161,14 +162,15 @@ def check_registrations(
             reg.expires_at = now + dt.timedelta(days=settings.protection_days)
         elif reg.expires_at is None:
             reg.expires_at = reg.created_at + dt.timedelta(days=settings.protection_days)
-        if reg.status in OPEN_STATUSES and recheck_conflicts(session, reg, settings, now, index):
+        keys = keys_of(settings, reg.company, reg.email, reg.website)  # once: the check and the index use them
+        if reg.status in OPEN_STATUSES and recheck_conflicts(session, reg, settings, now, index, keys):
             flagged.append(reg)
         if add_to_index:
             if names is None:
                 names = dict(session.exec(select(Partner.id, Partner.name)).all())
             holder = registration_holder(
                 reg.id, reg.partner_id, names.get(reg.partner_id, reg.partner_id),
-                keys_of(settings, reg.company, reg.email, reg.website),
+                keys,
                 Protection(reg.status, reg.created_at, reg.approved_at, reg.expires_at, reg.extended_until),
                 converted=reg.converted, protection_days=settings.protection_days)
             if holder is not None:

@@ -9,15 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prm_sync.domain.errors import RuleViolation
 from prm_sync.domain.fields import PARTNER_TIERS, Entity
 from prm_sync.domain.partners import check_tier
 from prm_sync.domain.territories import country_problem, format_territories, parse_territories
 from prm_sync.errors import UsageError
-from prm_sync.mapping import CompiledMapping
-from prm_sync.yamlsource import LoadedYaml
+
+if TYPE_CHECKING:  # `partners list` imports this module and needs no mapping compiler (issue 17)
+    from prm_sync.mapping import CompiledMapping
+    from prm_sync.yamlsource import LoadedYaml
 
 # What `partners add` and `partners edit` set (status moves through `set-status`, its lifecycle).
 SETTABLE = ("name", "tier", "country", "website", "phone", "industry", "joined_on", "channel_manager",

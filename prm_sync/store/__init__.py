@@ -3,7 +3,9 @@
 Importing this package creates no engine, session or file; `open_store(url)` does.
 """
 
-from prm_sync.store.bookkeeping import link_for_crm, link_for_prm, load_cursor, save_cursor
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from prm_sync.store.engine import Store, open_store, parse_store_url
 from prm_sync.store.errors import (
     BadStoreUrl,
@@ -16,27 +18,55 @@ from prm_sync.store.errors import (
     StoreNotInitialized,
     StoreUnavailable,
 )
-from prm_sync.store.locks import lock_status, run_lock
 from prm_sync.store.schema import check_schema, current_revision, head_revision, upgrade
-from prm_sync.store.tables import (
-    STORE_METADATA,
-    Certification,
-    CommissionLine,
-    Conflict,
-    Contract,
-    Deal,
-    Link,
-    Notification,
-    Partner,
-    PartnerContact,
-    PartnerStatusChange,
-    PartnerTierChange,
-    Quarantine,
-    Registration,
-    SyncCursor,
-    SyncRun,
-)
 from prm_sync.store.types import Money, UtcDateTime, new_id, utcnow
+
+if TYPE_CHECKING:
+    from prm_sync.store.bookkeeping import link_for_crm, link_for_prm, load_cursor, save_cursor
+    from prm_sync.store.locks import lock_status, run_lock
+    from prm_sync.store.tables import (
+        STORE_METADATA,
+        Certification,
+        CommissionLine,
+        Conflict,
+        Contract,
+        Deal,
+        Link,
+        Notification,
+        Partner,
+        PartnerContact,
+        PartnerStatusChange,
+        PartnerTierChange,
+        Quarantine,
+        Registration,
+        SyncCursor,
+        SyncRun,
+    )
+
+#: Loaded on first use (PEP 562), so a store-only command pays only for what it touches (issue 17):
+#: `partners list` takes no run lock (no filelock) and needs the partner tables only (each table
+#: module is built on first use, see prm_sync.store.tables).
+_LAZY = {
+    **dict.fromkeys(["link_for_crm", "link_for_prm", "load_cursor", "save_cursor"], "prm_sync.store.bookkeeping"),
+    **dict.fromkeys(["lock_status", "run_lock"], "prm_sync.store.locks"),
+    **dict.fromkeys(["STORE_METADATA", "Certification", "CommissionLine", "Conflict", "Contract", "Deal", "Link",
+                     "Notification", "Partner", "PartnerContact", "PartnerStatusChange", "PartnerTierChange",
+                     "Quarantine", "Registration", "SyncCursor", "SyncRun"], "prm_sync.store.tables"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "STORE_METADATA",

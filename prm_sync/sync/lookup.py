@@ -29,13 +29,14 @@ def links_by_crm(session: Session, entity: str, crm_ids: Iterable[str]) -> dict[
 
 
 def prm_ids_by_crm(session: Session, entity: str, crm_ids: Iterable[str]) -> dict[str, str]:
-    """CRM id -> PRM id of linked records (two columns read: no Link objects to build)."""
-    ids = sorted({i for i in crm_ids if i})
+    """CRM id -> PRM id of linked records: two columns read as plain driver SQL (each page of
+    registrations and deals resolves its partners here; no Link objects, no ORM compilation)."""
+    connection = session.connection()
+    style = connection.dialect.paramstyle
     out: dict[str, str] = {}
-    for chunk in _chunks(ids):
-        query = select(Link.crm_id, Link.prm_id).where(Link.entity == entity, col(Link.crm_id).in_(chunk))
-        for crm_id, prm_id in session.exec(query):
-            assert crm_id is not None
+    for chunk in _chunks(sorted({i for i in crm_ids if i})):
+        for crm_id, prm_id in connection.exec_driver_sql(_select_sql(style, "crm_id, prm_id", "crm_id", len(chunk)),
+                                                         (entity, *chunk)):
             out[crm_id] = prm_id
     return out
 
@@ -47,6 +48,42 @@ def links_by_prm(session: Session, entity: str, prm_ids: Iterable[str]) -> dict[
         for link in session.exec(select(Link).where(Link.entity == entity, col(Link.prm_id).in_(chunk))):
             out[link.prm_id] = link
     return out
+
+
+_SQL: dict[tuple[str, str, str, int], str] = {}
+
+
+def _select_sql(paramstyle: str, what: str, column: str, count: int) -> str:
+    """`SELECT <what> FROM link WHERE entity = ? AND <column> IN (?, ...)` in the driver's style."""
+    key = (paramstyle, what, column, count)
+    if key not in _SQL:
+        mark = "?" if paramstyle == "qmark" else "%s"  # sqlite3; psycopg ("format"/"pyformat")
+        _SQL[key] = (f"SELECT {what} FROM {Link.__tablename__} WHERE entity = {mark} "
+                     f"AND {column} IN ({', '.join([mark] * count)})")
+    return _SQL[key]
+
+
+def entity_is_empty(session: Session, entity: str, table: type[SyncedRow]) -> bool:
+    """No link and no row of `entity` yet: a first load into an empty store (or entity)."""
+    return (session.exec(select(Link.prm_id).where(Link.entity == entity).limit(1)).first() is None
+            and session.exec(select(table.id).limit(1)).first() is None)
+
+
+def linked_any(session: Session, entity: str, crm_ids: Iterable[str], prm_ids: Iterable[str]) -> bool:
+    """Whether a link of `entity` holds one of these CRM ids or PRM ids.
+
+    One indexed probe per id in the database, sent as plain driver SQL: on a first load every page
+    asks this and the answer is "no" (the rows were not there when the entity's pull began, so only
+    a record the read returns twice finds its own earlier row), and SQLAlchemy's compilation of an
+    expanding IN and its ORM result handling cost far more than the database's own work."""
+    connection = session.connection()
+    style = connection.dialect.paramstyle
+    for column, ids in (("crm_id", crm_ids), ("prm_id", prm_ids)):
+        for chunk in _chunks(sorted({i for i in ids if i})):
+            probe = _select_sql(style, "1", column, len(chunk)) + " LIMIT 1"
+            if connection.exec_driver_sql(probe, (entity, *chunk)).first():
+                return True
+    return False
 
 
 UNREADABLE = (ValueError, ArithmeticError, TypeError)  # a value written behind the ORM (e.g. by hand)

@@ -20,7 +20,7 @@ from prm_sync.store.bookkeeping import load_cursor, save_cursor
 from prm_sync.store.types import new_id
 from prm_sync.sync.context import RunContext
 from prm_sync.sync.hooks import after_pull, after_pull_page
-from prm_sync.sync.lookup import links_by_crm, links_by_prm, prm_ids_by_crm, rows_by_id
+from prm_sync.sync.lookup import entity_is_empty, linked_any, links_by_crm, links_by_prm, prm_ids_by_crm, rows_by_id
 from prm_sync.sync.merge import canon, fields_to_push, merge_pull
 from prm_sync.sync.prefetch import read_ahead
 from prm_sync.sync.quarantine import open_entries, quarantine, resolve
@@ -51,6 +51,10 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
         stored = load_cursor(session, entity.value, CHANGES)
         cursor = (stored.modstamp, stored.record_id or "") if stored else None
         settled = settled_window(session, ctx, entity.value, cursor[0]) if cursor and rechecks(ctx) else None
+        # A first load into an empty entity: what a page's records could find in the store, only
+        # this run can have written (run lock), so pages skip the link and row look-ups unless one
+        # probe finds a record read twice (apply_page).
+        fresh = cursor is None and entity_is_empty(session, entity.value, TABLES[entity])
     if ctx.full or cursor is None:
         since, settled = None, None
     elif rechecks(ctx):
@@ -66,7 +70,7 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
         for page in pages:
             ctx.report.pulled[entity.value] += len(page.records)
             with ctx.unit() as session:
-                apply_and_check(session, ctx, mapper, page.records)
+                apply_and_check(session, ctx, mapper, page.records, fresh=fresh)
                 if seen is not None:
                     seen.update(r.crm_id for r in page.records)
                 if page.cursor is not None and not ctx.dry_run:
@@ -87,24 +91,30 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     after_pull(ctx, entity)
 
 
-def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord]) -> None:
-    """Merge a page into the store, apply the PRM's rules to what it changed, write the new rows."""
+def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord], *,
+                    fresh: bool = False) -> None:
+    """Merge a page into the store, apply the PRM's rules to what it changed, write the new rows.
+    `fresh`: the entity held no link and no row when this run began pulling it."""
     ctx.page_changes.clear()
     ctx.page_stamps.clear()
     ctx.new_rows.clear()
-    apply_page(session, ctx, mapper, records)
+    apply_page(session, ctx, mapper, records, fresh=fresh)
     after_pull_page(session, ctx, mapper.entity, ctx.page_changes)
     for table, count in ctx.new_rows.write(session).items():
         ctx.statistics.wrote(session, table.__table__, count)
 
 
-def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord]) -> None:
+def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord], *,
+               fresh: bool = False) -> None:
     entity = mapper.entity
     table = TABLES[entity]
     mapped = [(rec, mapper.to_prm(rec.crm_id, rec.fields)) for rec in records]
-    by_crm = links_by_crm(session, entity.value, (rec.crm_id for rec in records))
+    # every row of a fresh entity has its link (made with it): no link found, no row to find either
+    nothing_stored = fresh and not linked_any(session, entity.value, (rec.crm_id for rec in records),
+                                              (m.prm_id for _, m in mapped if m.prm_id))
+    by_crm = {} if nothing_stored else links_by_crm(session, entity.value, (rec.crm_id for rec in records))
     keys = (m.prm_id for rec, m in mapped if m.prm_id and rec.crm_id not in by_crm)
-    by_key = links_by_prm(session, entity.value, keys)
+    by_key = {} if nothing_stored else links_by_prm(session, entity.value, keys)
     targets: dict[Entity, set[str]] = {}
     for rec, m in mapped:
         for ref in mapper.references:
@@ -113,7 +123,7 @@ def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records:
     resolved = {target: prm_ids_by_crm(session, target.value, ids) for target, ids in targets.items()}
     row_ids = [link.prm_id for link in (*by_crm.values(), *by_key.values())] + [m.prm_id for _, m in mapped if m.prm_id]
     unreadable: dict[str, str] = {}
-    rows = rows_by_id(session, table, row_ids, unreadable)
+    rows = {} if nothing_stored else rows_by_id(session, table, row_ids, unreadable)
     parked = _parked_fields(session, entity.value, [link.prm_id for link in (*by_crm.values(), *by_key.values())])
     defaults = column_defaults(table)
     for rec, m in mapped:

@@ -57,14 +57,60 @@ def test_the_root_help_reads_as_if_every_command_were_imported():
     assert listed.strip() == formatter.getvalue().strip()
 
 
-def test_a_store_only_command_on_a_current_store_imports_no_migrations_or_crm_sdk(tmp_path):
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory):
+    """`prm-sync init` once for the module: config.yaml, mapping and a current SQLite store."""
+    tmp_path = tmp_path_factory.mktemp("startup")
     init = subprocess.run([sys.executable, "-c", "from prm_sync.cli.main import main; main()", "init", "--crm",
                            "hubspot", str(tmp_path)], capture_output=True, text=True, timeout=120, check=False)
     assert init.returncode == 0, init.stderr
+    return tmp_path
+
+
+def test_a_store_only_command_on_a_current_store_imports_no_migrations_or_crm_sdk(workspace):
     # the config's crm.<type> section is validated by that CRM package's settings model (its plugin,
     # prm_sync.crm_plugins): that much of `connectors` loads; its connector, client and SDK do not
     not_needed = ("alembic", "psycopg", "hubspot", "simple_salesforce", "connectors.hubspot.connector",
                   "connectors.hubspot.client", "connectors.salesforce.connector", "connectors.salesforce.client",
                   "prm_sync.sync")
-    assert loaded_by("--config", str(tmp_path / "config.yaml"), "partners", "list", heavy=not_needed,
+    assert loaded_by("--config", str(workspace / "config.yaml"), "partners", "list", heavy=not_needed,
                      usage=False) == []
+
+
+#: What `partners list` (a read of the store) has no use for, beyond the migrations and SDKs above:
+#: the connector protocol and its retry library (the CRM settings models import only the cheap part
+#: of prm_sync.connector), the mapping compiler, the run lock, the tables of other entities and of the
+#: sync bookkeeping, templates, the sync engine.
+NOT_FOR_A_LIST = ("alembic", "psycopg", "hubspot", "simple_salesforce", "jinja2", "tenacity", "filelock",
+                  "prm_sync.mapping", "prm_sync.connector.protocol", "prm_sync.connector.retry",
+                  "prm_sync.connector.types", "prm_sync.store.locks",
+                  "prm_sync.store.tables.bookkeeping", "prm_sync.store.tables.deals",
+                  "prm_sync.store.tables.registrations", "prm_sync.store.tables.commissions",
+                  "prm_sync.sync", "prm_sync.ops.scheduler", "connectors.salesforce.connector",
+                  "connectors.hubspot.connector")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_partners_list_as_data_imports_only_the_store_and_the_config(workspace, fmt):
+    """Issue 17: `partners list` start-up. CSV and JSON output need no rich either."""
+    loaded = loaded_by("--config", str(workspace / "config.yaml"), "partners", "list", "--format", fmt,
+                       heavy=(*NOT_FOR_A_LIST, "rich"), usage=False)
+    assert loaded == []
+
+
+def test_partners_list_of_an_empty_store_says_so_without_rich(workspace):
+    loaded = loaded_by("--config", str(workspace / "config.yaml"), "partners", "list",
+                       heavy=(*NOT_FOR_A_LIST, "rich", "sqlmodel"), usage=False)
+    assert loaded == ["sqlmodel"]   # the probe sees what is used: the store's tables are SQLModel classes
+
+
+def test_the_store_metadata_holds_every_table_though_tables_load_on_first_use():
+    """Migrations and the schema check read STORE_METADATA: it must never be a partial schema."""
+    probe = "from prm_sync.store import STORE_METADATA; import json; print(json.dumps(sorted(STORE_METADATA.tables)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    import prm_sync.store.tables as tables
+
+    every = {getattr(tables, name).__table__.name for name in tables.__all__
+             if hasattr(getattr(tables, name), "__table__")}
+    assert len(every) >= 15
+    assert set(json.loads(done.stdout)) == every

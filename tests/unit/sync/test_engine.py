@@ -275,3 +275,80 @@ def test_a_run_collects_the_young_generation_less_often_and_restores_the_setting
     sync(store, crm, tmp_path, clock, entities=["partner"], observer=Watch())
     assert seen and min(seen) >= GC_GEN0_THRESHOLD
     assert gc.get_threshold() == before
+
+
+class RepeatingAcrossPagesCrm(FakeCrm):
+    """A CRM whose every page after the first repeats the previous page's last record (a record
+    changed while the read went on, met again further on)."""
+
+    def read_changes(self, mapper, since, until):  # type: ignore[no-untyped-def]
+        last = None
+        for page in super().read_changes(mapper, since, until):
+            yield dataclasses.replace(page, records=[*([last] if last else []), *page.records])
+            last = page.records[-1] if page.records else None
+
+
+def test_a_first_load_meets_a_record_again_on_a_later_page_and_makes_one_row(store: Store, tmp_path: Path,
+                                                                             clock: Clock) -> None:
+    """A first load skips the link and row look-ups of each page (issue 17) unless a probe finds a
+    record this run has already stored: the repeat must update that row, not add a second one."""
+    crm = RepeatingAcrossPagesCrm(clock, page_size=2)
+    ids = [crm.create("companies", partner_fields(f"P{i}")) for i in range(7)]
+    report = sync(store, crm, tmp_path, clock, entities=["partner"], direction="pull")
+    with store.session() as s:
+        links = s.exec(select(Link).where(Link.entity == "partner")).all()
+        assert sorted(link.crm_id for link in links) == sorted(ids)
+        assert len(s.exec(select(Partner)).all()) == 7
+        assert not s.exec(select(Quarantine)).all()
+    assert report.counts["partner"]["prm"]["create"] == 7
+
+
+def test_a_first_load_with_two_claimants_of_one_prm_key_on_different_pages(store: Store, tmp_path: Path,
+                                                                             clock: Clock) -> None:
+    crm = FakeCrm(clock, page_size=2)
+    first = crm.create("companies", partner_fields("Acme", prm_id="k1"))
+    crm.create("companies", partner_fields("Other"))
+    second = crm.create("companies", partner_fields("Acme copy", prm_id="k1"))   # on the second page
+    sync(store, crm, tmp_path, clock, entities=["partner"], direction="pull")
+    with store.session() as s:
+        assert sorted(p.name for p in s.exec(select(Partner))) == ["Acme", "Other"]
+        assert s.exec(select(Link).where(Link.crm_id == first)).one().prm_id == "k1"
+        [entry] = s.exec(select(Quarantine)).all()
+    assert entry.crm_id == second and "two CRM records claim one PRM record" in entry.reason
+
+
+def _link_lookups(store: Store) -> Iterator[list[str]]:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def watch(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT") and "FROM link" in statement and " IN (" in statement:
+            seen.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", watch)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "before_cursor_execute", watch)
+
+
+def test_a_first_load_probes_links_once_per_page_and_a_later_run_looks_them_up(store: Store, crm: FakeCrm,
+                                                                               tmp_path: Path, clock: Clock) -> None:
+    for i in range(120):   # three pages of 50
+        crm.create("companies", partner_fields(f"P{i}"))
+    looked_up = _link_lookups(store)
+    seen = next(looked_up)
+    sync(store, crm, tmp_path, clock, entities=["partner"], direction="pull")
+    first_load = list(seen)
+    seen.clear()
+    for record in crm.live("companies"):
+        crm.modify(record.crm_id, phone="+1 555 0100")
+    sync(store, crm, tmp_path, clock, entities=["partner"], direction="pull")
+    later = list(seen)
+    looked_up.close()
+    # first load: per page one probe by CRM id and one by PRM key ids (none here), no ORM look-up
+    assert first_load and all(s.startswith("SELECT 1 FROM link") for s in first_load)
+    assert len(first_load) == 3
+    # the next run reads links as Link rows again (the store is no longer empty)
+    assert later and not any(s.startswith("SELECT 1 FROM link") for s in later)

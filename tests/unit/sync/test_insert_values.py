@@ -1,0 +1,64 @@
+"""The pull's write path converts values as the columns' own bind processors do (issue 17)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy.dialects import sqlite
+
+from prm_sync.store import Link
+from prm_sync.store.types import UtcDateTime
+from prm_sync.sync.inserts import _sqlite_utc_text, _statement
+
+DIALECT = sqlite.dialect()
+GENERAL = UtcDateTime().dialect_impl(DIALECT).bind_processor(DIALECT)
+
+
+def _general(value: object) -> object:
+    """What SQLAlchemy sends for a UtcDateTime on SQLite: the TypeDecorator, then DATETIME's text."""
+    return GENERAL(value) if GENERAL is not None else value
+
+
+@pytest.mark.parametrize("value", [
+    dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC),                       # microsecond 0
+    dt.datetime(2026, 11, 1, 12, 0, 0, 5, tzinfo=dt.UTC),
+    dt.datetime(1, 1, 1, tzinfo=dt.UTC),
+    dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+    dt.datetime.fromisoformat("2026-03-29T01:30:00+00:00"),               # a parsed CRM timestamp
+    dt.datetime(2026, 3, 29, 3, 30, tzinfo=ZoneInfo("Europe/Berlin")),     # another zone: converted
+    dt.datetime(2026, 3, 29, 3, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+    None,
+])
+def test_the_fast_utc_text_is_the_general_processors_text(value: dt.datetime | None) -> None:
+    assert _sqlite_utc_text(_general)(value) == _general(value)
+
+
+def test_a_naive_datetime_is_still_refused() -> None:
+    with pytest.raises(ValueError, match="naive datetime refused"):
+        _sqlite_utc_text(_general)(dt.datetime(2026, 1, 1))
+
+
+def test_the_fast_path_is_dropped_if_the_storage_text_ever_differs() -> None:
+    def other(value: object) -> object:
+        return "something else"
+
+    assert _sqlite_utc_text(other) is other
+
+
+def test_link_statements_on_sqlite_use_the_fast_processor() -> None:
+    statement = _statement(Link, ("entity", "prm_id", "crm_id", "synced_at"), DIALECT)
+    [(_index, process)] = [(i, p) for i, p in statement.processors if statement.order[i] == "synced_at"]
+    assert process.__qualname__.startswith("_sqlite_utc_text")
+    now = dt.datetime(2026, 11, 1, 12, 0, 0, 5, tzinfo=dt.UTC)
+    assert process(now) == "2026-11-01 12:00:00.000005" == _general(now)
+
+
+def test_the_last_converted_time_is_reused_only_for_that_very_object() -> None:
+    process = _sqlite_utc_text(_general)
+    now = dt.datetime(2026, 11, 1, 12, 0, 0, 5, tzinfo=dt.UTC)
+    later = now + dt.timedelta(microseconds=1)
+    assert [process(now), process(now), process(later), process(None), process(now)] == [
+        "2026-11-01 12:00:00.000005", "2026-11-01 12:00:00.000005", "2026-11-01 12:00:00.000006", None,
+        "2026-11-01 12:00:00.000005"]
