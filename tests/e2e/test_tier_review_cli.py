@@ -162,7 +162,8 @@ commissions:
 """
 
 
-def test_min_score_in_review_and_the_score_in_the_scorecard(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_min_score_in_review_and_the_score_in_the_scorecard(site: Path, capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Scores on 2026-12-31 (weights 3/1/1/1/0 of 6; targets 1,000,000 USD and 4 won deals):
     Nguyễn: revenue 250,000 -> 0.25 x 3 = 0.75; won 2/4 = 0.5; registrations submitted in the window:
             1 approved (its deal won), 1 rejected, 1 undecided -> approval 1/2 = 0.5, win 1/1 = 1
@@ -206,6 +207,7 @@ def test_min_score_in_review_and_the_score_in_the_scorecard(site: Path, capsys: 
     code, out, _ = cli(capsys, "partners", "review-tiers", "--as-of", AS_OF, "--format", "csv")
     rows = {r["partner"]: r["reasons"] for r in csv.DictReader(io.StringIO(out))}
     assert rows["Müller Vertrieb"].startswith(f"silver {score}: needs 25, has 24.3 (NOT met)")
+    monkeypatch.setenv("COLUMNS", "240")   # wide enough for the reasons column, whatever the worker's width
     code, out, _ = cli(capsys, "partners", "review-tiers", "--as-of", AS_OF)
     assert code == 0 and "has 45.8 (met)" in out
 
