@@ -115,8 +115,13 @@ def classify(exc: BaseException, endpoint: Endpoint | None = None) -> BaseExcept
         if status >= 500:
             return TransientCrmError(f"HubSpot server error {status}: {message}",
                                      retry_after=_retry_after(exc), status=status)
-        if status in (401, 403):
-            return CrmUnavailable(f"HubSpot refused the access token (HTTP {status}): {message}")
+        if status == 401:
+            return CrmUnavailable(f"HubSpot refused the access token (HTTP 401): {message}")
+        if status == 403:   # a valid token without the scope, or a portal without the feature
+            return CrmUnavailable(
+                f"HubSpot refused the call (HTTP 403 {body.get('category') or 'FORBIDDEN'}): {message}; the private "
+                "app lacks a scope this needs, or the portal's subscription lacks the feature (custom objects "
+                "need Enterprise: docs/crm-setup.md)")
         if status == 0:  # the SDK's wrapper around urllib3's SSLError
             return CrmUnavailable(f"HubSpot TLS failure: {getattr(exc, 'reason', '')}".strip())
         missing = missing_property(body)

@@ -307,6 +307,11 @@ def test_below_enterprise_the_custom_object_is_refused_and_the_professional_mapp
         assert "(required scopes: crm.schemas.custom.read)" in err
         assert "mappings/hubspot-professional.yaml" in err
         assert site.emulator.write_calls() == 0
+        # check --online says the portal lacks the feature, not that the token was refused
+        code, out, err = site.cli(capsys, "check", "--online")
+        assert code == 3
+        assert "HTTP 403 MISSING_SCOPES" in err and "subscription lacks the feature" in err
+        assert "refused the access token" not in err
         # the advice: the professional mapping, which `init` wrote next to the shipped one
         professional = site.directory / "mappings" / "hubspot-professional.yaml"
         assert professional.is_file()
