@@ -31,10 +31,15 @@ class Sandbox:
 
 
 def start_sandbox(crm: str, *, port: int = 0, host: str = "127.0.0.1", seed_file: Path | None = None,
-                  generate: int | None = None, workdir: Path | None = None) -> Sandbox:
+                  generate: int | None = None, workdir: Path | None = None, empty: bool = False) -> Sandbox:
+    """`empty`: an org / portal as the vendor hands it over, without what the mapping needs (to try
+    `prm-sync crm setup`); a sandbox start function takes `empty=True` only if it can serve one."""
     found = [ep for ep in entry_points(group="prm_sync.sandboxes") if ep.name == crm]
     if not found:
         raise UsageError(f"no sandbox is installed for '{crm}'")
+    if empty and (seed_file is not None or generate):
+        raise UsageError("--empty serves an untouched CRM: it cannot be combined with --seed or --generate")
     start = found[0].load()
-    sandbox: Sandbox = start(port=port, host=host, seed_file=seed_file, generate=generate, workdir=workdir)
+    extra = {"empty": True} if empty else {}
+    sandbox: Sandbox = start(port=port, host=host, seed_file=seed_file, generate=generate, workdir=workdir, **extra)
     return sandbox

@@ -10,8 +10,12 @@ from prm_sync.connector import Sandbox
 
 
 def start(*, port: int = 0, host: str = "127.0.0.1", seed_file: Path | None = None, generate: int | None = None,
-          workdir: Path | None = None) -> Sandbox:
+          workdir: Path | None = None, empty: bool = False) -> Sandbox:
+    """`empty`: an org as Salesforce hands it over (standard objects and fields only, field-level security
+    for what the API creates)."""
     emulator = SalesforceEmulator(tls_dir=(workdir / "sandbox-tls") if workdir else None)
+    if empty:
+        emulator.reset_org(empty=True)
     if seed_file is not None:
         emulator.load(json.loads(Path(seed_file).read_text(encoding="utf-8")))
     if generate:
