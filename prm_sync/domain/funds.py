@@ -146,7 +146,8 @@ def approve_request(request: RequestLike, *, allocation: Decimal, partner_reques
     if approved > left:
         raise RuleViolation(
             f"cannot approve {show(approved, request.currency)} for {partner}: only "
-            f"{show(max(left, ZERO), request.currency)} of the allocation of {show(allocation, request.currency)} remains")
+            f"{show(max(left, ZERO), request.currency)} of the allocation of "
+            f"{show(allocation, request.currency)} remains")
     before = request.status
     request.status, request.approved_amount = "approved", approved
     return _entry("fund_request", request.id, before, "approved", approved, actor, reason, at)

@@ -161,10 +161,10 @@ def test_payment_exactly_once_marks_claim_and_request() -> None:
     # a submitted claim is not paid; a rejected one cannot be approved
     k3 = Claim("k3", "r", D("1"))
     with pytest.raises(RuleViolation, match="only an approved claim can be paid"):
-        pay_claim(k3, req, claims + [k3], actor="finance", at=AT)
+        pay_claim(k3, req, [*claims, k3], actor="finance", at=AT)
     reject_claim(k3, actor="finance", at=AT, reason="no proof")
     with pytest.raises(RuleViolation, match="only a submitted claim"):
-        approve_claim(k3, req, claims + [k3], actor="finance", at=AT)
+        approve_claim(k3, req, [*claims, k3], actor="finance", at=AT)
 
 
 def test_rejecting_an_approved_request_with_claims_is_refused() -> None:
