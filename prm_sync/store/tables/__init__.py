@@ -5,6 +5,7 @@ from prm_sync.store.tables.bookkeeping import Conflict, Link, Quarantine, SyncCu
 from prm_sync.store.tables.commissions import CommissionLine
 from prm_sync.store.tables.contacts import PartnerContact
 from prm_sync.store.tables.deals import Deal
+from prm_sync.store.tables.funds import FundAllocation, FundBudget, FundClaim, FundHistory, FundRequest
 from prm_sync.store.tables.notifications import Notification
 from prm_sync.store.tables.partners import (
     DERIVED_COLUMNS,
@@ -25,6 +26,11 @@ __all__ = [
     "Conflict",
     "Contract",
     "Deal",
+    "FundAllocation",
+    "FundBudget",
+    "FundClaim",
+    "FundHistory",
+    "FundRequest",
     "Link",
     "Notification",
     "Partner",

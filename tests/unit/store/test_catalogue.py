@@ -61,4 +61,5 @@ def test_store_metadata_holds_exactly_the_store_tables() -> None:
         "partner", "partner_status_change", "partner_tier_change", "certification", "contract", "registration", "deal",
         "commission_line", "link", "sync_cursor", "sync_run", "quarantine", "conflict",
         "run_fence", "partner_contact", "notification",
+        "fund_budget", "fund_allocation", "fund_request", "fund_claim", "fund_history",
     }
