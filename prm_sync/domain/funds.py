@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal, Protocol
 
 from prm_sync.domain.currencies import minor_units
@@ -112,7 +112,9 @@ def allocation_for(explicit: Decimal | None, tier_at_start: str | None, settings
     if explicit is not None:
         return explicit
     default = settings.default_allocation.get(tier_at_start or "")
-    return ZERO if default is None else money(default, currency)
+    if default is None:
+        return ZERO
+    return default.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_DOWN)
 
 
 def reserved(requests: Iterable[RequestLike], *, excluding: str | None = None) -> Decimal:
@@ -285,3 +287,13 @@ def partner_funds(allocation: Decimal, requests: Iterable[RequestLike], claims: 
     claimed = sum((c.amount for c in claims if c.status in ("approved", "paid")), ZERO)
     paid = sum((c.amount for c in claims if c.status == "paid"), ZERO)
     return PartnerFunds(allocation, held, claimed, paid, allocation - held)
+
+
+@dataclass
+class FundsReport:
+    """`funds report`: rows per partner and budget, per tier and currency, and per request (ROI)."""
+
+    period: str
+    partners: list[dict[str, object]]
+    tiers: list[dict[str, object]]
+    requests: list[dict[str, object]]
