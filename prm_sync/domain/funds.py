@@ -26,8 +26,6 @@ from typing import Literal, Protocol
 from prm_sync.domain.currencies import minor_units
 from prm_sync.domain.errors import RuleViolation
 
-REQUEST_STATUSES: tuple[str, ...] = ("submitted", "approved", "rejected", "claimed", "paid", "expired")
-CLAIM_STATUSES: tuple[str, ...] = ("submitted", "approved", "rejected", "paid")
 ACTIVITY_TYPES: tuple[str, ...] = ("event", "webinar", "advertising", "content", "training", "other")
 #: request states whose approved amount is reserved against the allocation
 COMMITTED: frozenset[str] = frozenset({"approved", "claimed", "paid"})

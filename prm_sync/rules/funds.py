@@ -136,10 +136,17 @@ class Refusal:
 def apply_crm_request_changes(session: Session, settings: FundSettings,
                               changes: Sequence[tuple[FundRequest, Mapping[str, tuple[Any, Any]]]],
                               now: dt.datetime) -> list[Refusal]:
-    """Pulled request changes: a CRM status edit is checked by the rules (an approval beyond the
-    remaining allocation is refused: the row keeps its status and the edit is a conflict with
-    the reason); an accepted one gets its history row. A request made in the CRM gets its period."""
+    """Pulled request changes (`changes`: row, {field: (before, after)} in canonical text).
+
+    A CRM status edit goes through the rules: an approval beyond the partner's remaining
+    allocation (or any transition the lifecycle does not have) is refused: the row keeps its
+    status, nothing is reserved, and the edit comes back as a Refusal (parked as a conflict with
+    the reason). An accepted edit gets its history row, actor `crm`. A request made in the CRM
+    gets its budget period. Approvals are first all undone, then re-applied one by one in page
+    order, so that two approvals in one page never count each other before they are checked."""
     out: list[Refusal] = []
+    page = {request.id: request for request, _ in changes}
+    approvals: list[tuple[FundRequest, str, Decimal | None]] = []
     for request, diffs in changes:
         if not request.period:
             budget = budget_for_request(session, request)
@@ -149,45 +156,53 @@ def apply_crm_request_changes(session: Session, settings: FundSettings,
             continue
         before, after = diffs["status"]
         if before is None:  # created in the CRM
-            record(session, [HistoryEntry("fund_request", request.id, None, str(after), request.requested_amount,
+            record(session, [HistoryEntry("fund_request", request.id, None, "submitted", request.requested_amount,
                                           CRM_ACTOR, "created in the CRM", now)])
             if after == "submitted":
                 continue
             before = "submitted"
+        request.status = str(before)
         if after == "approved" and before == "submitted":
-            refusal = _crm_approval(session, settings, request, diffs, now)
-        elif after == "rejected" and before in ("submitted", "approved"):
-            request.status = before
+            crm_amount = request.approved_amount if "approved_amount" in diffs else None
+            approvals.append((request, str(before), crm_amount))
+            continue
+        refusal = None
+        if after == "rejected" and before in ("submitted", "approved"):
             try:
-                entry = rules.reject_request(request, claims_of(session, request.id), actor=CRM_ACTOR, at=now,
-                                             reason="set in the CRM")
-                record(session, [entry])
-                refusal = None
+                record(session, [rules.reject_request(request, claims_of(session, request.id), actor=CRM_ACTOR,
+                                                      at=now, reason="set in the CRM")])
             except RuleViolation as exc:
                 refusal = Refusal("fund_request", request.id, "status", before, after, str(exc))
         else:
             refusal = Refusal("fund_request", request.id, "status", before, after,
                               f"a fund request cannot go from {before} to {after} in the CRM")
         if refusal is not None:
-            request.status = str(before)
+            out.append(refusal)
+    for request, before, crm_amount in approvals:
+        refusal = _crm_approval(session, settings, request, crm_amount, page, now)
+        if refusal is not None:
+            request.status = before
+            request.approved_amount = crm_amount   # as the CRM holds it: not reserved (the status says so)
             out.append(refusal)
     return out
 
 
-def _crm_approval(session: Session, settings: FundSettings, request: FundRequest,
-                  diffs: Mapping[str, tuple[Any, Any]], now: dt.datetime) -> Refusal | None:
+def _crm_approval(session: Session, settings: FundSettings, request: FundRequest, crm_amount: Decimal | None,
+                  page: Mapping[str, FundRequest], now: dt.datetime) -> Refusal | None:
     partner = session.get(Partner, request.partner_id)
     budget = budget_for_request(session, request)
     if partner is None or budget is None:
         return Refusal("fund_request", request.id, "status", "submitted", "approved",
-                       f"no {request.currency} budget for {request.period or 'its planned start'}")
-    crm_amount = request.approved_amount if "approved_amount" in diffs else None
-    request.status, request.approved_amount = "submitted", None
+                       f"no {request.currency} budget for {request.period or 'its planned start'}: "
+                       "nothing can be approved")
+    request.approved_amount = None
     allocation, _ = allocation_of(session, settings, budget, partner)
+    mine = {r.id: r for r in requests_of(session, budget, partner.id)}
+    mine.update({r.id: r for r in page.values() if r.partner_id == partner.id and r.period == budget.period
+                 and r.currency == budget.currency and r.deleted_at is None})
     try:
         entry = rules.approve_request(request, allocation=allocation, partner=partner.name, actor=CRM_ACTOR, at=now,
-                                      partner_requests=requests_of(session, budget, partner.id),
-                                      amount=crm_amount, reason="approved in the CRM")
+                                      partner_requests=mine.values(), amount=crm_amount, reason="approved in the CRM")
     except RuleViolation as exc:
         return Refusal("fund_request", request.id, "status", "submitted", "approved", str(exc))
     record(session, [entry])

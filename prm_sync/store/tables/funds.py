@@ -12,7 +12,8 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint
 from sqlmodel import Field
 
-from prm_sync.domain.funds import CLAIM_STATUSES, REQUEST_STATUSES
+from prm_sync.domain.fields import FUND_CLAIM_STATUSES as CLAIM_STATUSES
+from prm_sync.domain.fields import FUND_REQUEST_STATUSES as REQUEST_STATUSES
 from prm_sync.store.tables.base import SoftDeleted, StoreModel, Timestamps, one_of
 from prm_sync.store.types import Money, UtcDateTime, new_id, utcnow
 
