@@ -190,8 +190,8 @@ def conflicts_list(app: App, fmt: str) -> None:
         rows = [c.model_dump() for c in session.exec(
             select(Conflict).where(col(Conflict.resolved_at).is_(None)).order_by(col(Conflict.id)))]
     render_rows(rows, ["id", "entity", "prm_id", "field", "prm_value", "crm_value", "base_value", "detected_at",
-                       "reason"], fmt,
-                title="Open conflicts", priority=["id", "entity", "field", "prm_value", "crm_value", "reason", "prm_id"])
+                       "reason"], fmt, title="Open conflicts",
+                priority=["id", "entity", "field", "prm_value", "crm_value", "reason", "prm_id"])
 
 
 @conflicts.command("resolve", epilog="Example: prm-sync conflicts resolve 12 --keep crm")
