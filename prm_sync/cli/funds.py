@@ -11,6 +11,9 @@ import click
 from prm_sync.app import App
 from prm_sync.cli.deferred import deferred
 from prm_sync.cli.render import RAW, plain, render_rows
+from prm_sync.domain.fields import FUND_ACTIVITY_TYPES as ACTIVITY_TYPES
+from prm_sync.domain.fields import FUND_CLAIM_STATUSES as CLAIM_STATUSES
+from prm_sync.domain.fields import FUND_REQUEST_STATUSES as REQUEST_STATUSES
 
 set_budget = deferred("prm_sync.services.funds", "set_budget")
 show_budget = deferred("prm_sync.services.funds", "show_budget")
@@ -26,8 +29,6 @@ list_claims = deferred("prm_sync.services.funds", "list_claims")
 build_report = deferred("prm_sync.services.funds", "build_report")
 utcnow = deferred("prm_sync.store.types", "utcnow")
 
-REQUEST_STATUSES = ("submitted", "approved", "rejected", "claimed", "paid", "expired")
-CLAIM_STATUSES = ("submitted", "approved", "rejected", "paid")
 FORMATS = click.Choice(["table", "json", "csv"])
 
 
@@ -115,7 +116,7 @@ def request() -> None:
 @click.option("--amount", required=True, help="the amount requested")
 @click.option("--currency", default="USD", show_default=True)
 @click.option("--period", help="the budget's period (default: the budget holding --start)")
-@click.option("--activity", "activity_type", help="event, webinar, advertising, content, training, other")
+@click.option("--activity", "activity_type", type=click.Choice(ACTIVITY_TYPES), help="the kind of activity")
 @click.option("--description")
 @click.option("--start", "planned_start", help="planned start date (YYYY-MM-DD)")
 @click.option("--end", "planned_end", help="planned end date (YYYY-MM-DD); claims are due within "

@@ -78,6 +78,7 @@ DEAL_TYPES: tuple[str, ...] = ("new", "upsell", "renewal")
 CONTACT_ROLES: tuple[str, ...] = ("primary", "sales", "technical", "finance")
 FUND_REQUEST_STATUSES: tuple[str, ...] = ("submitted", "approved", "rejected", "claimed", "paid", "expired")
 FUND_CLAIM_STATUSES: tuple[str, ...] = ("submitted", "approved", "rejected", "paid")
+FUND_ACTIVITY_TYPES: tuple[str, ...] = ("event", "webinar", "advertising", "content", "training", "other")
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ FIELDS: dict[Entity, dict[str, PrmField]] = {
     )},
     Entity.FUND_REQUEST: {f.name: f for f in (
         _f("period"),
-        _f("activity_type"),
+        _f("activity_type", K.STRING, FUND_ACTIVITY_TYPES),
         _f("description"),
         _f("planned_start", K.DATE),
         _f("planned_end", K.DATE),

@@ -26,7 +26,6 @@ from typing import Literal, Protocol
 from prm_sync.domain.currencies import minor_units
 from prm_sync.domain.errors import RuleViolation
 
-ACTIVITY_TYPES: tuple[str, ...] = ("event", "webinar", "advertising", "content", "training", "other")
 #: request states whose approved amount is reserved against the allocation
 COMMITTED: frozenset[str] = frozenset({"approved", "claimed", "paid"})
 #: claim states that count against the request's approved amount
