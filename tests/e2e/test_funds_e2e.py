@@ -25,8 +25,8 @@ FIELD = {
     "salesforce": {"status": "Status__c", "requested_amount": "Requested_Amount__c",
                    "approved_amount": "Approved_Amount__c", "amount": "Amount__c", "partner": "Partner_Account__c",
                    "request": "Fund_Request__c", "description": "Description__c"},
-    "hubspot": {"status": "status", "requested_amount": "prm_requested_amount", "approved_amount": "prm_approved_amount",
-                "amount": "amount", "description": "prm_description"},
+    "hubspot": {"status": "status", "requested_amount": "prm_requested_amount",
+                "approved_amount": "prm_approved_amount", "amount": "amount", "description": "prm_description"},
 }
 
 
