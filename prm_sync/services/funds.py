@@ -274,6 +274,18 @@ def history(session: Session, subject_id: str) -> list[FundHistory]:
                              .order_by(col(FundHistory.at), col(FundHistory.id))))
 
 
+def attach_fund_request(session: Session, registration: Registration, key: str) -> FundRequest:
+    """Credit a registration to the fund request whose activity produced it (the ROI report)."""
+    request = find_request(session, key)
+    if request.partner_id != registration.partner_id:
+        raise UsageError(f"fund request {request.id} is another partner's")
+    if request.status in ("submitted", "rejected"):
+        raise UsageError(f"fund request {request.id} is {request.status}: only funded activities produce leads")
+    registration.fund_request_id = request.id
+    session.add(registration)
+    return request
+
+
 # -- claims ---------------------------------------------------------------------------------
 
 def add_claim(session: Session, settings: FundSettings, request_key: str, amount: str, actor: str, *,
