@@ -176,13 +176,13 @@ def request_reject(app: App, key: str, reason: str | None) -> None:
 # -- claims ---------------------------------------------------------------------------------
 
 @funds.group("claim", epilog="Examples:\n\n\b\n"
-             "  prm-sync funds claim add 3f2a9c01 --amount 4000 --proof https://files.example/invoice.pdf\n"
-             "  prm-sync funds claim pay 9b1e44d0")
+             "  prm-sync funds claim add 5d8e7a02 --amount 4000 --proof https://files.example/invoice.pdf\n"
+             "  prm-sync funds claim pay c4f0aa17")
 def claim() -> None:
     """Claims against approved requests, after the activity: add, list, approve, reject, pay."""
 
 
-@claim.command("add", epilog="Example: prm-sync funds claim add 3f2a9c01 --amount 4000 "
+@claim.command("add", epilog="Example: prm-sync funds claim add 5d8e7a02 --amount 4000 "
                "--proof https://files.example/invoice.pdf --proof receipts/venue.pdf")
 @click.argument("request_key")
 @click.option("--amount", required=True)
@@ -212,8 +212,8 @@ def claim_list(app: App, partner_key: str | None, request_key: str | None, statu
                 title="Fund claims")
 
 
-def _claim_command(name: str, action: Any, verb: str, doc: str) -> None:
-    @claim.command(name, help=doc, epilog=f"Example: prm-sync funds claim {name} 9b1e44d0 --reason 'checked'")
+def _claim_command(name: str, action: Any, verb: str, doc: str, example_key: str) -> None:
+    @claim.command(name, help=doc, epilog=f"Example: prm-sync funds claim {name} {example_key} --reason 'checked'")
     @click.argument("key")
     @click.option("--reason")
     @click.pass_obj
@@ -224,10 +224,10 @@ def _claim_command(name: str, action: Any, verb: str, doc: str) -> None:
         _say(said)
 
 
-_claim_command("approve", approve_claim, "approved", "Approve a submitted claim (KEY: id or id prefix).")
-_claim_command("reject", reject_claim, "rejected", "Reject a submitted claim.")
+_claim_command("approve", approve_claim, "approved", "Approve a submitted claim (KEY: id or id prefix).", "9b1e44d0")
+_claim_command("reject", reject_claim, "rejected", "Reject a submitted claim.", "9b1e44d0")
 _claim_command("pay", pay_claim, "paid", "Mark an approved claim paid (once only); its request is paid when its "
-               "claims are.")
+               "claims are.", "c4f0aa17")
 
 
 # -- report -----------------------------------------------------------------------------------
