@@ -97,6 +97,9 @@ program:
     - name: platinum
       requires: {revenue: 900000, won_deals: 3}
   discounts: {registered: "0%", silver: "10%", gold: "20%", platinum: "30%"}
+funds:
+  default_allocation: {registered: "2000", silver: "5000", gold: "10000", platinum: "20000"}
+  expiry_days: 30
 """
 
 
