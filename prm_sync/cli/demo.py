@@ -125,8 +125,8 @@ def _funds_demo(config: Path, quarter: str) -> int:
                    ["leads", "register", "--partner", partner, "--company", "Globex Cloud", "--contact",
                     "Hank Scorpio", "--email", "hank@globex.example", "--value", "40000", "--currency", "USD",
                     "--fund-request", request_id],
-                   ["sync"],
-                   ["funds", "report", "--period", quarter]], config)
+                   ["sync", "--entity", "fund_request", "--entity", "fund_claim", "--entity", "lead"],
+                   ["funds", "report", "--period", quarter, "--top", "5"]], config)
 
 
 def _latest_request(config: Path) -> str:

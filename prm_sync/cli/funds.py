@@ -238,19 +238,25 @@ _claim_command("pay", pay_claim, "paid", "Mark an approved claim paid (once only
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "html"]), default="table",
               show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to this file (default stdout)")
+@click.option("--top", type=click.IntRange(1, None), help="only the N partners with the most funds reserved")
 @RAW
 @click.pass_obj
-def report(app: App, period: str | None, fmt: str, out: Path | None) -> None:
+def report(app: App, period: str | None, fmt: str, out: Path | None, top: int | None) -> None:
     """Per partner and tier: budget, reserved, claimed, paid, remaining; per request and partner: leads,
-    pipeline, won revenue and revenue per unit of funds paid."""
+    pipeline, won revenue and revenue per unit of funds paid. A partner's tier is its tier at the start
+    of the period (the one its allocation comes from)."""
     from prm_sync.domain.commissions.periods import period_of
 
     local = app.local()
     label = period or period_of(utcnow().date(), "quarter").label
     with local.open_store() as store, store.session() as session:
         result = build_report(session, _settings(local), label)
+    if top is not None:
+        ranked = sorted(result.partners, key=lambda r: (-r["reserved"], -r["allocation"], r["partner"]))
+        result.partners[:] = ranked[:top]
     if fmt == "json":
         _emit(json.dumps({"period": result.period,
+                          "budgets": [{k: plain(v) for k, v in r.items()} for r in result.budgets],
                           "partners": [{k: plain(v) for k, v in r.items()} for r in result.partners],
                           "tiers": [{k: plain(v) for k, v in r.items()} for r in result.tiers],
                           "requests": [{k: plain(v) for k, v in r.items()} for r in result.requests]},
@@ -271,6 +277,9 @@ def report(app: App, period: str | None, fmt: str, out: Path | None) -> None:
         write_csv(buffer, ("partner_id", *_report_columns()), result.partners, raw=csv_raw())
         _emit(buffer.getvalue(), out)
         return
+    if result.budgets:
+        render_rows(result.budgets, ("period", "currency", "total", "allocated", "unallocated", "reserved", "paid"),
+                    "table", title=f"Market development funds {result.period}: budgets")
     render_rows(result.partners, _report_columns(), "table", title=f"Market development funds {result.period}",
                 empty=f"No fund budgets or requests in {result.period}.")
     if result.tiers:

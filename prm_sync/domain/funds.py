@@ -288,9 +288,12 @@ def partner_funds(allocation: Decimal, requests: Iterable[RequestLike], claims: 
 
 @dataclass
 class FundsReport:
-    """`funds report`: rows per partner and budget, per tier and currency, and per request (ROI)."""
+    """`funds report`: rows per partner and budget, per tier (at the period start) and currency, per
+    request (ROI), and per budget. A partner's tier is the one its allocation comes from: its tier on
+    the first day of the period."""
 
     period: str
     partners: list[dict[str, object]]
     tiers: list[dict[str, object]]
     requests: list[dict[str, object]]
+    budgets: list[dict[str, object]] = field(default_factory=list)   # per budget: total, allocated, ...

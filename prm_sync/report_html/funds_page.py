@@ -34,7 +34,9 @@ def _table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -
 
 
 def render_funds_html(report: FundsReport) -> str:
-    sections = [_table("Per partner", report.partners, PARTNER_COLUMNS),
+    sections = [_table("Budgets", report.budgets, ("period", "currency", "total", "allocated", "unallocated",
+                                                   "reserved", "paid")),
+                _table("Per partner", report.partners, PARTNER_COLUMNS),
                 _table("Per tier", report.tiers, TIER_COLUMNS),
                 _table("Per request: return on the funds", report.requests, REQUEST_COLUMNS)]
     return ("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -30,6 +30,7 @@ from prm_sync.rules.funds import (
     claims_of,
     record,
     requests_of,
+    tier_at,
     touch,
 )
 from prm_sync.services.partner_lookup import MIN_ID_PREFIX, resolve_partner
@@ -418,24 +419,28 @@ def build_report(session: Session, settings: FundSettings, period: str) -> Funds
             "activity": r.activity_type, "currency": r.currency, "approved": r.approved_amount, "paid": paid,
             "status": r.status, "leads": f["leads"], "pipeline": f["pipeline"], "won_revenue": f["won_revenue"],
             "revenue_per_paid": _ratio(f["won_revenue"], paid)})
+    budget_rows: list[dict[str, Any]] = []
     for budget in budgets:
+        allocated = ZERO
         for partner in partners.values():
             mine = [r for r in requests if r.partner_id == partner.id and r.currency == budget.currency]
             allocation, _ = allocation_of(session, settings, budget, partner)
+            allocated += allocation
             if not mine and allocation == 0:
                 continue
+            tier = tier_at(session, partner, budget.starts_on)   # the tier the allocation comes from
             figures = rules.partner_funds(allocation, mine, [c for r in mine for c in claims[r.id]])
             leads = sum(roi[r.id]["leads"] for r in mine)
             pipeline = sum((roi[r.id]["pipeline"] for r in mine), ZERO)
             won = sum((roi[r.id]["won_revenue"] for r in mine), ZERO)
-            row = {"partner": partner.name, "partner_id": partner.id, "tier": partner.tier, "period": budget.period,
+            row = {"partner": partner.name, "partner_id": partner.id, "tier": tier, "period": budget.period,
                    "currency": budget.currency, "allocation": figures.allocation, "reserved": figures.reserved,
                    "claimed": figures.claimed, "paid": figures.paid, "remaining": figures.remaining,
                    "requests": len(mine), "leads": leads, "pipeline": pipeline, "won_revenue": won,
                    "revenue_per_paid": _ratio(won, figures.paid)}
             partner_rows.append(row)
-            key = (partner.tier, budget.currency)
-            sums = tier_sums.setdefault(key, {"tier": partner.tier, "period": budget.period,
+            key = (tier, budget.currency)
+            sums = tier_sums.setdefault(key, {"tier": tier, "period": budget.period,
                                               "currency": budget.currency, "partners": 0,
                                               **{k: ZERO for k in ("allocation", "reserved", "claimed", "paid",
                                                                    "remaining", "pipeline", "won_revenue")},
@@ -444,9 +449,14 @@ def build_report(session: Session, settings: FundSettings, period: str) -> Funds
             for k in ("allocation", "reserved", "claimed", "paid", "remaining", "pipeline", "won_revenue", "requests",
                       "leads"):
                 sums[k] += row[k]
+        in_budget = [row for row in partner_rows if row["currency"] == budget.currency]
+        budget_rows.append({
+            "period": budget.period, "currency": budget.currency, "total": budget.total, "allocated": allocated,
+            "unallocated": budget.total - allocated, "reserved": sum((r["reserved"] for r in in_budget), ZERO),
+            "paid": sum((r["paid"] for r in in_budget), ZERO)})
     tier_rows = []
     for s in tier_sums.values():
         s["revenue_per_paid"] = _ratio(s["won_revenue"], s["paid"])
         tier_rows.append(s)
     tier_rows.sort(key=lambda s: (s["currency"], s["tier"]))
-    return FundsReport(span.label, partner_rows, tier_rows, request_rows)
+    return FundsReport(span.label, partner_rows, tier_rows, request_rows, budget_rows)
