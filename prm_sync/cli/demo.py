@@ -107,7 +107,7 @@ def _funds_demo(config: Path, quarter: str) -> int:
     """Market development funds: a budget, a request approved, claimed and paid, a registration it
     produced, synced to the CRM, then the funds report (docs/funds.md)."""
     partner = "Acme Channel Partners"
-    code = _steps([["funds", "budget", "set", "--period", quarter, "--currency", "USD", "--total", "250000"],
+    code = _steps([["funds", "budget", "set", "--period", quarter, "--currency", "USD", "--total", "300000"],
                    ["funds", "request", "add", "--partner", partner, "--amount", "5000", "--period", quarter,
                     "--activity", "webinar", "--description", "Cloud migration webinar", "--expected-leads", "20"]],
                   config)

@@ -141,6 +141,19 @@ def test_funds_round_trip(world: World) -> None:
         assert associated(world, "partner_fund_claims", claim_crm, "partner_fund_requests") == {int(first_crm)}
         assert associated(world, "partner_fund_claims", claim_crm, "companies") == {int(acme)}
 
+    # ROI: a won deal whose CRM field names the request is pulled and credited to it
+    if crm == "salesforce":
+        world.harness.seed("deal", 1, Partner_Account__c=acme, StageName="Closed Won", Amount=Decimal("30000"),
+                           PRM_Fund_Request_Id__c=first)
+    else:
+        [won] = world.harness.seed("deal", 1, dealstage="closedwon", amount="30000", prm_fund_request_id=first)
+        world.harness.link("deal", won, "partner", acme)
+    assert world.sync()["counts"]["deal"]["prm"]["create"] == 1
+    code, out, _ = world.cli("funds", "report", "--period", "2026-Q4", "--format", "json")
+    roi = {r["request"]: r for r in json.loads(out)["requests"]}[first]
+    assert (number(roi["won_revenue"]), number(roi["paid"]), roi["revenue_per_paid"], roi["status"]) == (
+        Decimal("30000"), Decimal("4000"), "7.50", "paid")
+
     # deleted in the CRM -> deleted in the PRM; removed in the PRM -> deleted in the CRM (on_delete: delete)
     third = ok(world, "funds", "request", "add", "--partner", partner["id"], "--amount", "500",
                "--period", "2026-Q4").split()[1]
