@@ -133,6 +133,26 @@ class Refusal:
     reason: str
 
 
+def _admit_crm_claim(session: Session, settings: FundSettings, claim: FundClaim, request: FundRequest,
+                     now: dt.datetime) -> bool:
+    """A claim made in the CRM: within what remains of the approval (capped under `cap`), else
+    rejected by the PRM with the reason. False when it was rejected."""
+    claim.status = "submitted"
+    others = [c for c in claims_of(session, request.id) if c.id != claim.id]
+    try:
+        amount, note = rules.claim_amount(request, others, claim.amount, settings)
+    except RuleViolation as exc:
+        claim.status = "rejected"
+        record(session, [HistoryEntry("fund_claim", claim.id, "submitted", "rejected", claim.amount, "prm-sync",
+                                      str(exc), now)])
+        return False
+    if note is not None:
+        claim.amount = amount
+        record(session, [HistoryEntry("fund_claim", claim.id, "submitted", "submitted", amount, "prm-sync", note,
+                                      now)])
+    return True
+
+
 def apply_crm_request_changes(session: Session, settings: FundSettings,
                               changes: Sequence[tuple[FundRequest, Mapping[str, tuple[Any, Any]]]],
                               now: dt.datetime) -> list[Refusal]:
@@ -209,10 +229,14 @@ def _crm_approval(session: Session, settings: FundSettings, request: FundRequest
     return None
 
 
-def apply_crm_claim_changes(session: Session, changes: Sequence[tuple[FundClaim, Mapping[str, tuple[Any, Any]]]],
+def apply_crm_claim_changes(session: Session, settings: FundSettings,
+                            changes: Sequence[tuple[FundClaim, Mapping[str, tuple[Any, Any]]]],
                             now: dt.datetime) -> list[Refusal]:
     """Pulled claim changes: approve / reject / pay set in the CRM go through the rules (a payment
-    is recorded once, and marks the request); a refused edit is parked as a conflict."""
+    is recorded once, and marks the request); a refused edit is parked as a conflict. A claim made
+    in the CRM is checked like one made in the PRM: above what remains of the approved amount it
+    is rejected (`claim_over_approval: refuse`, the reason in its history) or capped (`cap`); both
+    go back to the CRM with the next push."""
     out: list[Refusal] = []
     for claim, diffs in changes:
         if "status" not in diffs:
@@ -220,9 +244,13 @@ def apply_crm_claim_changes(session: Session, changes: Sequence[tuple[FundClaim,
         before, after = diffs["status"]
         request = session.get(FundRequest, claim.request_id)
         if before is None:
-            record(session, [HistoryEntry("fund_claim", claim.id, None, str(after), claim.amount, CRM_ACTOR,
+            record(session, [HistoryEntry("fund_claim", claim.id, None, "submitted", claim.amount, CRM_ACTOR,
                                           "created in the CRM", now)])
-            continue
+            if request is None or not _admit_crm_claim(session, settings, claim, request, now):
+                continue
+            if after == "submitted":
+                continue
+            before = "submitted"
         if request is None:
             continue
         claim.status = str(before)

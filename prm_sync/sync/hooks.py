@@ -46,7 +46,8 @@ def after_pull_page(session: Session, ctx: RunContext, entity: Entity,
         park_refusals(session, ctx, apply_crm_request_changes(session, ctx.config.funds.settings(), changes,
                                                               ctx.clock()))
     elif entity == Entity.FUND_CLAIM:
-        park_refusals(session, ctx, apply_crm_claim_changes(session, changes, ctx.clock()))
+        park_refusals(session, ctx, apply_crm_claim_changes(session, ctx.config.funds.settings(), changes,
+                                                            ctx.clock()))
     elif entity == Entity.LEAD:
         regs = [reg for reg, diffs in changes if CUSTOMER_FIELDS & diffs.keys()]
         if not regs:

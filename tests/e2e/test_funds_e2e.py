@@ -148,7 +148,25 @@ def test_funds_round_trip(world: World) -> None:
     else:
         [won] = world.harness.seed("deal", 1, dealstage="closedwon", amount="30000", prm_fund_request_id=first)
         world.harness.link("deal", won, "partner", acme)
-    assert world.sync()["counts"]["deal"]["prm"]["create"] == 1
+    # a claim made in the CRM against the paid request is checked like one made in the PRM: rejected
+    if crm == "salesforce":
+        [late] = world.harness.seed("fund_claim", 1, Fund_Request__c=first_crm, Partner_Account__c=acme,
+                                    **{KEY_FIELD[crm]: None})
+    else:
+        [late] = world.harness.seed("fund_claim", 1, **{KEY_FIELD[crm]: None})
+        world.harness.link("fund_claim", late, "fund_request", first_crm)
+        world.harness.link("fund_claim", late, "partner", acme)
+    report = world.sync()
+    assert report["counts"]["deal"]["prm"]["create"] == 1, report
+    assert report["counts"]["fund_claim"]["prm"]["create"] == 1, report
+    [late_row] = [r for r in world.store_rows("fund_claim") if r["id"] != claim]
+    assert late_row["status"] == "rejected"
+    with open_store(world.store_url, create=False) as store, store.session() as s:
+        [why] = [h.reason for h in s.exec(select(FundHistory).where(FundHistory.subject_id == late_row["id"],
+                                                                     FundHistory.to_status == "rejected"))]
+    assert "claims need an approved request" in (why or "")
+    world.sync()  # the rejection (and the PRM id) reach the CRM
+    assert world.harness.crm_record("fund_claim", late)[f["status"]] == crm_status(crm, "rejected")
     code, out, _ = world.cli("funds", "report", "--period", "2026-Q4", "--format", "json")
     roi = {r["request"]: r for r in json.loads(out)["requests"]}[first]
     assert (number(roi["won_revenue"]), number(roi["paid"]), roi["revenue_per_paid"], roi["status"]) == (
