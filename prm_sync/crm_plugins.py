@@ -53,11 +53,14 @@ class CrmPlugin:
     name: str
     label: str
     settings: type[BaseModel]
-    #: a mapping's `filter`: text (e.g. a SOQL WHERE fragment) or a list of {property, operator, value}
+    #: a mapping's `filter`: text (e.g. a WHERE fragment) or a list of filter objects
     filter_is_text: bool = True
     filter_hint: str = "a filter is text"            # said when a mapping gives the other form
     #: a problem with a text filter (None: fine)
     check_filter: Callable[[str], str | None] | None = None
+    #: the model of each item of a list filter (`filter_is_text=False`); the compiled mapping holds
+    #: the validated items, and the mapping's JSON Schema describes them with this model's schema
+    filter_model: type[BaseModel] | None = None
     #: references may name an `association` (HubSpot) instead of a lookup field
     associations: bool = False
     #: the `crm:` section `prm-sync init` writes into config.yaml (secrets as ${VARIABLES})

@@ -13,10 +13,16 @@ from prm_sync.yamlsource import LoadedYaml
 
 
 def problems_from(exc: ValidationError, loaded: LoadedYaml, model: type[BaseModel]) -> list[Problem]:
+    return problems_at(exc, loaded, model, (), loaded.data)
+
+
+def problems_at(exc: ValidationError, loaded: LoadedYaml, model: type[BaseModel], prefix: Sequence[str | int],
+                data: Any) -> list[Problem]:
+    """The problems of `model` validated on `data`, the part of the file found at `prefix`."""
     problems = []
     for err in exc.errors(include_url=False):
-        path = _data_path(err["loc"], loaded.data)
-        problems.append(loaded.problem(path, _message(err, path, loaded.data, model)))
+        path = _data_path(err["loc"], data)
+        problems.append(loaded.problem([*prefix, *path], _message(err, path, data, model)))
     return problems
 
 

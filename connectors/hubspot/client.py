@@ -46,6 +46,11 @@ class HubSpotClient:
         self.associations_api = crm.associations.v4.batch_api
         self.properties_api = crm.properties.core_api
         self.schemas_api = crm.schemas.core_api
+        # `crm setup` only (connectors/hubspot/setup.py)
+        self.groups_api = crm.properties.groups_api
+        self.properties_batch_api = crm.properties.batch_api
+        self.pipelines_api = crm.pipelines.pipelines_api
+        self.pipeline_stages_api = crm.pipelines.pipeline_stages_api
 
     def call(self, invoke: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one SDK ``*_with_http_info`` method under the retry policy; the parsed JSON answer.
@@ -78,7 +83,8 @@ class HubSpotClient:
 
     def close(self) -> None:
         for api in (self.basic_api, self.batch_api, self.search_api, self.associations_api,
-                    self.properties_api, self.schemas_api):
+                    self.properties_api, self.schemas_api, self.groups_api, self.properties_batch_api,
+                    self.pipelines_api, self.pipeline_stages_api):
             pool = getattr(getattr(api.api_client, "rest_client", None), "pool_manager", None)
             if pool is not None:
                 pool.clear()

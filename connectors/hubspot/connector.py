@@ -12,6 +12,7 @@ from connectors.hubspot.describe import describe
 from connectors.hubspot.objects import ObjectTypes
 from connectors.hubspot.push import Pusher
 from connectors.hubspot.settings import HubSpotSettings
+from connectors.hubspot.setup import HubSpotSetup
 from prm_sync.connector import (
     ApiUsage,
     Capabilities,
@@ -22,6 +23,8 @@ from prm_sync.connector import (
     Page,
     PushRecord,
     RetryPolicy,
+    SetupOutcome,
+    SetupPlan,
     UpsertResult,
 )
 
@@ -30,13 +33,21 @@ SYSTEM_PROPERTIES = ("hs_object_id",)
 
 class HubSpotConnector:
     crm = "hubspot"
-    capabilities = Capabilities(rechecks_settled_windows=True)   # prm_sync.connector.SettledRechecks
+    #: prm_sync.connector.SettledRechecks; CrmSetup (connectors/hubspot/setup.py)
+    capabilities = Capabilities(rechecks_settled_windows=True, sets_up_crm=True)
 
     def __init__(self, settings: HubSpotSettings, *, policy: RetryPolicy | None = None,
                  daily_api_budget: int | None = None) -> None:
         self.budget = Budget(configured=daily_api_budget)
         self.client = HubSpotClient(settings, policy or RetryPolicy(), self.budget)
         self.types = ObjectTypes(self.client)
+        self.setup = HubSpotSetup(self.client, self.types)
+
+    def plan_setup(self, mappers: Sequence[EntityMapper]) -> SetupPlan:
+        return self.setup.plan(mappers)
+
+    def apply_setup(self, plan: SetupPlan) -> SetupOutcome:
+        return self.setup.apply(plan)
 
     def describe(self, mapper: EntityMapper) -> dict[str, FieldInfo]:
         return describe(self.client, self.types.path_name(mapper.object),

@@ -78,7 +78,7 @@ Filter = dict[str, Any]
 
 
 def mapping_filters(spec: Any) -> list[Filter]:
-    """The mapping's HubSpot filters (FilterSpec list) as search filter objects."""
+    """The mapping's HubSpot filters (validated HubSpotFilter items) as search filter objects."""
     out: list[Filter] = []
     for item in spec or []:
         one: Filter = {"propertyName": item.property, "operator": item.operator}

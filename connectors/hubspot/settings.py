@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from connectors.hubspot.filters import HubSpotFilter
 from prm_sync.connector import CrmPlugin, CrmTimeouts, SecretField, SecureUrl
 
 
@@ -22,4 +23,5 @@ crm:
 
 PLUGIN = CrmPlugin(name="hubspot", label="HubSpot", settings=HubSpotSettings, filter_is_text=False,
                    filter_hint="a HubSpot filter is a list of {property, operator, value}", associations=True,
+                   filter_model=HubSpotFilter,
                    init_config=INIT_CONFIG, unique_key_hint="give the property 'unique values' (HubSpot)")

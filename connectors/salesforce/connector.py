@@ -11,6 +11,7 @@ from connectors.salesforce.budget import Budget
 from connectors.salesforce.bulk import bulk_write
 from connectors.salesforce.bulk_query import DEFAULT_MAX_RECORDS, BulkQuerySettings
 from connectors.salesforce.client import SalesforceClient
+from connectors.salesforce.setup import SalesforceSetup
 from connectors.salesforce.soql import identifier
 from prm_sync.connector import (
     ApiUsage,
@@ -21,6 +22,8 @@ from prm_sync.connector import (
     FieldInfo,
     Page,
     PushRecord,
+    SetupOutcome,
+    SetupPlan,
     UpsertResult,
 )
 
@@ -42,9 +45,11 @@ class SalesforceConnector:
         self.capabilities = Capabilities(
             change_stream_has_deletions=True,
             push_batch_size=max(10_000, bulk_threshold + 1) if bulk_threshold < 50_000 else 10_000,
+            sets_up_crm=True,
         )
         self.bulk_wait_s = bulk_wait_s
         self._described: dict[str, dict[str, FieldInfo]] = {}
+        self._setup = SalesforceSetup(client, on_change=self._described.clear)
 
     @property
     def budget(self) -> Budget:
@@ -77,6 +82,13 @@ class SalesforceConnector:
 
     def delete(self, mapper: EntityMapper, crm_ids: Sequence[str]) -> list[UpsertResult]:
         return push.delete(self.client, crm_ids)
+
+    def plan_setup(self, mappers: Sequence[EntityMapper]) -> SetupPlan:
+        """`crm setup`: what the org lacks for `mappers` (connectors/salesforce/setup.py); reads only."""
+        return self._setup.plan_setup(mappers)
+
+    def apply_setup(self, plan: SetupPlan) -> SetupOutcome:
+        return self._setup.apply_setup(plan)
 
     def usage(self) -> ApiUsage:
         return self.budget.usage()

@@ -11,6 +11,7 @@ from __future__ import annotations
 SHORT_HELP: dict[str, str] = {
     "init": "Write config.yaml, the default mapping and their JSON Schemas into DIRECTORY; create the store.",
     "check": "Validate config.yaml and the mapping it names; exit 2 and list every problem if wrong.",
+    "crm": "The CRM itself: prepare it for the mapping (`crm setup`).",
     "db": "Store maintenance.",
     "demo": "Run prm-sync end to end offline: an emulated CRM, a store, a two-way sync, a scorecard.",
     "partners": "The partner registry: add, list, show, lifecycle, tiers, territories, contracts.",

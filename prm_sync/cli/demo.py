@@ -95,7 +95,9 @@ program:
     - name: gold
       requires: {revenue: 400000, won_deals: 2}
     - name: platinum
-      requires: {revenue: 900000, won_deals: 3}
+      requires: {revenue: 900000, won_deals: 3, min_score: 60}
+  score:            # the partner score (0-100); no certification catalogue in the demo, so they weigh 0
+    weights: {revenue: 40, won_deals: 30, registration_approval: 15, registration_win: 15, certifications: 0}
   discounts: {registered: "0%", silver: "10%", gold: "20%", platinum: "30%"}
 funds:
   default_allocation: {registered: "2000", silver: "5000", gold: "10000", platinum: "20000"}

@@ -15,6 +15,7 @@ from prm_sync.ops.logsetup import RUN_ID, new_run_id, report_error
 COMMANDS = {
     "init": "prm_sync.cli.setup:init",
     "check": "prm_sync.cli.setup:check",
+    "crm": "prm_sync.cli.crm_cmd:crm",
     "db": "prm_sync.cli.setup:db",
     "demo": "prm_sync.cli.setup:demo",
     "partners": "prm_sync.cli.partners:partners",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 from decimal import Decimal
@@ -17,13 +18,14 @@ from prm_sync.ops.terminal_text import plain_line
 from prm_sync.services.commissions import period_arg
 from prm_sync.services.partner_lookup import resolve_partner
 from prm_sync.services.program import tier_targets
-from prm_sync.services.scorecards import COLUMNS, build_scorecards, build_trend, card_rows, rolled_up
+from prm_sync.services.scorecards import COLUMNS, add_scores, build_scorecards, build_trend, card_rows, rolled_up
+from prm_sync.services.tier_review import partner_scores
 from prm_sync.store.types import utcnow
 from prm_sync.util.safe_csv import write_csv
 
 RATES = ("approval_rate", "conflict_rate", "win_rate", "tier_progress")
 # the columns a narrow terminal keeps, most important first
-TABLE_PRIORITY = ("partner", "revenue", "deals_won", "registrations", "commission_earned", "win_rate", "tier",
+TABLE_PRIORITY = ("partner", "revenue", "deals_won", "registrations", "commission_earned", "win_rate", "tier", "score",
                   "approval_rate", "conflict_rate", "commission_paid", "average_deal_size", "tier_progress",
                   "next_tier", "average_cycle_days")
 TREND_HELP = "  prm-sync report scorecard --period 2026-Q4 --periods 4 --by channel_manager --format html --out t.html"
@@ -69,7 +71,8 @@ def _text(rows: list[dict[str, Any]], columns: tuple[str, ...], fmt: str) -> str
 def scorecard(app: App, period: str | None, fmt: str, out: Path | None, top: int | None,
               partner_key: str | None, periods: int | None, by: str | None) -> None:
     """Per partner: registrations, approval and conflict rates, deals won, revenue, open pipeline, win rate,
-    average deal size and cycle, commission earned and paid, progress to the next tier."""
+    average deal size and cycle, commission earned and paid, progress to the next tier, and the partner
+    score on the period's last day (when the program defines one)."""
     local = app.local()
     scope = period_arg(period) or period_of(utcnow().date(), "quarter")
     settings = local.config.commissions
@@ -83,6 +86,7 @@ def scorecard(app: App, period: str | None, fmt: str, out: Path | None, top: int
     with local.open_store() as store, store.session() as session:
         targets = tier_targets(local.config.program)
         result = build_scorecards(session, settings, scope, targets=targets)
+        add_scores(result, partner_scores(session, local.config, scope.end - dt.timedelta(days=1)))
         if partner_key:
             only = resolve_partner(session, partner_key).id
             result.cards[:] = [c for c in result.cards if c.partner_id == only]
@@ -102,7 +106,9 @@ def scorecard(app: App, period: str | None, fmt: str, out: Path | None, top: int
         return
     rows = card_rows(result)
     if fmt == "table" and out is None:
-        render_rows([_table_row(r) for r in rows], COLUMNS, "table",
+        shown = COLUMNS if any(c.score is not None for c in result.cards) else tuple(
+            c for c in COLUMNS if c != "score")   # no score in the program: no empty column
+        render_rows([_table_row(r) for r in rows], shown, "table",
                     title=f"Partner scorecard {scope.label}{f' by {by}' if by else ''} ({result.currency})",
                     priority=TABLE_PRIORITY, empty=f"No partners to score in {scope.label}.")
         return

@@ -51,16 +51,27 @@ def shipped_mapping(crm: str) -> str:
     return resources.files("mappings").joinpath(f"{crm}.yaml").read_text(encoding="utf-8")
 
 
+def shipped_variants(crm: str) -> dict[str, str]:
+    """The other mappings shipped for `crm` (e.g. hubspot-professional.yaml, for portals without
+    custom objects), by file name: `init` writes them next to the default one."""
+    return {entry.name: entry.read_text(encoding="utf-8") for entry in resources.files("mappings").iterdir()
+            if entry.name.startswith(f"{crm}-") and entry.name.endswith(".yaml")}
+
+
 @click.command(epilog="\b\nExamples:\n  prm-sync init --crm salesforce ./prm\n"
-                      "  prm-sync init --crm hubspot --online .   # comment out mapped fields the portal lacks")
+                      "  prm-sync init --crm hubspot --online .   # comment out mapped fields the portal lacks\n"
+                      "  prm-sync init --crm hubspot --online --keep-missing --force .   # then: prm-sync crm setup")
 @click.option("--crm", type=click.Choice(installed_crm_names()), default=installed_crm_names()[0], show_default=True)
 @click.option("--force", is_flag=True, help="overwrite an existing config.yaml and mapping")
 @click.option("--online", is_flag=True, help=(
     "inspect the org first (credentials from the environment variables config.yaml names) and comment "
     "out the mapped fields it does not have"))
+@click.option("--keep-missing", is_flag=True, help=(
+    "with --online: keep the mapped fields the org lacks (listed) instead of commenting them out, so that "
+    "`prm-sync crm setup` creates them"))
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
 @click.pass_context
-def init(ctx: click.Context, crm: str, force: bool, online: bool, directory: Path) -> None:
+def init(ctx: click.Context, crm: str, force: bool, online: bool, keep_missing: bool, directory: Path) -> None:
     """Write config.yaml, the default mapping and their JSON Schemas into DIRECTORY; create the store."""
     from prm_sync.services.schemas import SCHEMA_DIR, write_schemas
 
@@ -71,7 +82,9 @@ def init(ctx: click.Context, crm: str, force: bool, online: bool, directory: Pat
         names = ", ".join(str(p) for p in existing)
         raise UsageError(f"{names} already exists; use --force to overwrite")
     mapping_text = shipped_mapping(crm)
-    fitted = _fit_to_org(crm, mapping_text, config_file) if online else None
+    if keep_missing and not online:
+        raise UsageError("--keep-missing goes with --online (it keeps the fields the org lacks in the mapping)")
+    fitted = _fit_to_org(crm, mapping_text, config_file, keep_missing) if online else None
     if fitted is not None:
         mapping_text = fitted.text
     mapping_file.parent.mkdir(parents=True, exist_ok=True)
@@ -80,6 +93,10 @@ def init(ctx: click.Context, crm: str, force: bool, online: bool, directory: Pat
         revision = upgrade(store)
     write_schemas(directory / SCHEMA_DIR)
     write_atomically(mapping_file, mapping_text)
+    for name, text in sorted(shipped_variants(crm).items()):
+        variant = mapping_file.with_name(name)
+        if force or not variant.exists():
+            write_atomically(variant, text)
     write_atomically(config_file, config_template(crm))
     if not ctx.meta.get("quiet"):
         click.echo(f"wrote {config_file} and {mapping_file} (JSON Schemas for editors in {directory / SCHEMA_DIR})")
@@ -90,7 +107,7 @@ def init(ctx: click.Context, crm: str, force: bool, online: bool, directory: Pat
         click.echo("next: set the environment variables named in config.yaml, then `prm-sync check`")
 
 
-def _fit_to_org(crm: str, mapping_text: str, config_file: Path) -> FittedMapping:
+def _fit_to_org(crm: str, mapping_text: str, config_file: Path, keep_missing: bool) -> FittedMapping:
     """Describe the org with the config init is about to write, and fit the mapping to it."""
     import dataclasses
     import tempfile
@@ -106,22 +123,37 @@ def _fit_to_org(crm: str, mapping_text: str, config_file: Path) -> FittedMapping
         except ConfigError as exc:   # name the file being written, not the draft
             raise ConfigError([dataclasses.replace(p, file=str(config_file)) for p in exc.problems]) from None
     try:
-        return fit_mapping(mapping_text, f"mappings/{crm}.yaml", crm, connector)
+        return fit_mapping(mapping_text, f"mappings/{crm}.yaml", crm, connector, keep_missing=keep_missing)
     finally:
         connector.close()
 
 
 def _report_fit(fitted: FittedMapping, mapping_file: Path) -> None:
     """Say what init --online left out (shown even with -q: the admin must know), and what else to fix."""
-    if fitted.omitted:
+    if fitted.kept or fitted.missing_objects:
+        objects = f" and the object(s) {', '.join(fitted.missing_objects)}" if fitted.missing_objects else ""
+        click.echo(f"init --online: the org lacks {len(fitted.kept)} mapped field(s){objects}, kept in "
+                   f"{mapping_file}:")
+        for omission in fitted.kept:
+            click.echo(f"  line {omission.line}: {omission.entity}.{omission.prm_field}: {omission.object} has no "
+                       f"field {omission.crm_field}")
+        click.echo("create them (and whatever else the mapping needs) with `prm-sync crm setup` "
+                   "(`prm-sync crm setup --dry-run` lists it first)")
+    elif fitted.omitted:
         click.echo(f"init --online: the org lacks {len(fitted.omitted)} mapped field(s); in {mapping_file}:")
         for omission in fitted.omitted:
             click.echo(f"  {omission}")
+        if fitted.can_set_up:
+            click.echo("prm-sync can create them in the org instead of leaving them out: run init again with "
+                       "--online --keep-missing --force, then `prm-sync crm setup`")
     else:
         click.echo("init --online: the org has every mapped field")
-    if fitted.report.findings:
+    # kept fields (and objects) the org lacks are `crm setup`'s to create: not repeated here
+    setup_does = {"missing_field", "missing_object"} if fitted.kept or fitted.missing_objects else set()
+    findings = [f for f in fitted.report.findings if f.kind.value not in setup_does]
+    if findings:
         click.echo("still to look at (`prm-sync check --online` repeats these):")
-        for finding in fitted.report.findings:
+        for finding in findings:
             click.echo(f"  {finding}")
 
 

@@ -22,6 +22,7 @@ from prm_sync.connector.setup import (
     SetupOutcome,
     SetupPlan,
     SetupRefusal,
+    ValueRename,
 )
 from prm_sync.connector.types import (
     DONE,
@@ -105,6 +106,7 @@ __all__ = [
     "SetupRefusal",
     "TransientCrmError",
     "UpsertResult",
+    "ValueRename",
     "call_timeouts",
     "capped_sleep",
     "float_refused",

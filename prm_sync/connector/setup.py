@@ -95,6 +95,17 @@ class SetupPlan:
 
 
 @dataclass(frozen=True)
+class ValueRename:
+    """A value the mapping names at `path` that the CRM created under another id (HubSpot may not
+    keep a requested pipeline or stage id): `crm setup` writes `new` in place of `old` on that
+    mapping line, with a comment saying so, so the mapping never depends on ids we asked for."""
+
+    path: MappingPath
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
 class SetupOutcome:
     """What `apply_setup` did: every item of the plan is in exactly one of the three lists."""
 
@@ -106,6 +117,8 @@ class SetupOutcome:
     #: what the connector learnt while creating that the user must keep (e.g. HubSpot pipeline and
     #: stage ids the API chose), as lines to print
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: mapping values to replace by the ids the CRM chose (written into the mapping file by the core)
+    renames: tuple[ValueRename, ...] = ()
 
     @property
     def ok(self) -> bool:

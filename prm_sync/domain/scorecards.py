@@ -14,6 +14,8 @@ Definitions (amounts in one report currency; the service converts with `commissi
   and won deals, from config `program.tiers`), prorated to the period (a quarter needs a
   quarter of the year's target); progress is the lower of the ratios, at most 100%. Without a
   program there are no targets and no progress.
+- score: the partner score (domain/partner_score.py) on the period's last day, when the program
+  uses one; set by the service, None otherwise and on roll-ups.
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ class Scorecard:
     next_tier: str | None = None
     tier_progress: Decimal | None = None
     monthly_revenue: list[tuple[str, Decimal]] = field(default_factory=list)
+    score: Decimal | None = None
 
 
 def _ratio(part: int | Decimal, whole: int | Decimal) -> Decimal | None:

@@ -11,6 +11,8 @@ The rules (config `program.tiers`, lowest first):
   currency in the program currency); a deal in a currency without a rate adds no revenue (it
   is said so in the notes) but still counts as a won deal. A revenue requirement is met by
   exactly that amount.
+- Minimum score (`min_score`): the partner score (domain/partner_score.py, config
+  `program.score`) on as-of is at least that figure; exactly the figure meets it.
 - A certification counts while `earned_on <= as_of <= expires_on` (one expiring the day before
   as-of does not count); a count is the number of distinct holders of that catalogue id.
 - Grace: a partner whose record no longer earns its current tier is demoted only when the
@@ -29,6 +31,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
+from prm_sync.domain.partner_score import PartnerScore, RegistrationOutcome, ScoreRule, partner_score
+
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
 Action = Literal["promote", "demote", "keep", "grace", "pinned"]
@@ -41,6 +45,7 @@ class Requirements:
     won_deals: int | None = None
     approved_registrations: int | None = None
     certifications: Mapping[str, int] = field(default_factory=dict)
+    min_score: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,16 @@ class PartnerRecord:
     won_deals: Sequence[WonDeal] = ()
     approved_registrations: Sequence[dt.date] = ()     # approval days
     certifications: Sequence[HeldCertification] = ()
+    registrations: Sequence[RegistrationOutcome] = ()   # for the score: submitted, decided, won
+
+
+def record_score(scoring: ScoreRule, record: PartnerRecord, as_of: dt.date,
+                 fx: Mapping[str, Decimal]) -> PartnerScore:
+    """The partner score of the record on `as_of` (window: `scoring.window_months`)."""
+    valid = {(c.catalogue_id, c.holder) for c in record.certifications if c.valid_on(as_of)}
+    return partner_score(scoring, as_of=as_of, start=months_before(as_of, scoring.window_months),
+                         won=[(d.close_date, d.amount, d.currency) for d in record.won_deals],
+                         registrations=record.registrations, valid_certifications=len(valid), fx=fx)
 
 
 @dataclass(frozen=True)
@@ -85,6 +100,7 @@ class Check:
     needed: str
     has: str
     met: bool
+    key: str = ""           # the requirement's config key when a note may explain it ("min_score")
 
     def __str__(self) -> str:
         verdict = "met" if self.met else "NOT met"
@@ -119,7 +135,7 @@ def _money(value: Decimal) -> str:
 
 
 def tier_checks(rule: TierRule, record: PartnerRecord, as_of: dt.date, fx: Mapping[str, Decimal],
-                currency: str) -> tuple[list[Check], list[str]]:
+                currency: str, scoring: ScoreRule | None = None) -> tuple[list[Check], list[str]]:
     """Each requirement of `rule` against the record on `as_of` (needed, has, met), and notes."""
     need = rule.requires
     start = months_before(as_of, need.window_months)
@@ -153,17 +169,23 @@ def tier_checks(rule: TierRule, record: PartnerRecord, as_of: dt.date, fx: Mappi
         holders = {c.holder for c in record.certifications if c.catalogue_id == cert_id and c.valid_on(as_of)}
         checks.append(Check(rule.name, f"valid '{cert_id}' certifications on {as_of}", str(count),
                             str(len(holders)), len(holders) >= count))
+    if need.min_score is not None:
+        if scoring is None:
+            raise ValueError(f"tier {rule.name} requires a minimum score but no score rule was given")
+        scored = record_score(scoring, record, as_of, fx)
+        checks.append(Check(rule.name, f"partner score in {scoring.window_months} months to {as_of}",
+                            str(need.min_score), str(scored.score), scored.score >= need.min_score, "min_score"))
     return checks, notes
 
 
 def qualified_tier(rules: Sequence[TierRule], record: PartnerRecord, as_of: dt.date, fx: Mapping[str, Decimal],
-                   currency: str) -> tuple[str, list[Check], list[str]]:
+                   currency: str, scoring: ScoreRule | None = None) -> tuple[str, list[Check], list[str]]:
     """The highest tier whose requirements all hold on `as_of`, every check made, and notes."""
     best = rules[0].name
     checks: list[Check] = []
     notes: list[str] = []
     for rule in rules:
-        mine, said = tier_checks(rule, record, as_of, fx, currency)
+        mine, said = tier_checks(rule, record, as_of, fx, currency, scoring)
         checks += mine
         notes += [n for n in said if n not in notes]
         if all(c.met for c in mine):
@@ -172,19 +194,19 @@ def qualified_tier(rules: Sequence[TierRule], record: PartnerRecord, as_of: dt.d
 
 
 def review_partner(rules: Sequence[TierRule], record: PartnerRecord, as_of: dt.date, *, grace_days: int,
-                   fx: Mapping[str, Decimal], currency: str) -> TierReview:
+                   fx: Mapping[str, Decimal], currency: str, scoring: ScoreRule | None = None) -> TierReview:
     """The tier the rules give the partner on `as_of`, what a review would set, and why."""
     order = [r.name for r in rules]
     rank = {name: i for i, name in enumerate(order)}
     current_rank = rank.get(record.tier, -1)
-    qualified, checks, notes = qualified_tier(rules, record, as_of, fx, currency)
+    qualified, checks, notes = qualified_tier(rules, record, as_of, fx, currency, scoring)
     proposed, action = qualified, _action(rank[qualified], current_rank)
     if record.tier not in rank:   # a tier the program does not rank: reported, left alone
         notes.append(f"current tier '{record.tier}' is not in program.tiers: left as it is")
         proposed, action = record.tier, "keep"
     if action == "demote" and grace_days:
         earlier = as_of - dt.timedelta(days=grace_days)
-        then, _, _ = qualified_tier(rules, record, earlier, fx, currency)
+        then, _, _ = qualified_tier(rules, record, earlier, fx, currency, scoring)
         if rank[then] >= current_rank:
             proposed, action = record.tier, "grace"
             notes.append(f"earns only {qualified} now but still earned {record.tier} on {earlier} "
@@ -198,6 +220,8 @@ def review_partner(rules: Sequence[TierRule], record: PartnerRecord, as_of: dt.d
         proposed, action = record.tier, "pinned"
     above = order[rank[qualified] + 1] if rank[qualified] + 1 < len(order) else None
     reasons = [c for c in checks if c.tier == qualified or (c.tier == above and not c.met)]
+    if scoring is not None and any(c.key == "min_score" for c in reasons):   # what the score is made of
+        notes.append(record_score(scoring, record, as_of, fx).explain())
     return TierReview(record.id, record.name, record.tier, qualified, proposed, action, checks, reasons, notes)
 
 
@@ -208,6 +232,7 @@ def _action(new_rank: int, current_rank: int) -> Action:
 
 
 def review_tiers(rules: Sequence[TierRule], records: Sequence[PartnerRecord], as_of: dt.date, *, grace_days: int,
-                 fx: Mapping[str, Decimal], currency: str) -> list[TierReview]:
+                 fx: Mapping[str, Decimal], currency: str, scoring: ScoreRule | None = None) -> list[TierReview]:
     """One review per partner, in the order given."""
-    return [review_partner(rules, r, as_of, grace_days=grace_days, fx=fx, currency=currency) for r in records]
+    return [review_partner(rules, r, as_of, grace_days=grace_days, fx=fx, currency=currency, scoring=scoring)
+            for r in records]

@@ -3,7 +3,7 @@
 Pydantic checks the shape (unknown keys, wrong types); this module checks the meaning: PRM
 fields that exist, value maps that land on valid PRM values and invert cleanly when pushed,
 defaults of the right type, references to the right entity, and the CRM-specific parts
-(a SOQL filter for Salesforce, a list of filters or associations for HubSpot).
+(a text filter checked by the CRM's plugin, or a list filter validated with its filter model).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from prm_sync.crm_plugins import installed_crms
 from prm_sync.domain.fields import FIELDS, KIND_RULES, REFERENCES, Entity, FieldKind, PrmField
@@ -19,7 +19,7 @@ from prm_sync.errors import MappingError, Problem
 from prm_sync.mapping.mapper import CompiledField, CompiledMapping, CompiledReference, EntityMapper
 from prm_sync.mapping.schema import EntitySpec, FieldSpec, MappingFile, ReferenceSpec
 from prm_sync.mapping.values import BadValue, canonical, parse_prm
-from prm_sync.validation import problems_from
+from prm_sync.validation import problems_at, problems_from
 from prm_sync.yamlsource import LoadedYaml, YamlLoadError, load_yaml_file, load_yaml_text
 
 # Which CRM value types can feed which PRM kinds (besides the same kind).
@@ -61,6 +61,18 @@ def compile_loaded(loaded: LoadedYaml, expect_crm: str | None = None) -> Compile
     return CompiledMapping(crm=spec.crm, source=loaded.file, entities=entities)
 
 
+def _list_filter(model: type[BaseModel], items: list[dict[str, Any]], path: list[str | int], loaded: LoadedYaml,
+                 problems: list[Problem]) -> list[BaseModel]:
+    """Each item of a list filter validated with the CRM's filter model (problems at FILE:LINE)."""
+    valid = []
+    for i, item in enumerate(items):
+        try:
+            valid.append(model.model_validate(item))
+        except ValidationError as exc:
+            problems.extend(problems_at(exc, loaded, model, [*path, i], item))
+    return valid
+
+
 def _entity_hints(problems: list[Problem]) -> list[Problem]:
     valid = ", ".join(e.value for e in Entity)
     return [
@@ -86,6 +98,9 @@ def _compile_entity(
         why = plugin.check_filter(spec.filter)
         if why is not None:
             problems.append(loaded.problem([*base, "filter"], why))
+    filter_: Any = spec.filter
+    if isinstance(spec.filter, list) and not plugin.filter_is_text and plugin.filter_model is not None:
+        filter_ = _list_filter(plugin.filter_model, spec.filter, [*base, "filter"], loaded, problems)
 
     fields: list[CompiledField] = []
     pushed_crm: dict[str, str] = {}
@@ -119,7 +134,7 @@ def _compile_entity(
     if len(problems) > before:
         return None
     return EntityMapper(
-        entity=entity, object=spec.object, filter=spec.filter, crm_key=spec.crm_key,
+        entity=entity, object=spec.object, filter=filter_, crm_key=spec.crm_key,
         direction=spec.direction, conflict=spec.conflict, on_delete=spec.on_delete,
         constants=dict(spec.constants), fields=tuple(fields), references=tuple(references),
     )

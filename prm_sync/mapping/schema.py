@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from prm_sync.crm_plugins import installed_crm_names
+from prm_sync.crm_plugins import installed_crm_names, installed_crms
 from prm_sync.domain.fields import Entity, FieldKind
 
 Direction = Literal["pull", "push", "both"]
@@ -56,25 +56,11 @@ class ReferenceSpec(_Strict):
         return self
 
 
-class FilterSpec(_Strict):
-    """HubSpot search filter: {property, operator, value}."""
-
-    property: str
-    operator: Literal[
-        "EQ", "NEQ", "GT", "GTE", "LT", "LTE", "BETWEEN", "IN", "NOT_IN",
-        "HAS_PROPERTY", "NOT_HAS_PROPERTY",
-    ]
-    value: Scalar | None = None
-    high_value: Scalar | None = Field(None, alias="highValue")
-    values: list[Scalar] | None = None
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
 class EntitySpec(_Strict):
     object: str = Field(min_length=1, description="SF sObject / HubSpot object type or custom object")
-    filter: str | list[FilterSpec] | None = Field(
-        None, description="SF: SOQL WHERE fragment. HubSpot: list of {property, operator, value}"
+    filter: str | list[dict[str, Any]] | None = Field(
+        None, description="selects the CRM records: text or a list of filter objects, as the CRM's package defines "
+                          "(SF: SOQL WHERE fragment. HubSpot: list of {property, operator, value})"
     )
     crm_key: str | None = Field(None, description="CRM field holding the PRM id: the upsert key")
     direction: Direction = "both"
@@ -96,8 +82,21 @@ class MappingFile(_Strict):
 
 
 def json_schema() -> dict[str, Any]:
-    """JSON Schema of the mapping format, generated from the models (never hand-kept)."""
+    """JSON Schema of the mapping format, generated from the models (never hand-kept). A list
+    filter's items are described by the installed CRMs' filter models (CrmPlugin.filter_model)."""
     schema = MappingFile.model_json_schema(by_alias=True)
+    refs = []
+    for plugin in installed_crms().values():
+        if plugin.filter_model is None:
+            continue
+        item = plugin.filter_model.model_json_schema(by_alias=True, ref_template="#/$defs/{model}")
+        schema["$defs"].update(item.pop("$defs", {}))
+        schema["$defs"][plugin.filter_model.__name__] = item
+        refs.append({"$ref": f"#/$defs/{plugin.filter_model.__name__}"})
+    if refs:
+        listed = next(option for option in schema["$defs"]["EntitySpec"]["properties"]["filter"]["anyOf"]
+                      if option.get("type") == "array")
+        listed["items"] = refs[0] if len(refs) == 1 else {"anyOf": refs}
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "prm-sync mapping (version 1)"
     return schema

@@ -112,15 +112,12 @@ def _read_email(raw: Any) -> str:
 
 
 def _convert(value: Any, crm_type: FieldKind, prm_kind: FieldKind) -> Any:
+    """A value read as `crm_type` into the PRM kind: the PRM kind's reader takes it as it is (each
+    reader accepts the typed values of the kinds that feed it: a date-time for a date, an int for
+    a decimal, anything for text), so no second switch over kinds lives here."""
     if crm_type == prm_kind:
         return value
-    if prm_kind == FieldKind.DATE and isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).date()
-    if prm_kind == FieldKind.DATETIME and isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
-    if prm_kind == FieldKind.DECIMAL and isinstance(value, int):
-        return Decimal(value)
-    return _read(value if isinstance(value, str) else canonical(value), prm_kind)
+    return _read(value, prm_kind)
 
 
 def _read_bool(raw: Any) -> bool:

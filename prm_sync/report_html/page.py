@@ -72,7 +72,8 @@ def _table(cards: Sequence[Scorecard], currency: str) -> str:
 
     rows = []
     for c in cards:
-        cells = [escape(c.partner), f'<span class="tier">{escape(c.tier)}</span>', str(c.registrations),
+        score = f" score {c.score}" if c.score is not None else ""
+        cells = [escape(c.partner), f'<span class="tier">{escape(c.tier)}</span>{score}', str(c.registrations),
                  percent(c.approval_rate), percent(c.conflict_rate), str(c.deals_won), escape(money(c.revenue)),
                  percent(c.win_rate), escape(money(c.average_deal_size)) if c.average_deal_size is not None else "–",
                  escape(str(c.average_cycle_days)) if c.average_cycle_days is not None else "–",

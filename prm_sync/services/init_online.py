@@ -9,7 +9,7 @@ with (types, keys, picklists) is left as it is and reported: those need a decisi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from prm_sync.connector import Connector
 from prm_sync.mapping import compile_text
@@ -42,10 +42,18 @@ class FittedMapping:
     text: str
     omitted: list[Omission]
     report: OnlineReport   # `check --online` of the fitted text
+    #: the connector can create what the org lacks (`prm-sync crm setup`)
+    can_set_up: bool = False
+    #: kept (not commented out): what the org lacks, for `crm setup` to create
+    kept: list[Omission] = field(default_factory=list)
+    #: with keep_missing: the mapped objects the org lacks altogether (a custom object), for `crm setup`
+    missing_objects: list[str] = field(default_factory=list)
 
 
-def fit_mapping(text: str, file: str, crm: str, connector: Connector) -> FittedMapping:
-    """The mapping `text` with the fields the org lacks commented out, and the check of the result."""
+def fit_mapping(text: str, file: str, crm: str, connector: Connector, *, keep_missing: bool = False
+                ) -> FittedMapping:
+    """The mapping `text` with the fields the org lacks commented out, and the check of the result.
+    `keep_missing`: leave them in (`crm setup` will create them); they are listed in `kept`."""
     mapping = compile_text(text, file, expect_crm=crm)
     loaded = load_yaml_text(text, file)
     report = check_online(mapping, loaded, connector)
@@ -63,6 +71,10 @@ def fit_mapping(text: str, file: str, crm: str, connector: Connector) -> FittedM
             if line is None:
                 continue
             omitted.append(Omission(entity.value, name, crm_field, mapper.object, line))
+    can_set_up = connector.capabilities.sets_up_crm
+    if keep_missing:
+        absent = [mapper.object for entity, mapper in mapping.entities.items() if entity.value not in report.described]
+        return FittedMapping(text, [], report, can_set_up, sorted(omitted, key=lambda o: o.line), absent)
     lines = text.splitlines(keepends=True)
     final: list[Omission] = []
     for omission in sorted(omitted, key=lambda o: o.line, reverse=True):
@@ -71,7 +83,7 @@ def fit_mapping(text: str, file: str, crm: str, connector: Connector) -> FittedM
     if fitted != text:
         mapping = compile_text(fitted, file, expect_crm=crm)
         report = check_online(mapping, load_yaml_text(fitted, file), connector)
-    return FittedMapping(fitted, sorted(final, key=lambda o: o.line), report)
+    return FittedMapping(fitted, sorted(final, key=lambda o: o.line), report, can_set_up)
 
 
 def _indent(line: str) -> int:

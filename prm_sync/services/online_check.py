@@ -301,7 +301,7 @@ class _EntityCheck:
 
 def _suggested_type(crm_kind: FieldKind, prm_kind: FieldKind) -> str:
     """The `type` that makes the mapping fit the CRM field (a text field: `string`)."""
-    if crm_kind in (FieldKind.STRING, FieldKind.EMAIL, FieldKind.URL):
+    if FieldKind.STRING in KIND_RULES[crm_kind].stored_in:   # a text-like field (KIND_RULES says which)
         return FieldKind.STRING.value
     return crm_kind.value
 

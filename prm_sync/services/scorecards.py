@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from prm_sync.domain.commissions import MissingFx, Period, convert, plan_for
 from prm_sync.domain.commissions.plans import CommissionSettings
+from prm_sync.domain.partner_score import PartnerScore
 from prm_sync.domain.scorecard_trends import RollUp, TrendRow, last_periods, roll_up, trends
 from prm_sync.domain.scorecards import (
     DealFact,
@@ -156,7 +157,14 @@ def rolled_up(report: ScorecardReport, session: Session, by: RollUp) -> Scorecar
 
 COLUMNS = ("partner", "tier", "registrations", "approval_rate", "conflict_rate", "deals_won", "revenue",
            "open_pipeline", "win_rate", "average_deal_size", "average_cycle_days", "commission_earned",
-           "commission_paid", "next_tier", "tier_progress")
+           "commission_paid", "next_tier", "tier_progress", "score")
+
+
+def add_scores(report: ScorecardReport, scores: Mapping[str, PartnerScore]) -> None:
+    """Put each partner's score (on the period's last day) on its card."""
+    for card in report.cards:
+        if (scored := scores.get(card.partner_id)) is not None:
+            card.score = scored.score
 
 
 def card_rows(report: ScorecardReport) -> list[dict[str, object]]:

@@ -14,14 +14,23 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from prm_sync.config import Config
-from prm_sync.domain.tier_rules import HeldCertification, PartnerRecord, TierReview, WonDeal, review_tiers
+from prm_sync.domain.partner_score import PartnerScore, RegistrationOutcome
+from prm_sync.domain.tier_rules import (
+    HeldCertification,
+    PartnerRecord,
+    TierReview,
+    WonDeal,
+    record_score,
+    review_tiers,
+)
 from prm_sync.errors import ConfigError, Problem
 from prm_sync.program_config import ProgramSettings, fx_into
-from prm_sync.services.program import tier_rules
+from prm_sync.services.program import score_rule, tier_rules
 from prm_sync.services.program_fields import change_tier
 from prm_sync.store import Certification, Deal, Partner, PartnerTierChange, Registration
 
 NOT_REVIEWED = frozenset({"terminated"})
+APPROVED = frozenset({"approved", "converted", "won", "lost"})   # statuses an approved registration moves to
 
 
 @dataclass
@@ -43,34 +52,50 @@ def program_of(config: Config) -> ProgramSettings:
     return config.program
 
 
-def partner_records(session: Session, as_of: dt.date) -> list[PartnerRecord]:
+def partner_records(session: Session, as_of: dt.date, leave_out: frozenset[str] = NOT_REVIEWED
+                    ) -> list[PartnerRecord]:
     partners = session.exec(select(Partner).where(col(Partner.deleted_at).is_(None),
-                                                  col(Partner.status).not_in(NOT_REVIEWED))
+                                                  col(Partner.status).not_in(leave_out))
                             .order_by(Partner.name, Partner.id)).all()
     deals: dict[str, list[WonDeal]] = defaultdict(list)
+    won_registrations: set[str] = set()
     for deal in session.exec(select(Deal).where(col(Deal.deleted_at).is_(None), col(Deal.is_won).is_(True),
                                                 col(Deal.close_date).is_not(None), col(Deal.close_date) <= as_of)):
         assert deal.close_date is not None
         deals[deal.partner_id].append(WonDeal(deal.close_date, deal.amount, deal.currency or ""))
+        if deal.registration_id:
+            won_registrations.add(deal.registration_id)
     approved: dict[str, list[dt.date]] = defaultdict(list)
-    for reg in session.exec(select(Registration).where(col(Registration.deleted_at).is_(None),
-                                                       col(Registration.approved_at).is_not(None))):
-        assert reg.approved_at is not None
-        approved[reg.partner_id].append(reg.approved_at.date())
+    outcomes: dict[str, list[RegistrationOutcome]] = defaultdict(list)
+    for reg in session.exec(select(Registration).where(col(Registration.deleted_at).is_(None))):
+        if reg.approved_at is not None:
+            approved[reg.partner_id].append(reg.approved_at.date())
+        outcomes[reg.partner_id].append(RegistrationOutcome(
+            reg.created_at.date(), approved=reg.approved_at is not None or reg.status in APPROVED,
+            rejected=reg.status == "rejected", won=reg.id in won_registrations))
     certs: dict[str, list[HeldCertification]] = defaultdict(list)
     for cert in session.exec(select(Certification)):
         certs[cert.partner_id].append(HeldCertification(cert.catalogue_id, cert.holder, cert.earned_on,
                                                         cert.expires_on))
-    return [PartnerRecord(p.id, p.name, p.tier, p.tier_pinned_until, deals[p.id], approved[p.id], certs[p.id])
-            for p in partners]
+    return [PartnerRecord(p.id, p.name, p.tier, p.tier_pinned_until, deals[p.id], approved[p.id], certs[p.id],
+                          outcomes[p.id]) for p in partners]
 
 
 def review_store_tiers(session: Session, config: Config, as_of: dt.date) -> TierReviewReport:
     program = program_of(config)
     reviews = review_tiers(tier_rules(program), partner_records(session, as_of), as_of,
                            grace_days=program.grace_days, fx=fx_into(program, config.commissions),
-                           currency=program.currency)
+                           currency=program.currency, scoring=score_rule(program))
     return TierReviewReport(as_of, program.currency, reviews)
+
+
+def partner_scores(session: Session, config: Config, as_of: dt.date) -> dict[str, PartnerScore]:
+    """Each live partner's score on `as_of`, terminated ones too (empty when the program uses no score)."""
+    rule = score_rule(config.program)
+    if config.program is None or rule is None:
+        return {}
+    fx = fx_into(config.program, config.commissions)
+    return {r.id: record_score(rule, r, as_of, fx) for r in partner_records(session, as_of, frozenset())}
 
 
 def apply_tier_review(session: Session, config: Config, report: TierReviewReport, *, actor: str,

@@ -25,6 +25,7 @@ def test_demo_runs_offline_end_to_end(crm: str, tmp_path: Path, capsys: pytest.C
     assert "$ prm-sync partners review-tiers --partner 'Acme Channel Partners'" in out
     assert "Tier review as of" in out and "won revenue in 12 months" in out
     assert "tier history:" in out and "tier review as of" in out
+    assert "Score" in out     # the demo program's partner score (platinum needs min_score 60)
     assert "Partner scorecard trend" in out and "open pipeline" in out
     # market development funds: request approved, claimed, paid, credited with a lead, synced, reported
     assert "$ prm-sync funds report --period" in out and "Market development funds" in out

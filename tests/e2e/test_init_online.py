@@ -89,6 +89,8 @@ def test_hubspot_init_online_comments_out_what_the_portal_lacks(
            "prm_territories: commented out" in out
     assert f"line {line_number(shipped, 'products:')}: lead.products: deals has no field prm_products: " \
            "commented out" in out
+    assert "prm-sync can create them in the org instead of leaving them out: run init again with " \
+           "--online --keep-missing --force, then `prm-sync crm setup`" in out
 
     mapping = (workdir / "site" / "mappings" / "hubspot.yaml").read_text()
     lines = mapping.splitlines()
@@ -107,6 +109,27 @@ def test_hubspot_init_online_comments_out_what_the_portal_lacks(
     code, out, err = cli(capsys, "--config", "site/config.yaml", "check", "--online")
     assert code == 0, out + err
     assert ": error: " not in out
+    assert "against the CRM: ok: 0 error(s)" in out
+
+
+def test_hubspot_init_online_keep_missing_then_crm_setup_creates_them(
+        workdir: Path, hubspot_lacking_two: HubSpotEmulator, capsys: pytest.CaptureFixture[str]) -> None:
+    shipped = (Path(__file__).resolve().parents[2] / "mappings" / "hubspot.yaml").read_text()
+    code, out, err = cli(capsys, "init", "--crm", "hubspot", "--online", "--keep-missing", "site")
+    assert code == 0, err
+    assert "the org lacks 2 mapped field(s), kept in" in out
+    assert f"line {line_number(shipped, 'territories:')}: partner.territories: companies has no field " \
+           "prm_territories" in out
+    assert "create them (and whatever else the mapping needs) with `prm-sync crm setup`" in out
+    assert (workdir / "site" / "mappings" / "hubspot.yaml").read_text() == shipped
+
+    hubspot_lacking_two.reset_counters()
+    code, out, err = cli(capsys, "--config", "site/config.yaml", "crm", "setup", "--yes")
+    assert code == 0, out + err
+    assert "created 2 item(s) with 2 write call(s)" in out   # one batch property create per object
+    assert hubspot_lacking_two.write_calls() == 2
+    code, out, err = cli(capsys, "--config", "site/config.yaml", "check", "--online")
+    assert code == 0, out + err
     assert "against the CRM: ok: 0 error(s)" in out
 
 

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from prm_sync.cli.main import run
-from prm_sync.store import Deal, Partner, PartnerTierChange, open_store
+from prm_sync.store import Deal, Partner, PartnerTierChange, Registration, open_store
 
 PROGRAM = """
 program:
@@ -143,3 +143,82 @@ def test_apply_asks_first_and_a_no_changes_nothing(site: Path, capsys: pytest.Ca
     with open_store(store_url(site), create=False) as store, store.session() as session:
         assert session.exec(select(PartnerTierChange)).all() == []
         assert {p.tier for p in session.exec(select(Partner))} == {"registered", "gold"}
+
+
+SCORED_PROGRAM = """
+program:
+  tiers:
+    - name: registered
+    - name: silver
+      requires: {min_score: 25}
+    - name: gold
+      requires: {min_score: 40}
+  score:
+    weights: {revenue: 3, won_deals: 1, registration_approval: 1, registration_win: 1, certifications: 0}
+    targets: {revenue: 1000000, won_deals: 4}
+commissions:
+  fx: {EUR: "1.10"}
+  plans: [{name: p, currency: USD, effective: {from: 2020-01-01}, tier_rates: {gold: "10%"}}]
+"""
+
+
+def test_min_score_in_review_and_the_score_in_the_scorecard(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Scores on 2026-12-31 (weights 3/1/1/1/0 of 6; targets 1,000,000 USD and 4 won deals):
+    Nguyễn: revenue 250,000 -> 0.25 x 3 = 0.75; won 2/4 = 0.5; registrations submitted in the window:
+            1 approved (its deal won), 1 rejected, 1 undecided -> approval 1/2 = 0.5, win 1/1 = 1
+            -> 2.75 / 6 = 45.833.. -> 45.8: gold (>= 40)
+    Müller: 320,000 -> 0.96; won 2/4 -> 0.5; no registrations -> 1.46 / 6 = 24.333.. -> 24.3: registered
+    Bleu:   350,000 (the 2025 deals are out) -> 1.05; won 2/4 -> 0.5 -> 1.55 / 6 = 25.833.. -> 25.8: silver
+    """
+    with (site / "config.yaml").open("a", encoding="utf-8") as out:
+        out.write(SCORED_PROGRAM)
+    ids = seed(site, capsys)
+    submitted = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)
+    with open_store(store_url(site), create=False) as store, store.session(write=True) as session:
+        approved = Registration(partner_id=ids["Nguyễn Đối Tác"], company="Công ty A", status="converted",
+                                approved_at=submitted + dt.timedelta(days=1), created_at=submitted)
+        session.add(approved)
+        session.add(Registration(partner_id=ids["Nguyễn Đối Tác"], company="Firma B", status="rejected",
+                                 created_at=submitted))
+        session.add(Registration(partner_id=ids["Nguyễn Đối Tác"], company="Firma C", created_at=submitted))
+        session.add(Registration(partner_id=ids["Müller Vertrieb"], company="Alt GmbH", status="rejected",
+                                 created_at=dt.datetime(2025, 6, 1, tzinfo=dt.UTC)))   # before the window
+        session.flush()
+        deal = session.exec(select(Deal).where(Deal.amount == Decimal(150000))).one()
+        deal.registration_id = approved.id
+    code, out, err = cli(capsys, "partners", "review-tiers", "--as-of", AS_OF, "--format", "json")
+    assert code == 0, err
+    report = {p["partner"]: p for p in json.loads(out)["partners"]}
+    assert {name: (p["rules_give"], p["action"]) for name, p in report.items()} == {
+        "Nguyễn Đối Tác": ("gold", "promote"), "Müller Vertrieb": ("registered", "demote"),
+        "Bleu Société": ("silver", "demote")}
+    score = "partner score in 12 months to 2026-12-31"
+    assert report["Nguyễn Đối Tác"]["reasons"] == [
+        {"tier": "gold", "requirement": score, "needed": "40", "has": "45.8", "met": True}]
+    assert report["Müller Vertrieb"]["reasons"] == [
+        {"tier": "silver", "requirement": score, "needed": "25", "has": "24.3", "met": False}]
+    assert report["Bleu Société"]["reasons"] == [
+        {"tier": "silver", "requirement": score, "needed": "25", "has": "25.8", "met": True},
+        {"tier": "gold", "requirement": score, "needed": "40", "has": "25.8", "met": False}]
+    assert report["Nguyễn Đối Tác"]["notes"] == ["score 45.8 (revenue 25.0%, won_deals 50.0%, "
+                                                 "registration_approval 50.0%, registration_win 100.0%, "
+                                                 "certifications 0.0%)"]
+    code, out, _ = cli(capsys, "partners", "review-tiers", "--as-of", AS_OF, "--format", "csv")
+    rows = {r["partner"]: r["reasons"] for r in csv.DictReader(io.StringIO(out))}
+    assert rows["Müller Vertrieb"].startswith(f"silver {score}: needs 25, has 24.3 (NOT met)")
+    code, out, _ = cli(capsys, "partners", "review-tiers", "--as-of", AS_OF)
+    assert code == 0 and "has 45.8 (met)" in out
+
+    code, out, err = cli(capsys, "report", "scorecard", "--period", "2026-Q4", "--format", "json")
+    assert code == 0, err
+    assert {c["partner"]: c["score"] for c in json.loads(out)} == {
+        "Nguyễn Đối Tác": "45.8", "Müller Vertrieb": "24.3", "Bleu Société": "25.8"}
+    code, out, _ = cli(capsys, "report", "scorecard", "--period", "2026-Q4", "--format", "csv")
+    assert sorted((r["partner"], r["score"]) for r in csv.DictReader(io.StringIO(out))) == [
+        ("Bleu Société", "25.8"), ("Müller Vertrieb", "24.3"), ("Nguyễn Đối Tác", "45.8")]
+    # the score is on the period's last day: on 2026-06-30 Nguyễn has 150,000 in 1 deal, the same registrations
+    # -> 0.45 + 0.25 + 0.5 + 1 = 2.2 / 6 = 36.666.. -> 36.7
+    code, out, _ = cli(capsys, "report", "scorecard", "--period", "2026-Q2", "--format", "json")
+    assert {c["partner"]: c["score"] for c in json.loads(out)}["Nguyễn Đối Tác"] == "36.7"
+    code, out, _ = cli(capsys, "report", "scorecard", "--period", "2026-Q4", "--format", "html", "--out", "s.html")
+    assert code == 0 and "registered</span> score 45.8" in (site / "s.html").read_text(encoding="utf-8")

@@ -24,3 +24,23 @@ def test_the_mapping_type_names_every_kind_in_order() -> None:
     literal = next(a for a in get_args(annotation) if get_args(a))
     assert list(get_args(literal)) == [k.value for k in FieldKind]
     assert "filter" in EntitySpec.model_fields
+
+
+SAMPLES = {FieldKind.STRING: "Müller & Nguyễn", FieldKind.INT: "42", FieldKind.DECIMAL: "1234.50",
+           FieldKind.BOOL: "true", FieldKind.DATE: "2026-12-31", FieldKind.DATETIME: "2026-12-31T23:30:00.000Z",
+           FieldKind.EMAIL: "an@example.vn", FieldKind.URL: "https://example.de/ä"}
+
+
+def test_every_allowed_conversion_is_the_prm_kinds_reader_and_agrees_with_going_through_text() -> None:
+    """decode(crm -> prm) along each KIND_RULES `feeds` pair needs no switch of its own: the PRM
+    kind's reader takes the typed value, with the same result as reading its canonical text."""
+    from prm_sync.mapping.values import canonical, decode
+
+    assert set(SAMPLES) == set(FieldKind)
+    for crm_kind, rule in KIND_RULES.items():
+        typed = READERS[crm_kind](SAMPLES[crm_kind])
+        for prm_kind in rule.feeds:
+            if crm_kind == FieldKind.STRING and prm_kind != FieldKind.STRING:
+                continue   # text feeds every kind, but only text that reads as it
+            assert decode(SAMPLES[crm_kind], crm_kind, prm_kind) == READERS[prm_kind](canonical(typed)), (
+                crm_kind, prm_kind)

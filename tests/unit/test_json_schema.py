@@ -22,7 +22,8 @@ from prm_sync.services.schemas import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED_MAPPINGS = [ROOT / "mappings" / "salesforce.yaml", ROOT / "mappings" / "hubspot.yaml"]
+SHIPPED_MAPPINGS = [ROOT / "mappings" / "salesforce.yaml", ROOT / "mappings" / "hubspot.yaml",
+                    ROOT / "mappings" / "hubspot-professional.yaml"]
 EXAMPLE_CONFIG = ROOT / "config.example.yaml"
 
 
@@ -121,3 +122,18 @@ def test_with_modeline_replaces_an_existing_one() -> None:
     text = "# yaml-language-server: $schema=old.json\nversion: 1\n"
     assert with_modeline(text, "new.json") == "# yaml-language-server: $schema=new.json\nversion: 1\n"
     assert with_modeline("version: 1\n", "a.json") == "# yaml-language-server: $schema=a.json\nversion: 1\n"
+
+
+def test_mapping_schema_describes_a_list_filter_with_the_crm_packages_filter_model() -> None:
+    """The core's mapping model knows no CRM's filter; the schema takes the installed CRMs'
+    filter models (CrmPlugin.filter_model), so an editor still flags a bad HubSpot operator."""
+    schema = mapping_schema()
+    listed = next(o for o in schema["$defs"]["EntitySpec"]["properties"]["filter"]["anyOf"] if o.get("type") == "array")
+    assert listed["items"] == {"$ref": "#/$defs/HubSpotFilter"}
+    assert "HAS_PROPERTY" in schema["$defs"]["HubSpotFilter"]["properties"]["operator"]["enum"]
+    mapping = load(SHIPPED_MAPPINGS[1])
+    mapping["entities"]["partner"]["filter"][0]["operator"] = "LIKE"
+    found = errors(schema, mapping)
+    assert len(found) == 1 and found[0].startswith("entities.partner.filter: ") and "'LIKE'" in found[0], found
+    mapping["entities"]["partner"]["filter"][0]["operator"] = "NEQ"
+    assert errors(schema, mapping) == []

@@ -78,7 +78,7 @@ program:
   unknown: 1
 """)
     assert found == ["9: program.unknown: unknown key 'unknown' (allowed: certifications, crm_tier_pin_days, "
-                     "currency, discounts, grace_days, tiers)"]
+                     "currency, discounts, grace_days, score, tiers)"]
     found = problems(tmp_path, """commissions:
   fx: {EUR: "1.10"}
   plans: [{name: p, currency: USD, effective: {from: 2026-01-01}, tier_rates: {gold: "10%"}}]
@@ -91,3 +91,52 @@ program:
         "(or give fx rates in it)",
         "8: program.tiers: list the tiers lowest first, in the order of partners.tiers",
     ]
+
+
+def test_score_settings_load_with_defaults_and_targets_from_the_top_tier(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(HEAD + """program:
+  tiers:
+    - name: registered
+    - name: silver
+      requires: {revenue: 250000, won_deals: 5}
+    - name: gold
+      requires: {revenue: 1000000, won_deals: 15, certifications: {sales-pro: 2, tech: 1}, min_score: 72.5}
+  certifications: [{id: sales-pro, name: Sales Pro}, {id: tech, name: Tech}]
+""", encoding="utf-8")
+    program = load_config(path, env={"T": "x"}).program
+    assert program is not None and program.score is None
+    scoring = program.scoring()   # a tier asks for a score: the documented defaults
+    assert scoring is not None and scoring.window_months == 12
+    assert scoring.weights.as_dict() == {"revenue": 40, "won_deals": 20, "registration_approval": 10,
+                                         "registration_win": 10, "certifications": 20}
+    assert program.score_targets() == {"revenue": 1000000, "won_deals": 15, "certifications": 3}
+    assert program.tiers[2].requires.min_score == Decimal("72.5")
+
+
+def test_bad_score_weights_name_file_line_and_key(tmp_path: Path) -> None:
+    found = problems(tmp_path, """program:
+  tiers: [{name: registered}, {name: gold, requires: {min_score: 101}}]
+  score:
+    weights: {revenue: -5, won_deals: lots, bonus: 3}
+""")
+    assert found == [
+        "4: program.tiers[1].requires.min_score: input should be less than or equal to 100",
+        "6: program.score.weights.bonus: unknown key 'bonus' (allowed: certifications, registration_approval, "
+        "registration_win, revenue, won_deals)",
+        "6: program.score.weights.revenue: '-5' must be a weight of 0 or more",
+        "6: program.score.weights.won_deals: 'lots' is not a weight (a number of 0 or more)",
+    ]
+    found = problems(tmp_path, """program:
+  tiers: [{name: registered}, {name: gold, requires: {min_score: 50}}]
+  score:
+    weights: {revenue: 0, won_deals: 0, registration_approval: 0, registration_win: 0, certifications: 0}
+""")
+    assert found == ["6: program.score.weights: the weights must not all be 0 (their sum must be more than 0)"]
+    found = problems(tmp_path, """program:
+  tiers: [{name: registered}, {name: gold, requires: {won_deals: 3, min_score: 50}}]
+  score:
+    weights: {revenue: 10, certifications: 0}
+""")
+    assert found == ["6: program.score.weights.revenue: the score's 'revenue' weighs 10 but has no target: give "
+                     "program.score.targets.revenue, a tier requirement of that kind, or weight 0"]

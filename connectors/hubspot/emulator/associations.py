@@ -65,6 +65,10 @@ class AssociationStore:
             lambda: defaultdict(dict)
         )
 
+    def refresh(self) -> None:
+        """After types were added to the list this store was given (custom object schemas)."""
+        self._by_id = {(t.from_type, t.to_type, t.type_id): t for t in self.types}
+
     def type_for(self, from_type: str, to_type: str, type_id: int) -> AssociationType | None:
         return self._by_id.get((from_type, to_type, type_id))
 

@@ -22,8 +22,8 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from connectors.emulator_kit import Emulator, Fault, json_response
-from connectors.hubspot.emulator import assoc_api, batch_api, meta_api, objects_api
-from connectors.hubspot.emulator.associations import AssociationStore, AssociationType
+from connectors.hubspot.emulator import assoc_api, batch_api, meta_api, objects_api, setup_api
+from connectors.hubspot.emulator.associations import AssociationStore, AssociationType, default_association_types
 from connectors.hubspot.emulator.errors import (
     HubSpotError,
     error_body,
@@ -35,7 +35,12 @@ from connectors.hubspot.emulator.errors import (
 from connectors.hubspot.emulator.generate import generate_portal
 from connectors.hubspot.emulator.ratelimit import RateLimiter, RateLimits
 from connectors.hubspot.emulator.records import Record, RecordStore, TypeTable
-from connectors.hubspot.emulator.schema import ObjectTypeDef, PortalSchema, default_portal_schema
+from connectors.hubspot.emulator.schema import (
+    ObjectTypeDef,
+    PortalSchema,
+    default_portal_schema,
+    empty_portal_schema,
+)
 from connectors.hubspot.emulator.search import CompiledSearch, SearchLimits, run_search
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -45,6 +50,10 @@ _URLS = Map([
     Rule("/crm/v3/objects/<otype>/batch/<op>", endpoint="batch"),
     Rule("/crm/v3/objects/<otype>/<oid>", endpoint="object"),
     Rule("/crm/v3/properties/<otype>", endpoint="properties"),
+    Rule("/crm/v3/properties/<otype>/groups", endpoint="groups"),
+    Rule("/crm/v3/properties/<otype>/batch/create", endpoint="properties_create"),
+    Rule("/crm/v3/pipelines/<otype>", endpoint="pipelines"),
+    Rule("/crm/v3/pipelines/<otype>/<pipeline_id>/stages", endpoint="stages"),
     Rule("/crm/v3/properties/<otype>/<name>", endpoint="property"),
     Rule("/crm-object-schemas/v3/schemas", endpoint="schemas"),
     Rule("/crm-object-schemas/v3/schemas/<otype>", endpoint="schema"),
@@ -71,6 +80,9 @@ class HubSpotEmulator(Emulator):
         super().__init__(tls=tls, **kit_options)
         self.tokens: set[str] = {token} if token else set()
         self.schema = schema or default_portal_schema()
+        if not self.schema.association_types:
+            self.schema.association_types = [t for t in default_association_types()
+                                             if {t.from_type, t.to_type} <= set(self.schema.object_types)]
         self.clock: Callable[[], dt.datetime] = clock or (lambda: dt.datetime.now(dt.UTC))
         self.limiter = RateLimiter(rate_limits)
         self.search_limits = SearchLimits()
@@ -82,7 +94,7 @@ class HubSpotEmulator(Emulator):
     # ---- state ----------------------------------------------------------------------------
     def _reset_state(self) -> None:
         self.store = RecordStore(self.schema)
-        self.associations = AssociationStore()
+        self.associations = AssociationStore(self.schema.association_types)
         self._search_cache: dict[tuple[str, str], tuple[int, list[Record]]] = {}
         self._sorted_ids: dict[str, tuple[int, list[int]]] = {}
         self._index: dict[str, dict[int, Record]] = {}
@@ -244,6 +256,8 @@ class HubSpotEmulator(Emulator):
             return meta_api.list_schemas(self)
         if endpoint == "schema" and method == "GET":
             return meta_api.get_schema(self, args["otype"])
+        if endpoint == "schemas" and method == "POST":
+            return setup_api.create_schema(self, request)
         object_type = self._type(args["otype"])
         if endpoint == "objects":
             if method == "GET":
@@ -264,6 +278,16 @@ class HubSpotEmulator(Emulator):
             return batch_api.HANDLERS[args["op"]](self, request, object_type, now_ms)
         elif endpoint == "properties" and method == "GET":
             return meta_api.list_properties(self, object_type)
+        elif endpoint == "groups" and method in ("GET", "POST"):
+            return (setup_api.list_groups(self, object_type) if method == "GET"
+                    else setup_api.create_group(self, request, object_type))
+        elif endpoint == "properties_create" and method == "POST":
+            return setup_api.batch_create_properties(self, request, object_type)
+        elif endpoint == "pipelines" and method in ("GET", "POST"):
+            return (setup_api.list_pipelines(self, object_type) if method == "GET"
+                    else setup_api.create_pipeline(self, request, object_type))
+        elif endpoint == "stages" and method == "POST":
+            return setup_api.create_stage(self, request, object_type, args["pipeline_id"])
         elif endpoint == "property" and method == "GET":
             return meta_api.get_property(self, object_type, args["name"])
         elif endpoint == "assoc_batch" and method == "POST" and args["op"] in assoc_api.HANDLERS:
@@ -290,6 +314,13 @@ class HubSpotEmulator(Emulator):
             parts[5] = "{value}"
         return f"{method} {'/'.join(parts)}"
 
+    def write_calls(self) -> int:
+        """Calls that could change the portal (records or metadata): every one but GETs, searches
+        and batch reads."""
+        with self._counter_lock:
+            return sum(n for key, n in self.counters.items() if not key.startswith("GET ")
+                       and not key.endswith("/search") and "/batch/read" not in key)
+
     def error_response(self, status: int, fault: Fault) -> Response:
         return json_response(injected_error(status), status)
 
@@ -314,10 +345,25 @@ class HubSpotEmulator(Emulator):
             generate_portal(self.store, self.associations, n, seed, self.now_ms())
             self._rebuild_index()
 
+    def reset_portal(self, *, empty: bool = False, tier: str = "enterprise", honour_requested_ids: bool = False
+                     ) -> None:
+        """A new portal, without records: `empty` as HubSpot hands it over (nothing prm-sync needs, for
+        `crm setup`), `tier` ("enterprise" has custom objects), `honour_requested_ids` (see PortalSchema).
+        Admin API: POST /__admin__/portal {"empty": true, "tier": "professional"}."""
+        build = empty_portal_schema if empty else default_portal_schema
+        with self.lock:
+            self.schema = build(self.schema.portal_id, tier=tier, honour_requested_ids=honour_requested_ids)
+            self._reset_state()
+            self._rebuild_index()
+
     def admin_route(self, request: Request, subpath: str) -> Response | None:
         body = request.get_json(silent=True) or {}
         if (request.method, subpath) == ("POST", "ratelimits"):
             self.rate_limits = RateLimits(**body)
+            return json_response({"ok": True})
+        if (request.method, subpath) == ("POST", "portal"):
+            self.reset_portal(empty=bool(body.get("empty", False)), tier=str(body.get("tier", "enterprise")),
+                              honour_requested_ids=bool(body.get("honour_requested_ids", False)))
             return json_response({"ok": True})
         if (request.method, subpath) == ("POST", "search-lag"):
             self.set_search_lag(int(body.get("ms", 0)))

@@ -91,7 +91,7 @@ class PortalGenerator:
         properties["hs_object_id"] = str(record_id)
         properties["createdate"] = iso_ms(created)
         properties[object_type.modified_property] = iso_ms(updated)
-        derive_calculated(object_type, properties)
+        derive_calculated(object_type, properties, self.store.schema)
         record = Record(record_id, properties, created, updated)
         self.store.add_loaded(object_type, record)
         return record

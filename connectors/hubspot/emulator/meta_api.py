@@ -47,8 +47,7 @@ def schema_json(emu: HubSpotEmulator, object_type: ObjectTypeDef) -> dict[str, o
             "createdAt": _SCHEMA_STAMP,
             "updatedAt": _SCHEMA_STAMP,
         })
-    own = [p for p in object_type.properties.values() if p.name.startswith("prm_")
-           or p.name in ("amount", "currency", "status", "period", "explanation")]
+    own = [p for p in object_type.properties.values() if p.name not in object_type.system_properties]
     return {
         "id": object_type.object_type_id.split("-", 1)[1],
         "objectTypeId": object_type.object_type_id,
@@ -68,10 +67,16 @@ def schema_json(emu: HubSpotEmulator, object_type: ObjectTypeDef) -> dict[str, o
 
 
 def list_schemas(emu: HubSpotEmulator) -> Response:
+    from connectors.hubspot.emulator.setup_api import guard_tier
+
+    guard_tier(emu, write=False)
     return json_response({"results": [schema_json(emu, t) for t in emu.schema.custom_types()]})
 
 
 def get_schema(emu: HubSpotEmulator, type_ref: str) -> Response:
+    from connectors.hubspot.emulator.setup_api import guard_tier
+
+    guard_tier(emu, write=False)
     object_type = emu.schema.resolve(type_ref)
     if object_type is None or not object_type.custom:
         raise not_found(f"Unable to find object type {type_ref}")

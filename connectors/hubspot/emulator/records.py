@@ -10,12 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from connectors.hubspot.emulator.schema import (
-    CLOSED_STAGES,
-    WON_STAGES,
-    ObjectTypeDef,
-    PortalSchema,
-)
+from connectors.hubspot.emulator.schema import ObjectTypeDef, PortalSchema
 from connectors.hubspot.emulator.values import iso_ms
 
 
@@ -49,6 +44,12 @@ class TypeTable:
     def __post_init__(self) -> None:
         self.unique_names = tuple(self.object_type.unique_properties)
 
+    def refresh_unique(self) -> None:
+        """After properties were created: index the unique ones (existing records hold no value yet)."""
+        self.unique_names = tuple(self.object_type.unique_properties)
+        for record in self.records.values():
+            self._index(record)
+
     def active(self) -> Iterator[Record]:
         return (r for r in self.records.values() if r.archived_ms is None)
 
@@ -66,13 +67,13 @@ class TypeTable:
                 index[value] = record.id
 
 
-def derive_calculated(object_type: ObjectTypeDef, properties: dict[str, str]) -> None:
-    """Deals: hs_is_closed_won / hs_is_closed follow dealstage."""
+def derive_calculated(object_type: ObjectTypeDef, properties: dict[str, str], schema: PortalSchema) -> None:
+    """Deals: hs_is_closed_won / hs_is_closed follow dealstage (its pipeline stage's metadata)."""
     if object_type.name != "deals" or "hs_is_closed" not in object_type.properties:
         return
     stage = properties.get("dealstage")
-    properties["hs_is_closed_won"] = "true" if stage in WON_STAGES else "false"
-    properties["hs_is_closed"] = "true" if stage in CLOSED_STAGES else "false"
+    properties["hs_is_closed_won"] = "true" if stage in schema.won_stages else "false"
+    properties["hs_is_closed"] = "true" if stage in schema.closed_stages else "false"
 
 
 class RecordStore:
@@ -84,6 +85,10 @@ class RecordStore:
             name: TypeTable(object_type) for name, object_type in schema.object_types.items()
         }
         self._next_id = first_id
+
+    def add_type(self, object_type: ObjectTypeDef) -> None:
+        """A custom object type created through the schemas API."""
+        self.tables[object_type.name] = TypeTable(object_type)
 
     def table(self, object_type: ObjectTypeDef) -> TypeTable:
         return self.tables[object_type.name]
@@ -103,7 +108,7 @@ class RecordStore:
         properties[object_type.modified_property] = stamp
         if object_type.name == "contacts":
             properties["hs_lastmodifieddate"] = stamp
-        derive_calculated(object_type, properties)
+        derive_calculated(object_type, properties, self.schema)
         record = Record(record_id, properties, now_ms, now_ms)
         table = self.table(object_type)
         table.records[record_id] = record
@@ -127,7 +132,7 @@ class RecordStore:
         record.properties[object_type.modified_property] = stamp
         if object_type.name == "contacts":
             record.properties["hs_lastmodifieddate"] = stamp
-        derive_calculated(object_type, record.properties)
+        derive_calculated(object_type, record.properties, self.schema)
         table = self.table(object_type)
         table._index(record, old)
         table.version += 1

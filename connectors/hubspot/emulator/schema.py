@@ -11,11 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.hubspot.emulator.associations import AssociationType, default_association_types
 
 STRING, NUMBER, DATE, DATETIME, ENUMERATION, BOOL = (
     "string", "number", "date", "datetime", "enumeration", "bool",
 )
 SYSTEM_PROPERTIES = ("hs_object_id", "createdate")
+WON_STAGES_DEFAULT = frozenset({"closedwon", "registration_won", "registration_converted"})
+CLOSED_STAGES_DEFAULT = WON_STAGES_DEFAULT | {
+    "closedlost", "registration_lost", "registration_rejected", "registration_expired"}
 
 #: Standard object type ids of HubSpot (objectTypeId) and the singular aliases it accepts.
 STANDARD_TYPE_IDS = {"contacts": "0-1", "companies": "0-2", "deals": "0-3"}
@@ -118,9 +124,63 @@ class PortalSchema:
     #: HubSpot documents objectTypeId and fullyQualifiedName for custom objects; the short
     #: ``p_<name>`` form works too. The bare name is accepted when this is True (lenient).
     accept_bare_custom_name: bool = True
+    #: "enterprise" has custom objects; any other tier answers the schemas API with 403 MISSING_SCOPES
+    #: (a private app on such a portal cannot be granted the crm.schemas.custom.* scopes)
+    tier: str = "enterprise"
+    #: True: a created pipeline / stage keeps the `pipelineId` / `stageId` the request asked for (the
+    #: v1 and date-versioned APIs); False: HubSpot picks numeric ids (/crm/v3/pipelines, whose
+    #: PipelineInput has no id)
+    honour_requested_ids: bool = False
+    #: object type name -> its pipelines as GET /crm/v3/pipelines/{objectType} answers them
+    pipelines: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: object type name -> its property groups as GET /crm/v3/properties/{objectType}/groups answers them
+    groups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    association_types: list[AssociationType] = field(default_factory=list)
+    next_number: int = 50_000_000
+    won_stages: frozenset[str] = WON_STAGES_DEFAULT
+    closed_stages: frozenset[str] = CLOSED_STAGES_DEFAULT
 
     def add(self, object_type: ObjectTypeDef) -> None:
         self.object_types[object_type.name] = object_type
+
+    def new_number(self) -> str:
+        """A HubSpot-chosen numeric id (pipelines, stages, custom object ids)."""
+        self.next_number += 1
+        return str(self.next_number)
+
+    def stage_flags(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(won, closed) deal stage ids: closed stages are `isClosed`; won ones have probability 1."""
+        won: set[str] = set()
+        closed: set[str] = set()
+        for pipeline in self.pipelines.get("deals", []):
+            for stage in pipeline["stages"]:
+                meta = stage.get("metadata") or {}
+                if str(meta.get("isClosed", "false")).lower() == "true":
+                    closed.add(stage["id"])
+                    if float(meta.get("probability") or 0) >= 1.0:
+                        won.add(stage["id"])
+        return frozenset(won), frozenset(closed)
+
+    def sync_pipeline_options(self) -> None:
+        """The deal `pipeline` and `dealstage` properties offer what the pipelines hold (as HubSpot)."""
+        self.won_stages, self.closed_stages = self.stage_flags()
+        deals = self.object_types.get("deals")
+        if deals is None:
+            return
+        pipelines = self.pipelines.get("deals", [])
+        if "pipeline" in deals.properties:
+            deals.properties["pipeline"].options = [(p["label"], p["id"]) for p in pipelines]
+        if "dealstage" in deals.properties:
+            deals.properties["dealstage"].options = [(st["label"], st["id"]) for p in pipelines for st in p["stages"]]
+
+    def metadata(self) -> dict[str, Any]:
+        """Everything `crm setup` may create, for tests comparing before/after (byte-equal)."""
+        return {
+            "objectTypes": {name: {"id": t.object_type_id, "properties": [p.to_json() for p in t.properties.values()]}
+                            for name, t in sorted(self.object_types.items())},
+            "groups": self.groups, "pipelines": self.pipelines,
+            "associationTypes": [vars(t) for t in self.association_types],
+        }
 
     def resolve(self, type_ref: str) -> ObjectTypeDef | None:
         """Find an object type by name, objectTypeId, fullyQualifiedName or alias."""
@@ -170,10 +230,8 @@ REGISTRATION_STAGES = (
     "registration_converted", "registration_won", "registration_lost", "registration_expired",
 )
 #: Stages whose deals count as won / closed (drives hs_is_closed_won and hs_is_closed).
-WON_STAGES = frozenset({"closedwon", "registration_won", "registration_converted"})
-CLOSED_STAGES = WON_STAGES | {
-    "closedlost", "registration_lost", "registration_rejected", "registration_expired",
-}
+WON_STAGES = WON_STAGES_DEFAULT
+CLOSED_STAGES = CLOSED_STAGES_DEFAULT
 
 
 def _companies() -> ObjectTypeDef:
@@ -287,6 +345,46 @@ def _partner_commissions(portal_id: int, type_id: str) -> ObjectTypeDef:
     return commissions
 
 
+_STAMP = "2024-01-01T00:00:00Z"
+#: (label, probability, closed) of the stages of the two pipelines the default portal holds
+_STAGE_META = {
+    "closedwon": ("Closed won", "1.0", True), "closedlost": ("Closed lost", "0.0", True),
+    "registration_won": ("Won", "1.0", True), "registration_converted": ("Converted", "1.0", True),
+    "registration_lost": ("Lost", "0.0", True), "registration_rejected": ("Rejected", "0.0", True),
+    "registration_expired": ("Expired", "0.0", True),
+}
+
+
+def stage_json(stage_id: str, label: str, order: int, probability: str, closed: bool) -> dict[str, Any]:
+    return {"id": stage_id, "label": label, "displayOrder": order,
+            "metadata": {"isClosed": "true" if closed else "false", "probability": probability},
+            "createdAt": _STAMP, "updatedAt": _STAMP, "archived": False,
+            "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT"}
+
+
+def pipeline_json(pipeline_id: str, label: str, order: int, stages: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"id": pipeline_id, "label": label, "displayOrder": order, "stages": stages,
+            "createdAt": _STAMP, "updatedAt": _STAMP, "archived": False}
+
+
+def group_json(name: str, label: str, order: int = -1) -> dict[str, Any]:
+    return {"name": name, "label": label, "displayOrder": order, "archived": False}
+
+
+def _stages(ids: Iterable[str]) -> list[dict[str, Any]]:
+    out = []
+    for order, stage_id in enumerate(ids):
+        label, probability, closed = _STAGE_META.get(
+            stage_id, (stage_id.removeprefix("registration_").replace("_", " ").capitalize(), "0.2", False))
+        out.append(stage_json(stage_id, label, order, probability, closed))
+    return out
+
+
+_STANDARD_GROUPS = {"companies": ("companyinformation", "Company information"),
+                    "contacts": ("contactinformation", "Contact information"),
+                    "deals": ("dealinformation", "Deal information")}
+
+
 def _partner_fund_requests(portal_id: int, type_id: str) -> ObjectTypeDef:
     requests = ObjectTypeDef(
         "partner_fund_requests", type_id, "hs_lastmodifieddate", ["prm_id"], custom=True,
@@ -333,13 +431,44 @@ def _partner_fund_claims(portal_id: int, type_id: str) -> ObjectTypeDef:
 
 
 def default_portal_schema(
-    portal_id: int = 12345, commissions_type_id: str = "2-12345"
+    portal_id: int = 12345, commissions_type_id: str = "2-12345", *, tier: str = "enterprise",
+    honour_requested_ids: bool = False,
 ) -> PortalSchema:
     """A fresh (mutable) schema: each emulator gets its own copy."""
-    schema = PortalSchema(portal_id)
+    schema = PortalSchema(portal_id, tier=tier, honour_requested_ids=honour_requested_ids)
     for object_type in (
         _companies(), _contacts(), _deals(), _partner_commissions(portal_id, commissions_type_id),
         _partner_fund_requests(portal_id, "2-12346"), _partner_fund_claims(portal_id, "2-12347"),
     ):
         schema.add(object_type)
+    schema.pipelines["deals"] = [
+        pipeline_json("default", "Sales Pipeline", 0, _stages(DEFAULT_STAGES)),
+        pipeline_json("partner_registrations", "Partner registrations", 1, _stages(REGISTRATION_STAGES)),
+    ]
+    for name in schema.object_types:
+        standard = _STANDARD_GROUPS.get(name)
+        schema.groups[name] = [group_json(*standard)] if standard else []
+        schema.groups[name] += [group_json("info", "Information"), group_json("prm", "PRM")]
+    schema.association_types = default_association_types()
+    schema.sync_pipeline_options()
+    return schema
+
+
+def empty_portal_schema(portal_id: int = 12345, *, tier: str = "enterprise",
+                        honour_requested_ids: bool = False) -> PortalSchema:
+    """A portal as HubSpot hands it over: the standard objects and properties, the default deal
+    pipeline, and none of what prm-sync needs (no `prm` group, no prm_* property, no
+    partner_registrations pipeline, no custom object: partner_commissions, the fund objects): `crm setup` creates it."""
+    schema = default_portal_schema(portal_id, tier=tier, honour_requested_ids=honour_requested_ids)
+    for custom in [name for name, object_type in schema.object_types.items() if object_type.custom]:
+        del schema.object_types[custom]
+        del schema.groups[custom]
+    for name, object_type in schema.object_types.items():
+        for prop in [p for p in object_type.properties if p.startswith("prm_")]:
+            del object_type.properties[prop]
+        schema.groups[name] = [g for g in schema.groups[name] if g["name"] != "prm"]
+    schema.pipelines["deals"] = [p for p in schema.pipelines["deals"] if p["id"] == "default"]
+    schema.association_types = [t for t in schema.association_types
+                                if {t.from_type, t.to_type} <= set(schema.object_types)]
+    schema.sync_pipeline_options()
     return schema

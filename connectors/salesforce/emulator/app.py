@@ -4,12 +4,14 @@ Python API on top of the kit's: ``store`` (records), ``schema``, ``clock`` (sett
 returning an aware UTC datetime), ``expire_session(token|None)``, ``login_domain``,
 ``page_size``, ``daily_api_limit`` / ``api_used``, ``rate_limit``. Extra admin endpoints:
 ``POST /__admin__/sessions/expire {"session_id": optional}``,
-``POST /__admin__/api-usage {"used": n, "limit": m}``.
+``POST /__admin__/api-usage {"used": n, "limit": m}``,
+``POST /__admin__/org {"empty": true}`` (an untouched org for ``crm setup``; see ``reset_org``).
 """
 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import re
 import threading
 import time
@@ -19,11 +21,11 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from connectors.emulator_kit import Emulator, Fault, json_response
-from connectors.salesforce.emulator import auth, bulk2, composite, rest
+from connectors.salesforce.emulator import auth, bulk2, composite, rest, tooling
 from connectors.salesforce.emulator.errors import not_found, sf_error
 from connectors.salesforce.emulator.generate import generate_org
 from connectors.salesforce.emulator.modstamp_order import ModstampOrder
-from connectors.salesforce.emulator.schema import Schema, default_schema
+from connectors.salesforce.emulator.schema import Schema, default_schema, empty_schema
 from connectors.salesforce.emulator.store import Clock, Store, default_clock
 
 DEFAULT_VERSION = "62.0"
@@ -55,6 +57,7 @@ class SalesforceEmulator(Emulator):
         auth_config: auth.AuthConfig | None = None,
         clock: Clock = default_clock,
         api_version: str = DEFAULT_VERSION,
+        enforce_fls: bool = False,
     ) -> None:
         super().__init__(tls=tls, tls_dir=tls_dir)
         self.schema = schema if schema is not None else default_schema()
@@ -72,6 +75,14 @@ class SalesforceEmulator(Emulator):
         self.query_job_polls = 2
         self._recent: collections.deque[float] = collections.deque()
         self._usage_lock = threading.Lock()
+        #: metadata, permission sets and field-level security (connectors/salesforce/emulator/tooling.py)
+        self.setup = tooling.OrgSetup(enforce_fls=enforce_fls)
+
+    @classmethod
+    def empty(cls, **kwargs: Any) -> SalesforceEmulator:
+        """An org untouched by prm-sync (standard objects and fields only) where field-level
+        security applies to what is created through the API: what `crm setup` starts from."""
+        return cls(schema=empty_schema(), enforce_fls=True, **kwargs)
 
     # ----- Python API ---------------------------------------------------------------------
     @property
@@ -108,6 +119,43 @@ class SalesforceEmulator(Emulator):
         with self.lock:
             self.store.load(state)
 
+    def reset_org(self, *, empty: bool = False, enforce_fls: bool | None = None, can_customize: bool = True,
+                  can_manage_permissions: bool = True) -> None:
+        """A new org without records: `empty` as Salesforce hands it over (standard objects and fields
+        only, field-level security for what the API creates: what `crm setup` starts from), else the
+        default org. Admin API: POST /__admin__/org {"empty": true}."""
+        with self.lock:
+            self.schema = empty_schema() if empty else default_schema()
+            self.store = Store(self.schema, self.store.clock)
+            self.setup = tooling.OrgSetup(enforce_fls=empty if enforce_fls is None else bool(enforce_fls),
+                                          can_customize=can_customize,
+                                          can_manage_permissions=can_manage_permissions)
+            self.cursors = rest.Cursors()
+            self.modstamp_order = ModstampOrder()
+            self.jobs = bulk2.Jobs()
+
+    @property
+    def write_calls(self) -> int:
+        """API calls received that could change the org: POST/PATCH/PUT/DELETE under /services/data
+        (a refused or faulted one too; not a login, not a collections retrieve, which reads by POST)."""
+        with self._counter_lock:
+            return sum(n for key, n in self.counters.items()
+                       if key.split(" ", 1)[0] in ("POST", "PATCH", "PUT", "DELETE")
+                       and "/services/data/" in key and not _RETRIEVE.search(key))
+
+    def org_state(self) -> str:
+        """Records, schema and setup metadata as one JSON text: equal before and after a call
+        that must not change the org (e.g. `crm setup --dry-run`)."""
+        import json
+
+        with self.lock:
+            return json.dumps({
+                "records": self.store.dump(),
+                "schema": {n: {f: dataclasses.asdict(d) for f, d in o.fields.items()}
+                           for n, o in sorted(self.schema.objects.items())},
+                "setup": self.setup.state(),
+            }, sort_keys=True, default=str)
+
     def generate(self, n: int, seed: int = 0) -> None:
         with self.lock:
             generate_org(self.store, n, seed)
@@ -116,6 +164,30 @@ class SalesforceEmulator(Emulator):
         with self.lock:
             return [r for r in self.store.all_records(obj)
                     if include_deleted or not r["IsDeleted"]]
+
+    def _setup_route(self, request: Request, version: str, parts: list[str]) -> Response | None:
+        """PermissionSet & co. (REST sObjects that live outside the record store)."""
+        method = request.method
+        head = parts[0] if parts else ""
+        if head == "query" and method == "GET" and len(parts) == 1:
+            soql = request.args.get("q", "")
+            found = _FROM.search(soql)
+            kind = tooling.setup_kind(found.group(1)) if found else None
+            return tooling.query_setup_object(self, kind, soql, version) if kind else None
+        if head == "sobjects" and len(parts) == 2 and method == "POST":
+            kind = tooling.setup_kind(parts[1])
+            return tooling.create_one(self, kind, request) if kind else None
+        if parts == ["composite", "sobjects"] and method in ("POST", "PATCH"):
+            body = request.get_json(silent=True, force=True)
+            records = _setup_records(body)
+            if records is None:
+                return None
+            if len(records) > composite.MAX_RECORDS:
+                return sf_error(400, "EXCEEDED_ID_LIMIT",
+                                "record limit reached. cannot submit more than 200 records into this call")
+            all_or_none = body.get("allOrNone") in (True, "true")
+            return tooling.write_collection(self, records, all_or_none, update=method == "PATCH")
+        return None
 
     # ----- kit hooks ----------------------------------------------------------------------
     def error_response(self, status: int, fault: Fault) -> Response:
@@ -142,6 +214,12 @@ class SalesforceEmulator(Emulator):
         body = request.get_json(silent=True) or {}
         if subpath == "sessions/expire" and request.method == "POST":
             return json_response({"expired": self.expire_session(body.get("session_id"))})
+        if subpath == "org" and request.method == "POST":
+            self.reset_org(empty=bool(body.get("empty", False)),
+                           enforce_fls=body.get("enforce_fls") if "enforce_fls" in body else None,
+                           can_customize=bool(body.get("can_customize", True)),
+                           can_manage_permissions=bool(body.get("can_manage_permissions", True)))
+            return json_response({"ok": True, "objects": sorted(self.schema.objects)})
         if subpath == "api-usage" and request.method == "POST":
             self.api_used = int(body.get("used", self.api_used))
             self.daily_api_limit = int(body.get("limit", self.daily_api_limit))
@@ -161,6 +239,10 @@ class SalesforceEmulator(Emulator):
         if path.rstrip("/") == "/services/data":
             return json_response([{"label": "Emulator", "url": f"/services/data/v{v}",
                                    "version": v} for v in ("61.0", "62.0", "63.0")])
+        if path.rstrip("/") == "/services/oauth2/userinfo" and request.method == "GET":
+            if not self.sessions.check(request):
+                return auth.invalid_session()
+            return tooling.userinfo(self)
         match = _DATA.match(path)
         if match is None:
             return not_found()
@@ -204,6 +286,11 @@ class SalesforceEmulator(Emulator):
         parts = [p for p in rest_path.split("/") if p]
         head = parts[0] if parts else ""
         method = request.method
+        if head == "tooling":
+            return tooling.tooling(self, request, version, parts[1:])
+        setup_route = self._setup_route(request, version, parts)
+        if setup_route is not None:
+            return setup_route
         if head in ("query", "queryAll") and method == "GET":
             if len(parts) == 2:
                 return rest.query_more(self, parts[1], version)
@@ -221,6 +308,22 @@ class SalesforceEmulator(Emulator):
                                   "query": f"/services/data/v{version}/query",
                                   "limits": f"/services/data/v{version}/limits"})
         return not_found()
+
+
+_RETRIEVE = re.compile(r"^POST .*/composite/sobjects/[^/]+$")
+_FROM = re.compile(r"\bFROM\s+(\w+)", re.IGNORECASE)
+
+
+def _setup_records(body: Any) -> list[Any] | None:
+    """The records of a collections create when every one is a setup sObject (else None)."""
+    if not isinstance(body, dict) or not isinstance(body.get("records"), list) or not body["records"]:
+        return None
+    records: list[Any] = body["records"]
+    for record in records:
+        attrs = record.get("attributes") if isinstance(record, dict) else None
+        if not isinstance(attrs, dict) or tooling.setup_kind(str(attrs.get("type"))) is None:
+            return None
+    return records
 
 
 def serve(port: int = 8443, seed_file: Path | str | None = None, generate_n: int | None = None,

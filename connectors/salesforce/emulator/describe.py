@@ -33,7 +33,14 @@ def _field_describe(fdef: FieldDef) -> dict[str, Any]:
         "sortable": fdef.type != "textarea", "groupable": fdef.type != "textarea",
         "autoNumber": False, "caseSensitive": False, "htmlFormatted": False,
         "nameField": fdef.name == "Name", "soapType": _SOAP_TYPE.get(fdef.type, "xsd:string"),
+        "permissionable": _permissionable(fdef),
     }
+
+
+def _permissionable(fdef: FieldDef) -> bool:
+    from connectors.salesforce.emulator.tooling import permissionable
+
+    return permissionable(fdef)
 
 
 def _urls(obj: ObjectDef, version: str) -> dict[str, str]:

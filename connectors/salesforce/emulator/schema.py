@@ -472,3 +472,15 @@ def default_schema() -> Schema:
         label="Partner Fund Claim",
     )
     return Schema({o.name: o for o in (account, contact, lead, opportunity, commission, fund_request, fund_claim)})
+
+
+def empty_schema() -> Schema:
+    """An org untouched by prm-sync: the standard objects (Account, Contact, Lead, Opportunity) with
+    their standard fields only, no custom field and no custom object (what `crm setup` starts from)."""
+    schema = default_schema()
+    for name in [n for n, o in schema.objects.items() if o.custom]:
+        del schema.objects[name]
+    for obj in schema.objects.values():
+        for fname in [n for n in obj.fields if n.endswith("__c")]:
+            del obj.fields[fname]
+    return schema

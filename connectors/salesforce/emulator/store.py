@@ -116,6 +116,13 @@ class Store:
         if self._journal is not None:
             self._journal.append((obj, rid, dict(before) if before is not None else None))
 
+    def add_object(self, name: str) -> None:
+        """Make room for the rows of an object created after start (Tooling API CustomObject)."""
+        self.records.setdefault(name, {})
+        self.next_number.setdefault(name, FIRST_ID_NUMBER)
+        self.autonumber.setdefault(name, 0)
+        self.version.setdefault(name, 0)
+
     # ----- indexes ------------------------------------------------------------------------
     def _unique_fields(self, obj: str) -> list[str]:
         return [f.name for f in self.schema.objects[obj].fields.values() if f.unique]
@@ -125,6 +132,8 @@ class Store:
             self.version[name] = self.version.get(name, 0) + 1
         self._unique = {name: {f: {} for f in self._unique_fields(name)} for name in self.schema.objects}
         for name, rows in self.records.items():
+            if name not in self._unique:
+                continue    # a custom object the user may not see (field-level security: emulator/tooling.py)
             for record in rows.values():
                 self.index(name, record)
 
@@ -315,9 +324,10 @@ class Store:
         }
 
     def load(self, state: dict[str, Any]) -> None:
-        self.records = {name: {} for name in self.schema.objects}
-        self.next_number = dict.fromkeys(self.schema.objects, FIRST_ID_NUMBER)
-        self.autonumber = dict.fromkeys(self.schema.objects, 0)
+        names = set(self.records) | set(self.schema.objects)
+        self.records = {name: {} for name in names}
+        self.next_number = dict.fromkeys(names, FIRST_ID_NUMBER)
+        self.autonumber = dict.fromkeys(names, 0)
         for name, rows in state.get("objects", {}).items():
             objdef = self.schema.objects[name]
             for row in rows:

@@ -19,7 +19,7 @@ PINNED = [
     "no_wait_policy",
     # CRM setup (`crm setup`, prm_sync/connector/setup.py)
     "CrmSetup", "MappingPath", "SetupConflict", "SetupItem", "SetupKind", "SetupOutcome", "SetupPlan",
-    "SetupRefusal",
+    "SetupRefusal", "ValueRename",
 ]
 
 
@@ -68,7 +68,8 @@ def test_shipped_connectors_declare_capabilities() -> None:
     from connectors.hubspot.connector import HubSpotConnector
     from connectors.salesforce.connector import SalesforceConnector
 
-    assert HubSpotConnector.capabilities == Capabilities(rechecks_settled_windows=True)  # search: settled windows
+    # search: settled windows; `crm setup`: CrmSetup
+    assert HubSpotConnector.capabilities == Capabilities(rechecks_settled_windows=True, sets_up_crm=True)
     assert "capabilities" in Connector.__annotations__
     assert SalesforceConnector.__init__.__code__.co_names.count("Capabilities") == 1
 
