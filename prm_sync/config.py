@@ -29,6 +29,7 @@ from prm_sync.crm_plugins import SECRET_MARK, SecretField, Strict, installed_crm
 from prm_sync.domain.commissions.plans import CommissionSettings
 from prm_sync.domain.fields import PARTNER_TIERS, SYNC_ORDER, Entity
 from prm_sync.errors import ConfigError, Problem
+from prm_sync.funds_config import FundsConfig, funds_problems
 from prm_sync.notify_config import NotificationSettings
 from prm_sync.program_config import ProgramSettings, program_problems
 from prm_sync.util.redact import remember_secrets
@@ -164,6 +165,7 @@ class Config(Strict):
     program: ProgramSettings | None = None
     alerts: AlertSettings | None = None
     notifications: NotificationSettings | None = None
+    funds: FundsConfig = FundsConfig()
 
     # Not from the file: where it was read, and the secret values to redact.
     source: str = Field("config.yaml", exclude=True)
@@ -223,6 +225,8 @@ def load_config(path: Path, env: dict[str, str] | None = None, *, need_crm: bool
     if config.program is not None:
         problems.extend(loaded.problem(list(where), message) for where, message in
                         program_problems(config.program, config.partners.tiers, config.commissions))
+    problems.extend(loaded.problem(list(where), message) for where, message in
+                    funds_problems(config.funds, config.partners.tiers))
     if problems:
         raise ConfigError(problems)
     return config.model_copy(update={

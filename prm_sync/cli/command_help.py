@@ -17,6 +17,7 @@ SHORT_HELP: dict[str, str] = {
     "partners": "The partner registry: add, list, show, lifecycle, tiers, territories, contracts.",
     "leads": "Deal registration: partners register customers; conflicts are flagged; channel managers decide.",
     "commissions": "Commission lines from closed-won partner deals: calculate, review, approve, pay, export.",
+    "funds": "Market development funds: budgets, partners' fund requests and claims, spend and ROI.",
     "report": "Reports for channel managers.",
     "sync": "Sync the store with the CRM, both ways.",
     "status": "Last runs, cursors, pending pushes, quarantined records and open conflicts, per entity.",

@@ -3,8 +3,9 @@
 A built-in CRM emulator is started and seeded, a store is initialised, a partner is added on
 the PRM side, and a full two-way sync runs: the CRM's partners, registrations and deals come in,
 the new partner goes out. Then commissions, a scorecard, a tier review applied and synced (tiers
-and discounts reach the CRM), and a four-quarter trend. Every step is the real command a user
-would type.
+and discounts reach the CRM), a four-quarter trend, and market development funds (a request
+approved, claimed, paid and credited with a registration, synced, then the funds report).
+Every step is the real command a user would type.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ def run_demo(crm: str, directory: Path | None = None, records: int = 200) -> int
                        ["report", "scorecard", "--period", quarter, "--format", "html",
                         "--out", str(workdir / "scorecard.html")]], config)
         if code == 0:
+            code = _funds_demo(config, quarter)
+        if code == 0:
             click.echo(f"\nOpen {workdir / 'scorecard.html'} in a browser for the QBR version (charts included).")
         click.echo(f"\nThe demo's files are in {workdir} (config.yaml, mappings/, prm.db).")
         return code
@@ -96,7 +99,56 @@ program:
   score:            # the partner score (0-100); no certification catalogue in the demo, so they weigh 0
     weights: {revenue: 40, won_deals: 30, registration_approval: 15, registration_win: 15, certifications: 0}
   discounts: {registered: "0%", silver: "10%", gold: "20%", platinum: "30%"}
+funds:
+  default_allocation: {registered: "2000", silver: "5000", gold: "10000", platinum: "20000"}
+  expiry_days: 30
 """
+
+
+def _funds_demo(config: Path, quarter: str) -> int:
+    """Market development funds: a budget, a request approved, claimed and paid, a registration it
+    produced, synced to the CRM, then the funds report (docs/funds.md)."""
+    partner = "Acme Channel Partners"
+    code = _steps([["funds", "budget", "set", "--period", quarter, "--currency", "USD", "--total", "300000"],
+                   ["funds", "request", "add", "--partner", partner, "--amount", "5000", "--period", quarter,
+                    "--activity", "webinar", "--description", "Cloud migration webinar", "--expected-leads", "20"]],
+                  config)
+    if code:
+        return code
+    request_id = _latest_request(config)
+    code = _steps([["funds", "request", "approve", request_id],
+                   ["funds", "claim", "add", request_id, "--amount", "4800", "--proof",
+                    "https://files.example/webinar-invoice.pdf"]], config)
+    if code:
+        return code
+    claim_id = _latest_claim(config)
+    return _steps([["funds", "claim", "approve", claim_id],
+                   ["funds", "claim", "pay", claim_id],
+                   ["leads", "register", "--partner", partner, "--company", "Globex Cloud", "--contact",
+                    "Hank Scorpio", "--email", "hank@globex.example", "--value", "40000", "--currency", "USD",
+                    "--fund-request", request_id],
+                   ["sync", "--entity", "fund_request", "--entity", "fund_claim", "--entity", "lead"],
+                   ["funds", "report", "--period", quarter, "--top", "5"]], config)
+
+
+def _latest_request(config: Path) -> str:
+    from sqlmodel import col, select
+
+    from prm_sync.app import App
+    from prm_sync.store import FundRequest
+
+    with App(config).open_store() as store, store.session() as session:
+        return str(session.exec(select(FundRequest.id).order_by(col(FundRequest.created_at).desc())).first())
+
+
+def _latest_claim(config: Path) -> str:
+    from sqlmodel import col, select
+
+    from prm_sync.app import App
+    from prm_sync.store import FundClaim
+
+    with App(config).open_store() as store, store.session() as session:
+        return str(session.exec(select(FundClaim.id).order_by(col(FundClaim.created_at).desc())).first())
 
 
 def _steps(steps: list[list[str]], config: Path) -> int:

@@ -18,6 +18,7 @@ from prm_sync.domain.notifications import NotifyPolicy
 from prm_sync.errors import EXIT_RECORD_ERRORS, UsageError
 from prm_sync.ops.terminal_text import plain_line
 from prm_sync.rules.registrations import expire_registrations, protection_of
+from prm_sync.services.funds import attach_fund_request
 from prm_sync.services.lead_import import ImportReport, import_leads
 from prm_sync.services.registrations import (
     approve_registration,
@@ -78,12 +79,15 @@ def leads() -> None:
 @click.option("--currency", help="ISO 4217 code, e.g. USD")
 @click.option("--close", "expected_close", help="expected close date YYYY-MM-DD")
 @click.option("--products", help="products, e.g. 'Software;Services'")
+@click.option("--fund-request", "fund_request", help="the MDF request (id or id prefix) whose activity produced it")
 @click.pass_obj
-def register(app: App, **fields: str | None) -> None:
+def register(app: App, fund_request: str | None, **fields: str | None) -> None:
     """Register a deal for a partner; a channel conflict is flagged (and shown), not refused."""
     local = app.local()
     with local.open_store() as store, store.session(write=True) as session:
         reg, conflicts = register_lead(session, fields, _settings(local), utcnow(), _notify(local))
+        if fund_request:
+            attach_fund_request(session, reg, fund_request)
         reg_id = reg.id
     _say(f"registered {reg_id} ({fields['company']})")
     for conflict in conflicts:

@@ -21,6 +21,7 @@ COMMANDS = {
     "partners": "prm_sync.cli.partners:partners",
     "leads": "prm_sync.cli.leads:leads",
     "commissions": "prm_sync.cli.commissions:commissions",
+    "funds": "prm_sync.cli.funds:funds",
     "report": "prm_sync.cli.report:report",
     "sync": "prm_sync.cli.sync_cmds:sync",
     "status": "prm_sync.cli.sync_cmds:status",

@@ -189,8 +189,9 @@ def conflicts_list(app: App, fmt: str) -> None:
     with app.local().open_store() as store, store.session() as session:
         rows = [c.model_dump() for c in session.exec(
             select(Conflict).where(col(Conflict.resolved_at).is_(None)).order_by(col(Conflict.id)))]
-    render_rows(rows, ["id", "entity", "prm_id", "field", "prm_value", "crm_value", "base_value", "detected_at"], fmt,
-                title="Open conflicts", priority=["id", "entity", "field", "prm_value", "crm_value", "prm_id"])
+    render_rows(rows, ["id", "entity", "prm_id", "field", "prm_value", "crm_value", "base_value", "detected_at",
+                       "reason"], fmt, title="Open conflicts",
+                priority=["id", "entity", "field", "prm_value", "crm_value", "reason", "prm_id"])
 
 
 @conflicts.command("resolve", epilog="Example: prm-sync conflicts resolve 12 --keep crm")
@@ -207,6 +208,10 @@ def conflicts_resolve(ctx: click.Context, app: App, conflict_id: int, keep: str)
         conflict = session.get(Conflict, conflict_id)
         if conflict is None or conflict.resolved_at is not None:
             raise UsageError(f"no open conflict with id {conflict_id}")
+        if conflict.reason and keep == "crm":  # a CRM edit the PRM's rules refused (e.g. MDF allocation)
+            raise UsageError(f"conflict {conflict_id}: the PRM's rules refused the CRM value ({conflict.reason}); "
+                             "make the change in the PRM (e.g. `prm-sync funds request approve`), then resolve "
+                             "with --keep prm")
         resolve_conflict(session, mapping[Entity(conflict.entity)], conflict, keep)
     if not ctx.meta.get("quiet"):
         click.echo(f"conflict {conflict_id} resolved: kept the {keep.upper()} value; run `prm-sync sync` to apply")

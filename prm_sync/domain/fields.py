@@ -56,13 +56,16 @@ class Entity(StrEnum):
 
     PARTNER = "partner"
     PARTNER_CONTACT = "partner_contact"
+    FUND_REQUEST = "fund_request"
+    FUND_CLAIM = "fund_claim"
     LEAD = "lead"
     DEAL = "deal"
     COMMISSION = "commission"
 
 
 SYNC_ORDER: tuple[Entity, ...] = (
-    Entity.PARTNER, Entity.PARTNER_CONTACT, Entity.LEAD, Entity.DEAL, Entity.COMMISSION,
+    Entity.PARTNER, Entity.PARTNER_CONTACT, Entity.FUND_REQUEST, Entity.FUND_CLAIM, Entity.LEAD, Entity.DEAL,
+    Entity.COMMISSION,
 )
 
 PARTNER_TIERS: tuple[str, ...] = ("registered", "silver", "gold", "platinum")
@@ -73,6 +76,9 @@ REGISTRATION_STATUSES: tuple[str, ...] = (
 COMMISSION_STATUSES: tuple[str, ...] = ("calculated", "approved", "paid", "clawback")
 DEAL_TYPES: tuple[str, ...] = ("new", "upsell", "renewal")
 CONTACT_ROLES: tuple[str, ...] = ("primary", "sales", "technical", "finance")
+FUND_REQUEST_STATUSES: tuple[str, ...] = ("submitted", "approved", "rejected", "claimed", "paid", "expired")
+FUND_CLAIM_STATUSES: tuple[str, ...] = ("submitted", "approved", "rejected", "paid")
+FUND_ACTIVITY_TYPES: tuple[str, ...] = ("event", "webinar", "advertising", "content", "training", "other")
 
 
 @dataclass(frozen=True)
@@ -133,6 +139,7 @@ FIELDS: dict[Entity, dict[str, PrmField]] = {
         _f("status", K.STRING, REGISTRATION_STATUSES),
         _f("products"),
         _f("converted", K.BOOL),
+        _f("fund_request_id"),          # the MDF request behind it (ROI): a fund request's PRM id
     )},
     Entity.DEAL: {f.name: f for f in (
         _f("name"),
@@ -145,6 +152,26 @@ FIELDS: dict[Entity, dict[str, PrmField]] = {
         _f("deal_type", K.STRING, DEAL_TYPES),
         _f("product_line"),
         _f("registration_id"),
+        _f("fund_request_id"),          # the MDF request behind it (ROI), a CRM field pulled
+    )},
+    Entity.FUND_REQUEST: {f.name: f for f in (
+        _f("period"),
+        _f("activity_type", K.STRING, FUND_ACTIVITY_TYPES),
+        _f("description"),
+        _f("planned_start", K.DATE),
+        _f("planned_end", K.DATE),
+        _f("requested_amount", K.DECIMAL),
+        _f("approved_amount", K.DECIMAL),
+        _f("currency"),
+        _f("expected_leads", K.INT),
+        _f("status", K.STRING, FUND_REQUEST_STATUSES),
+    )},
+    Entity.FUND_CLAIM: {f.name: f for f in (
+        _f("amount", K.DECIMAL),
+        _f("currency"),
+        _f("proof"),
+        _f("status", K.STRING, FUND_CLAIM_STATUSES),
+        _f("paid_at", K.DATETIME),
     )},
     Entity.COMMISSION: {f.name: f for f in (
         _f("amount", K.DECIMAL),
@@ -158,6 +185,11 @@ FIELDS: dict[Entity, dict[str, PrmField]] = {
 REFERENCES: dict[Entity, dict[str, Reference]] = {
     Entity.PARTNER: {},
     Entity.PARTNER_CONTACT: {"partner_id": Reference("partner_id", Entity.PARTNER)},
+    Entity.FUND_REQUEST: {"partner_id": Reference("partner_id", Entity.PARTNER)},
+    Entity.FUND_CLAIM: {
+        "request_id": Reference("request_id", Entity.FUND_REQUEST),
+        "partner_id": Reference("partner_id", Entity.PARTNER),
+    },
     Entity.LEAD: {"partner_id": Reference("partner_id", Entity.PARTNER)},
     Entity.DEAL: {"partner_id": Reference("partner_id", Entity.PARTNER)},
     Entity.COMMISSION: {

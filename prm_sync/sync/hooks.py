@@ -17,11 +17,13 @@ from sqlmodel import Session, select
 
 from prm_sync.domain.fields import Entity
 from prm_sync.rules.contracts import renew_contracts
+from prm_sync.rules.funds import Refusal, apply_crm_claim_changes, apply_crm_request_changes, expire_due
 from prm_sync.rules.program_fields import record_crm_tier_change, refresh_program_fields
 from prm_sync.rules.registrations import build_conflict_index, check_registrations, expire_registrations
-from prm_sync.store import Partner, PartnerStatusChange
+from prm_sync.store import Conflict, Link, Partner, PartnerStatusChange
 from prm_sync.sync.context import RunContext
 from prm_sync.sync.notify_hooks import registrations_pulled, run_policy, time_driven
+from prm_sync.sync.report import Change
 
 CUSTOMER_FIELDS = frozenset({"company", "email", "website", "status", "partner_id"})
 
@@ -40,6 +42,12 @@ def after_pull_page(session: Session, ctx: RunContext, entity: Entity,
                     "reason": "set in the CRM", "actor": "crm", "at": ctx.clock()})
             if "tier" in diffs and diffs["tier"][0] is not None and diffs["tier"][1] is not None:
                 record_crm_tier_change(ctx.new_rows, partner, diffs["tier"], ctx.config.program, ctx.clock())
+    elif entity == Entity.FUND_REQUEST:
+        park_refusals(session, ctx, apply_crm_request_changes(session, ctx.config.funds.settings(), changes,
+                                                              ctx.clock()))
+    elif entity == Entity.FUND_CLAIM:
+        park_refusals(session, ctx, apply_crm_claim_changes(session, ctx.config.funds.settings(), changes,
+                                                            ctx.clock()))
     elif entity == Entity.LEAD:
         regs = [reg for reg, diffs in changes if CUSTOMER_FIELDS & diffs.keys()]
         if not regs:
@@ -79,3 +87,25 @@ def before_run(ctx: RunContext, entities: list[Entity]) -> None:
             expire_registrations(session, now, protection_days=ctx.config.registrations.protection_days,
                                  notify=run_policy(ctx))
         time_driven(session, ctx)
+        if Entity.FUND_REQUEST in entities:  # the same run pushes the expiries
+            expire_due(session, ctx.config.funds.settings(), now)
+
+
+def park_refusals(session: Session, ctx: RunContext, refusals: list[Refusal]) -> None:
+    """CRM edits the PRM's rules refused: each is a conflict in the manual queue, with the reason.
+    The field stays parked (not pushed back over the CRM's value) until `conflicts resolve`."""
+    for r in refusals:
+        ctx.report.count(r.entity, "prm", "conflict", Change(r.entity, "prm", "conflict", r.prm_id,
+                                                             {r.field: (r.prm_value, r.crm_value)}))
+        if ctx.dry_run:
+            continue
+        link = session.get(Link, (r.entity, r.prm_id)) or next(
+            (row for row in ctx.new_rows.drafts(Link) if row.prm_id == r.prm_id and row.entity == r.entity), None)
+        open_one = session.exec(select(Conflict).where(
+            Conflict.entity == r.entity, Conflict.prm_id == r.prm_id, Conflict.field == r.field,
+            Conflict.resolved_at == None)).first()  # noqa: E711
+        conflict = open_one or Conflict(entity=r.entity, prm_id=r.prm_id, field=r.field)
+        conflict.crm_id = link.crm_id if link is not None else None
+        conflict.prm_value, conflict.crm_value, conflict.base_value = r.prm_value, r.crm_value, r.prm_value
+        conflict.reason = r.reason
+        session.add(conflict)

@@ -58,6 +58,10 @@ class PendingRows:
     def clear(self) -> None:
         self._rows.clear()
 
+    def drafts(self, table: type[Any]) -> list[Any]:
+        """The drafts of `table` made since the last write."""
+        return list(self._rows.get(table, ()))
+
     def write(self, session: Session) -> dict[type[Any], int]:
         """INSERT every draft made since the last write, in the session's transaction.
         Returns the rows written per table."""

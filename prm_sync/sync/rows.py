@@ -12,14 +12,16 @@ from sqlalchemy import inspect as sa_inspect
 
 from prm_sync.domain.fields import Entity
 from prm_sync.mapping import EntityMapper
-from prm_sync.store import CommissionLine, Deal, Partner, PartnerContact, Registration
+from prm_sync.store import CommissionLine, Deal, FundClaim, FundRequest, Partner, PartnerContact, Registration
 from prm_sync.sync.merge import FieldRule, canon
 
-SyncedRow = Partner | PartnerContact | Registration | Deal | CommissionLine
+SyncedRow = Partner | PartnerContact | FundRequest | FundClaim | Registration | Deal | CommissionLine
 
 TABLES: dict[Entity, type[SyncedRow]] = {
     Entity.PARTNER: Partner,
     Entity.PARTNER_CONTACT: PartnerContact,
+    Entity.FUND_REQUEST: FundRequest,
+    Entity.FUND_CLAIM: FundClaim,
     Entity.LEAD: Registration,
     Entity.DEAL: Deal,
     Entity.COMMISSION: CommissionLine,

@@ -30,15 +30,15 @@ from prm_sync.store import CommissionLine, Partner, PartnerContact, Registration
 
 TOKEN = "pat-crm-setup-7c1e"
 #: write calls of a full setup of the shipped mapping on an empty Enterprise portal: 3 property
-#: groups (companies, contacts, deals), 3 batch property creates (one per object), 1 custom object
-#: schema (its properties and associations included), 1 pipeline (its stages included)
-FULL_SETUP_WRITES = 8
+#: groups (companies, contacts, deals), 3 batch property creates (one per object), 3 custom object
+#: schemas (commissions, fund requests, fund claims; properties and associations included), 1 pipeline
+FULL_SETUP_WRITES = 10
 #: the same for mappings/hubspot-professional.yaml: 3 groups, 3 batch creates, 2 pipelines
 PROFESSIONAL_SETUP_WRITES = 8
 #: what an empty portal lacks for the shipped mapping, by kind
 EVERY_ENTITY = ("--entity", "partner", "--entity", "partner_contact", "--entity", "lead", "--entity", "deal",
                 "--entity", "commission")
-SHIPPED_PLAN = {"group": 3, "field": 27, "object": 1, "association": 2, "pipeline": 1, "stage": 7}
+SHIPPED_PLAN = {"group": 3, "field": 45, "object": 3, "association": 4, "pipeline": 1, "stage": 7}
 
 
 @dataclass
@@ -107,7 +107,7 @@ def test_dry_run_lists_every_missing_item_and_writes_nothing(site: Site, capsys:
     # without --dry-run and without a terminal, --yes is needed: exit 2, nothing written
     code, _out, err = site.cli(capsys, "crm", "setup")
     assert code == 2
-    assert "crm setup would create 41 item(s) in the CRM: add --yes to go ahead" in err
+    assert "crm setup would create 63 item(s) in the CRM: add --yes to go ahead" in err
     assert site.emulator.write_calls() == 0
     after = (site.metadata(), json.dumps(site.emulator.dump(), sort_keys=True), site.mapping.read_text())
     assert after == before
@@ -122,7 +122,7 @@ def test_setup_creates_everything_then_check_passes_and_a_rerun_writes_nothing(
     assert site.emulator.calls("POST /crm/v3/properties/deals/batch/create") == 1
     assert site.emulator.calls("POST /crm/v3/properties/contacts/batch/create") == 1
     assert "verified: the CRM now has everything" in out
-    assert "created 41 item(s) with 8 write call(s)" in out
+    assert "created 63 item(s) with 10 write call(s)" in out
     # HubSpot (/crm/v3) chose the pipeline and stage ids: they are in the mapping now, said so there
     (pipeline,) = [p for p in site.emulator.schema.pipelines["deals"] if p["label"] == "Partner registrations"]
     text = site.mapping.read_text()
@@ -145,7 +145,7 @@ def test_setup_creates_everything_then_check_passes_and_a_rerun_writes_nothing(
     assert "nothing to create" in out
     assert site.metadata() == before
     reads = site.emulator.calls()
-    assert reads == 7   # properties of 4 objects, schemas (2), pipelines; nothing to create: no groups read
+    assert reads == 11   # properties of 6 objects, schemas (4), pipelines; nothing to create: no groups read
 
     # the shipped mapping again (e.g. `init --force`): the pipeline is found by its label, and the ids
     # HubSpot chose go into the mapping again, without any write call
@@ -277,7 +277,7 @@ def test_a_setup_failing_part_way_says_what_was_created_and_a_rerun_finishes(
     site.emulator.reset_counters()
     code, out, err = site.cli(capsys, "crm", "setup", "--yes")
     assert code == 0, out + err
-    assert site.emulator.write_calls() == 3   # the deals batch, the custom object, the pipeline
+    assert site.emulator.write_calls() == 5   # the deals batch, the 3 custom objects, the pipeline
     assert site.cli(capsys, "check", "--online")[0] == 0
 
 
@@ -339,7 +339,8 @@ def test_init_online_keep_missing_on_an_empty_portal_leaves_it_all_to_crm_setup(
     code, out, err = site.cli(capsys, "init", "--crm", "hubspot", "--online", "--keep-missing", "--force",
                               str(site.directory))
     assert code == 0, out + err
-    assert "the org lacks 16 mapped field(s) and the object(s) partner_commissions, kept in" in out
+    assert ("the org lacks 18 mapped field(s) and the object(s) partner_fund_requests, partner_fund_claims, "
+            "partner_commissions, kept in") in out
     assert "create them (and whatever else the mapping needs) with `prm-sync crm setup`" in out
     assert "has no field" not in out.split("crm setup`", 1)[1]   # not repeated as things "still to look at"
     assert site.emulator.write_calls() == 0

@@ -32,26 +32,36 @@ MAPPING = ROOT / "mappings" / "salesforce.yaml"
 FIELDS = [
     "Account.PRM_Id__c", "Account.Partner_Tier__c", "Account.Partner_Status__c", "Account.Partner_Since__c",
     "Account.Channel_Manager_Email__c", "Account.Territories__c", "Account.Partner_Discount__c",
-    "Account.Valid_Certifications__c",
-    "Contact.PRM_Id__c", "Contact.Partner_Role__c", "Contact.Preferred_Language__c",
-    "Lead.PRM_Id__c", "Lead.Estimated_Value__c", "Lead.Expected_Close_Date__c", "Lead.Registration_Status__c",
-    "Lead.Products__c", "Lead.Partner_Account__c",
-    "Opportunity.PRM_Id__c", "Opportunity.Product_Line__c", "Opportunity.PRM_Registration_Id__c",
-    "Opportunity.Partner_Account__c",
+    "Account.Valid_Certifications__c", "Contact.PRM_Id__c", "Contact.Partner_Role__c",
+    "Contact.Preferred_Language__c", "Partner_Fund_Request__c.PRM_Id__c", "Partner_Fund_Request__c.Period__c",
+    "Partner_Fund_Request__c.Activity_Type__c", "Partner_Fund_Request__c.Description__c",
+    "Partner_Fund_Request__c.Planned_Start__c", "Partner_Fund_Request__c.Planned_End__c",
+    "Partner_Fund_Request__c.Requested_Amount__c", "Partner_Fund_Request__c.Approved_Amount__c",
+    "Partner_Fund_Request__c.Expected_Leads__c", "Partner_Fund_Request__c.Status__c",
+    "Partner_Fund_Request__c.Partner_Account__c", "Partner_Fund_Claim__c.PRM_Id__c",
+    "Partner_Fund_Claim__c.Amount__c", "Partner_Fund_Claim__c.Proof__c", "Partner_Fund_Claim__c.Status__c",
+    "Partner_Fund_Claim__c.Paid_At__c", "Partner_Fund_Claim__c.Fund_Request__c",
+    "Partner_Fund_Claim__c.Partner_Account__c", "Lead.PRM_Id__c", "Lead.Estimated_Value__c",
+    "Lead.Expected_Close_Date__c", "Lead.Registration_Status__c", "Lead.Products__c", "Lead.PRM_Fund_Request_Id__c",
+    "Lead.Partner_Account__c", "Opportunity.PRM_Id__c", "Opportunity.Product_Line__c",
+    "Opportunity.PRM_Registration_Id__c", "Opportunity.PRM_Fund_Request_Id__c", "Opportunity.Partner_Account__c",
     "Partner_Commission__c.PRM_Id__c", "Partner_Commission__c.Amount__c", "Partner_Commission__c.Status__c",
     "Partner_Commission__c.Period__c", "Partner_Commission__c.Explanation__c",
     "Partner_Commission__c.Opportunity__c", "Partner_Commission__c.Partner_Account__c",
 ]
-OBJECTS = ["Account", "Contact", "Lead", "Opportunity", "Partner_Commission__c"]
+OBJECTS = ["Account", "Contact", "Partner_Fund_Request__c", "Partner_Fund_Claim__c", "Lead", "Opportunity",
+           "Partner_Commission__c"]
+#: the custom objects setup creates, in its order
+CUSTOM_OBJECTS = ["Partner_Fund_Request__c", "Partner_Fund_Claim__c", "Partner_Commission__c"]
 #: mapped standard fields that field-level security governs (optional, writable)
 STANDARD_GRANTS = ["Account.BillingCountryCode", "Account.Website", "Account.Phone", "Account.Industry",
                    "Account.Type", "Contact.FirstName", "Contact.Email", "Contact.Phone", "Contact.AccountId",
                    "Lead.FirstName", "Lead.Email", "Lead.Website", "Lead.LeadSource",
                    "Opportunity.Amount", "Opportunity.Type"]
-#: one CustomObject + one call per CustomField (Tooling takes one component per call) + the permission
+#: one call per CustomObject + one call per CustomField (Tooling takes one component per call) + the permission
 #: set + ONE sObject Collections call for all 48 grants (<= 200) + the assignment
-SETUP_WRITES = 1 + len(FIELDS) + 1 + 1 + 1
-PLAN_ITEMS = 1 + len(FIELDS) + 1 + len(OBJECTS) + len(FIELDS) + len(STANDARD_GRANTS) + 1
+SETUP_WRITES = len(CUSTOM_OBJECTS) + len(FIELDS) + 1 + 1 + 1
+PLAN_ITEMS = len(CUSTOM_OBJECTS) + len(FIELDS) + 1 + len(OBJECTS) + len(FIELDS) + len(STANDARD_GRANTS) + 1
 PLAN = {"commissions": {"plans": [{
     "name": "standard-2026", "currency": "USD", "effective": {"from": "2026-01-01"},
     "tier_rates": {"registered": "5%", "silver": "8%", "gold": "10%", "platinum": "12%"},
@@ -104,7 +114,7 @@ def test_empty_org_dry_run_setup_check_two_way_sync_and_second_setup(make_world:
     code, dry, err = setup(world, "--dry-run")
     assert code == 0, err
     assert emu.org_state() == before and emu.write_calls == 0       # nothing written, byte for byte
-    assert targets(dry["plan"], "object") == ["Partner_Commission__c"]
+    assert targets(dry["plan"], "object") == CUSTOM_OBJECTS
     assert targets(dry["plan"], "field") == FIELDS
     details = {row["target"]: row["detail"] for row in dry["plan"]}
     assert details["Account.PRM_Id__c"] == "Text(36), External ID, unique"
@@ -163,7 +173,7 @@ def test_empty_org_dry_run_setup_check_two_way_sync_and_second_setup(make_world:
     writes = emu.write_calls
     code, again, err = setup(world, "--yes")
     assert code == 0 and again["plan"] == [] and "applied" not in again, err
-    assert again["read_calls"] == 13     # + the commission object's describe, grants and assignment queries
+    assert again["read_calls"] == 15     # + the custom objects' describes, grants and assignment queries
     assert emu.write_calls == writes                                   # a second setup writes nothing
 
 
@@ -187,7 +197,7 @@ def test_field_level_security_sync_fails_before_the_grant_and_passes_after(
     code, done, err = setup(world, "--yes")
     assert code == 0, err
     assert {row["kind"] for row in done["plan"]} == {"permission"}   # only the grants were missing
-    assert emu.write_calls == len(FIELDS) + 1 + 3               # metadata before; now set, grants, assignment
+    assert emu.write_calls == len(FIELDS) + len(CUSTOM_OBJECTS) + 3   # metadata before; now set, grants, assignment
     report = world.sync()
     assert report["exit"] == 0, report
     [pushed] = [r for r in emu.records("Account") if r["Name"] == "Ánh Dương Co"]
@@ -201,8 +211,9 @@ def test_without_the_metadata_permission_setup_stops_naming_what_was_not_created
     emu.setup.can_customize = False       # no Customize Application / Modify Metadata
     code, out, err = setup(world, "--yes")
     assert code == 1
-    assert "failed to create object Partner_Commission__c: INSUFFICIENT_ACCESS: Insufficient Privileges" in err
-    assert "  created: nothing" in err and "not attempted: field Account.PRM_Id__c" in err
+    assert "failed to create object Partner_Fund_Request__c: INSUFFICIENT_ACCESS: Insufficient Privileges" in err
+    assert "  created: nothing" in err
+    assert "not attempted: object Partner_Fund_Claim__c, object Partner_Commission__c, field Account.PRM_Id__c" in err
     assert "rerun `prm-sync crm setup`" in err and "Traceback" not in err
     assert out["applied"]["write_calls"] == emu.write_calls == 1
     assert len(out["applied"]["not_attempted"]) == PLAN_ITEMS - 1
@@ -221,19 +232,20 @@ def test_an_error_on_the_12th_field_names_created_and_not_created_and_a_rerun_fi
     code, out, err = setup(world, "--yes")
     assert code == 1
     applied = out["applied"]
-    assert [row["target"] for row in applied["created"]] == ["Partner_Commission__c", *FIELDS[:11]]
-    assert applied["failed"]["target"] == FIELDS[11] == "Lead.PRM_Id__c"
+    assert [row["target"] for row in applied["created"]] == [*CUSTOM_OBJECTS, *FIELDS[:11]]
+    assert applied["failed"]["target"] == FIELDS[11] == "Partner_Fund_Request__c.PRM_Id__c"
     assert applied["error"].startswith("INVALID_FIELD")
     assert targets(applied["not_attempted"], "field") == FIELDS[12:]
-    assert f"failed to create field {FIELDS[11]}" in err and f"created: object Partner_Commission__c, field " \
-           f"{FIELDS[0]}" in err
-    assert applied["write_calls"] == emu.write_calls == 1 + 12     # the object, 11 fields, the refused 12th
+    assert f"failed to create field {FIELDS[11]}" in err
+    assert ("created: object Partner_Fund_Request__c, object Partner_Fund_Claim__c, object Partner_Commission__c, "
+            f"field {FIELDS[0]}") in err
+    assert applied["write_calls"] == emu.write_calls == 3 + 12     # the objects, 11 fields, the refused 12th
 
     code, out, err = setup(world, "--yes")
     assert code == 0, err
     assert targets(out["plan"], "field") == FIELDS[11:]
     assert out["still_missing"] == []
-    assert emu.write_calls == 13 + len(FIELDS[11:]) + 3
+    assert emu.write_calls == 15 + len(FIELDS[11:]) + 3
     code, text, err = world.cli("check", "--online")
     assert code == 0, text + err
 
@@ -274,10 +286,11 @@ def test_init_online_keep_missing_on_an_empty_org_then_crm_setup(tmp_path: Path,
         assert run(["init", "--crm", "salesforce", "--online", "--keep-missing", "site"]) == 0
         out = capsys.readouterr().out
         # the mapped fields (not the keys, not the commission object's) that init --online looks at
-        assert "the org lacks 17 mapped field(s) and the object(s) Partner_Commission__c, kept in " \
-               "site/mappings/salesforce.yaml" in out
+        assert "the org lacks 19 mapped field(s) and the object(s) Partner_Fund_Request__c, Partner_Fund_Claim__c, " \
+               "Partner_Commission__c, kept in site/mappings/salesforce.yaml" in out
         lines = MAPPING.read_text(encoding="utf-8").splitlines()
-        lookup = next(i for i, t in enumerate(lines, 1) if "partner_id: {crm: Partner_Account__c" in t)
+        lead = lines.index("  lead:")
+        lookup = next(i for i, t in enumerate(lines, 1) if i > lead and "partner_id: {crm: Partner_Account__c" in t)
         assert f"line {lookup}: lead.partner_id: Lead has no field Partner_Account__c" in out
         assert "create them (and whatever else the mapping needs) with `prm-sync crm setup`" in out
         assert (tmp_path / "site" / "mappings" / "salesforce.yaml").read_text(encoding="utf-8") == \

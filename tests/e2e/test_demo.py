@@ -27,3 +27,6 @@ def test_demo_runs_offline_end_to_end(crm: str, tmp_path: Path, capsys: pytest.C
     assert "tier history:" in out and "tier review as of" in out
     assert "Score" in out     # the demo program's partner score (platinum needs min_score 60)
     assert "Partner scorecard trend" in out and "open pipeline" in out
+    # market development funds: request approved, claimed, paid, credited with a lead, synced, reported
+    assert "$ prm-sync funds report --period" in out and "Market development funds" in out
+    assert "Fund requests" in out and "ROI" in out

@@ -5,6 +5,7 @@ click tree (tests/e2e/doc_examples.py), so a new one is covered as soon as it is
 Each example runs in its own copy of a prepared prm-sync directory (config from `init`, pointed at
 a HubSpot sandbox, holding the records the examples name: 'Acme Partners' (and its duplicate
 'ACME Partners Inc'), registration 3f2a9c,
+fund requests 3f2a9c01 and 5d8e7a02, fund claims 9b1e44d0 and c4f0aa17,
 commission lines 3f2a9c1d and 77b0e2aa, conflict 12, registrations.csv), so examples do not
 depend on each other's order. `init` examples run in an empty directory.
 """
@@ -22,7 +23,19 @@ from pathlib import Path
 import pytest
 
 from prm_sync.cli.main import run
-from prm_sync.store import CommissionLine, Conflict, Deal, Partner, PartnerContact, Registration, open_store
+from prm_sync.store import (
+    CommissionLine,
+    Conflict,
+    Deal,
+    FundAllocation,
+    FundBudget,
+    FundClaim,
+    FundRequest,
+    Partner,
+    PartnerContact,
+    Registration,
+    open_store,
+)
 from tests.e2e.doc_examples import Example, all_examples
 from tests.e2e.notify_site import SmtpServer
 from tests.e2e.ops_workspace import hubspot_workspace
@@ -80,6 +93,21 @@ def _prepare(directory: Path) -> None:
                                  explanation="8% of 50,000.00", calculated_at=dt.datetime(2026, 9, 1, tzinfo=dt.UTC)))
         s.add(Conflict(id=12, entity="partner", prm_id=acme.id, field="tier", prm_value="silver",
                        crm_value="gold", base_value="registered"))
+        # MDF (docs/funds.md): a 2026-Q4 budget, Acme's allocation, request 3f2a9c01 submitted,
+        # 5d8e7a02 approved; claim 9b1e44d0 submitted, c4f0aa17 approved
+        budget = FundBudget(period="2026-Q4", starts_on=dt.date(2026, 10, 1), ends_on=dt.date(2027, 1, 1),
+                            currency="USD", total=Decimal("100000.00"))
+        s.add(budget)
+        s.flush()
+        s.add(FundAllocation(budget_id=budget.id, partner_id=acme.id, amount=Decimal("20000.00"), set_by="docs"))
+        for request_id, status, approved in (("3f2a9c01", "submitted", None), ("5d8e7a02", "approved", "8000.00")):
+            s.add(FundRequest(id=request_id + "0" * 24, partner_id=acme.id, period="2026-Q4", activity_type="event",
+                              requested_amount=Decimal("8000.00"), currency="USD", status=status,
+                              approved_amount=Decimal(approved) if approved else None))
+        s.flush()
+        for claim_id, status in (("9b1e44d0", "submitted"), ("c4f0aa17", "approved")):
+            s.add(FundClaim(id=claim_id + "0" * 24, request_id="5d8e7a02" + "0" * 24, partner_id=acme.id,
+                            amount=Decimal("2000.00"), currency="USD", status=status, proof="https://files.example/i"))
     (directory / "registrations.csv").write_text(CSV, encoding="utf-8")
 
 

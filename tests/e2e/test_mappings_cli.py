@@ -75,7 +75,8 @@ def test_show_all_entities_lists_references_and_entity_directions(
     assert ["commission", "status", "Status__c", "both", "string",        # its own direction
             "Calculated=calculated, Approved=approved, Paid=paid, Clawback=clawback", "", ""] in rows
     assert "commission,deal_id,Opportunity__c,push,reference to deal,,," in lines
-    assert {line.split(",")[0] for line in lines[1:]} == {"partner", "partner_contact", "lead", "deal", "commission"}
+    assert {line.split(",")[0] for line in lines[1:]} == {
+        "partner", "partner_contact", "fund_request", "fund_claim", "lead", "deal", "commission"}
 
 
 def test_show_table_and_an_unmapped_entity(site: Path, capsys: pytest.CaptureFixture[str],

@@ -79,7 +79,7 @@ def test_initial_load_both_ways_then_idempotent(world: World) -> None:
     writes = {k: v for k, v in writes.items() if "/batch/read" not in k and "/search" not in k}
     assert writes == {}, counters
     reads = {k: v for k, v in counters.items() if "query" in k.lower() or "/search" in k}
-    assert sum(reads.values()) == 5, counters  # one change read per entity (5 mapped)
+    assert sum(reads.values()) == 7, counters  # one change read per entity (7 mapped)
 
 
 def test_incremental_both_ways(world: World) -> None:

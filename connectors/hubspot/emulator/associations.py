@@ -6,7 +6,9 @@ we chose ids in the 1000s (category USER_DEFINED, as custom-object schema associ
 defined by the portal):
 
     partner_commissions -> deals 1001, deals -> partner_commissions 1002,
-    partner_commissions -> companies 1003, companies -> partner_commissions 1004.
+    partner_commissions -> companies 1003, companies -> partner_commissions 1004,
+    partner_fund_requests -> companies 1005 (1006 back), partner_fund_claims ->
+    partner_fund_requests 1007 (1008 back), partner_fund_claims -> companies 1009 (1010 back).
 
 Deal/company also knows HubSpot's "Primary" labelled pair (deal->company 5, company->deal 6).
 """
@@ -47,6 +49,9 @@ def default_association_types() -> list[AssociationType]:
         *_pair("deals", "companies", 5, 6, label="Primary", default=False),
         *_pair("partner_commissions", "deals", 1001, 1002, USER_DEFINED),
         *_pair("partner_commissions", "companies", 1003, 1004, USER_DEFINED),
+        *_pair("partner_fund_requests", "companies", 1005, 1006, USER_DEFINED),
+        *_pair("partner_fund_claims", "partner_fund_requests", 1007, 1008, USER_DEFINED),
+        *_pair("partner_fund_claims", "companies", 1009, 1010, USER_DEFINED),
     ]
 
 

@@ -1,7 +1,8 @@
 """Portal schema: object types and their properties, as the properties API describes them.
 
 ``default_portal_schema()`` ships the objects and PRM properties of the shared vocabulary
-(companies, contacts, deals and the custom object ``partner_commissions``). A test builds a
+(companies, contacts, deals and the custom objects ``partner_commissions``, ``partner_fund_requests``
+and ``partner_fund_claims``). A test builds a
 portal lacking a property with ``schema.remove_property(...)`` or changes enumeration options
 with ``schema.set_options(...)``.
 """
@@ -315,6 +316,7 @@ def _deals() -> ObjectTypeDef:
         PropertyDef("prm_product_line", ENUMERATION, "Product line",
                     options=_options("software", "hardware", "services")),
         PropertyDef("prm_registration_id", STRING, "Registration id"),
+        PropertyDef("prm_fund_request_id", STRING, "Fund request id"),
         PropertyDef("hs_is_closed_won", BOOL, "Is Closed Won", read_only=True, calculated=True,
                     group_name="dealinformation"),
         PropertyDef("hs_is_closed", BOOL, "Is Deal Closed?", read_only=True, calculated=True,
@@ -383,6 +385,51 @@ _STANDARD_GROUPS = {"companies": ("companyinformation", "Company information"),
                     "deals": ("dealinformation", "Deal information")}
 
 
+def _partner_fund_requests(portal_id: int, type_id: str) -> ObjectTypeDef:
+    requests = ObjectTypeDef(
+        "partner_fund_requests", type_id, "hs_lastmodifieddate", ["prm_id"], custom=True,
+        fully_qualified_name=f"p{portal_id}_partner_fund_requests",
+        singular_label="Partner fund request", plural_label="Partner fund requests",
+        primary_display_property="prm_id",
+    )
+    requests.add(
+        *_system("hs_lastmodifieddate"),
+        PropertyDef("prm_id", STRING, "PRM ID", has_unique_value=True),
+        PropertyDef("prm_period", STRING, "Budget period"),
+        PropertyDef("prm_activity_type", ENUMERATION, "Activity type", options=_options(
+            "event", "webinar", "advertising", "content", "training", "other")),
+        PropertyDef("prm_description", STRING, "Description", field_type="textarea"),
+        PropertyDef("prm_planned_start", DATE, "Planned start"),
+        PropertyDef("prm_planned_end", DATE, "Planned end"),
+        PropertyDef("prm_requested_amount", NUMBER, "Requested amount"),
+        PropertyDef("prm_approved_amount", NUMBER, "Approved amount"),
+        PropertyDef("currency", STRING, "Currency"),
+        PropertyDef("prm_expected_leads", NUMBER, "Expected leads"),
+        PropertyDef("status", ENUMERATION, "Status", options=_options(
+            "submitted", "approved", "rejected", "claimed", "paid", "expired")),
+    )
+    return requests
+
+
+def _partner_fund_claims(portal_id: int, type_id: str) -> ObjectTypeDef:
+    claims = ObjectTypeDef(
+        "partner_fund_claims", type_id, "hs_lastmodifieddate", ["prm_id"], custom=True,
+        fully_qualified_name=f"p{portal_id}_partner_fund_claims",
+        singular_label="Partner fund claim", plural_label="Partner fund claims",
+        primary_display_property="prm_id",
+    )
+    claims.add(
+        *_system("hs_lastmodifieddate"),
+        PropertyDef("prm_id", STRING, "PRM ID", has_unique_value=True),
+        PropertyDef("amount", NUMBER, "Amount"),
+        PropertyDef("currency", STRING, "Currency"),
+        PropertyDef("prm_proof", STRING, "Proof (URLs or file paths)", field_type="textarea"),
+        PropertyDef("status", ENUMERATION, "Status", options=_options("submitted", "approved", "rejected", "paid")),
+        PropertyDef("prm_paid_at", DATETIME, "Paid at"),
+    )
+    return claims
+
+
 def default_portal_schema(
     portal_id: int = 12345, commissions_type_id: str = "2-12345", *, tier: str = "enterprise",
     honour_requested_ids: bool = False,
@@ -390,7 +437,8 @@ def default_portal_schema(
     """A fresh (mutable) schema: each emulator gets its own copy."""
     schema = PortalSchema(portal_id, tier=tier, honour_requested_ids=honour_requested_ids)
     for object_type in (
-        _companies(), _contacts(), _deals(), _partner_commissions(portal_id, commissions_type_id)
+        _companies(), _contacts(), _deals(), _partner_commissions(portal_id, commissions_type_id),
+        _partner_fund_requests(portal_id, "2-12346"), _partner_fund_claims(portal_id, "2-12347"),
     ):
         schema.add(object_type)
     schema.pipelines["deals"] = [
@@ -410,10 +458,11 @@ def empty_portal_schema(portal_id: int = 12345, *, tier: str = "enterprise",
                         honour_requested_ids: bool = False) -> PortalSchema:
     """A portal as HubSpot hands it over: the standard objects and properties, the default deal
     pipeline, and none of what prm-sync needs (no `prm` group, no prm_* property, no
-    partner_registrations pipeline, no partner_commissions custom object): `crm setup` creates it."""
+    partner_registrations pipeline, no custom object: partner_commissions, the fund objects): `crm setup` creates it."""
     schema = default_portal_schema(portal_id, tier=tier, honour_requested_ids=honour_requested_ids)
-    del schema.object_types["partner_commissions"]
-    del schema.groups["partner_commissions"]
+    for custom in [name for name, object_type in schema.object_types.items() if object_type.custom]:
+        del schema.object_types[custom]
+        del schema.groups[custom]
     for name, object_type in schema.object_types.items():
         for prop in [p for p in object_type.properties if p.startswith("prm_")]:
             del object_type.properties[prop]

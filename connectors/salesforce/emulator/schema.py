@@ -188,7 +188,8 @@ def _obj(name: str, prefix: str, fields: list[FieldDef], **kw: Any) -> ObjectDef
 
 
 def default_schema() -> Schema:
-    """A fresh copy of the default org: Account, Contact, Lead, Opportunity, Partner_Commission__c."""
+    """A fresh copy of the default org: Account, Contact, Lead, Opportunity, Partner_Commission__c,
+    Partner_Fund_Request__c, Partner_Fund_Claim__c (MDF)."""
     account = _obj(
         "Account",
         "001",
@@ -318,6 +319,7 @@ def default_schema() -> Schema:
                 ],
             ),
             _f("Products__c", "string"),
+            _f("PRM_Fund_Request_Id__c", "string", length=36, label="PRM Fund Request Id"),
             _ro(
                 "IsConverted",
                 "boolean",
@@ -387,6 +389,7 @@ def default_schema() -> Schema:
             _f("Partner_Account__c", "reference", reference_to=["Account"]),
             _ext_id(),
             _f("PRM_Registration_Id__c", "string", length=36),
+            _f("PRM_Fund_Request_Id__c", "string", length=36, label="PRM Fund Request Id"),
             _f(
                 "Product_Line__c",
                 "picklist",
@@ -425,7 +428,50 @@ def default_schema() -> Schema:
         autonumber_format="PC-{0:06d}",
         label="Partner Commission",
     )
-    return Schema({o.name: o for o in (account, contact, lead, opportunity, commission)})
+    fund_request = _obj(
+        "Partner_Fund_Request__c",
+        "a0Y",
+        [
+            _ro("Name", "string", length=80, nillable=False, defaulted_on_create=True, label="Fund Request Number"),
+            _ext_id(),
+            _f("Partner_Account__c", "reference", reference_to=["Account"]),
+            _f("Period__c", "string", length=20),
+            _f("Activity_Type__c", "picklist",
+               picklist=["Event", "Webinar", "Advertising", "Content", "Training", "Other"]),
+            _f("Description__c", "textarea", length=32768),
+            _f("Planned_Start__c", "date"),
+            _f("Planned_End__c", "date"),
+            _f("Requested_Amount__c", "currency"),
+            _f("Approved_Amount__c", "currency"),
+            _currency(),
+            _f("Expected_Leads__c", "double", scale=0),
+            _f("Status__c", "picklist", restricted_picklist=True,
+               picklist=["Submitted", "Approved", "Rejected", "Claimed", "Paid", "Expired"]),
+        ],
+        custom=True,
+        autonumber_format="FR-{0:06d}",
+        label="Partner Fund Request",
+    )
+    fund_claim = _obj(
+        "Partner_Fund_Claim__c",
+        "a0Z",
+        [
+            _ro("Name", "string", length=80, nillable=False, defaulted_on_create=True, label="Fund Claim Number"),
+            _ext_id(),
+            _f("Fund_Request__c", "reference", reference_to=["Partner_Fund_Request__c"]),
+            _f("Partner_Account__c", "reference", reference_to=["Account"]),
+            _f("Amount__c", "currency"),
+            _currency(),
+            _f("Proof__c", "textarea", length=32768),
+            _f("Status__c", "picklist", restricted_picklist=True,
+               picklist=["Submitted", "Approved", "Rejected", "Paid"]),
+            _f("Paid_At__c", "datetime"),
+        ],
+        custom=True,
+        autonumber_format="FC-{0:06d}",
+        label="Partner Fund Claim",
+    )
+    return Schema({o.name: o for o in (account, contact, lead, opportunity, commission, fund_request, fund_claim)})
 
 
 def empty_schema() -> Schema:

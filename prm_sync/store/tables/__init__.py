@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from prm_sync.store.tables.commissions import CommissionLine
     from prm_sync.store.tables.contacts import PartnerContact
     from prm_sync.store.tables.deals import Deal
+    from prm_sync.store.tables.funds import FundAllocation, FundBudget, FundClaim, FundHistory, FundRequest
     from prm_sync.store.tables.notifications import Notification
     from prm_sync.store.tables.partners import (
         DERIVED_COLUMNS,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 _MODULES = {
     **dict.fromkeys(["Conflict", "Link", "Quarantine", "SyncCursor", "SyncRun"], "bookkeeping"),
     "CommissionLine": "commissions", "PartnerContact": "contacts", "Deal": "deals", "Notification": "notifications",
+    **dict.fromkeys(["FundAllocation", "FundBudget", "FundClaim", "FundHistory", "FundRequest"], "funds"),
     **dict.fromkeys(["DERIVED_COLUMNS", "Certification", "Contract", "Partner", "PartnerStatusChange",
                      "PartnerTierChange"], "partners"),
     "Registration": "registrations", "RunFence": "runlock",
@@ -60,6 +62,11 @@ __all__ = [
     "Conflict",
     "Contract",
     "Deal",
+    "FundAllocation",
+    "FundBudget",
+    "FundClaim",
+    "FundHistory",
+    "FundRequest",
     "Link",
     "Notification",
     "Partner",

@@ -113,3 +113,4 @@ class Conflict(StoreModel, table=True):
     detected_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
     resolved_at: datetime | None = Field(default=None, sa_type=UtcDateTime, index=True)
     resolution: str | None = None
+    reason: str | None = None   # why the PRM parked it, when a rule (not a both-sides edit) did

@@ -28,3 +28,4 @@ class Deal(Timestamps, SoftDeleted, table=True):
     deal_type: str | None = None
     product_line: str | None = None
     registration_id: str | None = Field(default=None, index=True)
+    fund_request_id: str | None = Field(default=None, index=True)   # a CRM field (pulled): MDF ROI

@@ -40,3 +40,5 @@ class Registration(Timestamps, SoftDeleted, table=True):
     conflict_detail: str | None = None
     # `leads import`: a hash of the CSV row's values as imported (see services/lead_import).
     import_fingerprint: str | None = None
+    # the MDF request whose activity produced this registration (ROI; FIELDS[lead].fund_request_id)
+    fund_request_id: str | None = Field(default=None, index=True)

@@ -29,9 +29,13 @@ SEED_SHAPE: dict[str, tuple[str, dict[str, str]]] = {
                        "prm_customer_company": "Customer Inc"}),
     "deal": ("deals", {"pipeline": "default", "dealstage": "appointmentscheduled", "amount": "1000"}),
     "commission": ("partner_commissions", {"status": "calculated", "amount": "10.50", "currency": "USD"}),
+    "fund_request": ("partner_fund_requests", {"status": "submitted", "prm_requested_amount": "1000",
+                                               "currency": "USD"}),
+    "fund_claim": ("partner_fund_claims", {"status": "submitted", "amount": "100", "currency": "USD"}),
 }
 NAME_FIELD = {"partner": "name", "partner_contact": "lastname",
-              "lead": "dealname", "deal": "dealname", "commission": "period"}
+              "lead": "dealname", "deal": "dealname", "commission": "period",
+              "fund_request": "prm_description", "fund_claim": "prm_proof"}
 
 
 @dataclass

@@ -30,9 +30,12 @@ SEED_SHAPE: dict[str, tuple[str, dict[str, Any]]] = {
     "lead": ("Lead", {"LeadSource": "Partner Referral", "Company": "Customer Inc"}),
     "deal": ("Opportunity", {"StageName": "Prospecting", "CloseDate": "2026-12-31", "Amount": Decimal("1000")}),
     "commission": ("Partner_Commission__c", {"Status__c": "Calculated", "Amount__c": Decimal("10.50")}),
+    "fund_request": ("Partner_Fund_Request__c", {"Status__c": "Submitted", "Requested_Amount__c": Decimal("1000")}),
+    "fund_claim": ("Partner_Fund_Claim__c", {"Status__c": "Submitted", "Amount__c": Decimal("100")}),
 }
 NAME_FIELD = {"partner": "Name", "partner_contact": "LastName",
-              "lead": "LastName", "deal": "Name", "commission": "Period__c"}
+              "lead": "LastName", "deal": "Name", "commission": "Period__c",
+              "fund_request": "Description__c", "fund_claim": "Proof__c"}
 
 
 @dataclass

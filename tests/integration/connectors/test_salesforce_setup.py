@@ -39,15 +39,15 @@ def mapping() -> CompiledMapping:
 
 def test_grants_go_in_collections_calls_of_at_most_the_limit(harness: SalesforceHarness,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sf_setup, "COLLECTION_LIMIT", 20)     # 48 grants -> 20 + 20 + 8
+    monkeypatch.setattr(sf_setup, "COLLECTION_LIMIT", 20)     # 70 grants -> 20 + 20 + 20 + 10
     connector: Any = harness.connector
     plan = connector.plan_setup(list(mapping().entities.values()))
     grants = [i for i in plan.items if i.target.startswith(("ObjectPermissions", "FieldPermissions"))]
-    assert len(grants) == 48
+    assert len(grants) == 70      # 7 objects, 48 custom fields, 15 standard fields
     outcome = connector.apply_setup(plan)
     assert outcome.ok and len(outcome.created) == len(plan.items)
-    assert harness.emulator.calls(GRANTS) == 3
-    assert outcome.calls == harness.emulator.write_calls == 1 + 28 + 1 + 3 + 1
+    assert harness.emulator.calls(GRANTS) == 4
+    assert outcome.calls == harness.emulator.write_calls == 3 + 48 + 1 + 4 + 1
 
 
 def test_a_refused_grants_call_stops_there_and_the_rerun_finishes(harness: SalesforceHarness,
@@ -76,7 +76,8 @@ def test_one_entity_alone_still_points_its_lookup_at_the_partner_object(harness:
     plan = connector.plan_setup([mapping()["lead"]])
     fields = {i.target: i.detail for i in plan.items if i.kind is SetupKind.FIELD}
     assert list(fields) == ["Lead.PRM_Id__c", "Lead.Estimated_Value__c", "Lead.Expected_Close_Date__c",
-                            "Lead.Registration_Status__c", "Lead.Products__c", "Lead.Partner_Account__c"]
+                            "Lead.Registration_Status__c", "Lead.Products__c", "Lead.PRM_Fund_Request_Id__c",
+                            "Lead.Partner_Account__c"]
     assert fields["Lead.Partner_Account__c"] == "Lookup(Account), child relationship Lead_Partner_Account"
     assert fields["Lead.Estimated_Value__c"] == "Currency(16, 2)"
     assert not [i for i in plan.items if i.kind is SetupKind.OBJECT]
@@ -136,7 +137,8 @@ def test_prm_syncs_own_narrower_grants_are_widened_never_narrowed(harness: Sales
 
 def test_on_the_default_org_only_the_permission_set_is_missing(sf_tls_dir: Path) -> None:
     """The default emulator has every PRM field (full access, no FLS): setup finds every field and the
-    commission object through describe and the Tooling API, and plans the permission set alone."""
+    custom objects (commissions, fund requests and claims) through describe and the Tooling API, and
+    plans the permission set alone."""
     emulator = SalesforceEmulator(tls_dir=sf_tls_dir)
     emulator.start()
     h = SalesforceHarness(emulator, RealClock(), load_mapping(MAPPING))  # type: ignore[arg-type]
@@ -145,7 +147,7 @@ def test_on_the_default_org_only_the_permission_set_is_missing(sf_tls_dir: Path)
         plan = connector.plan_setup(list(mapping().entities.values()))
         assert {i.kind for i in plan.items} == {SetupKind.PERMISSION} and not plan.conflicts
         assert not plan.refusals
-        assert plan.calls == 1 + 1 + 1 + 1 + 5 + 1
+        assert plan.calls == 1 + 1 + 1 + 1 + 7 + 1      # 7 describes: 4 standard objects, 3 custom
         outcome = connector.apply_setup(plan)
         assert outcome.ok and outcome.calls == emulator.write_calls == 3   # set, one grants call, assignment
         assert connector.plan_setup(list(mapping().entities.values())).nothing_to_do
@@ -165,6 +167,6 @@ def test_a_create_whose_answer_was_lost_is_not_created_twice_nor_failed(harness:
     plan = connector.plan_setup(list(mapping().entities.values()))
     outcome = connector.apply_setup(plan)
     assert outcome.ok, outcome.error
-    assert outcome.calls == emu.write_calls == 1 + 28 + 1 + 1 + 1 + 2      # two retried calls
-    assert len(emu.setup.fields) == 28 and len(emu.setup.rows["PermissionSet"]) == 1
+    assert outcome.calls == emu.write_calls == 3 + 48 + 1 + 1 + 1 + 2      # two retried calls
+    assert len(emu.setup.fields) == 48 and len(emu.setup.rows["PermissionSet"]) == 1
     assert connector.plan_setup(list(mapping().entities.values())).nothing_to_do

@@ -134,11 +134,17 @@ def test_properties_api(hub):
 
 
 def test_schemas_api_lists_the_custom_object(hub):
-    (schema,) = hub.schemas.get_all().results
+    by_name = {s.name: s for s in hub.schemas.get_all().results}
+    assert set(by_name) == {"partner_commissions", "partner_fund_requests", "partner_fund_claims"}
+    schema = by_name["partner_commissions"]
     assert schema.object_type_id == "2-12345"
     assert schema.fully_qualified_name == "p12345_partner_commissions"
     assert {p.name for p in schema.properties} >= {"prm_id", "amount", "status"}
     assert hub.schemas.get_by_id("partner_commissions").name == "partner_commissions"
+    claims = by_name["partner_fund_claims"]
+    assert claims.object_type_id == "2-12347"
+    assert {(a.from_object_type_id, a.to_object_type_id) for a in claims.associations} == {
+        ("2-12347", "2-12346"), ("2-12347", "0-2")}
 
 
 def test_a_portal_can_lack_properties_or_have_other_options():

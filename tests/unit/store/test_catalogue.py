@@ -7,12 +7,23 @@ from sqlalchemy import Boolean, Date, Integer, String, Table
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from prm_sync.domain.fields import FIELDS, REFERENCES, Entity, FieldKind
-from prm_sync.store import STORE_METADATA, CommissionLine, Deal, Partner, PartnerContact, Registration
+from prm_sync.store import (
+    STORE_METADATA,
+    CommissionLine,
+    Deal,
+    FundClaim,
+    FundRequest,
+    Partner,
+    PartnerContact,
+    Registration,
+)
 from prm_sync.store.types import Money, UtcDateTime
 
 TABLES: dict[Entity, Table] = {
     Entity.PARTNER: Partner.__table__,  # type: ignore[attr-defined]
     Entity.PARTNER_CONTACT: PartnerContact.__table__,  # type: ignore[attr-defined]
+    Entity.FUND_REQUEST: FundRequest.__table__,  # type: ignore[attr-defined]
+    Entity.FUND_CLAIM: FundClaim.__table__,  # type: ignore[attr-defined]
     Entity.LEAD: Registration.__table__,  # type: ignore[attr-defined]
     Entity.DEAL: Deal.__table__,  # type: ignore[attr-defined]
     Entity.COMMISSION: CommissionLine.__table__,  # type: ignore[attr-defined]
@@ -61,4 +72,5 @@ def test_store_metadata_holds_exactly_the_store_tables() -> None:
         "partner", "partner_status_change", "partner_tier_change", "certification", "contract", "registration", "deal",
         "commission_line", "link", "sync_cursor", "sync_run", "quarantine", "conflict",
         "run_fence", "partner_contact", "notification",
+        "fund_budget", "fund_allocation", "fund_request", "fund_claim", "fund_history",
     }

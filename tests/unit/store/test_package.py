@@ -14,7 +14,8 @@ from prm_sync.store.engine import parse_store_url
 
 PUBLIC_NAMES = {
     "STORE_METADATA", "BadStoreUrl", "Certification", "CommissionLine", "Conflict", "Contract",
-    "Deal", "Link", "LockBroken", "LockHeld", "Money", "NotAPrmStore", "Notification", "Partner", "PartnerContact",
+    "Deal", "FundAllocation", "FundBudget", "FundClaim", "FundHistory", "FundRequest",
+    "Link", "LockBroken", "LockHeld", "Money", "NotAPrmStore", "Notification", "Partner", "PartnerContact",
     "PartnerStatusChange",
     "PartnerTierChange",
     "Quarantine", "Registration", "SchemaAhead", "SchemaBehind", "Store", "StoreError",
