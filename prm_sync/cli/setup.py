@@ -25,10 +25,10 @@ store:
   url: "sqlite:///prm.db"        # relative to this file; or postgresql+psycopg://user@host/db
 mappings: mappings/{crm}.yaml
 sync:
-  entities: [partner, lead, deal, commission]
+  entities: [partner, partner_contact, fund_request, fund_claim, lead, deal, commission]   # those the mapping maps
   conflict: newest_wins
 schedule:
-  - {{entities: [partner, lead, deal], cron: "*/15 * * * *"}}
+  - {{entities: [partner, partner_contact, fund_request, fund_claim, lead, deal], cron: "*/15 * * * *"}}
   - {{entities: [commission], cron: "0 2 * * *"}}
 """
 
