@@ -38,10 +38,12 @@ def test_sandbox_generates_10000_and_serves_them(crm: str, tmp_path: Path) -> No
     assert proc.returncode == 0
 
 
-@pytest.mark.parametrize("crm", ["hubspot", "salesforce"])
+@pytest.mark.parametrize("crm", ["salesforce"])
 def test_an_empty_sandbox_is_set_up_by_crm_setup_then_syncs(crm: str, tmp_path: Path) -> None:
     """The offline way to try `crm setup`: `sandbox --empty`, the export lines it prints, init, setup,
-    check --online, sync, as docs/crm-setup.md tells a new user."""
+    check --online, sync, as docs/crm-setup.md tells a new user. (Salesforce, whose empty org also
+    enforces field-level security; HubSpot's empty portal goes through the same steps in-process in
+    tests/e2e/test_crm_setup_hubspot.py.)"""
     exe = str(Path(sys.executable).with_name("prm-sync"))
     proc = subprocess.Popen([exe, "sandbox", "--crm", crm, "--empty", "--dir", str(tmp_path)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,

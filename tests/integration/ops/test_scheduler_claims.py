@@ -106,7 +106,9 @@ def test_two_schedulers_on_one_store_run_each_fire_time_once(store: Store) -> No
     with store.engine.connect() as connection:
         claimed = connection.exec_driver_sql("SELECT job_id, fire_time, owner FROM apscheduler_prm_claims").all()
     assert len(RAN) >= 2
-    assert len(RAN) == len(claimed)                      # every run had its own claim...
+    # every run had its own claim; a fire time claimed just as a scheduler shuts down may not run
+    # (its executor refuses new work), at most one per scheduler
+    assert len(claimed) - len(schedulers) <= len(RAN) <= len(claimed)
     assert Counter(fire for _job, fire, _owner in claimed).most_common(1)[0][1] == 1   # ...of a distinct fire time
     assert all(fire_key(dt.datetime.fromisoformat(f)) == f for _j, f, _o in claimed)
     # Without claims both schedulers run most fire times (checked: two runs in the same second).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -59,6 +60,14 @@ def holder(store: Store, max_run_seconds: float) -> Iterator[subprocess.Popen[st
                 stream.close()
 
 
+def past_its_deadline(store: Store) -> None:
+    """Wait (polling) until the holder's tiny deadline and grace have passed: the holder may print
+    "locked" and the test look within those few milliseconds."""
+    safety_net = time.monotonic() + 30
+    while not lock_status(store)["stale"] and time.monotonic() < safety_net:
+        time.sleep(0.01)
+
+
 def finish(process: subprocess.Popen[str]) -> str:
     out, _ = process.communicate("go\n", timeout=60)
     assert process.returncode == 0, out
@@ -67,6 +76,7 @@ def finish(process: subprocess.Popen[str]) -> str:
 
 def test_a_holder_past_its_deadline_is_stale_and_can_be_broken_and_fenced(store: Store) -> None:
     with holder(store, max_run_seconds=0.01) as old:
+        past_its_deadline(store)
         with pytest.raises(LockHeld) as refused, run_lock(store):
             pytest.fail("got a held lock")
         assert refused.value.stale and refused.value.worth_reporting
@@ -102,6 +112,7 @@ def test_a_holder_within_its_deadline_is_not_stale_and_not_broken(store: Store) 
 def test_an_unfenced_holder_never_looks_stale(store: Store) -> None:
     """A dry run holds the OS lock without a claim: the last real run's row is not about it."""
     with holder(store, max_run_seconds=0.01) as old:
+        past_its_deadline(store)
         finish(old)
     with run_lock(store):  # e.g. a dry run: no fencing token
         with pytest.raises(LockHeld) as refused, run_lock(store, break_stale=True):
