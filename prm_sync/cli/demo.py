@@ -63,7 +63,7 @@ def run_demo(crm: str, directory: Path | None = None, records: int = 200) -> int
                        ["report", "scorecard", "--period", quarter, "--format", "html",
                         "--out", str(workdir / "scorecard.html")]], config)
         if code == 0:
-            code = _funds_demo(config, quarter)
+            code = _funds_demo(config, quarter, records)
         if code == 0:
             click.echo(f"\nOpen {workdir / 'scorecard.html'} in a browser for the QBR version (charts included).")
         click.echo(f"\nThe demo's files are in {workdir} (config.yaml, mappings/, prm.db).")
@@ -105,11 +105,13 @@ funds:
 """
 
 
-def _funds_demo(config: Path, quarter: str) -> int:
+def _funds_demo(config: Path, quarter: str, partners: int) -> int:
     """Market development funds: a budget, a request approved, claimed and paid, a registration it
-    produced, synced to the CRM, then the funds report (docs/funds.md)."""
+    produced, synced to the CRM, then the funds report (docs/funds.md). The budget covers every
+    partner's default allocation (at most 20,000 each), so nothing shows as over-allocated."""
     partner = "Acme Channel Partners"
-    code = _steps([["funds", "budget", "set", "--period", quarter, "--currency", "USD", "--total", "300000"],
+    total = str(20_000 * (partners + 1))
+    code = _steps([["funds", "budget", "set", "--period", quarter, "--currency", "USD", "--total", total],
                    ["funds", "request", "add", "--partner", partner, "--amount", "5000", "--period", quarter,
                     "--activity", "webinar", "--description", "Cloud migration webinar", "--expected-leads", "20"]],
                   config)
