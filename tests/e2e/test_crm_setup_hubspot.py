@@ -225,6 +225,16 @@ def test_a_full_two_way_sync_of_every_entity_after_setup(site: Site, capsys: pyt
         assert (Decimal(line.properties["amount"]), line.properties["status"]) == (Decimal("4000"), "approved")
         assert emu.associations.targets("partner_commissions", line.id, "deals") == {
             won_id: {emu.associations.default_type("partner_commissions", "deals").type_id}}  # type: ignore[union-attr]
+    # the fund objects setup created take a fund request (MDF) pushed from the PRM
+    assert site.cli(capsys, "funds", "budget", "set", "--period", "2026-Q4", "--currency", "USD",
+                    "--total", "10000")[0] == 0
+    assert site.cli(capsys, "funds", "request", "add", "--partner", _partner_id, "--amount", "500", "--period",
+                    "2026-Q4", "--activity", "webinar", "--description", "Partner webinar")[0] == 0
+    code, out, err = site.cli(capsys, "sync", "--format", "json", "--entity", "fund_request", "--entity", "fund_claim")
+    assert code == 0, out + err
+    with emu.lock:
+        (request,) = emu.store.table(emu.schema.object_types["partner_fund_requests"]).records.values()
+        assert Decimal(request.properties["prm_requested_amount"]) == Decimal("500")
 
 
 def test_ids_hubspot_honours_leave_the_mapping_as_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -168,6 +169,15 @@ def test_empty_org_dry_run_setup_check_two_way_sync_and_second_setup(make_world:
     [commission] = emu.records("Partner_Commission__c")
     assert commission["Opportunity__c"] == deal and str(commission["Amount__c"]) == "1234.57"
     assert commission["Name"] == "PC-000001"
+    # the fund objects setup created take a fund request (MDF) pushed from the PRM
+    assert world.cli("funds", "budget", "set", "--period", "2026-Q4", "--currency", "USD", "--total", "10000")[0] == 0
+    assert world.cli("funds", "request", "add", "--partner", "Müller Systemhaus GmbH", "--amount", "500",
+                     "--period", "2026-Q4", "--activity", "webinar", "--description", "Partner webinar")[0] == 0
+    report = world.sync()
+    assert report["exit"] == 0, report
+    [request] = emu.records("Partner_Fund_Request__c")
+    assert Decimal(str(request["Requested_Amount__c"])) == Decimal("500") and request["Partner_Account__c"] == \
+        pushed[0]["Id"]
     assert not world.open_quarantine()
 
     writes = emu.write_calls
