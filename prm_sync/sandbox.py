@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +27,9 @@ class Sandbox:
     base_url: str
     env: dict[str, str] = field(default_factory=dict)        # environment variables config.yaml reads
     settings: dict[str, Any] = field(default_factory=dict)   # the crm.<type> section for config.yaml
+    #: for the demo: someone closes a deal in the CRM (partner's CRM id, deal name, amount in USD,
+    #: the PRM id of the fund request it names): what a sales rep would do, so ROI has a won deal
+    won_deal: Callable[[str, str, Decimal, str], None] | None = None
 
     def stop(self) -> None:
         self.emulator.stop()

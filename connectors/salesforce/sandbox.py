@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from connectors.salesforce.emulator import SalesforceEmulator
@@ -29,4 +30,15 @@ def start(*, port: int = 0, host: str = "127.0.0.1", seed_file: Path | None = No
         env={"SF_INSTANCE_URL": url, "SF_SESSION_ID": emulator.session_id, "SF_CA_BUNDLE": ca_bundle},
         settings={"instance_url": "${SF_INSTANCE_URL}", "session_id": "${SF_SESSION_ID}",
                   "ca_bundle": ca_bundle},
+        won_deal=lambda partner, name, amount, fund_request: _won_deal(emulator, partner, name, amount, fund_request),
     )
+
+
+def _won_deal(emulator: SalesforceEmulator, partner: str, name: str, amount: Decimal, fund_request: str) -> None:
+    """A sales rep closes an Opportunity of `partner` that names the MDF request behind it."""
+    with emulator.lock:
+        stamp = emulator.store.now()
+        emulator.store.insert("Opportunity", {
+            "Name": name, "StageName": "Closed Won", "CloseDate": stamp.date().isoformat(), "Amount": amount,
+            "CurrencyIsoCode": "USD", "Partner_Account__c": partner, "PRM_Fund_Request_Id__c": fund_request,
+        }, stamp)

@@ -14,12 +14,13 @@ import datetime as dt
 import json
 import os
 import tempfile
+from decimal import Decimal
 from pathlib import Path
 
 import click
 
 from prm_sync.cli.main import run
-from prm_sync.sandbox import start_sandbox
+from prm_sync.sandbox import Sandbox, start_sandbox
 
 
 def run_demo(crm: str, directory: Path | None = None, records: int = 200) -> int:
@@ -63,7 +64,7 @@ def run_demo(crm: str, directory: Path | None = None, records: int = 200) -> int
                        ["report", "scorecard", "--period", quarter, "--format", "html",
                         "--out", str(workdir / "scorecard.html")]], config)
         if code == 0:
-            code = _funds_demo(config, quarter, records)
+            code = _funds_demo(config, quarter, records, sandbox)
         if code == 0:
             click.echo(f"\nOpen {workdir / 'scorecard.html'} in a browser for the QBR version (charts included).")
         click.echo(f"\nThe demo's files are in {workdir} (config.yaml, mappings/, prm.db).")
@@ -105,7 +106,7 @@ funds:
 """
 
 
-def _funds_demo(config: Path, quarter: str, partners: int) -> int:
+def _funds_demo(config: Path, quarter: str, partners: int, sandbox: Sandbox) -> int:
     """Market development funds: a budget, a request approved, claimed and paid, a registration it
     produced, synced to the CRM, then the funds report (docs/funds.md). The budget covers every
     partner's default allocation (at most 20,000 each), so nothing shows as over-allocated."""
@@ -124,13 +125,39 @@ def _funds_demo(config: Path, quarter: str, partners: int) -> int:
     if code:
         return code
     claim_id = _latest_claim(config)
-    return _steps([["funds", "claim", "approve", claim_id],
+    code = _steps([["funds", "claim", "approve", claim_id],
                    ["funds", "claim", "pay", claim_id],
                    ["leads", "register", "--partner", partner, "--company", "Globex Cloud", "--contact",
                     "Hank Scorpio", "--email", "hank@globex.example", "--value", "40000", "--currency", "USD",
                     "--fund-request", request_id],
-                   ["sync", "--entity", "fund_request", "--entity", "fund_claim", "--entity", "lead"],
-                   ["funds", "report", "--period", quarter, "--top", "5"]], config)
+                   ["sync", "--entity", "fund_request", "--entity", "fund_claim", "--entity", "lead"]], config)
+    if code:
+        return code
+    if sandbox.won_deal is not None:   # a sales rep wins the deal the webinar produced, in the CRM
+        click.secho(f"\n(in the CRM: a deal of {partner} for {DEMO_WON_DEAL:,} USD, naming the fund request, "
+                    "is closed won)", bold=True)
+        sandbox.won_deal(_partner_crm_id(config, partner), "Globex Cloud - Platform", DEMO_WON_DEAL, request_id)
+        code = _steps([["sync", "--entity", "deal"]], config)
+        if code:
+            return code
+    return _steps([["funds", "report", "--period", quarter, "--top", "5"]], config)
+
+
+#: the won deal the demo's fund request produced: ROI = 36,000 / 4,800 paid = 7.50 per unit of funds
+DEMO_WON_DEAL = Decimal("36000")
+
+
+def _partner_crm_id(config: Path, name: str) -> str:
+    from sqlmodel import select
+
+    from prm_sync.app import App
+    from prm_sync.store import Link, Partner
+
+    with App(config).open_store() as store, store.session() as session:
+        partner_id = session.exec(select(Partner.id).where(Partner.name == name)).one()
+        link = session.get(Link, ("partner", partner_id))
+        assert link is not None, "the demo's partner was pushed by the first sync"
+        return str(link.crm_id)
 
 
 def _latest_request(config: Path) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -30,3 +32,15 @@ def test_demo_runs_offline_end_to_end(crm: str, tmp_path: Path, capsys: pytest.C
     # market development funds: request approved, claimed, paid, credited with a lead, synced, reported
     assert "$ prm-sync funds report --period" in out and "Market development funds" in out
     assert "Fund requests" in out and "ROI" in out
+    # ROI on the demo's own data, worked by hand: the webinar request was approved for 5,000.00 and
+    # paid 4,800.00; it produced 1 registration (the lead registered with --fund-request) and, in the
+    # CRM, a deal closed won for 36,000 USD naming the request: 36,000 / 4,800 = 7.50 per unit of funds
+    assert "is closed won" in out
+    quarter = out.split("$ prm-sync funds report --period ", 1)[1].split()[0]
+    assert run(["--config", str(tmp_path / "config.yaml"), "funds", "report", "--period", quarter,
+                "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    (request,) = report["requests"]
+    assert (request["partner"], request["approved"], request["paid"], request["leads"]) == (
+        "Acme Channel Partners", "5000.00", "4800.00", 1)
+    assert Decimal(request["won_revenue"]) == Decimal("36000") and request["revenue_per_paid"] == "7.50"
