@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ def start(*, port: int = 0, host: str = "127.0.0.1", seed_file: Path | None = No
         crm="hubspot", emulator=emulator, base_url=url,
         env={"HUBSPOT_ACCESS_TOKEN": token, "HUBSPOT_BASE_URL": url},
         settings={"access_token": "${HUBSPOT_ACCESS_TOKEN}", "base_url": "${HUBSPOT_BASE_URL}"},
-        won_deal=lambda partner, name, amount, fund_request: _won_deal(emulator, partner, name, amount, fund_request),
+        won_deal=partial(_won_deal, emulator),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 from connectors.salesforce.emulator import SalesforceEmulator
@@ -30,7 +31,7 @@ def start(*, port: int = 0, host: str = "127.0.0.1", seed_file: Path | None = No
         env={"SF_INSTANCE_URL": url, "SF_SESSION_ID": emulator.session_id, "SF_CA_BUNDLE": ca_bundle},
         settings={"instance_url": "${SF_INSTANCE_URL}", "session_id": "${SF_SESSION_ID}",
                   "ca_bundle": ca_bundle},
-        won_deal=lambda partner, name, amount, fund_request: _won_deal(emulator, partner, name, amount, fund_request),
+        won_deal=partial(_won_deal, emulator),
     )
 
 

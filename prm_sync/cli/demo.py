@@ -16,11 +16,15 @@ import os
 import tempfile
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from prm_sync.cli.main import run
 from prm_sync.sandbox import Sandbox, start_sandbox
+
+if TYPE_CHECKING:
+    from prm_sync.store import FundClaim, FundRequest
 
 
 def run_demo(crm: str, directory: Path | None = None, records: int = 200) -> int:
@@ -110,6 +114,8 @@ def _funds_demo(config: Path, quarter: str, partners: int, sandbox: Sandbox) -> 
     """Market development funds: a budget, a request approved, claimed and paid, a registration it
     produced, synced to the CRM, then the funds report (docs/funds.md). The budget covers every
     partner's default allocation (at most 20,000 each), so nothing shows as over-allocated."""
+    from prm_sync.store import FundClaim, FundRequest
+
     partner = "Acme Channel Partners"
     total = str(20_000 * (partners + 1))
     code = _steps([["funds", "budget", "set", "--period", quarter, "--currency", "USD", "--total", total],
@@ -118,13 +124,13 @@ def _funds_demo(config: Path, quarter: str, partners: int, sandbox: Sandbox) -> 
                   config)
     if code:
         return code
-    request_id = _latest_request(config)
+    request_id = _latest_id(config, FundRequest)
     code = _steps([["funds", "request", "approve", request_id],
                    ["funds", "claim", "add", request_id, "--amount", "4800", "--proof",
                     "https://files.example/webinar-invoice.pdf"]], config)
     if code:
         return code
-    claim_id = _latest_claim(config)
+    claim_id = _latest_id(config, FundClaim)
     code = _steps([["funds", "claim", "approve", claim_id],
                    ["funds", "claim", "pay", claim_id],
                    ["leads", "register", "--partner", partner, "--company", "Globex Cloud", "--contact",
@@ -148,36 +154,24 @@ DEMO_WON_DEAL = Decimal("36000")
 
 
 def _partner_crm_id(config: Path, name: str) -> str:
-    from sqlmodel import select
-
     from prm_sync.app import App
-    from prm_sync.store import Link, Partner
+    from prm_sync.services.partner_lookup import resolve_partner
+    from prm_sync.store import link_for_prm
 
     with App(config).open_store() as store, store.session() as session:
-        partner_id = session.exec(select(Partner.id).where(Partner.name == name)).one()
-        link = session.get(Link, ("partner", partner_id))
+        link = link_for_prm(session, "partner", resolve_partner(session, name).id)
         assert link is not None, "the demo's partner was pushed by the first sync"
         return str(link.crm_id)
 
 
-def _latest_request(config: Path) -> str:
+def _latest_id(config: Path, table: type[FundRequest] | type[FundClaim]) -> str:
+    """The id of the row of `table` the demo step just made (the newest)."""
     from sqlmodel import col, select
 
     from prm_sync.app import App
-    from prm_sync.store import FundRequest
 
     with App(config).open_store() as store, store.session() as session:
-        return str(session.exec(select(FundRequest.id).order_by(col(FundRequest.created_at).desc())).first())
-
-
-def _latest_claim(config: Path) -> str:
-    from sqlmodel import col, select
-
-    from prm_sync.app import App
-    from prm_sync.store import FundClaim
-
-    with App(config).open_store() as store, store.session() as session:
-        return str(session.exec(select(FundClaim.id).order_by(col(FundClaim.created_at).desc())).first())
+        return str(session.exec(select(table.id).order_by(col(table.created_at).desc())).first())
 
 
 def _steps(steps: list[list[str]], config: Path) -> int:
