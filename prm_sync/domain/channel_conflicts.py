@@ -81,6 +81,9 @@ def deal_keys(deal_name: str | None, registration_keys: CustomerKeys | None = No
     return found
 
 
+_SHARE_LOOKBACK = 4  # holders of a key compared by `ConflictIndex.shared_keys`, newest first
+
+
 @dataclass
 class ConflictIndex:
     """Customer key -> holders, in the order they were added (oldest registration first)."""
@@ -90,6 +93,26 @@ class ConflictIndex:
     def add(self, holder: Holder) -> None:
         for key in holder.keys.keys:
             self._by_key.setdefault(key, []).append(holder)
+
+    def shared_keys(self, keys: CustomerKeys) -> CustomerKeys:
+        """An equal `CustomerKeys` a recent holder of the same customer already has, else `keys`.
+
+        A run's index holds one entry per registration: a customer registered again (by another
+        partner, or as a CRM deal) then costs its holder only, not one more copy of its keys and
+        their strings (a pull of 100,000 registrations held ~20 MB of such copies). Only the last
+        few holders of one key are compared, so a lookup costs the same however full the index."""
+        if keys.name:
+            probe = "name:" + keys.name
+        elif keys.email_domain or keys.web_domain:
+            probe = "domain:" + (keys.email_domain or keys.web_domain or "")
+        else:
+            return keys
+        bucket = self._by_key.get(probe)
+        if bucket:
+            for holder in bucket[:-_SHARE_LOOKBACK - 1:-1]:
+                if holder.keys == keys:
+                    return holder.keys
+        return keys
 
     def add_all(self, holders: Iterable[Holder]) -> None:
         for holder in holders:

@@ -208,12 +208,12 @@ def customer_keys(
     """The customer keys of a registration, limited to the `match_on` fields."""
     wanted = set(match_on)
     names = company_keys(company) if "name" in wanted else ()
-    return CustomerKeys(
-        name=names[0] if names else None,
-        email_domain=email_domain(email, extra_free_mail) if "email_domain" in wanted else None,
-        web_domain=website_domain(website) if "website" in wanted else None,
-        other_names=names[1:],
-    )
+    by_email = email_domain(email, extra_free_mail) if "email_domain" in wanted else None
+    by_site = website_domain(website) if "website" in wanted else None
+    if by_site == by_email:
+        by_site = by_email  # usually the same domain: one string (a conflict index holds many of these)
+    return CustomerKeys(name=names[0] if names else None, email_domain=by_email, web_domain=by_site,
+                        other_names=names[1:])
 
 
 def explain_match(a: CustomerKeys, b: CustomerKeys) -> str:

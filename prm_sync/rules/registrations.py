@@ -49,28 +49,35 @@ def protection_of(reg: RegistrationLike) -> Protection:
 
 
 def build_conflict_index(session: Session, settings: RegistrationSettings) -> ConflictIndex:
-    """Every registration and deal that holds a customer, indexed by customer key (3 queries)."""
-    names = dict(session.exec(select(Partner.id, Partner.name)).all())
+    """Every registration and deal that holds a customer, indexed by customer key (3 queries).
+
+    Partner names come with the rows (an outer join), not as a map of every partner: a first load
+    of 100,000 partners would otherwise hold them all (~20 MB) to name the holders of an index that
+    is empty. Each partner's name is one string, shared by its holders."""
+    names: dict[str, str] = {}
     index = ConflictIndex()
     holding = list(OPEN_STATUSES | CUSTOMER_STATUSES)
     regs = session.exec(
         select(Registration.id, Registration.partner_id, Registration.company, Registration.email,  # type: ignore[call-overload, misc]  # sqlmodel types select() for at most 4 columns
                Registration.website, Registration.status, Registration.converted, Registration.created_at,
-               Registration.approved_at, Registration.expires_at, Registration.extended_until)
+               Registration.approved_at, Registration.expires_at, Registration.extended_until, Partner.name)
+        .outerjoin(Partner, col(Partner.id) == col(Registration.partner_id))
         .where(col(Registration.deleted_at).is_(None))
         .where(or_(col(Registration.status).in_(holding), col(Registration.converted).is_(True)))
         .order_by(Registration.created_at, Registration.id)
     ).all()
     reg_keys: dict[str, CustomerKeys] = {}
-    for rid, pid, company, email, website, status, converted, created, approved, expires, extended in regs:
-        keys = reg_keys[rid] = keys_of(settings, company, email, website)
-        holder = registration_holder(rid, pid, names.get(pid, pid), keys,
+    for rid, pid, company, email, website, status, converted, created, approved, expires, extended, pname in regs:
+        keys = reg_keys[rid] = index.shared_keys(keys_of(settings, company, email, website))
+        holder = registration_holder(rid, pid, _shared_name(names, pid, pname), keys,
                                      Protection(status, created, approved, expires, extended),
                                      converted=converted, protection_days=settings.protection_days)
         if holder is not None:
             index.add(holder)
     deals = session.exec(
-        select(Deal.id, Deal.partner_id, Deal.name, Deal.stage, Deal.is_closed, Deal.is_won, Deal.registration_id)  # type: ignore[call-overload]  # sqlmodel types select() for at most 4 columns
+        select(Deal.id, Deal.partner_id, Deal.name, Deal.stage, Deal.is_closed, Deal.is_won, Deal.registration_id,  # type: ignore[call-overload]  # sqlmodel types select() for at most 4 columns
+               Partner.name)
+        .outerjoin(Partner, col(Partner.id) == col(Deal.partner_id))
         .where(col(Deal.deleted_at).is_(None))
         .where(or_(col(Deal.is_closed).is_(False), col(Deal.is_won).is_(True)))
     ).all()
@@ -81,10 +88,19 @@ def build_conflict_index(session: Session, settings: RegistrationSettings) -> Co
             .where(col(Registration.id).in_(missing))
         ).all():
             reg_keys[rid] = keys_of(settings, company, email, website)
-    for did, pid, name, stage, closed, won, reg_id in deals:
+    for did, pid, name, stage, closed, won, reg_id, pname in deals:
         held = deal_keys(name, reg_keys.get(reg_id) if reg_id else None)
-        index.add_all(deal_holders(did, pid, names.get(pid, pid), held, stage=stage, is_closed=closed, is_won=won))
+        index.add_all(deal_holders(did, pid, _shared_name(names, pid, pname), held, stage=stage, is_closed=closed,
+                                   is_won=won))
     return index
+
+
+def _shared_name(names: dict[str, str], partner_id: str, name: str | None) -> str:
+    """The partner's name (its id when the partner is not in the store), one string per partner."""
+    shared = names.get(partner_id)
+    if shared is None:
+        shared = names[partner_id] = name if name is not None else partner_id
+    return shared
 
 
 def flag(reg: RegistrationLike, conflicts: list[ChannelConflict]) -> None:
@@ -163,6 +179,8 @@ def check_registrations(
         elif reg.expires_at is None:
             reg.expires_at = reg.created_at + dt.timedelta(days=settings.protection_days)
         keys = keys_of(settings, reg.company, reg.email, reg.website)  # once: the check and the index use them
+        if add_to_index:
+            keys = index.shared_keys(keys)
         if reg.status in OPEN_STATUSES and recheck_conflicts(session, reg, settings, now, index, keys):
             flagged.append(reg)
         if add_to_index:

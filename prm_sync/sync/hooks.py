@@ -20,8 +20,9 @@ from prm_sync.rules.contracts import renew_contracts
 from prm_sync.rules.funds import Refusal, apply_crm_claim_changes, apply_crm_request_changes, expire_due
 from prm_sync.rules.program_fields import record_crm_tier_change, refresh_program_fields
 from prm_sync.rules.registrations import build_conflict_index, check_registrations, expire_registrations
-from prm_sync.store import Conflict, Link, Partner, PartnerStatusChange
+from prm_sync.store import Conflict, Link, PartnerStatusChange
 from prm_sync.sync.context import RunContext
+from prm_sync.sync.lookup import partner_names
 from prm_sync.sync.notify_hooks import registrations_pulled, run_policy, time_driven
 from prm_sync.sync.report import Change
 
@@ -56,9 +57,7 @@ def after_pull_page(session: Session, ctx: RunContext, entity: Entity,
         if index is None:  # built once per run, from the store as it was before this page's new rows
             session.flush()
             index = ctx.cache["conflict_index"] = build_conflict_index(session, ctx.config.registrations)
-        names = ctx.cache.get("partner_names")
-        if names is None:  # partners are pulled before leads: loaded once, they are all there
-            names = ctx.cache["partner_names"] = dict(session.exec(select(Partner.id, Partner.name)).all())
+        names = partner_names(session, (reg.partner_id for reg in regs))  # this page's partners only
         flagged_before = {reg.id: reg.conflict_reason for reg, _ in changes}
         check_registrations(session, regs, ctx.clock(), ctx.config.registrations, index,
                             add_to_index=True, names=names)
@@ -73,7 +72,6 @@ def after_pull(ctx: RunContext, entity: Entity) -> None:
             refresh_program_fields(session, ctx.config.program, ctx.clock())
     if entity == Entity.LEAD:
         ctx.cache.pop("conflict_index", None)
-        ctx.cache.pop("partner_names", None)
 
 
 def before_run(ctx: RunContext, entities: list[Entity]) -> None:

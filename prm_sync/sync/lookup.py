@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from prm_sync.store import Link
+from prm_sync.store import Link, Partner
 from prm_sync.sync.rows import SyncedRow
 
 _CHUNK = 500  # stay far below every database's bound-parameter limit
@@ -39,6 +39,27 @@ def prm_ids_by_crm(session: Session, entity: str, crm_ids: Iterable[str]) -> dic
                                                          (entity, *chunk)):
             out[crm_id] = prm_id
     return out
+
+
+def partner_names(session: Session, partner_ids: Iterable[str]) -> dict[str, str]:
+    """Partner id -> name for these partners only (plain driver SQL, like `prm_ids_by_crm`): a page
+    of registrations names its partners' holders in the conflict index without the run keeping a
+    map of every partner (~20 MB per 100,000 partners, held for the whole registration pull)."""
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    out: dict[str, str] = {}
+    for chunk in _chunks(sorted({i for i in partner_ids if i})):
+        key = ("partner-names", mark, len(chunk))
+        sql = _NAMES_SQL.get(key)
+        if sql is None:
+            sql = _NAMES_SQL[key] = (f"SELECT id, name FROM {Partner.__tablename__} "
+                                     f"WHERE id IN ({', '.join([mark] * len(chunk))})")
+        for partner_id, name in connection.exec_driver_sql(sql, tuple(chunk)):
+            out[partner_id] = name
+    return out
+
+
+_NAMES_SQL: dict[tuple[str, str, int], str] = {}
 
 
 def links_by_prm(session: Session, entity: str, prm_ids: Iterable[str]) -> dict[str, Link]:
