@@ -352,3 +352,32 @@ def test_a_first_load_probes_links_once_per_page_and_a_later_run_looks_them_up(s
     assert len(first_load) == 3
     # the next run reads links as Link rows again (the store is no longer empty)
     assert later and not any(s.startswith("SELECT 1 FROM link") for s in later)
+
+
+def test_a_registration_pull_reads_the_names_of_its_pages_partners_only(store: Store, crm: FakeCrm,
+                                                                          tmp_path: Path, clock: Clock) -> None:
+    """The conflict index names each registration's partner; the pull must not hold a map of every
+    partner for that (issue 17: ~20 MB per 100,000 partners for the whole registration pull)."""
+    from sqlalchemy import event
+
+    partners = [crm.create("companies", partner_fields(f"P{i}")) for i in range(120)]
+    sync(store, crm, tmp_path, clock, entities=["partner"], direction="pull")
+    for i in range(100):   # two pages of 50, each naming 2 of the 120 partners
+        crm.create("deals", {"pipeline": "partner_registrations", "prm_customer_company": f"Customer {i % 7}",
+                             "dealstage": "registration_submitted"}, {"companies": {partners[i // 50 * 2 + i % 2]}})
+    reads: list[tuple[str, int]] = []
+
+    def watch(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "FROM partner" in statement:
+            reads.append((" ".join(statement.split()), len(parameters or ())))
+
+    event.listen(store.engine, "before_cursor_execute", watch)
+    try:
+        report = sync(store, crm, tmp_path, clock, entities=["lead"], direction="pull")
+    finally:
+        event.remove(store.engine, "before_cursor_execute", watch)
+    assert report.counts["lead"]["prm"]["create"] == 100
+    assert reads == [("SELECT id, name FROM partner WHERE id IN (?, ?)", 2)] * 2
+    with store.session() as s:   # the names reached the conflict details (Customer i: 14+ registrations)
+        flagged = [r for r in s.exec(select(Registration)) if r.conflict_with]
+        assert flagged and all(r.conflict_with.startswith("P") for r in flagged)
