@@ -48,6 +48,7 @@ def run_sync_job(spec: dict[str, Any]) -> dict[str, Any]:
     rss_before = _rss_kb()
     profiler = _profiler(spec)
     tracer = MemoryTrace(spec.get("trace_memory"), int(spec.get("trace_every", 10)))
+    statements = SqlTimes(store.engine) if spec.get("time_sql") else None
     started, cpu_started = time.perf_counter(), cpu_seconds()
     report = run_sync(store, connector, mapping, config, entities=spec["entities"], direction=spec["direction"],
                       observer=tracer if tracer.mode else None)
@@ -61,7 +62,59 @@ def run_sync_job(spec: dict[str, Any]) -> dict[str, Any]:
               "rss_before_kb": rss_before, "peak_rss_kb": _rss_kb()}
     if tracer.mode:
         answer["memory_trace"] = tracer.samples
+    if statements is not None:
+        answer["sql"] = statements.table()
     return answer
+
+
+class SqlTimes:
+    """Wall time the main thread spent in each kind of SQL statement (`"time_sql"` in the spec):
+    client-side, so it holds the round trip and the server's work. Commits are timed by wrapping
+    the DBAPI connection's `commit` (psycopg; sqlite3's cannot be wrapped); COPY is not a cursor
+    execute and is not in the table."""
+
+    def __init__(self, engine: Any) -> None:
+        import re
+
+        from sqlalchemy import event
+
+        self._shape = re.compile(r"\((?:\s*(?:\?|%s|%\(\w+\)s|\$\d+)\s*,?)+\)")
+        self.totals: dict[str, list[float]] = {}
+        event.listen(engine, "before_cursor_execute", self._before)
+        event.listen(engine, "after_cursor_execute", self._after)
+        event.listen(engine, "connect", self._wrap)
+        self._started: list[float] = []
+
+    def _kind(self, statement: str) -> str:
+        return self._shape.sub("(...)", " ".join(statement.split()))[:90]
+
+    def _add(self, kind: str, seconds: float) -> None:
+        entry = self.totals.setdefault(kind, [0, 0.0])
+        entry[0] += 1
+        entry[1] += seconds
+
+    def _before(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self._started.append(time.perf_counter())
+
+    def _after(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self._add(self._kind(statement), time.perf_counter() - self._started.pop())
+
+    def _wrap(self, dbapi_connection: Any, _record: Any) -> None:
+        times = self
+        commit = dbapi_connection.commit
+
+        def timed_commit() -> None:
+            started = time.perf_counter()
+            commit()
+            times._add("COMMIT", time.perf_counter() - started)
+
+        try:
+            dbapi_connection.commit = timed_commit
+        except (AttributeError, TypeError):  # a C type (sqlite3.Connection): commits then untimed
+            pass
+
+    def table(self) -> list[tuple[str, int, float]]:
+        return sorted(((k, int(v[0]), round(v[1], 3)) for k, v in self.totals.items()), key=lambda r: -r[2])
 
 
 def _rss_now_kb() -> int:
