@@ -10,6 +10,7 @@ and `peak_rss_kb` (this process's ru_maxrss), `rss_before_kb` (after imports, be
 
 from __future__ import annotations
 
+import contextlib
 import json
 import resource
 import sys
@@ -118,10 +119,8 @@ class SqlTimes:
             commit()
             times._add("COMMIT", time.perf_counter() - started)
 
-        try:
+        with contextlib.suppress(AttributeError, TypeError):  # sqlite3.Connection (C): commits untimed
             dbapi_connection.commit = timed_commit
-        except (AttributeError, TypeError):  # a C type (sqlite3.Connection): commits then untimed
-            pass
 
     def table(self) -> list[tuple[str, int, float]]:
         return sorted(((k, int(v[0]), round(v[1], 3)) for k, v in self.totals.items()), key=lambda r: -r[2])
