@@ -3,9 +3,11 @@
     python -m bench.worker '<json spec>'  ->  one JSON line on stdout
 
 Spec: {"job": "sync" | "baseline_pull" | "baseline_push", "crm", "config" (path), "entities",
-"direction", "bulk_threshold", "profile" (html path or null), "copy_min_rows", ...}. The answer holds the job's wall
-time (`seconds`, imports and connecting excluded), `api_calls` (HTTP calls the connector counted)
-and `peak_rss_kb` (this process's ru_maxrss), `rss_before_kb` (after imports, before the job).
+"direction", "bulk_threshold", "profile" (html path or null), "copy_min_rows", "trace_memory" ("rss" or
+"tracemalloc": samples at page boundaries, see MemoryTrace), "time_sql" (see SqlTimes), ...}.
+The answer holds the job's wall time (`seconds`, imports and connecting excluded), `api_calls`
+(HTTP calls the connector counted) and `peak_rss_kb` (this process's ru_maxrss), `rss_before_kb`
+(after imports, before the job).
 """
 
 from __future__ import annotations
