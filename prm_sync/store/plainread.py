@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
-from urllib.request import pathname2url
+from urllib.parse import quote
 
 from prm_sync.store.revisions import VERSION_TABLE, shipped_head
 
@@ -115,7 +115,7 @@ def _open_sqlite(path: Path) -> PlainStore | None:
         return None
     try:
         # mode=rw: never creates the file; isolation_level=None: BEGIN is ours (one snapshot)
-        connection = sqlite3.connect(f"file:{pathname2url(str(path))}?mode=rw", uri=True, isolation_level=None)
+        connection = sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, isolation_level=None)
     except sqlite3.Error:
         return None
     try:

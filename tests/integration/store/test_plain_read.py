@@ -95,6 +95,19 @@ def test_an_empty_or_foreign_database_is_left_to_the_full_check(tmp_path: Path) 
     assert not (tmp_path / "missing.db").exists()          # never created
 
 
+def test_a_path_with_spaces_and_accents_is_read_plainly(tmp_path: Path) -> None:
+    folder = tmp_path / "Ventes & Partenaires été"
+    folder.mkdir()
+    with open_store(f"sqlite:///{folder / 'prm store.db'}") as store:
+        upgrade(store)
+        with store.session(write=True) as session:
+            add_partner(session, name="Acme")
+    plain = open_plain_store("sqlite:///prm store.db", folder)
+    assert plain is not None
+    with plain:
+        assert [r["name"] for r in partner_list_rows(plain, today=TODAY)] == ["Acme"]
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write a read-only file")
 def test_a_read_only_sqlite_file_is_left_to_the_full_path_which_refuses_it(tmp_path: Path) -> None:
     path = tmp_path / "prm.db"
