@@ -136,3 +136,36 @@ def test_an_unreachable_postgres_is_reported_as_open_store_reports_it(pg_admin_u
         open_store(url)
     assert str(plainly.value) == str(fully.value)
     assert "s3cret" not in str(plainly.value)
+
+
+def test_the_cli_lists_both_stores_through_the_plain_read(
+        store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`partners list` on a current store never opens it through SQLAlchemy (open_store), in any format."""
+    import json
+
+    from prm_sync.app import App
+    from prm_sync.cli.main import run
+
+    _fill(store)
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.chdir(site)
+    monkeypatch.delenv("PRM_SYNC_CONFIG", raising=False)
+    assert run(["-q", "init", "--crm", "hubspot", "."]) == 0
+    config = site / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace('"sqlite:///prm.db"', f'"{_url(store)}"'),
+                      encoding="utf-8")
+
+    def not_this_way(self: App, **_: object) -> Store:
+        raise AssertionError("partners list opened the store through SQLAlchemy")
+
+    monkeypatch.setattr(App, "open_store", not_this_way)
+    capsys.readouterr()
+    assert run(["partners", "list", "--format", "json", "--flagged"]) == 0
+    flagged = json.loads(capsys.readouterr().out)
+    assert [(r["name"], r["flag"]) for r in flagged] == [
+        ("beta Partners", "contract terminated"), ("Zeta", "contract ended 2026-11-30"),
+        ("ölwerk GmbH", "contract expired 2025-12-31")]       # by name key: "ö" sorts after "z"
+    assert run(["partners", "list", "--tier", "GOLD", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "id,name,tier,status,country,channel_manager,territories,flag" and len(lines) == 1 + 5
