@@ -83,8 +83,10 @@ def test_a_store_only_command_on_a_current_store_imports_no_migrations_or_crm_sd
 #: SQL, prm_sync.store.plainread), the connector protocol and its retry library (the CRM settings
 #: models import only the cheap part of prm_sync.connector), the mapping compiler, the run lock,
 #: templates, the sync engine, APScheduler (a store-only command does not check the schedule's crons)
-#: and the ISO 4217 table (imported when a currency is checked).
-NOT_FOR_A_LIST = ("apscheduler", "iso4217", "sqlalchemy", "sqlmodel", "prm_sync.store.engine", "prm_sync.store.schema",
+#: the ISO 4217 table (imported when a currency is checked), the commission calculation (the config
+#: needs the plan models only) and the tier rules.
+NOT_FOR_A_LIST = ("apscheduler", "iso4217", "prm_sync.domain.commissions.calculate", "prm_sync.domain.tier_rules",
+                  "sqlalchemy", "sqlmodel", "prm_sync.store.engine", "prm_sync.store.schema",
                   "prm_sync.store.tables", "prm_sync.store.types", "prm_sync.services.partners",
                   "prm_sync.services.contracts", "prm_sync.rules",
                   "alembic", "psycopg", "hubspot", "simple_salesforce", "jinja2", "tenacity", "filelock",
