@@ -136,3 +136,21 @@ def test_the_store_metadata_holds_every_table_though_tables_load_on_first_use():
              if hasattr(getattr(tables, name), "__table__")}
     assert len(every) >= 15
     assert set(json.loads(done.stdout)) == every
+
+
+@pytest.mark.pg
+def test_partners_list_on_postgresql_imports_psycopg_but_no_sqlalchemy(pg_url, tmp_path):
+    """The plain read on PostgreSQL: the driver, no SQLAlchemy."""
+    from prm_sync.store import open_store, upgrade
+
+    with open_store(pg_url) as store:
+        upgrade(store)
+    init = subprocess.run([sys.executable, "-c", "from prm_sync.cli.main import main; main()", "-q", "init", "--crm",
+                           "hubspot", str(tmp_path)], capture_output=True, text=True, timeout=120, check=False)
+    assert init.returncode == 0, init.stderr
+    config = tmp_path / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace('"sqlite:///prm.db"', f'"{pg_url}"'),
+                      encoding="utf-8")
+    loaded = loaded_by("--config", str(config), "partners", "list", "--format", "csv",
+                       heavy=("psycopg", "sqlalchemy", "sqlmodel", "alembic", "rich"), usage=False)
+    assert loaded == ["psycopg"]
