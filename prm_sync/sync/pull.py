@@ -16,16 +16,17 @@ from sqlmodel import Session, col, select
 from prm_sync.connector import CrmRecord, Cursor, SettledRechecks
 from prm_sync.domain.fields import Entity
 from prm_sync.mapping import EntityMapper, MappedRecord
+from prm_sync.mapping.values import canonical
 from prm_sync.store import Conflict, Link
 from prm_sync.store.bookkeeping import load_cursor, save_cursor
 from prm_sync.store.types import new_id
 from prm_sync.sync.context import RunContext
 from prm_sync.sync.hooks import after_pull, after_pull_page
 from prm_sync.sync.lookup import entity_is_empty, linked_any, links_by_crm, links_by_prm, prm_ids_by_crm, rows_by_id
-from prm_sync.sync.merge import canon, fields_to_push, merge_pull
+from prm_sync.sync.merge import fields_to_push, merge_pull
 from prm_sync.sync.prefetch import read_ahead
 from prm_sync.sync.quarantine import open_entries, quarantine, resolve
-from prm_sync.sync.report import Change
+from prm_sync.sync.report import Change, Created
 from prm_sync.sync.rows import (
     TABLES,
     SyncedRow,
@@ -191,7 +192,9 @@ def _apply_one(
     values: dict[str, Any] = {**m.values, **refs}
     if row is not None and (link is None or link.crm_id is None):
         _keep_unwritten_associations(mapper, row, values)
-    crm = {name: canon(value) for name, value in values.items()}
+    # canon() inlined for the common cases (text, empty): this runs for every field of every record
+    crm = {name: value if value is None or value.__class__ is str else canonical(value)
+           for name, value in values.items()}
     now = ctx.clock()
     if row is None:
         if mapper.direction == "push":
@@ -274,7 +277,7 @@ def _create_row(
         for key, value in link_values.items():
             setattr(link, key, value)
         session.add(link)
-    created = {k: (None, v) for k, v in crm.items()}
+    created = Created(crm)
     ctx.report.count(entity, "prm", "create", Change(entity, "prm", "create", prm_id, created))
     ctx.page_changes.append((row, created))
     ctx.page_stamps[row.id] = (rec.modstamp, True)
