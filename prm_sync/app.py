@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # imported where used: `prm-sync sandbox` and `--help` need n
     from prm_sync.connector import Connector
     from prm_sync.mapping import CompiledMapping
     from prm_sync.store import Store
+    from prm_sync.store.plainread import PlainStore
 
 
 class App:
@@ -68,6 +69,13 @@ class App:
             raise UsageError(f"no connector is installed for crm.type '{crm}'")
         build = found[0].load()
         return build(self.config)
+
+    def open_plain_store(self) -> PlainStore | None:
+        """The configured store for a plain read without SQLAlchemy (prm_sync.store.plainread), or
+        None when only `open_store` can open it (an unusual URL, a store not at the schema head...)."""
+        from prm_sync.store.plainread import open_plain_store
+
+        return open_plain_store(self.config.store.url, Path(self.config.base_dir))
 
     def open_store(self, *, create: bool = False, check: bool = True) -> Store:
         """Open the configured store; by default refuse one whose schema is not current."""

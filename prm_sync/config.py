@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     Field,
     ValidationError,
+    ValidationInfo,
     create_model,
     field_validator,
     model_validator,
@@ -95,7 +96,11 @@ class ScheduleEntry(Strict):
 
     @field_validator("cron")
     @classmethod
-    def _cron(cls, value: str) -> str:
+    def _cron(cls, value: str, info: ValidationInfo) -> str:
+        if info.context and info.context.get("local"):
+            # a store-only command runs no schedule: it need not import APScheduler to check one
+            # (issue 17); `check`, `sync` and `schedule` load the whole config and check every cron
+            return value
         from prm_sync.util.cron import cron_trigger
 
         try:

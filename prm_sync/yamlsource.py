@@ -12,9 +12,11 @@ need them here). Each refusal is a Problem with the file and line.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 import stat
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +74,30 @@ class YamlLoadError(Exception):
         self.problem = problem
 
 
+_PARSED: OrderedDict[str, LoadedYaml] = OrderedDict()
+_PARSED_MAX = 16
+
+
 def load_yaml_text(text: str, file: str) -> LoadedYaml:
+    """Parse `text` (named `file` in messages); the same text is parsed once per process.
+
+    ruamel's round-trip parser is pure Python (~50 ms for a shipped mapping): a daemon re-reading an
+    unchanged mapping for every job, or a command that reads config and mapping more than once, gets
+    a copy of the first parse (what a text parses to does not depend on the file's name). Each caller
+    gets its own copy: callers may change what they got.
+    """
+    parsed = _PARSED.get(text)
+    if parsed is None:
+        parsed = _parse_yaml_text(text, file)   # a refusal raises with this `file`, and is not kept
+        _PARSED[text] = parsed
+        while len(_PARSED) > _PARSED_MAX:
+            _PARSED.popitem(last=False)
+    else:
+        _PARSED.move_to_end(text)
+    return LoadedYaml(file=file, data=copy.deepcopy(parsed.data), lines=dict(parsed.lines))
+
+
+def _parse_yaml_text(text: str, file: str) -> LoadedYaml:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:

@@ -27,11 +27,11 @@ import csv
 import datetime as dt
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from simple_salesforce import Salesforce
@@ -39,6 +39,8 @@ from simple_salesforce.util import call_salesforce
 
 from connectors.salesforce.client import SalesforceClient
 from prm_sync.connector import CrmRecord, CrmUnavailable, Cursor, EntityMapper, Page, capped_sleep
+
+T = TypeVar("T")
 
 #: result rows asked for per results call (Salesforce's own default page is far larger)
 DEFAULT_MAX_RECORDS = 50_000
@@ -126,9 +128,18 @@ def csv_rows(lines: Iterable[str]) -> Iterator[dict[str, str]]:
             yield dict(zip(header, row, strict=False))
 
 
+def csv_table(lines: Iterable[str]) -> tuple[list[str], Iterator[list[str]]]:
+    """CSV lines (header first) -> the header and a stream of rows as lists of cells (empty
+    lines skipped); nothing is read ahead past the header."""
+    reader = csv.reader(lines)
+    header = next(reader, None) or []
+    return header, (row for row in reader if row)
+
+
 def result_pages(client: SalesforceClient, job_id: str, max_records: int
-                 ) -> Iterator[Iterator[dict[str, str]]]:
-    """Each result page as a stream of rows: one call per page, following Sforce-Locator."""
+                 ) -> Iterator[tuple[list[str], Iterator[list[str]]]]:
+    """Each result page as its header and a stream of rows: one call per page, following
+    Sforce-Locator."""
     locator = ""
     while True:
         params: dict[str, Any] = {"maxRecords": max_records}
@@ -143,12 +154,13 @@ def result_pages(client: SalesforceClient, job_id: str, max_records: int
         response = client.call(open_page)
         with closing(response):
             locator = response.headers.get("Sforce-Locator", "null")
-            yield _guarded(csv_rows(csv_lines(response.iter_content(chunk_size=64 * 1024))), job_id)
+            header, rows = csv_table(_guarded(csv_lines(response.iter_content(chunk_size=64 * 1024)), job_id))
+            yield header, rows
         if not locator or locator == "null":
             return
 
 
-def _guarded(rows: Iterator[dict[str, str]], job_id: str) -> Iterator[dict[str, str]]:
+def _guarded(rows: Iterator[T], job_id: str) -> Iterator[T]:
     """A connection lost in the middle of a page is the CRM being unreachable (exit 3), not a bug:
     nothing past the rows already committed is lost, as the cursor moves only at the end."""
     try:
@@ -200,21 +212,84 @@ def typed_fields(row: Mapping[str, str], kinds: Mapping[str, str]) -> dict[str, 
     return out
 
 
+_SKIPPED = frozenset({"attributes", "Id", "SystemModstamp", "IsDeleted"})
+
+
+def row_reader(header: Sequence[str], kinds: Mapping[str, str], to_record: Callable[[Mapping[str, Any]], CrmRecord],
+               parse_modstamp: Callable[[str], dt.datetime]) -> Callable[[list[str]], CrmRecord]:
+    """A CSV result row (cells in `header`'s order) -> the CrmRecord that `to_record` makes of the
+    REST JSON row: `typed_fields` and the record's fields in one pass, planned once per page (the
+    read-ahead thread built three dicts per row, and holds the GIL the pull's main thread needs).
+    A row whose cell count differs from the header's takes the general path."""
+    plain: list[tuple[int, str, Callable[[str], Any] | None]] = []
+    nested: dict[str, list[tuple[int, str, Callable[[str], Any] | None]]] = {}
+    for index, name in enumerate(header):
+        if name in _SKIPPED:
+            continue
+        reader = _READERS.get(kinds.get(name, "string"))
+        if "." in name:
+            rel, _, sub = name.partition(".")
+            nested.setdefault(rel, []).append((index, sub, reader))
+        else:
+            plain.append((index, name, reader))
+    at = {name: index for index, name in enumerate(header)}
+    id_at, stamp_at, deleted_at = at.get("Id"), at.get("SystemModstamp"), at.get("IsDeleted")
+    width = len(header)
+
+    def general(row: list[str]) -> CrmRecord:
+        cells = dict(zip(header, row, strict=False))
+        fields = typed_fields(cells, kinds)
+        fields["IsDeleted"] = cells.get("IsDeleted") == "true"
+        return to_record(fields)
+
+    if id_at is None or stamp_at is None or len(set(header)) != width:
+        return general
+
+    def read(row: list[str]) -> CrmRecord:
+        if len(row) != width:
+            return general(row)
+        fields: dict[str, Any] = {}
+        for index, name, reader in plain:
+            fields[name] = _cell(row[index], reader)
+        for rel, subs in nested.items():
+            values = {sub: _cell(row[index], reader) for index, sub, reader in subs}
+            fields[rel] = values if any(v is not None for v in values.values()) else None
+        stamp = row[stamp_at]
+        return CrmRecord(crm_id=row[id_at] or "None", modstamp=parse_modstamp(stamp if stamp else "None"),
+                         fields=fields, deleted=deleted_at is not None and row[deleted_at] == "true")
+
+    return read
+
+
+def _cell(text: str, reader: Callable[[str], Any] | None) -> Any:
+    """One CSV cell as `typed_fields` reads it."""
+    if text == "":
+        return None
+    if reader is None:
+        return text
+    try:
+        return reader(text)
+    except (ArithmeticError, ValueError):
+        return text
+
+
 def read_bulk(client: SalesforceClient, mapper: EntityMapper, soql: str, until: dt.datetime,
-              to_record: Callable[[Mapping[str, Any]], CrmRecord], *, first_wait_s: float = FIRST_POLL_S,
-              max_records: int = DEFAULT_MAX_RECORDS, unit_size: int = DEFAULT_UNIT_SIZE) -> Iterator[Page]:
-    """The query's rows as engine pages; only the last page carries the cursor (see module doc)."""
+              to_record: Callable[[Mapping[str, Any]], CrmRecord], parse_modstamp: Callable[[str], dt.datetime], *,
+              first_wait_s: float = FIRST_POLL_S, max_records: int = DEFAULT_MAX_RECORDS,
+              unit_size: int = DEFAULT_UNIT_SIZE) -> Iterator[Page]:
+    """The query's rows as engine pages; only the last page carries the cursor (see module doc).
+    `to_record` makes a record of a REST-shaped row, `parse_modstamp` reads its SystemModstamp:
+    each CSV row becomes the record REST would give (`row_reader`)."""
     job_id = create_job(client, soql)
     wait_for_job(client, job_id, first_wait_s)
     kinds = field_kinds(mapper)
     highest: Cursor | None = None
     held: list[CrmRecord] | None = None
     batch: list[CrmRecord] = []
-    for page in result_pages(client, job_id, max_records):
-        for row in page:
-            fields = typed_fields(row, kinds)
-            fields["IsDeleted"] = row.get("IsDeleted") == "true"
-            record = to_record(fields)
+    for header, rows in result_pages(client, job_id, max_records):
+        read = row_reader(header, kinds, to_record, parse_modstamp)
+        for row in rows:
+            record = read(row)
             if record.modstamp > until:
                 continue
             if highest is None or (record.modstamp, record.crm_id) > (highest.modstamp, highest.record_id):

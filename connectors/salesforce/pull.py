@@ -64,7 +64,7 @@ def read_changes(client: SalesforceClient, mapper: EntityMapper, since: Cursor |
     soql = changes_query(mapper, since, until)
     first = _first_page(client, soql)
     if since is None and bulk is not None and int(first.get("totalSize") or 0) > bulk.threshold:
-        yield from read_bulk(client, mapper, bulk_changes_query(mapper, until), until, to_record,
+        yield from read_bulk(client, mapper, bulk_changes_query(mapper, until), until, to_record, parse_sf_datetime,
                              first_wait_s=bulk.first_wait_s, max_records=bulk.max_records,
                              unit_size=bulk.unit_size)
         return

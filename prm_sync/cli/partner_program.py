@@ -11,9 +11,9 @@ import click
 from prm_sync.app import App
 from prm_sync.cli.deferred import deferred
 from prm_sync.cli.render import plain, render_rows
-from prm_sync.domain.tier_rules import TierReview
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the tier rules load with the review: `partners list` needs none of them
+    from prm_sync.domain.tier_rules import TierReview
     from prm_sync.services.tier_review import TierReviewReport
 
 # Loaded on first call: `partners --help` needs neither the services nor the store.

@@ -28,6 +28,7 @@ certifications = deferred(_PARTNERS, "certifications")
 edit_partner = deferred(_PARTNERS, "edit_partner")
 find_partner = deferred(_PARTNERS, "find_partner")
 list_partners = deferred(_PARTNERS, "list_partners")
+partner_list_rows = deferred("prm_sync.services.partner_list", "partner_list_rows")
 set_partner_status = deferred(_PARTNERS, "set_partner_status")
 status_history = deferred(_PARTNERS, "status_history")
 contract_flags = deferred(_CONTRACTS, "contract_flags")
@@ -158,10 +159,17 @@ def edit(app: App, key: str, allow_duplicate: bool, **changes: Any) -> None:
 @click.pass_obj
 def list_(app: App, status: str | None, tier: str | None, flagged: bool, fmt: str) -> None:
     """List partners (deleted ones are left out); `flag` tells of an expired contract."""
-    with app.local().open_store() as store, store.session() as session:
-        found = list_partners(session, status=status, tier=tier.lower() if tier else None)
-        flags = contract_flags(session, [p.id for p in found], utcnow().date())
-        rows = [{**p.model_dump(), "flag": flags.get(p.id)} for p in found]
+    local, tier = app.local(), tier.lower() if tier else None
+    today = dt.datetime.now(dt.UTC).date()
+    plain = local.open_plain_store()   # no SQLAlchemy to import: most of this command's time (issue 17)
+    if plain is not None:
+        with plain:
+            rows = partner_list_rows(plain, status=status, tier=tier, today=today)
+    else:                              # an unusual store URL, or a store the schema check must explain
+        with local.open_store() as store, store.session() as session:
+            found = list_partners(session, status=status, tier=tier)
+            flags = contract_flags(session, [p.id for p in found], today)
+            rows = [{**p.model_dump(), "flag": flags.get(p.id)} for p in found]
     if flagged:
         rows = [r for r in rows if r["flag"]]
     render_rows(rows, LIST_COLUMNS, fmt, title="Partners", priority=("id", "name", "tier", "status", "flag"))

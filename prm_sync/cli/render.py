@@ -82,8 +82,16 @@ def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str
     print_table(rows, columns, title=title, priority=priority)
 
 
+class _Shown(str):
+    """A cell already made display text by `_cell` (a table computes each cell's text once)."""
+
+    __slots__ = ()
+
+
 def _cell(value: Any) -> str:
-    return "" if value is None else plain_line(plain(value))
+    if type(value) is _Shown:
+        return value
+    return _Shown("" if value is None else plain_line(plain(value)))
 
 
 def _need(rows: Sequence[dict[str, Any]], column: str, *, key: bool) -> int:
@@ -138,6 +146,8 @@ def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], *, title
     from rich.text import Text
 
     width = width or terminal_width()
+    # each cell's text once: widths, fitting and the rows all measure it (1,000 rows: 32,000 -> 8,000)
+    rows = [{c: _cell(r.get(c)) for c in columns} for r in rows]
     shown = fitting_columns(rows, columns, width, priority)
     widths = _widths(rows, shown, width, priority)
 

@@ -60,13 +60,16 @@ class ChannelConflict:
     def message(self) -> str:
         h = self.holder
         until = f" until {h.protected_until:%Y-%m-%d}" if h.protected_until else ""
-        texts = {
-            "other_partner": f"registered by another partner: {self.other_party}, {h.label}{until}",
-            "open_opportunity": f"the CRM has an open deal for this customer: {self.other_party}, stage {h.label}",
-            "existing_customer": f"already a customer: {self.other_party}, {h.label}",
-            "duplicate": f"already registered by the same partner: {self.other_party}, {h.label}{until}",
-        }
-        return f"{texts[self.reason]} (matched on {self.matched_on})"
+        # only the text of this reason is formatted (a first load flags registrations by the thousand)
+        if self.reason == "other_partner":
+            text = f"registered by another partner: {self.other_party}, {h.label}{until}"
+        elif self.reason == "open_opportunity":
+            text = f"the CRM has an open deal for this customer: {self.other_party}, stage {h.label}"
+        elif self.reason == "existing_customer":
+            text = f"already a customer: {self.other_party}, {h.label}"
+        else:
+            text = f"already registered by the same partner: {self.other_party}, {h.label}{until}"
+        return f"{text} (matched on {self.matched_on})"
 
 
 def deal_keys(deal_name: str | None, registration_keys: CustomerKeys | None = None) -> list[CustomerKeys]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -67,6 +68,37 @@ def renewal_action(terms: ContractTerms, today: dt.date) -> RenewalAction | None
     if not terms.auto_renew and today > terms.ends_on:
         return "expire"
     return None
+
+
+@dataclass(frozen=True)
+class PartnerContract:
+    """One contract as the partner flags see it: whose, its state, its terms."""
+
+    partner_id: str
+    state: str
+    terms: ContractTerms
+
+
+def partner_contract_flags(contracts: Iterable[PartnerContract], today: dt.date) -> dict[str, str]:
+    """Partner id -> flag for partners whose contract has ended without renewal (no active contract
+    left), or whose active contract has passed its end date and awaits `contracts renew`.
+    `contracts` come in (starts_on, id) order: the last one of a partner is its latest."""
+    latest: dict[str, PartnerContract] = {}
+    has_active: dict[str, PartnerContract] = {}
+    for contract in contracts:
+        latest[contract.partner_id] = contract
+        if contract.state == "active":
+            has_active[contract.partner_id] = contract
+    flags = {}
+    for pid, contract in latest.items():
+        active = has_active.get(pid)
+        if active is None and contract.state == "expired":
+            flags[pid] = f"contract expired {contract.terms.ends_on}"
+        elif active is None and contract.state == "terminated":
+            flags[pid] = "contract terminated"
+        elif active is not None and renewal_action(active.terms, today) == "expire":
+            flags[pid] = f"contract ended {active.terms.ends_on}"
+    return flags
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from functools import cache
 
-from iso4217 import Currency
-
 
 @cache
 def _minor_units() -> dict[str, int]:
+    # imported on first use: loading config.yaml needs it only when a section names a currency (issue 17)
+    from iso4217 import Currency
+
     return {c.code: int(c.exponent) for c in Currency if c.exponent is not None}
 
 

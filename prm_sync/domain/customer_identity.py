@@ -87,10 +87,10 @@ def _strip_ends(tokens: list[str]) -> list[str]:
     while changed and tokens:
         changed = False
         for phrase in LEGAL_PHRASES:
-            n = len(phrase)
-            if tuple(tokens[:n]) == phrase:
+            n = len(phrase)  # (the first and last words tested before any slice: most names match none)
+            if tokens and tokens[0] == phrase[0] and tuple(tokens[:n]) == phrase:
                 tokens, changed = tokens[n:], True
-            if tokens and tuple(tokens[-n:]) == phrase:
+            if tokens and tokens[-1] == phrase[-1] and tuple(tokens[-n:]) == phrase:
                 tokens, changed = tokens[:-n], True
         if tokens and tokens[0] in LEGAL_WORDS:
             tokens, changed = tokens[1:], True
@@ -158,9 +158,10 @@ def email_domain(email: str | None, extra_free_mail: Iterable[str] = ()) -> str 
     domain = registrable_domain(host)
     if domain is None:
         return None
-    free = FREE_MAIL_DOMAINS | {d.strip().lower() for d in extra_free_mail}
+    extra = {d.strip().lower() for d in extra_free_mail} if extra_free_mail else frozenset()
     clean = _clean_host(host) or domain
-    if domain in free or clean in free or domain.split(".")[0] in FREE_MAIL_BRANDS:
+    if domain in FREE_MAIL_DOMAINS or clean in FREE_MAIL_DOMAINS or domain in extra or clean in extra \
+            or domain.split(".")[0] in FREE_MAIL_BRANDS:
         return None
     return domain
 

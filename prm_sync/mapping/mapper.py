@@ -122,13 +122,27 @@ class EntityMapper:
             names.append(self.crm_key)
         return list(dict.fromkeys(names))
 
+    @cached_property
+    def _pull_plan(self) -> tuple[tuple[CompiledField, bool], ...]:
+        """Each pulled field and whether it is plain text: text on both sides, no values map, no
+        choices, no default, not required. `read` of such a field is the text itself, or None when
+        empty or blank; `to_prm` reads those inline (it runs for every field of every pulled record)."""
+        return tuple((f, f.crm_type == FieldKind.STRING and f.prm.kind == FieldKind.STRING
+                      and f.to_prm_values is None and not f.prm.choices and f.default is None and not f.required)
+                     for f in self.pull_fields)
+
     def to_prm(self, crm_id: str, record: Mapping[str, Any]) -> MappedRecord:
         """Map one CRM record (field -> wire value); problems are collected, not raised."""
         key = record.get(self.crm_key) if self.crm_key else None
         mapped = MappedRecord(crm_id=crm_id, prm_id=str(key) if key not in (None, "") else None)
-        for fld in self.pull_fields:
+        values = mapped.values
+        for fld, plain in self._pull_plan:
+            raw = record.get(fld.crm)
+            if plain and (raw is None or raw.__class__ is str):
+                values[fld.name] = raw if raw and not raw.isspace() else None
+                continue
             try:
-                mapped.values[fld.name] = fld.read(record.get(fld.crm))
+                values[fld.name] = fld.read(raw)
             except BadValue as exc:
                 mapped.problems[fld.crm] = str(exc)
         for ref in self.references:

@@ -12,10 +12,11 @@ from sqlmodel import Session, col, select
 
 from prm_sync.domain.contracts import (
     ContractTerms,
+    PartnerContract,
     check_terms,
     due_reasons,
     notice_deadline,
-    renewal_action,
+    partner_contract_flags,
 )
 from prm_sync.domain.errors import RuleViolation
 from prm_sync.errors import UsageError
@@ -67,20 +68,6 @@ def contract_flags(session: Session, partner_ids: Iterable[str], today: dt.date)
     wanted = list(partner_ids)
     if not wanted:
         return {}
-    latest: dict[str, Contract] = {}
-    has_active: dict[str, Contract] = {}
-    for contract in session.exec(select(Contract).where(col(Contract.partner_id).in_(wanted))
-                                 .order_by(col(Contract.starts_on), Contract.id)).all():
-        latest[contract.partner_id] = contract
-        if contract.state == "active":
-            has_active[contract.partner_id] = contract
-    flags = {}
-    for pid, contract in latest.items():
-        active = has_active.get(pid)
-        if active is None and contract.state == "expired":
-            flags[pid] = f"contract expired {contract.ends_on}"
-        elif active is None and contract.state == "terminated":
-            flags[pid] = "contract terminated"
-        elif active is not None and renewal_action(terms_of(active), today) == "expire":
-            flags[pid] = f"contract ended {active.ends_on}"
-    return flags
+    found = session.exec(select(Contract).where(col(Contract.partner_id).in_(wanted))
+                         .order_by(col(Contract.starts_on), Contract.id)).all()
+    return partner_contract_flags((PartnerContract(c.partner_id, c.state, terms_of(c)) for c in found), today)

@@ -6,7 +6,6 @@ Nothing here runs at import: `open_store(url)` builds the engine when asked.
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ from prm_sync.store.errors import (
     StoreUnavailable,
 )
 from prm_sync.store.jsoncodec import dumps_json
+from prm_sync.store.plainread import postgres_connect_args
 
 Backend = Literal["sqlite", "postgresql"]
 
@@ -44,7 +44,6 @@ SQLITE_PRAGMAS = (
     # from the OS (measured: ~12 % of a 300,000-record pull).
     "PRAGMA cache_size=-16000",
 )
-PG_CONNECT_TIMEOUT_S = 10
 
 
 class Store:
@@ -225,14 +224,4 @@ def _on_sqlite_begin(connection: Any) -> None:
 
 
 def _postgres_engine(url: URL) -> Engine:
-    application_name = f"prm-sync {socket.gethostname()}:{os.getpid()}"[:63]
-    return create_engine(
-        url,
-        json_serializer=dumps_json,
-        pool_pre_ping=True,
-        connect_args={
-            "application_name": application_name,
-            "connect_timeout": PG_CONNECT_TIMEOUT_S,
-        },
-    )
-
+    return create_engine(url, json_serializer=dumps_json, pool_pre_ping=True, connect_args=postgres_connect_args())

@@ -6,9 +6,6 @@ alembic.ini is needed at runtime. Revision history is linear.
 
 from __future__ import annotations
 
-import functools
-import re
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, inspect, text
@@ -16,12 +13,11 @@ from sqlalchemy.exc import DBAPIError
 
 from prm_sync.store.engine import Store, unavailable
 from prm_sync.store.errors import NotAPrmStore, SchemaAhead, SchemaBehind, StoreNotInitialized
+from prm_sync.store.revisions import MIGRATIONS_DIR, VERSION_TABLE, shipped_head
 
 if TYPE_CHECKING:  # Alembic is imported where used: a store at the current revision needs none of it
     from alembic.config import Config
 
-VERSION_TABLE = "prm_sync_alembic_version"
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # Tables other prm-sync parts may create in the store before it is migrated (the scheduler's
 # APScheduler job store); they do not make a database "foreign".
 COMPANION_TABLE_PREFIXES = ("apscheduler_",)
@@ -171,36 +167,10 @@ def _usable_revision(store: Store) -> str | None:
     return current
 
 
-# The fast path of check_schema. Every store command checks the schema, and importing Alembic to
-# do it costs more than the command itself (issue 17). The revision ids are read from the shipped
-# migration files' text; anything unusual (a merge, a file that does not read plainly, a store not
-# at that head) goes to Alembic, which decides and explains.
-_REVISION = re.compile(r"""^revision(?:\s*:[^=]*)?=\s*["']([^"']+)["']""", re.MULTILINE)
-_DOWN_REVISION = re.compile(r"""^down_revision(?:\s*:[^=]*)?=\s*(?:["']([^"']+)["']|None)\s*$""", re.MULTILINE)
-
-
-@functools.cache
-def _shipped_head() -> str | None:
-    """The single head of the shipped (linear) migration history, or None when unsure."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
-        if path.name == "__init__.py":
-            continue
-        source = path.read_text(encoding="utf-8")
-        found, down = _REVISION.findall(source), _DOWN_REVISION.findall(source)
-        if len(found) != 1 or len(down) != 1:
-            return None
-        revisions.add(found[0])
-        if down[0]:
-            parents.add(down[0])
-    heads = revisions - parents
-    return heads.pop() if len(heads) == 1 and parents <= revisions else None
-
-
 def _current_if_shipped_head(store: Store) -> str | None:
-    """The store's revision when it is exactly the shipped head (the usual case), else None."""
-    head = _shipped_head()
+    """The store's revision when it is exactly the shipped head (the usual case), else None: the fast
+    path of check_schema, without Alembic (the head is read from the migration files' text)."""
+    head = shipped_head()
     if head is None:
         return None
     try:

@@ -8,7 +8,7 @@ so later entities see what earlier ones would have done and nothing is written.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +46,7 @@ class RunContext:
     generation: int | None = None  # the run lock's fencing token, checked before each commit
     open_quarantine: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     # rows the page being applied created or changed: (row, {field: (before, after)})
-    page_changes: list[tuple[Any, dict[str, tuple[Any, Any]]]] = field(default_factory=list)
+    page_changes: list[tuple[Any, Mapping[str, tuple[Any, Any]]]] = field(default_factory=list)
     # row id -> (the CRM record's modified time, created by this page): when a pulled change happened
     page_stamps: dict[str, tuple[dt.datetime, bool]] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)  # per-run caches of the PRM rules (hooks)

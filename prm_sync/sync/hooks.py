@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlmodel import Session, select
@@ -30,7 +31,7 @@ CUSTOMER_FIELDS = frozenset({"company", "email", "website", "status", "partner_i
 
 
 def after_pull_page(session: Session, ctx: RunContext, entity: Entity,
-                    changes: list[tuple[Any, dict[str, tuple[Any, Any]]]]) -> None:
+                    changes: list[tuple[Any, Mapping[str, tuple[Any, Any]]]]) -> None:
     """`changes`: (row, {field: (before, after)}) for rows the page created or changed."""
     if not changes:
         return

@@ -70,9 +70,13 @@ class PendingRows:
             shape = _shape(table)
             derived = DERIVED_COLUMNS.get(table, {})
             by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-            for row in rows:
-                for key, derive in derived.items():  # from the values as the page left them
-                    row.__dict__[key] = derive(row.__dict__)
+            if derived:
+                for row in rows:
+                    for key, derive in derived.items():  # from the values as the page left them
+                        row.__dict__[key] = derive(row.__dict__)
+            if not shape.generated:  # most tables: one statement, no per-row test
+                by_columns[shape.columns] = [row.__dict__ for row in rows]
+            for row in rows if shape.generated else ():
                 # a database-generated id still None is left out: PostgreSQL refuses an explicit NULL
                 columns = shape.columns if all(row.__dict__[k] is not None for k in shape.generated) else \
                     tuple(k for k in shape.columns if k not in shape.generated)
@@ -151,7 +155,7 @@ def _sqlite_utc_text(general: Callable[[Any], Any]) -> Callable[[Any], Any]:
         if value is last[0]:
             return last[1]
         if value.__class__ is datetime and value.tzinfo is UTC:
-            text = value.replace(tzinfo=None).isoformat(" ", "microseconds")
+            text = value.isoformat(" ", "microseconds")[:-6]  # without its "+00:00"
             last[0], last[1] = value, text
             return text
         return general(value)

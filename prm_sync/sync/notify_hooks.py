@@ -7,6 +7,7 @@ change whose CRM modified time is older than the horizon (notifications.horizon_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -54,7 +55,7 @@ def _pulled_before(session: Session, entity: Entity) -> bool:
     return any(entity.value in (entities or []) for entities in runs)
 
 
-def registrations_pulled(session: Session, ctx: RunContext, changes: list[tuple[Any, dict[str, tuple[Any, Any]]]],
+def registrations_pulled(session: Session, ctx: RunContext, changes: list[tuple[Any, Mapping[str, tuple[Any, Any]]]],
                          flagged_before: dict[str, str | None]) -> None:
     """After a page of registrations is merged and checked: news for their partners."""
     policy = pull_policy(session, ctx, Entity.LEAD)

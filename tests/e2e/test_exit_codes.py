@@ -92,7 +92,8 @@ def test_an_internal_error_exits_70(tmp_path: Path, capsys: pytest.CaptureFixtur
     def broken(self: App, **_: Any) -> Any:
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(App, "open_store", broken)   # our own code, standing in for a bug
+    for opener in ("open_store", "open_plain_store"):    # our own code, standing in for a bug
+        monkeypatch.setattr(App, opener, broken)
     code, _, err = cli(capsys, "partners", "list")
     assert code == EXIT_INTERNAL == 70
     assert "internal error" in err and "ZeroDivisionError" in err

@@ -108,16 +108,17 @@ def test_report_and_import_take_a_partner_name_in_any_script(site: Path, capsys:
 
 
 def test_db_upgrade_of_a_store_at_0004_with_duplicate_and_non_ascii_names(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], store_url: str) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        blank_store_url: str) -> None:
     site = tmp_path / "site"  # its own directory: init's prm.db is not the store under test
     site.mkdir()
     monkeypatch.chdir(site)
     monkeypatch.delenv("PRM_SYNC_CONFIG", raising=False)
     assert run(["-q", "init"]) == 0
     config = site / "config.yaml"
-    config.write_text(config.read_text(encoding="utf-8").replace('"sqlite:///prm.db"', f'"{store_url}"'),
+    config.write_text(config.read_text(encoding="utf-8").replace('"sqlite:///prm.db"', f'"{blank_store_url}"'),
                       encoding="utf-8")
-    store = open_store(store_url, create=True)
+    store = open_store(blank_store_url, create=True)
     try:
         upgrade(store, "0004")  # the schema the previous prm-sync shipped
         now = utcnow()

@@ -147,3 +147,40 @@ def test_a_multibyte_character_cut_between_chunks_is_joined() -> None:
     data = 'Id,Name\r\n"1","Nguyễn"\r\n"2",""\r\n'.encode()
     chunks = [data[i:i + 1] for i in range(len(data))]
     assert list(csv_rows(csv_lines(iter(chunks)))) == [{"Id": "1", "Name": "Nguyễn"}, {"Id": "2", "Name": ""}]
+
+
+def test_the_one_pass_row_reader_makes_the_records_of_the_general_path() -> None:
+    """`row_reader` (one dict per CSV row, planned once per page) against the general path
+    (`typed_fields` then the REST `to_record`): typed kinds, empty cells, text that does not
+    read as its kind, a nested relationship, a deleted row, and a short row."""
+    from connectors.salesforce.bulk_query import row_reader, typed_fields
+    from connectors.salesforce.pull import parse_sf_datetime, to_record
+
+    header = ["Id", "Name", "Amount__c", "Seats__c", "Active__c", "Owner.Email", "Owner.Name", "SystemModstamp",
+              "IsDeleted"]
+    kinds = {"Name": "string", "Amount__c": "decimal", "Seats__c": "int", "Active__c": "bool"}
+    rows = [
+        ["a1", "Acme", "12.50", "3", "true", "o@x.com", "", "2026-01-02T03:04:05.000+0000", "false"],
+        ["a2", "", "", "", "", "", "", "2026-01-02T03:04:06.000Z", "true"],
+        ["a3", "Bad", "lots", "2.5", "FALSE", "", "Ann", "2026-01-02T03:04:07.000+0000", "false"],
+        ["a4", "Short", "1"],
+    ]
+
+    def general(row: list[str]) -> CrmRecord:
+        cells = dict(zip(header, row, strict=False))
+        fields = typed_fields(cells, kinds)
+        fields["IsDeleted"] = cells.get("IsDeleted") == "true"
+        return to_record(fields)
+
+    read = row_reader(header, kinds, to_record, parse_sf_datetime)
+    for row in rows[:3]:
+        assert read(row) == general(row)
+        assert list(read(row).fields) == list(general(row).fields)  # the same order as well
+    first, second, third = (read(row) for row in rows[:3])
+    assert first.fields == {"Name": "Acme", "Amount__c": Decimal("12.50"), "Seats__c": 3, "Active__c": True,
+                            "Owner": {"Email": "o@x.com", "Name": None}}
+    assert second.deleted and second.fields["Owner"] is None and second.fields["Amount__c"] is None
+    assert third.fields["Amount__c"] == "lots" and third.fields["Seats__c"] == Decimal("2.5")
+    assert third.modstamp == dt.datetime(2026, 1, 2, 3, 4, 7, tzinfo=dt.UTC)
+    with pytest.raises(KeyError):  # a short row takes the general path, which needs SystemModstamp
+        read(rows[3])

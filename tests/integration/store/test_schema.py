@@ -58,15 +58,15 @@ def test_upgraded_store_is_at_head(store: Store) -> None:
     assert upgrade(store) == "0010_mdf"  # idempotent
 
 
-def test_empty_store_is_not_initialized(store_url: str) -> None:
-    with open_store(store_url) as store:
+def test_empty_store_is_not_initialized(blank_store_url: str) -> None:
+    with open_store(blank_store_url) as store:
         assert current_revision(store) is None
         with pytest.raises(StoreNotInitialized, match=r"run `prm-sync init` or `prm-sync db upgrade`"):
             check_schema(store)
 
 
-def test_scheduler_tables_alone_do_not_make_a_foreign_store(store_url: str) -> None:
-    with open_store(store_url) as store:
+def test_scheduler_tables_alone_do_not_make_a_foreign_store(blank_store_url: str) -> None:
+    with open_store(blank_store_url) as store:
         with store.engine.begin() as connection:
             connection.execute(text("CREATE TABLE apscheduler_jobs (id VARCHAR(191) PRIMARY KEY)"))
         with pytest.raises(StoreNotInitialized):
@@ -74,8 +74,8 @@ def test_scheduler_tables_alone_do_not_make_a_foreign_store(store_url: str) -> N
         assert upgrade(store) == head_revision()
 
 
-def test_store_behind_says_what_to_run(store_url: str) -> None:
-    with open_store(store_url) as store:
+def test_store_behind_says_what_to_run(blank_store_url: str) -> None:
+    with open_store(blank_store_url) as store:
         assert upgrade(store, "0001") == "0001"
         with pytest.raises(SchemaBehind) as caught:
             check_schema(store)
@@ -98,8 +98,8 @@ def test_store_ahead_is_refused_and_left_alone(store: Store) -> None:
     assert current_revision(store) == "0099"
 
 
-def test_foreign_database_is_named_and_not_touched(store_url: str) -> None:
-    with open_store(store_url) as store:
+def test_foreign_database_is_named_and_not_touched(blank_store_url: str) -> None:
+    with open_store(blank_store_url) as store:
         with store.engine.begin() as connection:
             connection.execute(text("CREATE TABLE customers (id INTEGER PRIMARY KEY)"))
             connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))

@@ -7,6 +7,7 @@ loaded (from sys.modules at exit). No wall-clock assertion: bench/cli_startup.py
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 
@@ -78,10 +79,17 @@ def test_a_store_only_command_on_a_current_store_imports_no_migrations_or_crm_sd
 
 
 #: What `partners list` (a read of the store) has no use for, beyond the migrations and SDKs above:
-#: the connector protocol and its retry library (the CRM settings models import only the cheap part
-#: of prm_sync.connector), the mapping compiler, the run lock, the tables of other entities and of the
-#: sync bookkeeping, templates, the sync engine.
-NOT_FOR_A_LIST = ("alembic", "psycopg", "hubspot", "simple_salesforce", "jinja2", "tenacity", "filelock",
+#: SQLAlchemy, SQLModel and the ORM tables (a current SQLite store is read through sqlite3 and plain
+#: SQL, prm_sync.store.plainread), the connector protocol and its retry library (the CRM settings
+#: models import only the cheap part of prm_sync.connector), the mapping compiler, the run lock,
+#: templates, the sync engine, APScheduler (a store-only command does not check the schedule's crons)
+#: the ISO 4217 table (imported when a currency is checked), the commission calculation (the config
+#: needs the plan models only) and the tier rules.
+NOT_FOR_A_LIST = ("apscheduler", "iso4217", "prm_sync.domain.commissions.calculate", "prm_sync.domain.tier_rules",
+                  "sqlalchemy", "sqlmodel", "prm_sync.store.engine", "prm_sync.store.schema",
+                  "prm_sync.store.tables", "prm_sync.store.types", "prm_sync.services.partners",
+                  "prm_sync.services.contracts", "prm_sync.rules",
+                  "alembic", "psycopg", "hubspot", "simple_salesforce", "jinja2", "tenacity", "filelock",
                   "prm_sync.mapping", "prm_sync.connector.protocol", "prm_sync.connector.retry",
                   "prm_sync.connector.types", "prm_sync.store.locks",
                   "prm_sync.store.tables.bookkeeping", "prm_sync.store.tables.deals",
@@ -91,17 +99,31 @@ NOT_FOR_A_LIST = ("alembic", "psycopg", "hubspot", "simple_salesforce", "jinja2"
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])
-def test_partners_list_as_data_imports_only_the_store_and_the_config(workspace, fmt):
+def test_partners_list_as_data_imports_only_the_config_and_sqlite3(workspace, fmt):
     """Issue 17: `partners list` start-up. CSV and JSON output need no rich either."""
     loaded = loaded_by("--config", str(workspace / "config.yaml"), "partners", "list", "--format", fmt,
-                       heavy=(*NOT_FOR_A_LIST, "rich"), usage=False)
-    assert loaded == []
+                       heavy=(*NOT_FOR_A_LIST, "rich", "sqlite3"), usage=False)
+    assert loaded == ["sqlite3"]
 
 
-def test_partners_list_of_an_empty_store_says_so_without_rich(workspace):
+def test_partners_list_of_an_empty_store_says_so_without_rich_or_the_orm(workspace):
     loaded = loaded_by("--config", str(workspace / "config.yaml"), "partners", "list",
-                       heavy=(*NOT_FOR_A_LIST, "rich", "sqlmodel"), usage=False)
-    assert loaded == ["sqlmodel"]   # the probe sees what is used: the store's tables are SQLModel classes
+                       heavy=(*NOT_FOR_A_LIST, "rich", "prm_sync.store.plainread"), usage=False)
+    assert loaded == ["prm_sync.store.plainread"]   # the probe sees what is used: the plain read
+
+
+def test_partners_list_of_a_store_behind_the_schema_takes_the_full_path_and_says_what_to_run(tmp_path):
+    """The plain read leaves an unusual store to open_store + check_schema, which explain it."""
+    init = subprocess.run([sys.executable, "-c", "from prm_sync.cli.main import main; main()", "-q", "init", "--crm",
+                           "hubspot", str(tmp_path)], capture_output=True, text=True, timeout=120, check=False)
+    assert init.returncode == 0, init.stderr
+    with sqlite3.connect(tmp_path / "prm.db") as connection:
+        connection.execute("UPDATE prm_sync_alembic_version SET version_num = '0004'")
+    done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=("sqlalchemy",), args=[
+        "--config", str(tmp_path / "config.yaml"), "partners", "list"])], capture_output=True, text=True,
+        timeout=120, check=False)
+    assert done.returncode == 2 and "prm-sync db upgrade" in done.stderr and "0004" in done.stderr, done.stderr
+    assert 'LOADED=["sqlalchemy"]' in done.stderr
 
 
 def test_the_store_metadata_holds_every_table_though_tables_load_on_first_use():
@@ -114,3 +136,21 @@ def test_the_store_metadata_holds_every_table_though_tables_load_on_first_use():
              if hasattr(getattr(tables, name), "__table__")}
     assert len(every) >= 15
     assert set(json.loads(done.stdout)) == every
+
+
+@pytest.mark.pg
+def test_partners_list_on_postgresql_imports_psycopg_but_no_sqlalchemy(pg_url, tmp_path):
+    """The plain read on PostgreSQL: the driver, no SQLAlchemy."""
+    from prm_sync.store import open_store, upgrade
+
+    with open_store(pg_url) as store:
+        upgrade(store)
+    init = subprocess.run([sys.executable, "-c", "from prm_sync.cli.main import main; main()", "-q", "init", "--crm",
+                           "hubspot", str(tmp_path)], capture_output=True, text=True, timeout=120, check=False)
+    assert init.returncode == 0, init.stderr
+    config = tmp_path / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace('"sqlite:///prm.db"', f'"{pg_url}"'),
+                      encoding="utf-8")
+    loaded = loaded_by("--config", str(config), "partners", "list", "--format", "csv",
+                       heavy=("psycopg", "sqlalchemy", "sqlmodel", "alembic", "rich"), usage=False)
+    assert loaded == ["psycopg"]

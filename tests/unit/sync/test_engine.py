@@ -381,3 +381,86 @@ def test_a_registration_pull_reads_the_names_of_its_pages_partners_only(store: S
     with store.session() as s:   # the names reached the conflict details (Customer i: 14+ registrations)
         flagged = [r for r in s.exec(select(Registration)) if r.conflict_with]
         assert flagged and all(r.conflict_with.startswith("P") for r in flagged)
+
+
+class BulkLikeCrm(FakeCrm):
+    """A CRM read like a Bulk API 2.0 query job: pages carry no cursor, only the last one does;
+    `fail_after` pages, the read breaks off (the connection lost mid-read)."""
+
+    fail_after: int | None = None
+
+    def read_changes(self, mapper, since, until):  # type: ignore[no-untyped-def]
+        pages = list(super().read_changes(mapper, since, until))
+        for n, page in enumerate(pages):
+            if self.fail_after is not None and n == self.fail_after:
+                from prm_sync.connector import CrmUnavailable
+
+                raise CrmUnavailable("the read broke off")
+            yield page if n == len(pages) - 1 else dataclasses.replace(page, cursor=None)
+
+
+def _events(store: Store) -> list[str]:
+    """Commits ("C") and the tables rows are INSERTed into, in order."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    event.listen(store.engine, "commit", lambda conn: seen.append("C"))
+    event.listen(store.engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *rest: seen.append(statement.split()[2])
+                 if statement.startswith("INSERT INTO") else None)
+    return seen
+
+
+def _pull_commits(events: list[str]) -> int:
+    """Commits from the first partner row written to the commit of the pull's cursor."""
+    start, end = events.index("partner"), events.index("sync_cursor")
+    return events[start:end].count("C") + 1
+
+
+def test_a_first_load_commits_cursorless_pages_in_units_of_first_load_unit_records(
+        store: Store, tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: a Bulk first load commits every FIRST_LOAD_UNIT records, not every page (each
+    commit rewrote the index pages the page's random ids touched); a page with a cursor (REST,
+    the last Bulk page) still ends its unit of work. Nothing is lost or doubled."""
+    from prm_sync.sync import pull
+
+    monkeypatch.setattr(pull, "FIRST_LOAD_UNIT", 20)
+    crm = BulkLikeCrm(clock, page_size=10)
+    ids = [crm.create("companies", partner_fields(f"P{i}")) for i in range(65)]   # 7 pages, the last of 5
+    events = _events(store)
+    report = sync(store, crm, tmp_path, clock, entities=["partner"], direction="pull")
+    assert _pull_commits(events) == 4   # pages 1-2, 3-4, 5-6, then 7 with the cursor
+    with store.session() as s:
+        assert sorted(str(link.crm_id) for link in s.exec(select(Link).where(Link.entity == "partner"))) == sorted(ids)
+        assert len(s.exec(select(Partner)).all()) == 65
+    assert report.counts["partner"]["prm"]["create"] == 65
+    monkeypatch.setattr(pull, "FIRST_LOAD_UNIT", 1)   # as before: one unit of work per page
+    with open_store(f"sqlite:///{tmp_path / 'per-page.db'}") as other:
+        upgrade(other)
+        per_page = _events(other)
+        sync(other, crm, tmp_path, clock, entities=["partner"], direction="pull")
+        with other.session() as s:
+            assert len(s.exec(select(Partner)).all()) == 65
+    assert _pull_commits(per_page) == 7
+
+
+def test_a_bulk_first_load_broken_off_keeps_the_units_committed_before(
+        store: Store, tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    from prm_sync.sync import pull
+
+    monkeypatch.setattr(pull, "FIRST_LOAD_UNIT", 20)
+    crm = BulkLikeCrm(clock, page_size=10)
+    for i in range(65):
+        crm.create("companies", partner_fields(f"P{i}"))
+    crm.fail_after = 3   # pages 1-2 committed as one unit; page 3 was in the open unit
+    from prm_sync.connector import CrmUnavailable
+
+    with pytest.raises(CrmUnavailable):
+        sync(store, crm, tmp_path, clock, entities=["partner"], direction="pull")
+    with store.session() as s:
+        assert len(s.exec(select(Partner)).all()) == 20
+    crm.fail_after = None
+    sync(store, crm, tmp_path, clock, entities=["partner"], direction="pull")   # starts again from nothing
+    with store.session() as s:
+        assert len(s.exec(select(Partner)).all()) == 65
+        assert len(s.exec(select(Link).where(Link.entity == "partner")).all()) == 65
