@@ -21,8 +21,8 @@ import csv
 import io
 import itertools
 import threading
-from dataclasses import dataclass, field
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request, Response
@@ -30,7 +30,7 @@ from werkzeug.wrappers import Request, Response
 from connectors.emulator_kit import json_response
 from connectors.salesforce.emulator.errors import sf_error
 from connectors.salesforce.emulator.soql import SoqlError
-from connectors.salesforce.emulator.soql_compile import compile_query
+from connectors.salesforce.emulator.soql_compile import CompiledQuery, compile_query
 from connectors.salesforce.emulator.store import MultipleMatches
 from connectors.salesforce.emulator.values import FieldError, JsonParseError, csv_value, sf_datetime
 
@@ -274,7 +274,7 @@ def _create_query(emu: SalesforceEmulator, body: dict[str, Any], info: dict[str,
     return json_response(answer)
 
 
-def _take_rows(emu: SalesforceEmulator, job: Job, compiled: Any, all_rows: bool) -> None:
+def _take_rows(emu: SalesforceEmulator, job: Job, compiled: CompiledQuery, all_rows: bool) -> None:
     """The job's rows as CSV cells, read under the store's lock (one consistent snapshot)."""
     try:
         with emu.lock:
@@ -286,7 +286,7 @@ def _take_rows(emu: SalesforceEmulator, job: Job, compiled: Any, all_rows: bool)
             if compiled.query.limit is not None:
                 rows = rows[:compiled.query.limit]
             job.query_rows = [[csv_value(c.getter(r)) for c in compiled.columns] for r in rows]
-    except Exception as exc:  # noqa: BLE001 - the job fails, as on Salesforce; the poll says why
+    except Exception as exc:  # the job fails, as on Salesforce; its status poll says why
         job.info.update(state="Failed", errorMessage=f"{type(exc).__name__}: {exc}")
     finally:
         job.rows_ready.set()
