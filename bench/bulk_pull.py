@@ -96,7 +96,7 @@ def render(samples: dict[str, list[dict[str, Any]]], size: int, runs: int) -> st
                      f"{max(s['peak_rss_kb'] for s in group) / 1024:.0f} | {min(loads):.1f}–{max(loads):.1f} |")
     info = machine.describe()
     lines += ["", "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()) + ".",
-              "Bulk 2.0 rows: one SELECT COUNT() (its totalSize decides), one job create, status polls "
+              "Bulk 2.0 rows: one first REST page (its totalSize decides), one job create, status polls "
               "(first after 0.2 s, then doubling), one results call per 50,000 rows, per entity.", END]
     return "\n".join(lines)
 

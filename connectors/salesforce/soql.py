@@ -79,13 +79,6 @@ def bulk_changes_query(mapper: EntityMapper, until: dt.datetime) -> str:
                        where=_change_conditions(mapper, None, until))
 
 
-def count_query(mapper: EntityMapper, until: dt.datetime) -> str:
-    """How many rows a first full read holds (`bulk_changes_query`'s filter): one aggregate call,
-    answered in `totalSize` without sorting or sending any row."""
-    return format_soql("SELECT COUNT() FROM {obj:literal} WHERE {where:literal}",
-                       obj=identifier(mapper.object), where=_change_conditions(mapper, None, until))
-
-
 def deletions_query(mapper: EntityMapper, since: dt.datetime | None) -> str:
     """Deleted rows of the mapped object (queryAll), oldest first; no filter (a deleted row is gone either way)."""
     fields = ["Id", "SystemModstamp"] + ([identifier(mapper.crm_key)] if mapper.crm_key else [])

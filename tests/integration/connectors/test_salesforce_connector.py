@@ -54,12 +54,11 @@ def test_pushing_1000_records_takes_5_calls(h: SalesforceHarness) -> None:
     assert h.connector.usage().calls == 5
 
 
-def test_pulling_10000_takes_a_count_and_5_query_pages_and_no_changes_takes_1(h: SalesforceHarness) -> None:
+def test_pulling_10000_takes_5_query_pages_and_no_changes_takes_1(h: SalesforceHarness) -> None:
     h.seed("partner", 10_000)
     pages = read(h)
     assert [len(p.records) for p in pages] == [2000] * 5
-    # a first read asks COUNT() (bulk or not: 10,000 is not above the threshold), then 5 pages
-    assert h.calls() == 6 and h.calls("GET /services/data/v62.0/queryAll") == 6
+    assert h.calls() == 5 and h.calls("GET /services/data/v62.0/queryAll") == 5
     h.reset_calls()
     h.advance(60)
     again = read(h, since=pages[-1].cursor)
@@ -67,9 +66,9 @@ def test_pulling_10000_takes_a_count_and_5_query_pages_and_no_changes_takes_1(h:
     assert h.calls() == 1
 
 
-def test_empty_org_first_pull_is_a_count_and_one_page_call_and_no_page(h: SalesforceHarness) -> None:
+def test_empty_org_pull_is_one_call_and_no_page(h: SalesforceHarness) -> None:
     assert read(h) == []
-    assert h.calls() == 2
+    assert h.calls() == 1
 
 
 def test_equal_modstamps_across_pages_lose_nothing(h: SalesforceHarness) -> None:
@@ -144,7 +143,7 @@ def test_salesforce_reported_limit_stops_before_the_call(h: SalesforceHarness) -
         for page in h.connector.read_changes(h.mapping["partner"], None, h.now()):
             got += [r.crm_id for r in page.records]
             cursor = page.cursor
-    assert len(got) == 4000 and h.calls() == 3              # COUNT() + 2 pages; stopped before a 4th, none refused
+    assert len(got) == 6000 and h.calls() == 3              # stopped before a 4th call, none refused
     h.emulator.api_used = 0
     rest = [r.crm_id for p in read(h, h.build(), since=cursor) for r in p.records]
     assert got + rest[1:] == ids                            # resumed at the cursor: nothing lost
@@ -156,7 +155,7 @@ def test_configured_daily_budget_stops_cleanly_and_the_next_run_resumes(h: Sales
     pages: list[Page] = []
     with pytest.raises(BudgetExhausted, match="daily_api_budget"):
         pages.extend(connector.read_changes(h.mapping["partner"], None, h.now()))
-    assert len(pages) == 1 and h.calls() == 2                   # COUNT() and one page
+    assert len(pages) == 2 and h.calls() == 2
     with pytest.raises(BudgetExhausted):
         connector.upsert(h.mapping["partner"], partners(h, 1))
     assert h.calls() == 2
@@ -180,7 +179,7 @@ def test_expired_session_logs_in_again_once_with_password(h: SalesforceHarness) 
     h.emulator.expire_session()
     assert sum(len(p.records) for p in read(h, connector)) == 3
     assert h.calls("POST /") == 2
-    assert h.calls("queryAll") == 5      # COUNT() + page; the refused COUNT(), then once again, + page
+    assert h.calls("queryAll") == 3                          # the refused call, then once again
 
 
 def test_expired_session_logs_in_again_once_with_jwt(h: SalesforceHarness, tmp_path: Path) -> None:
