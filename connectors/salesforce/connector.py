@@ -9,7 +9,7 @@ from connectors.salesforce import describe as describing
 from connectors.salesforce import pull, push
 from connectors.salesforce.budget import Budget
 from connectors.salesforce.bulk import bulk_write
-from connectors.salesforce.bulk_query import DEFAULT_MAX_RECORDS, BulkQuerySettings
+from connectors.salesforce.bulk_query import DEFAULT_MAX_RECORDS, FIRST_POLL_S, BulkQuerySettings
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.setup import SalesforceSetup
 from connectors.salesforce.soql import identifier
@@ -35,7 +35,10 @@ class SalesforceConnector:
                  bulk_query_threshold: int = 10_000, bulk_query_page: int = DEFAULT_MAX_RECORDS) -> None:
         self.client = client
         #: first full reads above this many rows (one COUNT() tells) go through a Bulk API 2.0 query job
-        self.bulk_query = BulkQuerySettings(threshold=bulk_query_threshold, first_wait_s=bulk_wait_s,
+        # a query job's first status poll: the ingest wait (1 s from the CLI) is long for a job that
+        # may be done in a second; backoff takes over from FIRST_POLL_S
+        self.bulk_query = BulkQuerySettings(threshold=bulk_query_threshold,
+                                            first_wait_s=min(bulk_wait_s, FIRST_POLL_S),
                                             max_records=bulk_query_page)
         self.bulk_threshold = bulk_threshold
         # The engine hands over this many records at once, so a push above the threshold goes bulk.

@@ -3,12 +3,16 @@
 An ingest job is processed when it is closed (``PATCH {"state": "UploadComplete"}``): all its
 rows are written as one DML call, so they share one ``SystemModstamp``.
 
-A query job answers its create with ``UploadComplete`` and takes its rows then (``queryAll``
-keeps deleted ones, with ``IsDeleted``); each status poll moves it on one state, ``InProgress``
-then ``JobComplete`` after ``emu.query_job_polls`` polls (2 by default, as a small job on
-Salesforce). Results before that are refused. ``GET .../results?maxRecords=N&locator=L`` serves
-pages of CSV with every value quoted, "" for null, ``Sforce-NumberOfRecords`` and
-``Sforce-Locator`` ("null" on the last page). Aggregates (``COUNT()``) are refused, as there.
+A query job answers its create with ``UploadComplete`` at once (a bad query is refused then) and
+takes its rows in the background, as Salesforce does while the job is queued and in progress
+(``queryAll`` keeps deleted ones, with ``IsDeleted``); each status poll moves it on one state,
+``InProgress`` then ``JobComplete`` after ``emu.query_job_polls`` polls (2 by default, as a small
+job on Salesforce). The poll that completes the job first waits for its rows, so the number of
+polls never depends on the machine's speed. Results before that are refused.
+``GET .../results?maxRecords=N&locator=L`` serves pages of CSV with every value quoted, "" for
+null, ``Sforce-NumberOfRecords`` and ``Sforce-Locator`` ("null" on the last page), streamed as it
+is written (Salesforce sends a results page chunked: its first rows arrive before its last are
+written). Aggregates (``COUNT()``) are refused, as there.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import csv
 import io
 import itertools
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +30,7 @@ from werkzeug.wrappers import Request, Response
 from connectors.emulator_kit import json_response
 from connectors.salesforce.emulator.errors import sf_error
 from connectors.salesforce.emulator.soql import SoqlError
-from connectors.salesforce.emulator.soql_compile import compile_query
+from connectors.salesforce.emulator.soql_compile import CompiledQuery, compile_query
 from connectors.salesforce.emulator.store import MultipleMatches
 from connectors.salesforce.emulator.values import FieldError, JsonParseError, csv_value, sf_datetime
 
@@ -50,6 +55,8 @@ class Job:
     unprocessed: list[list[str]] = field(default_factory=list)
     query_rows: list[list[str]] = field(default_factory=list)
     polls: int = 0
+    #: a query job's rows are taken (set by the background worker)
+    rows_ready: threading.Event = field(default_factory=threading.Event)
 
 
 class Jobs:
@@ -220,6 +227,24 @@ def _csv(header: list[str], rows: list[list[str]], line_ending: str = "LF",
     return Response(out.getvalue(), status=200, content_type="text/csv")
 
 
+#: result rows written per chunk of a streamed results page
+STREAM_ROWS = 1_000
+
+
+def _csv_stream(header: list[str], rows: list[list[str]], line_ending: str) -> Iterator[str]:
+    """A results page as CSV text (every value quoted) in chunks of STREAM_ROWS rows."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n" if line_ending == "CRLF" else "\n", quoting=csv.QUOTE_ALL)
+    writer.writerow(header)
+    for start in range(0, len(rows), STREAM_ROWS):
+        writer.writerows(rows[start:start + STREAM_ROWS])
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+    if out.tell():
+        yield out.getvalue()
+
+
 def _results_csv(job: Job, which: str) -> Response:
     if which == "successfulResults":
         return _csv(["sf__Id", "sf__Created", *job.header], job.successes)
@@ -239,20 +264,32 @@ def _create_query(emu: SalesforceEmulator, body: dict[str, Any], info: dict[str,
         return sf_error(400, "INVALIDJOB", exc.message)
     if compiled.query.count_only:
         return sf_error(400, "INVALIDJOB", "Aggregate queries are not supported by Bulk API 2.0")
-    with emu.lock:
-        rows = [r for r in emu.store.records[compiled.obj.name].values()
-                if (operation == "queryAll" or not r["IsDeleted"])
-                and (compiled.predicate is None or compiled.predicate(r))]
-    if compiled.sort is not None:
-        rows = compiled.sort(rows)
-    if compiled.query.limit is not None:
-        rows = rows[:compiled.query.limit]
     job_id = emu.jobs.new_id("750")
     info.update(id=job_id, object=compiled.obj.name, state="UploadComplete", numberRecordsProcessed=0)
     job = Job(job_id, "query", info, header=[".".join(c.path) for c in compiled.columns])
-    job.query_rows = [[csv_value(c.getter(r)) for c in compiled.columns] for r in rows]
     emu.jobs.items[job_id] = job
-    return json_response(dict(info))
+    answer = dict(info)
+    threading.Thread(target=_take_rows, args=(emu, job, compiled, operation == "queryAll"),
+                     name=f"bulk-query-{job_id}", daemon=True).start()
+    return json_response(answer)
+
+
+def _take_rows(emu: SalesforceEmulator, job: Job, compiled: CompiledQuery, all_rows: bool) -> None:
+    """The job's rows as CSV cells, read under the store's lock (one consistent snapshot)."""
+    try:
+        with emu.lock:
+            rows = [r for r in emu.store.records[compiled.obj.name].values()
+                    if (all_rows or not r["IsDeleted"])
+                    and (compiled.predicate is None or compiled.predicate(r))]
+            if compiled.sort is not None:
+                rows = compiled.sort(rows)
+            if compiled.query.limit is not None:
+                rows = rows[:compiled.query.limit]
+            job.query_rows = [[csv_value(c.getter(r)) for c in compiled.columns] for r in rows]
+    except Exception as exc:  # the job fails, as on Salesforce; its status poll says why
+        job.info.update(state="Failed", errorMessage=f"{type(exc).__name__}: {exc}")
+    finally:
+        job.rows_ready.set()
 
 
 def _advance_query(emu: SalesforceEmulator, job: Job) -> None:
@@ -261,6 +298,9 @@ def _advance_query(emu: SalesforceEmulator, job: Job) -> None:
         return
     job.polls += 1
     if job.polls >= emu.query_job_polls:
+        job.rows_ready.wait()
+        if job.info["state"] == "Failed":
+            return
         job.info.update(state="JobComplete", numberRecordsProcessed=len(job.query_rows))
     else:
         job.info["state"] = "InProgress"
@@ -272,7 +312,7 @@ def _query_results(request: Request, job: Job) -> Response:
     max_records = int(request.args.get("maxRecords") or 50000)
     page = job.query_rows[start:start + max_records]
     end = start + len(page)
-    response = _csv(job.header, page, job.info["lineEnding"], csv.QUOTE_ALL)
+    response = Response(_csv_stream(job.header, page, job.info["lineEnding"]), status=200, content_type="text/csv")
     response.headers["Sforce-NumberOfRecords"] = str(len(page))
     response.headers["Sforce-Locator"] = str(end) if end < len(job.query_rows) else "null"
     return response

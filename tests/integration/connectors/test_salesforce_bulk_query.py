@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from connectors.salesforce.bulk_query import BulkQuerySettings, csv_lines, csv_rows
+from connectors.salesforce.bulk_query import FIRST_POLL_S, BulkQuerySettings, csv_lines, csv_rows
 from prm_sync.connector import Connector, CrmRecord, Cursor, Page
 from tests.integration.connectors.harness_salesforce import SalesforceHarness, open_harness
 
@@ -88,6 +88,12 @@ def test_at_or_below_the_threshold_and_with_a_cursor_the_rest_read_stays(h: Sale
     h.reset_calls()
     pages = read(h, bulk_connector(h, threshold=1), since=pages[-1].cursor)
     assert h.calls("jobs/query") == 0 and h.calls() == 1
+
+
+def test_a_query_job_is_first_polled_after_at_most_first_poll_s(h: SalesforceHarness) -> None:
+    """The ingest wait (1 s from the CLI) would put a query job's polls at 1 s and 3 s."""
+    assert h.build(bulk_wait_s=1.0).bulk_query.first_wait_s == FIRST_POLL_S < 1.0  # type: ignore[attr-defined]
+    assert h.build(bulk_wait_s=0.01).bulk_query.first_wait_s == 0.01  # type: ignore[attr-defined]
 
 
 LEADS: list[dict[str, Any]] = [

@@ -9,7 +9,7 @@ import pytest
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
-from connectors.salesforce.emulator import SalesforceEmulator
+from connectors.salesforce.emulator import SalesforceEmulator, bulk2
 
 
 def test_bulk2_upsert_with_failures(sf: Salesforce, sf_emulator: SalesforceEmulator) -> None:
@@ -76,3 +76,22 @@ def test_bulk2_query_job_moves_through_its_states_and_query_all_keeps_deleted_ro
 def test_bulk2_query_job_refuses_aggregates(sf: Salesforce) -> None:
     with pytest.raises(SalesforceMalformedRequest, match="Aggregate"):
         sf.restful("jobs/query", method="POST", data='{"operation": "query", "query": "SELECT COUNT() FROM Account"}')
+
+
+def test_bulk2_query_job_takes_its_rows_after_create_and_streams_a_results_page_in_chunks(
+        sf: Salesforce, sf_emulator: SalesforceEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    sf_emulator.generate(25, seed=3)
+    monkeypatch.setattr(bulk2, "STREAM_ROWS", 10)   # the emulator's own chunk size, small enough to see
+    created = sf.restful("jobs/query", method="POST", data='{"operation": "query", "query": "SELECT Id FROM Account"}')
+    assert created["state"] == "UploadComplete" and created["numberRecordsProcessed"] == 0
+    # the poll that completes the job waits for its rows: always 2 polls, however slow the machine
+    assert [sf.restful(f"jobs/query/{created['id']}")["state"] for _ in range(2)] == ["InProgress", "JobComplete"]
+    assert sf.restful(f"jobs/query/{created['id']}")["numberRecordsProcessed"] == 25
+    response = sf.session.get(f"{sf.bulk2_url}query/{created['id']}/results", params={"maxRecords": 25},
+                              headers={**sf.headers, "Accept": "text/csv"}, stream=True)
+    with response:
+        assert "Content-Length" not in response.headers     # sent as it is written, not built whole first
+        text = b"".join(response.iter_content(chunk_size=None)).decode()
+    assert response.headers["Sforce-NumberOfRecords"] == "25" and response.headers["Sforce-Locator"] == "null"
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len({r["Id"] for r in rows}) == 25 and text.startswith('"Id"\n')
