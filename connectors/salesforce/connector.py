@@ -34,7 +34,8 @@ class SalesforceConnector:
     def __init__(self, client: SalesforceClient, *, bulk_threshold: int = 2000, bulk_wait_s: float = 1.0,
                  bulk_query_threshold: int = 10_000, bulk_query_page: int = DEFAULT_MAX_RECORDS) -> None:
         self.client = client
-        #: first full reads above this many rows (one COUNT() tells) go through a Bulk API 2.0 query job
+        #: first full reads above this many rows (the first REST page's totalSize tells) go through a
+        #: Bulk API 2.0 query job
         # a query job's first status poll: the ingest wait (1 s from the CLI) is long for a job that
         # may be done in a second; backoff takes over from FIRST_POLL_S
         self.bulk_query = BulkQuerySettings(threshold=bulk_query_threshold,
