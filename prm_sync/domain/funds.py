@@ -217,6 +217,16 @@ def _covered(request: RequestLike, claims: Iterable[ClaimLike], states: frozense
     return request.approved_amount is not None and total >= request.approved_amount
 
 
+def _claimed_when_covered(request: RequestLike, claims: list[ClaimLike], actor: str,
+                          at: dt.datetime) -> list[HistoryEntry]:
+    """approved -> claimed once the request's approved (or paid) claims cover its approved amount."""
+    if request.status != "approved" or not _covered(request, claims, frozenset({"approved", "paid"})):
+        return []
+    request.status = "claimed"
+    return [_entry("fund_request", request.id, "approved", "claimed", request.approved_amount, actor,
+                   "its approved claims cover the approved amount", at)]
+
+
 def approve_claim(claim: ClaimLike, request: RequestLike, claims: Iterable[ClaimLike], *, actor: str,
                   at: dt.datetime, reason: str | None = None) -> list[HistoryEntry]:
     """submitted -> approved; the request becomes `claimed` when approved claims cover it."""
@@ -229,10 +239,7 @@ def approve_claim(claim: ClaimLike, request: RequestLike, claims: Iterable[Claim
     claim.status = "approved"
     out = [_entry("fund_claim", claim.id, "submitted", "approved", claim.amount, actor, reason, at)]
     others = [c for c in claims if c.id != claim.id] + [claim]
-    if request.status == "approved" and _covered(request, others, frozenset({"approved", "paid"})):
-        request.status = "claimed"
-        out.append(_entry("fund_request", request.id, "approved", "claimed", request.approved_amount, actor,
-                          "its approved claims cover the approved amount", at))
+    out.extend(_claimed_when_covered(request, others, actor, at))
     return out
 
 
@@ -255,10 +262,7 @@ def pay_claim(claim: ClaimLike, request: RequestLike, claims: Iterable[ClaimLike
     claim.status, claim.paid_at = "paid", at
     out = [_entry("fund_claim", claim.id, "approved", "paid", claim.amount, actor, reason, at)]
     others = [c for c in claims if c.id != claim.id] + [claim]
-    if request.status == "approved" and _covered(request, others, frozenset({"approved", "paid"})):
-        request.status = "claimed"
-        out.append(_entry("fund_request", request.id, "approved", "claimed", request.approved_amount, actor,
-                          "its approved claims cover the approved amount", at))
+    out.extend(_claimed_when_covered(request, others, actor, at))
     if request.status == "claimed" and _covered(request, others, frozenset({"paid"})):
         request.status = "paid"
         out.append(_entry("fund_request", request.id, "claimed", "paid", request.approved_amount, actor,
