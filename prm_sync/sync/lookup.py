@@ -46,20 +46,13 @@ def partner_names(session: Session, partner_ids: Iterable[str]) -> dict[str, str
     of registrations names its partners' holders in the conflict index without the run keeping a
     map of every partner (~20 MB per 100,000 partners, held for the whole registration pull)."""
     connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    style = connection.dialect.paramstyle
     out: dict[str, str] = {}
     for chunk in _chunks(sorted({i for i in partner_ids if i})):
-        key = ("partner-names", mark, len(chunk))
-        sql = _NAMES_SQL.get(key)
-        if sql is None:
-            sql = _NAMES_SQL[key] = (f"SELECT id, name FROM {Partner.__tablename__} "
-                                     f"WHERE id IN ({', '.join([mark] * len(chunk))})")
+        sql = _select_sql(style, "id, name", "id", len(chunk), table=Partner.__tablename__)
         for partner_id, name in connection.exec_driver_sql(sql, tuple(chunk)):
             out[partner_id] = name
     return out
-
-
-_NAMES_SQL: dict[tuple[str, str, int], str] = {}
 
 
 def links_by_prm(session: Session, entity: str, prm_ids: Iterable[str]) -> dict[str, Link]:
@@ -71,16 +64,17 @@ def links_by_prm(session: Session, entity: str, prm_ids: Iterable[str]) -> dict[
     return out
 
 
-_SQL: dict[tuple[str, str, str, int], str] = {}
+_SQL: dict[tuple[str, str, str, int, str], str] = {}
 
 
-def _select_sql(paramstyle: str, what: str, column: str, count: int) -> str:
-    """`SELECT <what> FROM link WHERE entity = ? AND <column> IN (?, ...)` in the driver's style."""
-    key = (paramstyle, what, column, count)
+def _select_sql(paramstyle: str, what: str, column: str, count: int, *, table: str = Link.__tablename__) -> str:
+    """`SELECT <what> FROM link WHERE entity = ? AND <column> IN (?, ...)` in the driver's style;
+    for another `table`, `SELECT <what> FROM <table> WHERE <column> IN (?, ...)`."""
+    key = (paramstyle, what, column, count, table)
     if key not in _SQL:
         mark = "?" if paramstyle == "qmark" else "%s"  # sqlite3; psycopg ("format"/"pyformat")
-        _SQL[key] = (f"SELECT {what} FROM {Link.__tablename__} WHERE entity = {mark} "
-                     f"AND {column} IN ({', '.join([mark] * count)})")
+        entity = f"entity = {mark} AND " if table == Link.__tablename__ else ""
+        _SQL[key] = f"SELECT {what} FROM {table} WHERE {entity}{column} IN ({', '.join([mark] * count)})"
     return _SQL[key]
 
 
