@@ -195,13 +195,7 @@ def typed_fields(row: Mapping[str, str], kinds: Mapping[str, str]) -> dict[str, 
     out: dict[str, Any] = {}
     nested: dict[str, dict[str, Any]] = {}
     for name, text in row.items():
-        value: Any = None
-        if text != "":
-            reader = _READERS.get(kinds.get(name, "string"))
-            try:
-                value = reader(text) if reader is not None else text
-            except (ArithmeticError, ValueError):
-                value = text
+        value = _cell(text, _READERS.get(kinds.get(name, "string")))
         if "." in name:
             rel, _, sub = name.partition(".")
             nested.setdefault(rel, {})[sub] = value
@@ -262,7 +256,8 @@ def row_reader(header: Sequence[str], kinds: Mapping[str, str], to_record: Calla
 
 
 def _cell(text: str, reader: Callable[[str], Any] | None) -> Any:
-    """One CSV cell as `typed_fields` reads it."""
+    """One CSV cell as the REST JSON would give it: "" -> None; typed by `reader`, or the text when
+    it does not read."""
     if text == "":
         return None
     if reader is None:
