@@ -128,9 +128,11 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'prm.db'}"
 
 
-@pytest.fixture(
-    params=[pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql", marks=pytest.mark.pg)]
-)
+#: the two stores, PostgreSQL's marked `pg` (CI checks that they ran)
+BACKENDS = [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql", marks=pytest.mark.pg)]
+
+
+@pytest.fixture(params=BACKENDS)
 def store_url(request: pytest.FixtureRequest) -> str:
     """A store URL once per backend: a not-yet-existing SQLite file; a PostgreSQL database at the
     schema's head (migrating is what `open_store` + `upgrade` and the CLI do first; a test of the
@@ -138,9 +140,7 @@ def store_url(request: pytest.FixtureRequest) -> str:
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_migrated_url")
 
 
-@pytest.fixture(
-    params=[pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql", marks=pytest.mark.pg)]
-)
+@pytest.fixture(params=BACKENDS)
 def blank_store_url(request: pytest.FixtureRequest) -> str:
     """A store URL with nothing in it, once per backend: for tests of the migrations and of what a
     store that is not (yet) a PRM store looks like."""
