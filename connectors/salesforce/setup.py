@@ -512,6 +512,17 @@ DEFAULT_OBJECTS = {"partner": "Account", "partner_contact": "Contact", "lead": "
                    "commission": "Partner_Commission__c"}
 
 
+#: field kinds whose Salesforce field needs nothing but its kind: metadata attributes, and how the plan shows it
+_PLAIN_FIELD_TYPES: dict[FieldKind, tuple[dict[str, Any], str]] = {
+    FieldKind.EMAIL: ({"type": "Email"}, "Email"),
+    FieldKind.URL: ({"type": "Url"}, "URL"),
+    FieldKind.DATE: ({"type": "Date"}, "Date"),
+    FieldKind.DATETIME: ({"type": "DateTime"}, "Date/Time"),
+    FieldKind.BOOL: ({"type": "Checkbox", "defaultValue": "false"}, "Checkbox (default unchecked)"),
+    FieldKind.INT: ({"type": "Number", "precision": 18, "scale": 0}, "Number(18, 0)"),
+}
+
+
 def _field_metadata(want: _Wanted) -> tuple[dict[str, Any], str]:
     label = _label(want.name)
     md: dict[str, Any] = {"label": label}
@@ -529,24 +540,10 @@ def _field_metadata(want: _Wanted) -> tuple[dict[str, Any], str]:
             "sorted": False, "value": [{"fullName": v, "label": v, "default": False} for v in want.values]}})
         return md, f"Picklist ({', '.join(want.values)}), restricted"
     kind = want.kind
-    if kind is FieldKind.EMAIL:
-        md["type"] = "Email"
-        return md, "Email"
-    if kind is FieldKind.URL:
-        md["type"] = "Url"
-        return md, "URL"
-    if kind is FieldKind.DATE:
-        md["type"] = "Date"
-        return md, "Date"
-    if kind is FieldKind.DATETIME:
-        md["type"] = "DateTime"
-        return md, "Date/Time"
-    if kind is FieldKind.BOOL:
-        md.update(type="Checkbox", defaultValue="false")
-        return md, "Checkbox (default unchecked)"
-    if kind is FieldKind.INT:
-        md.update(type="Number", precision=18, scale=0)
-        return md, "Number(18, 0)"
+    if kind in _PLAIN_FIELD_TYPES:
+        attributes, shown = _PLAIN_FIELD_TYPES[kind]
+        md.update(attributes)
+        return md, shown
     if kind is FieldKind.DECIMAL:
         if want.percent:
             md.update(type="Percent", precision=5, scale=2)
