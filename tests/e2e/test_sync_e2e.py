@@ -106,11 +106,35 @@ def test_incremental_both_ways(world: World) -> None:
     assert world.crm_tier(world.links("partner")[local].crm_id) == "registered"
 
 
-@pytest.mark.parametrize(("policy", "prm_after", "crm_after"), [
-    ("crm_wins", "silver", "silver"), ("prm_wins", "platinum", "platinum"),
-    ("newest_wins", "silver", "silver"), ("manual", "platinum", "silver"),
-])
-def test_conflict_policies(world: World, policy: str, prm_after: str, crm_after: str) -> None:
+POLICIES = [("crm_wins", "silver", "silver"), ("prm_wins", "platinum", "platinum"),
+            ("newest_wins", "silver", "silver"), ("manual", "platinum", "silver")]
+
+
+def _policy_cases() -> list[Any]:
+    """Each policy on both CRMs and on both stores, in pairs (HubSpot on one store, Salesforce on the
+    other, swapped from one policy to the next): the merge rule does not depend on the store, and the
+    four CRM x store combinations of every policy cost the suite twice the time for no other path."""
+    cases = []
+    for index, (policy, prm_after, crm_after) in enumerate(POLICIES):
+        stores = ("sqlite", "postgresql") if index % 2 == 0 else ("postgresql", "sqlite")
+        for crm, backend in zip(CRMS, stores, strict=True):
+            marks = [pytest.mark.pg] if backend == "postgresql" else []
+            cases.append(pytest.param(crm, backend, policy, prm_after, crm_after, marks=marks,
+                                      id=f"{crm}-{backend}-{policy}-{prm_after}-{crm_after}"))
+    return cases
+
+
+@pytest.fixture
+def policy_world(request: pytest.FixtureRequest, crm: str, backend: str, tmp_path: Path,
+                 capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    store_url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_migrated_url")
+    with open_world(crm, store_url, tmp_path, capsys, monkeypatch) as w:
+        yield w
+
+
+@pytest.mark.parametrize(("crm", "backend", "policy", "prm_after", "crm_after"), _policy_cases())
+def test_conflict_policies(policy_world: World, policy: str, prm_after: str, crm_after: str) -> None:
+    world = policy_world
     world.set_policy("partner", policy)
     [pid] = world.harness.seed("partner", 1, **{("Partner_Tier__c" if world.crm == "salesforce"
                                                   else "prm_partner_tier"): "Gold" if world.crm == "salesforce"
