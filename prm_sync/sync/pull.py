@@ -40,6 +40,7 @@ from prm_sync.sync.rows import (
     snapshot,
 )
 from prm_sync.sync.settled import CHANGES, rechecks, save_horizon, settled_window
+from prm_sync.util.bloom import IdFilter
 
 CRM_DELETED = "deleted in the CRM"
 LEFT_SELECTION = "no longer matches the mapping's filter in the CRM"
@@ -64,7 +65,7 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
         # A first load into an empty entity: what a page's records could find in the store, only
         # this run can have written (run lock), so pages skip the link and row look-ups unless one
         # probe finds a record read twice (apply_page).
-        fresh = cursor is None and entity_is_empty(session, entity.value, TABLES[entity])
+        fresh = IdFilter() if cursor is None and entity_is_empty(session, entity.value, TABLES[entity]) else None
     if ctx.full or cursor is None:
         since, settled = None, None
     elif rechecks(ctx):
@@ -92,7 +93,7 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
                 if cursor is None or new > cursor:
                     save_cursor(work, entity.value, CHANGES, new[0], new[1])
                     cursor = new
-            if page.cursor is not None or not fresh or in_unit >= FIRST_LOAD_UNIT:
+            if page.cursor is not None or fresh is None or in_unit >= FIRST_LOAD_UNIT:
                 unit.close()  # commits
                 work, in_unit = None, 0
                 ctx.checkpoint(entity.value, "pull", ctx.report.pulled[entity.value])
@@ -112,9 +113,10 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
 
 
 def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord], *,
-                    fresh: bool = False) -> None:
+                    fresh: IdFilter | None = None) -> None:
     """Merge a page into the store, apply the PRM's rules to what it changed, write the new rows.
-    `fresh`: the entity held no link and no row when this run began pulling it."""
+    `fresh`: given when the entity held no link and no row when this run began pulling it; the
+    CRM and PRM ids of the links this pull has stored so far."""
     ctx.page_changes.clear()
     ctx.page_stamps.clear()
     ctx.new_rows.clear()
@@ -125,13 +127,20 @@ def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, rec
 
 
 def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord], *,
-               fresh: bool = False) -> None:
+               fresh: IdFilter | None = None) -> None:
     entity = mapper.entity
     table = TABLES[entity]
     mapped = [(rec, mapper.to_prm(rec.crm_id, rec.fields)) for rec in records]
-    # every row of a fresh entity has its link (made with it): no link found, no row to find either
-    nothing_stored = fresh and not linked_any(session, entity.value, (rec.crm_id for rec in records),
-                                              (m.prm_id for _, m in mapped if m.prm_id))
+    # every row of a fresh entity has its link (made with it): no link found, no row to find either.
+    # Only this pull has stored links of it (run lock): its filter answers "none of these" in memory,
+    # and a "maybe" (a record read again, or a rare false positive) asks the database.
+    nothing_stored = fresh is not None and not (
+        (fresh.may_hold_any(rec.crm_id for rec in records) or fresh.may_hold_any(m.prm_id for _, m in mapped))
+        and linked_any(session, entity.value, (rec.crm_id for rec in records),
+                       (m.prm_id for _, m in mapped if m.prm_id)))
+    if fresh is not None:  # before any row is made: a page that holds a record twice finds it itself
+        fresh.add_all(rec.crm_id for rec in records)
+        fresh.add_all(m.prm_id for _, m in mapped)
     by_crm = {} if nothing_stored else links_by_crm(session, entity.value, (rec.crm_id for rec in records))
     keys = (m.prm_id for rec, m in mapped if m.prm_id and rec.crm_id not in by_crm)
     by_key = {} if nothing_stored else links_by_prm(session, entity.value, keys)
