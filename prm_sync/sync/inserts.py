@@ -26,6 +26,8 @@ from sqlmodel import Session
 from prm_sync.store.tables import DERIVED_COLUMNS
 from prm_sync.store.types import UtcDateTime
 from prm_sync.sync.rows import column_defaults
+from prm_sync.sync.writebehind import MIN_ROWS as WRITE_BEHIND_MIN_ROWS
+from prm_sync.sync.writebehind import WriteBehind
 
 #: below this many new rows of one table in a unit of work, COPY's own round trips cost more
 COPY_MIN_ROWS = 200
@@ -43,6 +45,7 @@ class Draft:
 class PendingRows:
     def __init__(self) -> None:
         self._rows: dict[type[Any], list[Draft]] = {}
+        self.writer: WriteBehind | None = None  # set for a first load: big INSERTs run in its thread
 
     def new(self, table: type[Any], values: Mapping[str, Any]) -> Any:
         """A draft row of `table`, written at the next `write` (typed Any: it stands in for a row)."""
@@ -82,16 +85,18 @@ class PendingRows:
                     tuple(k for k in shape.columns if k not in shape.generated)
                 by_columns.setdefault(columns, []).append(row.__dict__)
             for columns, values in by_columns.items():
-                _insert_many(session, table, columns, values)
+                _insert_many(session, table, columns, values, self.writer)
             written[table] = len(rows)
         self.clear()
         return written
 
 
-def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], rows: list[dict[str, Any]],
+                 writer: WriteBehind | None = None) -> None:
     """One executemany (or COPY) through the driver, values converted by the columns' own bind
     processors. (The same as `session.execute(insert(table), rows)`, without SQLAlchemy's per-row
-    parameter assembly, which cost as much as SQLite's own work here.) `rows`: column -> value."""
+    parameter assembly, which cost as much as SQLite's own work here.) `rows`: column -> value.
+    With `writer`, a big SQLite executemany runs in its thread (sync/writebehind.py)."""
     connection = session.connection()
     dialect = connection.dialect
     statement = _statement(table, columns, dialect)
@@ -100,6 +105,9 @@ def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], r
         return
     params = [tuple(values) if statement.positional else dict(zip(statement.order, values, strict=True))
               for values in _bound_values(statement, rows)]
+    if writer is not None and len(params) >= WRITE_BEHIND_MIN_ROWS and dialect.name == "sqlite":
+        writer.submit(connection.connection.driver_connection, statement.sql, params)
+        return
     connection.exec_driver_sql(statement.sql, params)
 
 

@@ -7,8 +7,8 @@ them commit together, so a crash anywhere loses nothing and a rerun converges.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from contextlib import ExitStack
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from typing import Any, cast
 
 from sqlmodel import Session, col, select
@@ -40,6 +40,7 @@ from prm_sync.sync.rows import (
     snapshot,
 )
 from prm_sync.sync.settled import CHANGES, rechecks, save_horizon, settled_window
+from prm_sync.sync.writebehind import write_behind
 from prm_sync.util.bloom import IdFilter
 
 CRM_DELETED = "deleted in the CRM"
@@ -77,7 +78,9 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     seen: set[str] | None = set() if ctx.full else None
     changes = (cast(SettledRechecks, ctx.connector).read_changes(mapper, since, ctx.started, settled=settled)
                if settled else ctx.connector.read_changes(mapper, since, ctx.started))  # settled: rechecks(ctx)
-    with read_ahead(changes) as pages, ExitStack() as unit:
+    # (exits in reverse: the open unit commits, which waits for the writer's INSERTs, before it stops)
+    with _writes_behind(ctx, fresh is not None and not ctx.dry_run), read_ahead(changes) as pages, \
+            ExitStack() as unit:
         work: Session | None = None
         in_unit = 0  # records applied in the open unit of work
         for page in pages:
@@ -110,6 +113,17 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     # entries still open are mapped again from their payload (never an older version over a newer).
     retry_parked_records(ctx, mapper)
     after_pull(ctx, entity)
+
+
+@contextmanager
+def _writes_behind(ctx: RunContext, wanted: bool) -> Iterator[None]:
+    """For a first load: the unit of work's big INSERTs run in a worker thread (sync/writebehind.py)."""
+    with write_behind(ctx.store.engine, wanted) as writer:
+        ctx.new_rows.writer = writer
+        try:
+            yield
+        finally:
+            ctx.new_rows.writer = None
 
 
 def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord], *,

@@ -1,0 +1,112 @@
+"""Write a first load's big INSERTs in a worker thread while the main thread maps the next page (SQLite).
+
+In a first load into SQLite about a fifth of the pull is SQLite's own work in `executemany`
+(B-tree and index pages), and the sqlite3 module runs it with the GIL released. Handed to a worker
+thread, it overlaps the main thread's Python work on the next page (CSV, mapping, the PRM's rules),
+so on two cores part of it costs no wall time.
+
+The order of what reaches the database does not change: any other statement on the store, a
+commit or a rollback first waits until every INSERT handed over has run (SQLAlchemy's
+`before_cursor_execute`, `commit` and `rollback` events). An INSERT that fails is raised in the
+main thread by the next statement or commit, as SQLAlchemy raises it (`sqlalchemy.exc.DBAPIError`
+and its subclasses), and the unit of work rolls back whole; INSERTs handed over after it are not run.
+
+Only INSERTs of at least `MIN_ROWS` rows go this way (a small one costs more to hand over than it
+gives), only on a file store (an in-memory SQLite connection belongs to its thread), and only for
+the duration of one entity's first load (`pull_entity`).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import StaticPool
+
+MIN_ROWS = 500
+
+_Job = tuple[Any, str, Sequence[Any]]  # (the DBAPI connection, SQL, rows of parameters)
+
+
+class WriteBehind:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._error: tuple[BaseException, str, Sequence[Any]] | None = None
+        self._failed = False  # a job failed: later jobs of the unit are skipped until it is drained
+        self._thread = threading.Thread(target=self._run, name="prm-sync-write-behind", daemon=True)
+        self._thread.start()
+        event.listen(engine, "before_cursor_execute", self._before_statement)
+        event.listen(engine, "commit", self._before_commit)
+        event.listen(engine, "rollback", self._before_rollback)
+
+    def submit(self, dbapi_connection: Any, sql: str, rows: Sequence[Any]) -> None:
+        """Run `executemany(sql, rows)` on `dbapi_connection` in the worker thread, in order."""
+        self._jobs.put((dbapi_connection, sql, rows))
+
+    def drain(self) -> None:
+        """Wait until every INSERT handed over has run; raise the first that failed."""
+        self._jobs.join()
+        if self._error is not None:
+            error, sql, rows = self._error
+            self._error, self._failed = None, False
+            raise DBAPIError.instance(sql, list(rows[:1]), error, self._engine.dialect.loaded_dbapi.Error) from error
+
+    def close(self) -> None:
+        """Wait for what was handed over (its error is dropped: the caller is leaving anyway) and stop."""
+        event.remove(self._engine, "before_cursor_execute", self._before_statement)
+        event.remove(self._engine, "commit", self._before_commit)
+        event.remove(self._engine, "rollback", self._before_rollback)
+        self._jobs.join()
+        self._jobs.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if not self._failed:
+                    dbapi_connection, sql, rows = job
+                    try:
+                        dbapi_connection.executemany(sql, rows)
+                    except BaseException as exc:  # raised in the main thread by drain()
+                        self._error, self._failed = (exc, sql, rows), True
+            finally:
+                self._jobs.task_done()
+
+    def _before_statement(self, *_args: Any) -> None:
+        if threading.current_thread() is not self._thread:
+            self.drain()
+
+    def _before_commit(self, _connection: Any) -> None:
+        self.drain()
+
+    def _before_rollback(self, _connection: Any) -> None:
+        self._jobs.join()  # everything is undone: a failed INSERT's error has nothing left to say
+        self._error, self._failed = None, False
+
+
+def usable(engine: Engine) -> bool:
+    """A file-backed SQLite store (its connections may be used from another thread)."""
+    return engine.dialect.name == "sqlite" and not isinstance(engine.pool, StaticPool)
+
+
+@contextmanager
+def write_behind(engine: Engine, wanted: bool) -> Iterator[WriteBehind | None]:
+    """A WriteBehind for the block when `wanted` and the store allows it, else None."""
+    if not (wanted and usable(engine)):
+        yield None
+        return
+    writer = WriteBehind(engine)
+    try:
+        yield writer
+    finally:
+        writer.close()
