@@ -48,6 +48,8 @@ class WriteBehind:
 
     def submit(self, dbapi_connection: Any, sql: str, rows: Sequence[Any]) -> None:
         """Run `executemany(sql, rows)` on `dbapi_connection` in the worker thread, in order."""
+        if not self._thread.is_alive():
+            raise RuntimeError("the write-behind thread has stopped")
         self._jobs.put((dbapi_connection, sql, rows))
 
     def drain(self) -> None:

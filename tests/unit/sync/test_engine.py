@@ -468,3 +468,52 @@ def test_a_bulk_first_load_broken_off_keeps_the_units_committed_before(
     with store.session() as s:
         assert len(s.exec(select(Partner)).all()) == 65
         assert len(s.exec(select(Link).where(Link.entity == "partner")).all()) == 65
+
+
+def _table_rows(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """Every partner (with its link's hash and base) and registration (with its partner's CRM id)
+    by CRM id: what a pull stored, free of the ids each store made up."""
+    from sqlalchemy import text
+
+    with store.session() as s:
+        partners = s.execute(text("SELECT l.crm_id, l.crm_hash, l.base, t.name FROM partner t "
+                                  "JOIN link l ON l.prm_id = t.id AND l.entity = 'partner'"))
+        registrations = s.execute(text(
+            "SELECT l.crm_id, t.company, t.status, t.conflict_reason, p.crm_id FROM registration t "
+            "JOIN link l ON l.prm_id = t.id AND l.entity = 'lead' "
+            "LEFT JOIN link p ON p.prm_id = t.partner_id AND p.entity = 'partner'"))
+        return {"partner": sorted(map(tuple, partners)), "registration": sorted(map(tuple, registrations))}
+
+
+def test_a_first_load_in_big_pages_writes_behind_and_stores_what_the_plain_write_stores(
+        tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of >= writebehind.MIN_ROWS rows per table are INSERTed by the write-behind thread
+    (SQLAlchemy's statement events do not see them); the store ends up the same either way."""
+    from sqlalchemy import event
+
+    from prm_sync.sync import inserts
+
+    crm = FakeCrm(clock, page_size=700)
+    partners = [crm.create("companies", partner_fields(f"Pärtner {i}")) for i in range(1500)]
+    for i in range(1200):
+        crm.create("deals", {"pipeline": "partner_registrations", "prm_customer_company": f"Kunde {i % 300}",
+                             "dealstage": "registration_submitted"}, {"companies": {partners[i]}})
+    stored = {}
+    for name, min_rows in (("behind", inserts.WRITE_BEHIND_MIN_ROWS), ("plain", 10**9)):
+        monkeypatch.setattr(inserts, "WRITE_BEHIND_MIN_ROWS", min_rows)
+        with open_store(f"sqlite:///{tmp_path / (name + '.db')}") as one:
+            upgrade(one)
+            seen: list[str] = []
+            event.listen(one.engine, "before_cursor_execute",
+                         lambda conn, cursor, statement, *rest, seen=seen: seen.append(statement.split()[2])
+                         if statement.startswith("INSERT INTO") else None)
+            (tmp_path / name).mkdir()
+            report = run_sync(one, crm, mapping_with_policy("newest_wins"), make_config(tmp_path / name),
+                              clock=clock, entities=["partner", "lead"], direction="pull")
+            assert report.counts["partner"]["prm"]["create"] == 1500
+            assert report.counts["lead"]["prm"]["create"] == 1200
+            stored[name] = _table_rows(one)
+            # a page of 700 partners: its partner and link INSERTs went to the thread; the last page (100) did not
+            assert seen.count("partner") == (1 if name == "behind" else 3)
+    assert stored["behind"] == stored["plain"]
+    assert len(stored["behind"]["partner"]) == 1500 and len(stored["behind"]["registration"]) == 1200

@@ -1,0 +1,100 @@
+"""Write-behind INSERTs of a SQLite first load (prm_sync/sync/writebehind.py): same order, errors raised
+in the caller's thread as SQLAlchemy raises them, nothing half-written."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from prm_sync.store import Store, open_store
+from prm_sync.sync.writebehind import WriteBehind, usable, write_behind
+
+INSERT = "INSERT INTO t (v) VALUES (?)"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with open_store(f"sqlite:///{tmp_path / 'prm.db'}") as s:
+        with s.session(write=True) as session:
+            session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT UNIQUE)"))
+        yield s
+
+
+def _values(store: Store) -> list[str]:
+    with store.session() as session:
+        return [v for (v,) in session.execute(text("SELECT v FROM t ORDER BY id"))]
+
+
+def _raw(session):  # type: ignore[no-untyped-def]
+    return session.connection().connection.driver_connection
+
+
+def test_a_statement_after_handed_over_inserts_sees_them_and_they_commit(store: Store) -> None:
+    ran_in: list[str] = []
+    with write_behind(store.engine, True) as writer:
+        assert writer is not None
+        with store.session(write=True) as session:
+            raw = _raw(session)
+            original = raw.executemany
+
+            def watch(sql, rows):  # type: ignore[no-untyped-def]  # which thread ran it (our own wrapper)
+                ran_in.append(threading.current_thread().name)
+                return original(sql, rows)
+
+            class Proxy:
+                executemany = staticmethod(watch)
+
+            writer.submit(Proxy(), INSERT, [(f"a{i}",) for i in range(1000)])
+            writer.submit(raw, INSERT, [("b",)])
+            count = session.execute(text("SELECT count(*) FROM t")).scalar_one()  # waits for both
+            assert count == 1001
+    assert ran_in == ["prm-sync-write-behind"]
+    assert len(_values(store)) == 1001
+
+
+def test_a_failed_insert_is_raised_at_commit_as_sqlalchemy_raises_it_and_nothing_is_written(store: Store) -> None:
+    with write_behind(store.engine, True) as writer:
+        assert writer is not None
+        with pytest.raises(IntegrityError) as caught, store.session(write=True) as session:
+            raw = _raw(session)
+            writer.submit(raw, INSERT, [("x",), ("y",)])
+            writer.submit(raw, INSERT, [("z",), ("x",)])   # UNIQUE fails half way
+            writer.submit(raw, INSERT, [("after",)])       # not run: the unit has failed
+        assert "UNIQUE" in str(caught.value.orig)
+        assert _values(store) == []
+        with store.session(write=True) as session:   # the next unit of work writes again
+            writer.submit(_raw(session), INSERT, [("next",)])
+    assert _values(store) == ["next"]
+    with pytest.raises(RuntimeError):
+        writer.submit(object(), INSERT, [])   # closed
+
+
+def test_a_failed_insert_is_raised_by_the_next_statement(store: Store) -> None:
+    with write_behind(store.engine, True) as writer, store.session(write=True) as session:
+        assert writer is not None
+        raw = _raw(session)
+        writer.submit(raw, INSERT, [("x",), ("x",)])
+        with pytest.raises(IntegrityError):
+            session.execute(text("SELECT 1"))
+        session.rollback()
+    assert _values(store) == []
+
+
+def test_an_in_memory_store_writes_in_its_own_thread() -> None:
+    with open_store("sqlite://") as memory:
+        assert not usable(memory.engine)
+        with write_behind(memory.engine, True) as writer:
+            assert writer is None
+
+
+def test_close_removes_the_barrier(store: Store) -> None:
+    writer = WriteBehind(store.engine)
+    writer.close()
+    with store.session(write=True) as session:   # no listener left to wait on a stopped thread
+        session.execute(text("INSERT INTO t (v) VALUES ('plain')"))
+    assert _values(store) == ["plain"]
