@@ -118,12 +118,14 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
 @contextmanager
 def _writes_behind(ctx: RunContext, wanted: bool) -> Iterator[None]:
     """For a first load: the unit of work's big INSERTs run in a worker thread (sync/writebehind.py)."""
-    with write_behind(ctx.store.engine, wanted) as writer:
+    with write_behind(ctx.store.engine, wanted) as writer, ExitStack() as reads:
         ctx.new_rows.writer = writer
+        if writer is not None:
+            ctx.committed_reads = reads.enter_context(ctx.store.engine.connect())
         try:
             yield
         finally:
-            ctx.new_rows.writer = None
+            ctx.new_rows.writer, ctx.committed_reads = None, None
 
 
 def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord], *,
@@ -163,7 +165,9 @@ def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records:
         for ref in mapper.references:
             ids = rec.associations.get(ref.name, ()) if ref.association else (m.references.get(ref.name),)
             targets.setdefault(ref.target, set()).update(i for i in ids if i)
-    resolved = {target: prm_ids_by_crm(session, target.value, ids) for target, ids in targets.items()}
+    # another entity's links were committed before this pull: read them beside the INSERTs running behind
+    resolved = {target: prm_ids_by_crm(ctx.committed_reads if ctx.committed_reads is not None and target != entity
+                                       else session, target.value, ids) for target, ids in targets.items()}
     row_ids = [link.prm_id for link in (*by_crm.values(), *by_key.values())] + [m.prm_id for _, m in mapped if m.prm_id]
     unreadable: dict[str, str] = {}
     rows = {} if nothing_stored else rows_by_id(session, table, row_ids, unreadable)

@@ -40,6 +40,7 @@ class WriteBehind:
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._error: tuple[BaseException, str, Sequence[Any]] | None = None
         self._failed = False  # a job failed: later jobs of the unit are skipped until it is drained
+        self._target: Any = None  # the DBAPI connection the jobs handed over write to
         self._thread = threading.Thread(target=self._run, name="prm-sync-write-behind", daemon=True)
         self._thread.start()
         event.listen(engine, "before_cursor_execute", self._before_statement)
@@ -50,6 +51,9 @@ class WriteBehind:
         """Run `executemany(sql, rows)` on `dbapi_connection` in the worker thread, in order."""
         if not self._thread.is_alive():
             raise RuntimeError("the write-behind thread has stopped")
+        if dbapi_connection is not self._target:
+            self.drain()  # another connection's jobs first (a unit of work's connection is one)
+            self._target = dbapi_connection
         self._jobs.put((dbapi_connection, sql, rows))
 
     def drain(self) -> None:
@@ -84,16 +88,28 @@ class WriteBehind:
             finally:
                 self._jobs.task_done()
 
-    def _before_statement(self, *_args: Any) -> None:
-        if threading.current_thread() is not self._thread:
+    def _mine(self, connection: Any) -> bool:
+        """Whether `connection` (SQLAlchemy's) is the one the jobs write to: other connections (a
+        read of what earlier units committed, another thread's) need not wait for them."""
+        if self._target is None:
+            return False
+        try:
+            return connection.connection.dbapi_connection is self._target
+        except Exception:  # a closed or invalidated connection: not one a job can write to
+            return False
+
+    def _before_statement(self, connection: Any, *_args: Any) -> None:
+        if threading.current_thread() is not self._thread and self._mine(connection):
             self.drain()
 
-    def _before_commit(self, _connection: Any) -> None:
-        self.drain()
+    def _before_commit(self, connection: Any) -> None:
+        if self._mine(connection):
+            self.drain()
 
-    def _before_rollback(self, _connection: Any) -> None:
-        self._jobs.join()  # everything is undone: a failed INSERT's error has nothing left to say
-        self._error, self._failed = None, False
+    def _before_rollback(self, connection: Any) -> None:
+        if self._mine(connection):
+            self._jobs.join()  # everything is undone: a failed INSERT's error has nothing left to say
+            self._error, self._failed = None, False
 
 
 def usable(engine: Engine) -> bool:
