@@ -114,11 +114,13 @@ def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], r
 def _bound_values(statement: _Statement, rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
     """Each row's values in the statement's column order, through the columns' bind processors."""
     values_of = operator.itemgetter(*statement.order)
-    processors = statement.processors
+    processors, keeping_none = statement.processors, statement.keeping_none
     for row in rows:
         values = list(values_of(row)) if len(statement.order) > 1 else [values_of(row)]
         for index, process in processors:
-            values[index] = process(values[index])
+            value = values[index]
+            if value is not None or index not in keeping_none:
+                values[index] = process(value)
         yield values
 
 
@@ -141,12 +143,24 @@ class _Statement:
         self.order: tuple[str, ...] = tuple(compiled.positiontup or columns)
         by_key = {c.key: c for c in table.__table__.columns}
         self.processors: list[tuple[int, Callable[[Any], Any]]] = []  # (position in `order`, processor)
+        # positions whose processor turns None into None (most; not JSON's, which writes 'null'):
+        # a pull's rows hold many empty columns, and each call costs a few nested Python calls
+        self.keeping_none: set[int] = set()
         for index, key in enumerate(self.order):
             processor = by_key[key].type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None and dialect.name == "sqlite" and isinstance(by_key[key].type, UtcDateTime):
                 processor = _sqlite_utc_text(processor)
             if processor is not None:
                 self.processors.append((index, processor))
+                if _keeps_none(processor):
+                    self.keeping_none.add(index)
+
+
+def _keeps_none(processor: Callable[[Any], Any]) -> bool:
+    try:
+        return processor(None) is None
+    except Exception:  # a processor that refuses None: always call it
+        return False
 
 
 def _sqlite_utc_text(general: Callable[[Any], Any]) -> Callable[[Any], Any]:
