@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from prm_sync.config import Config
@@ -66,9 +67,23 @@ class RunContext:
             self._dry_session.flush()
             return
         with self.store.session(write=True) as session:
-            yield session
-            if self.generation is not None:
-                fence.check(session, self.generation)  # a broken (stale) lock: LockBroken, rolled back
+            try:
+                yield session
+                if self.generation is not None:
+                    fence.check(session, self.generation)  # a broken (stale) lock: LockBroken, rolled back
+            except DBAPIError:
+                self._fenced_out()
+                raise
+
+    def _fenced_out(self) -> None:
+        """After a store error in a unit of work: if this run's lock was broken meanwhile, say that
+        (LockBroken) rather than the error it caused. A run that lost its lock meets the new
+        holder's rows where its own first load expected none (sync/pull.py trusts the lock there):
+        the INSERT fails, on a unique key, before the commit's fence check could say why."""
+        if self.generation is None:
+            return
+        with self.store.session() as session:
+            fence.check(session, self.generation)
 
     @contextmanager
     def dry_transaction(self) -> Iterator[None]:
