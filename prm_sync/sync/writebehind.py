@@ -30,6 +30,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
 MIN_ROWS = 500
+#: INSERTs handed over and not yet run, at most (a page makes a few: its table and its links); a
+#: main thread ahead of the writer then waits, so memory holds a couple of pages' values, not a unit's
+MAX_PENDING = 8
 
 _Job = tuple[Any, str, Sequence[Any]]  # (the DBAPI connection, SQL, rows of parameters)
 
@@ -37,7 +40,7 @@ _Job = tuple[Any, str, Sequence[Any]]  # (the DBAPI connection, SQL, rows of par
 class WriteBehind:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._jobs: queue.Queue[_Job | None] = queue.Queue(maxsize=MAX_PENDING)
         self._error: tuple[BaseException, str, Sequence[Any]] | None = None
         self._failed = False  # a job failed: later jobs of the unit are skipped until it is drained
         self._target: Any = None  # the DBAPI connection the jobs handed over write to

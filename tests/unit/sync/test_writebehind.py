@@ -98,3 +98,41 @@ def test_close_removes_the_barrier(store: Store) -> None:
     with store.session(write=True) as session:   # no listener left to wait on a stopped thread
         session.execute(text("INSERT INTO t (v) VALUES ('plain')"))
     assert _values(store) == ["plain"]
+
+
+def test_a_main_thread_ahead_of_the_writer_waits_once_max_pending_inserts_are_queued(store: Store) -> None:
+    from prm_sync.sync.writebehind import MAX_PENDING
+
+    release = threading.Event()
+    started = threading.Event()
+
+    class Stuck:
+        def executemany(self, sql, rows):  # type: ignore[no-untyped-def]
+            started.set()
+            release.wait(60)
+
+    writer = WriteBehind(store.engine)
+    submitted: list[int] = []
+
+    stuck = Stuck()
+
+    def submit_many() -> None:
+        for n in range(MAX_PENDING + 5):
+            writer.submit(stuck, INSERT, [])
+            submitted.append(n)
+
+    feeder = threading.Thread(target=submit_many)
+    try:
+        feeder.start()
+        assert started.wait(60)
+        for _ in range(600):   # until the feeder has run as far ahead as it may (one running, MAX_PENDING queued)
+            if len(submitted) == MAX_PENDING + 1:
+                break
+            threading.Event().wait(0.1)
+        feeder.join(0.3)
+        assert feeder.is_alive() and len(submitted) == MAX_PENDING + 1   # and it goes no further
+    finally:
+        release.set()
+        feeder.join(60)
+        writer.close()
+    assert len(submitted) == MAX_PENDING + 5
