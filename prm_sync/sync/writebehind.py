@@ -1,26 +1,29 @@
-"""Write a first load's big INSERTs in a worker thread while the main thread maps the next page (SQLite).
+"""Write a first load's big INSERTs in a worker thread while the main thread maps the next page.
 
-In a first load into SQLite about a fifth of the pull is SQLite's own work in `executemany`
-(B-tree and index pages), and the sqlite3 module runs it with the GIL released. Handed to a worker
-thread, it overlaps the main thread's Python work on the next page (CSV, mapping, the PRM's rules),
-so on two cores part of it costs no wall time.
+In a first load, a fifth or more of the pull is the database's own work on the rows: SQLite's in
+`executemany` (B-tree and index pages; the sqlite3 module runs it with the GIL released), the
+PostgreSQL server's on a COPY (ingest, index upkeep, in its own process while the client waits on
+a socket). Handed to a worker thread, it overlaps the main thread's Python work on the next page
+(CSV, mapping, the PRM's rules), so on two cores much of it costs no wall time. What the worker
+runs is prepared in the main thread (values bound, COPY text formatted: `sync/inserts.py`), so
+it holds the GIL only between waits.
 
-The order of what reaches the database does not change: any other statement on the store, a
-commit or a rollback first waits until every INSERT handed over has run (SQLAlchemy's
-`before_cursor_execute`, `commit` and `rollback` events). An INSERT that fails is raised in the
-main thread by the next statement or commit, as SQLAlchemy raises it (`sqlalchemy.exc.DBAPIError`
-and its subclasses), and the unit of work rolls back whole; INSERTs handed over after it are not run.
+The order of what reaches the database does not change: any other statement on that connection,
+a commit or a rollback first waits until every write handed over has run (SQLAlchemy's
+`before_cursor_execute`, `commit` and `rollback` events). A write that fails is raised in the main
+thread by the next statement or commit, as the same write in line raises it, and the unit of work
+rolls back whole; writes handed over after it are not run.
 
-Only INSERTs of at least `MIN_ROWS` rows go this way (a small one costs more to hand over than it
-gives), only on a file store (an in-memory SQLite connection belongs to its thread), and only for
-the duration of one entity's first load (`pull_entity`).
+Only writes of at least `MIN_ROWS` rows go this way (a small one costs more to hand over than it
+gives), only on a file SQLite store (an in-memory connection belongs to its thread) or PostgreSQL
+through psycopg, and only for the duration of one entity's first load (`pull_entity`).
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -29,43 +32,44 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
-MIN_ROWS = 500
+MIN_ROWS = 200
 #: INSERTs handed over and not yet run, at most (a page makes a few: its table and its links); a
 #: main thread ahead of the writer then waits, so memory holds a couple of pages' values, not a unit's
 MAX_PENDING = 8
 
-_Job = tuple[Any, str, Sequence[Any]]  # (the DBAPI connection, SQL, rows of parameters)
+_Job = Callable[[], object]
 
 
 class WriteBehind:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._jobs: queue.Queue[_Job | None] = queue.Queue(maxsize=MAX_PENDING)
-        self._error: tuple[BaseException, str, Sequence[Any]] | None = None
+        self._error: BaseException | None = None
         self._failed = False  # a job failed: later jobs of the unit are skipped until it is drained
         self._target: Any = None  # the DBAPI connection the jobs handed over write to
-        self._thread = threading.Thread(target=self._run, name="prm-sync-write-behind", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="prm-sync-write", daemon=True)
         self._thread.start()
         event.listen(engine, "before_cursor_execute", self._before_statement)
         event.listen(engine, "commit", self._before_commit)
         event.listen(engine, "rollback", self._before_rollback)
 
-    def submit(self, dbapi_connection: Any, sql: str, rows: Sequence[Any]) -> None:
-        """Run `executemany(sql, rows)` on `dbapi_connection` in the worker thread, in order."""
+    def submit(self, dbapi_connection: Any, job: _Job) -> None:
+        """Run `job` (a write on `dbapi_connection`, SQLAlchemy's pooled connection's
+        `dbapi_connection`, raising what it would raise in line) in the worker thread, after the
+        jobs handed over before it."""
         if not self._thread.is_alive():
             raise RuntimeError("the write-behind thread has stopped")
         if dbapi_connection is not self._target:
             self.drain()  # another connection's jobs first (a unit of work's connection is one)
             self._target = dbapi_connection
-        self._jobs.put((dbapi_connection, sql, rows))
+        self._jobs.put(job)
 
     def drain(self) -> None:
-        """Wait until every INSERT handed over has run; raise the first that failed."""
+        """Wait until every write handed over has run; raise the first that failed."""
         self._jobs.join()
         if self._error is not None:
-            error, sql, rows = self._error
-            self._error, self._failed = None, False
-            raise DBAPIError.instance(sql, list(rows[:1]), error, self._engine.dialect.loaded_dbapi.Error) from error
+            error, self._error, self._failed = self._error, None, False
+            raise error
 
     def close(self) -> None:
         """Wait for what was handed over (its error is dropped: the caller is leaving anyway) and stop."""
@@ -83,11 +87,10 @@ class WriteBehind:
                 if job is None:
                     return
                 if not self._failed:
-                    dbapi_connection, sql, rows = job
                     try:
-                        dbapi_connection.executemany(sql, rows)
+                        job()
                     except BaseException as exc:  # raised in the main thread by drain()
-                        self._error, self._failed = (exc, sql, rows), True
+                        self._error, self._failed = exc, True
             finally:
                 self._jobs.task_done()
 
@@ -116,8 +119,21 @@ class WriteBehind:
 
 
 def usable(engine: Engine) -> bool:
-    """A file-backed SQLite store (its connections may be used from another thread)."""
-    return engine.dialect.name == "sqlite" and not isinstance(engine.pool, StaticPool)
+    """A file-backed SQLite store (its connections may be used from another thread) or PostgreSQL
+    through psycopg (whose connections are thread-safe)."""
+    dialect = engine.dialect
+    if dialect.name == "sqlite":
+        return not isinstance(engine.pool, StaticPool)
+    return dialect.name == "postgresql" and dialect.driver == "psycopg"
+
+
+def sqlite_executemany(dbapi_connection: Any, dialect: Any, sql: str, rows: Sequence[Any]) -> None:
+    """`executemany` on the driver's connection, a failure raised as SQLAlchemy raises it in line."""
+    try:
+        dbapi_connection.executemany(sql, rows)
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(sql, list(rows[:1]), exc, dialect.loaded_dbapi.Error,
+                                  dialect=dialect) from exc
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from prm_sync.store import Store, open_store
-from prm_sync.sync.writebehind import WriteBehind, usable, write_behind
+from prm_sync.sync.writebehind import WriteBehind, sqlite_executemany, usable, write_behind
 
 INSERT = "INSERT INTO t (v) VALUES (?)"
 
@@ -34,26 +35,26 @@ def _raw(session):  # type: ignore[no-untyped-def]
     return session.connection().connection.driver_connection
 
 
+def _insert(writer: WriteBehind, store: Store, raw: object, rows: list[tuple[str]]) -> None:
+    writer.submit(raw, partial(sqlite_executemany, raw, store.engine.dialect, INSERT, rows))
+
+
 def test_a_statement_after_handed_over_inserts_sees_them_and_they_commit(store: Store) -> None:
     ran_in: list[str] = []
     with write_behind(store.engine, True) as writer:
         assert writer is not None
         with store.session(write=True) as session:
             raw = _raw(session)
-            original = raw.executemany
 
-            def watch(sql, rows):  # type: ignore[no-untyped-def]  # which thread ran it (our own wrapper)
+            def watched() -> None:   # which thread runs a job
                 ran_in.append(threading.current_thread().name)
-                return original(sql, rows)
+                raw.executemany(INSERT, [(f"a{i}",) for i in range(1000)])
 
-            class Proxy:
-                executemany = staticmethod(watch)
-
-            writer.submit(Proxy(), INSERT, [(f"a{i}",) for i in range(1000)])
-            writer.submit(raw, INSERT, [("b",)])
+            writer.submit(raw, watched)
+            _insert(writer, store, raw, [("b",)])
             count = session.execute(text("SELECT count(*) FROM t")).scalar_one()  # waits for both
             assert count == 1001
-    assert ran_in == ["prm-sync-write-behind"]
+    assert ran_in == ["prm-sync-write"]
     assert len(_values(store)) == 1001
 
 
@@ -62,23 +63,23 @@ def test_a_failed_insert_is_raised_at_commit_as_sqlalchemy_raises_it_and_nothing
         assert writer is not None
         with pytest.raises(IntegrityError) as caught, store.session(write=True) as session:
             raw = _raw(session)
-            writer.submit(raw, INSERT, [("x",), ("y",)])
-            writer.submit(raw, INSERT, [("z",), ("x",)])   # UNIQUE fails half way
-            writer.submit(raw, INSERT, [("after",)])       # not run: the unit has failed
+            _insert(writer, store, raw, [("x",), ("y",)])
+            _insert(writer, store, raw, [("z",), ("x",)])   # UNIQUE fails half way
+            _insert(writer, store, raw, [("after",)])       # not run: the unit has failed
         assert "UNIQUE" in str(caught.value.orig)
         assert _values(store) == []
         with store.session(write=True) as session:   # the next unit of work writes again
-            writer.submit(_raw(session), INSERT, [("next",)])
+            _insert(writer, store, _raw(session), [("next",)])
     assert _values(store) == ["next"]
     with pytest.raises(RuntimeError):
-        writer.submit(object(), INSERT, [])   # closed
+        writer.submit(object(), lambda: None)   # closed
 
 
 def test_a_failed_insert_is_raised_by_the_next_statement(store: Store) -> None:
     with write_behind(store.engine, True) as writer, store.session(write=True) as session:
         assert writer is not None
         raw = _raw(session)
-        writer.submit(raw, INSERT, [("x",), ("x",)])
+        _insert(writer, store, raw, [("x",), ("x",)])
         with pytest.raises(IntegrityError):
             session.execute(text("SELECT 1"))
         session.rollback()
@@ -106,19 +107,18 @@ def test_a_main_thread_ahead_of_the_writer_waits_once_max_pending_inserts_are_qu
     release = threading.Event()
     started = threading.Event()
 
-    class Stuck:
-        def executemany(self, sql, rows):  # type: ignore[no-untyped-def]
-            started.set()
-            release.wait(60)
+    def stuck() -> None:
+        started.set()
+        release.wait(60)
 
     writer = WriteBehind(store.engine)
     submitted: list[int] = []
 
-    stuck = Stuck()
+    target = object()
 
     def submit_many() -> None:
         for n in range(MAX_PENDING + 5):
-            writer.submit(stuck, INSERT, [])
+            writer.submit(target, stuck)
             submitted.append(n)
 
     feeder = threading.Thread(target=submit_many)
