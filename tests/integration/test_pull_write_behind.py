@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from prm_sync.store import Store, open_store
 from prm_sync.sync import inserts, pull
 from prm_sync.sync.engine import run_sync
-from tests.conftest import _create_database, _drop_database
+from tests.conftest import migrated_database
 from tests.unit.sync.test_engine import BulkLikeCrm, Clock, make_config, mapping_with_policy, partner_fields
 
 PARTNERS, DEALS, PAGE, UNIT = 2_000, 1_200, 400, 800  # pages of 400 (COPY from 200), units of 2 pages
@@ -30,9 +30,8 @@ COLUMNS = {"sync_cursor": "entity, stream, modstamp, record_id"}  # (its updated
 
 @pytest.fixture
 def second_pg_url(pg_admin_url: URL, pg_template: str) -> Iterator[str]:
-    name = _create_database(pg_admin_url, template=pg_template)
-    yield pg_admin_url.set(database=name).render_as_string(hide_password=False)
-    _drop_database(pg_admin_url, name)
+    with migrated_database(pg_admin_url, pg_template) as url:
+        yield url
 
 
 @pytest.fixture
