@@ -40,7 +40,7 @@ from prm_sync.sync.rows import (
     snapshot,
 )
 from prm_sync.sync.settled import CHANGES, rechecks, save_horizon, settled_window
-from prm_sync.sync.writebehind import write_behind
+from prm_sync.sync.writebehind import committed_reads, write_behind
 from prm_sync.util.bloom import IdFilter
 
 CRM_DELETED = "deleted in the CRM"
@@ -121,7 +121,7 @@ def _writes_behind(ctx: RunContext, wanted: bool) -> Iterator[None]:
     with write_behind(ctx.store.engine, wanted) as writer, ExitStack() as reads:
         ctx.new_rows.writer = writer
         if writer is not None:
-            ctx.committed_reads = reads.enter_context(ctx.store.engine.connect())
+            ctx.committed_reads = reads.enter_context(committed_reads(ctx.store.engine))
         try:
             yield
         finally:
