@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlmodel import Session, col, select
 
-from prm_sync.connector import CrmRecord, Cursor, SettledRechecks
+from prm_sync.connector import CrmRecord, Cursor, Page, PreparedChanges, PreparedReads, SettledRechecks
 from prm_sync.domain.fields import Entity
 from prm_sync.mapping import EntityMapper, MappedRecord
 from prm_sync.mapping.values import canonical
@@ -55,9 +56,66 @@ LEFT_SELECTION = "no longer matches the mapping's filter in the CRM"
 FIRST_LOAD_UNIT = 10_000
 
 
-def pull_entity(ctx: RunContext, entity: Entity) -> None:
+@dataclass
+class PreparedPull:
+    """An entity's first read (no cursor, or --full), prepared before the entity ahead of it is
+    pulled (`prepare_pull`); `pull_entity` reads it in its turn. A prepare that failed keeps its
+    error and raises it in the entity's turn, where the unprepared read would have failed: the
+    entities before it are pulled as they were, and no call is made twice."""
+
+    entity: Entity
+    until: dt.datetime
+    read: PreparedChanges | None = None
+    error: Exception | None = None
+
+    def pages(self) -> Iterator[Page]:
+        if self.error is not None:
+            raise self.error
+        assert self.read is not None
+        return self.read.pages()
+
+
+def pulls(mapper: EntityMapper) -> bool:
+    """Whether the entity reads anything from the CRM."""
+    return bool(mapper.pull_fields) or any(r.pull for r in mapper.references)
+
+
+def first_read_due(ctx: RunContext, entity: Entity) -> bool:
+    """The entity's pull would be a first read (no cursor yet, or --full) through a connector that
+    can prepare one: a read that may choose a CRM-side job (Salesforce Bulk API 2.0)."""
+    if not ctx.connector.capabilities.prepares_reads or not pulls(ctx.mapping[entity]):
+        return False
+    if ctx.full:
+        return True
+    with ctx.unit() as session:
+        return load_cursor(session, entity.value, CHANGES) is None
+
+
+def prepare_pull(ctx: RunContext, entity: Entity) -> PreparedPull:
+    """Make the calls that decide how `entity`'s first read goes (and start the CRM's side of it)
+    now, before an entity ahead of it is pulled, so that the CRM works on it meanwhile.
+
+    Why the entity's pull then stores exactly what it would have: the read is bounded by the run's
+    start (`until` = ctx.started) whenever it is made. A record changed after the read was prepared
+    but before it would have been made is read in its older version, changed before the run
+    started, instead of not at all (its new modstamp is past `until` either way); the cursor is the
+    largest (modstamp, id) read, capped at the run's start, so the next run reads the newer version
+    from there, as it reads every change made after the run started. Nothing is lost, and nothing
+    is stored twice (the link finds a record read again)."""
+    prepared = PreparedPull(entity, ctx.started)
+    try:
+        connector = cast(PreparedReads, ctx.connector)  # capabilities.prepares_reads (first_read_due)
+        prepared.read = connector.prepare_changes(ctx.mapping[entity], None, ctx.started)
+    except Exception as exc:  # raised in the entity's own turn (PreparedPull)
+        prepared.error = exc
+    return prepared
+
+
+def pull_entity(ctx: RunContext, entity: Entity, prepared: PreparedPull | None = None) -> None:
+    """Pull the entity's changes; `prepared`: its first read, prepared earlier (`prepare_pull`), read
+    if this pull is indeed a first read (otherwise dropped, unread)."""
     mapper = ctx.mapping[entity]
-    if not mapper.pull_fields and not any(r.pull for r in mapper.references):
+    if not pulls(mapper):
         return
     with ctx.unit() as session:
         stored = load_cursor(session, entity.value, CHANGES)
@@ -76,8 +134,12 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     else:
         since = Cursor(cursor[0], cursor[1])  # exact compound position: equal timestamps are not re-read
     seen: set[str] | None = set() if ctx.full else None
-    changes = (cast(SettledRechecks, ctx.connector).read_changes(mapper, since, ctx.started, settled=settled)
-               if settled else ctx.connector.read_changes(mapper, since, ctx.started))  # settled: rechecks(ctx)
+    if since is None and prepared is not None and prepared.entity == entity and prepared.until == ctx.started:
+        changes = prepared.pages()
+    elif settled:  # rechecks(ctx)
+        changes = cast(SettledRechecks, ctx.connector).read_changes(mapper, since, ctx.started, settled=settled)
+    else:
+        changes = ctx.connector.read_changes(mapper, since, ctx.started)
     # (exits in reverse: the open unit commits, which waits for the writer's INSERTs, before it stops)
     with _writes_behind(ctx, fresh is not None and not ctx.dry_run), read_ahead(changes) as pages, \
             ExitStack() as unit:
