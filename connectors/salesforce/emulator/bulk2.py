@@ -287,17 +287,20 @@ def _create_query(emu: SalesforceEmulator, body: dict[str, Any], info: dict[str,
 
 
 def _take_rows(emu: SalesforceEmulator, job: Job, compiled: CompiledQuery, all_rows: bool) -> None:
-    """The job's rows as CSV cells, read under the store's lock (one consistent snapshot)."""
+    """The job's rows as CSV cells. The matching records are copied under the store's lock (one
+    consistent snapshot); sorting them and writing their cells happens after, without it: the org
+    goes on answering other calls while a job works, as Salesforce does (a first load's next
+    entity's REST page no longer waits for this job's CSV)."""
     try:
         with emu.lock:
-            rows = [r for r in emu.store.records[compiled.obj.name].values()
+            rows = [dict(r) for r in emu.store.records[compiled.obj.name].values()
                     if (all_rows or not r["IsDeleted"])
                     and (compiled.predicate is None or compiled.predicate(r))]
-            if compiled.sort is not None:
-                rows = compiled.sort(rows)
-            if compiled.query.limit is not None:
-                rows = rows[:compiled.query.limit]
-            job.query_rows = [[csv_value(c.getter(r)) for c in compiled.columns] for r in rows]
+        if compiled.sort is not None:
+            rows = compiled.sort(rows)
+        if compiled.query.limit is not None:
+            rows = rows[:compiled.query.limit]
+        job.query_rows = [[csv_value(c.getter(r)) for c in compiled.columns] for r in rows]
     except Exception as exc:  # the job fails, as on Salesforce; its status poll says why
         job.info.update(state="Failed", errorMessage=f"{type(exc).__name__}: {exc}")
     finally:
