@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -52,9 +51,6 @@ class RunContext:
     # row id -> (the CRM record's modified time, created by this page): when a pulled change happened
     page_stamps: dict[str, tuple[dt.datetime, bool]] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)  # per-run caches of the PRM rules (hooks)
-    # While a first load's INSERTs run behind (sync/writebehind.py): a second connection that reads
-    # what earlier units of work committed (another entity's links, partner names) without waiting
-    committed_reads: Connection | None = None
     new_rows: PendingRows = field(default_factory=PendingRows)  # rows the unit of work creates (INSERTed at its end)
     statistics: TableStatistics = field(default_factory=TableStatistics)  # PostgreSQL ANALYZE as tables fill
     _dry_session: Session | None = None

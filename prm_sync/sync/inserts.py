@@ -13,12 +13,10 @@ would send, so the stored rows are the same (tests/e2e/test_pull_copy.py).
 
 from __future__ import annotations
 
-import io
 import operator
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 from sqlalchemy import insert
@@ -30,13 +28,9 @@ from sqlmodel import Session
 from prm_sync.store.tables import DERIVED_COLUMNS
 from prm_sync.store.types import UtcDateTime
 from prm_sync.sync.rows import column_defaults
-from prm_sync.sync.writebehind import MIN_ROWS as WRITE_BEHIND_MIN_ROWS
-from prm_sync.sync.writebehind import WriteBehind, sqlite_executemany
 
 #: below this many new rows of one table in a unit of work, COPY's own round trips cost more
 COPY_MIN_ROWS = 200
-#: stores whose first loads write their big INSERTs behind (sync/writebehind.py)
-WRITE_BEHIND: tuple[str, ...] = ("sqlite", "postgresql")
 
 
 class Draft:
@@ -51,7 +45,6 @@ class Draft:
 class PendingRows:
     def __init__(self) -> None:
         self._rows: dict[type[Any], list[Draft]] = {}
-        self.writer: WriteBehind | None = None  # set for a first load: big INSERTs run in its thread
 
     def new(self, table: type[Any], values: Mapping[str, Any]) -> Any:
         """A draft row of `table`, written at the next `write` (typed Any: it stands in for a row)."""
@@ -91,40 +84,24 @@ class PendingRows:
                     tuple(k for k in shape.columns if k not in shape.generated)
                 by_columns.setdefault(columns, []).append(row.__dict__)
             for columns, values in by_columns.items():
-                _insert_many(session, table, columns, values, self.writer)
+                _insert_many(session, table, columns, values)
             written[table] = len(rows)
         self.clear()
         return written
 
 
-def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], rows: list[dict[str, Any]],
-                 writer: WriteBehind | None = None) -> None:
+def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
     """One executemany (or COPY) through the driver, values converted by the columns' own bind
     processors. (The same as `session.execute(insert(table), rows)`, without SQLAlchemy's per-row
-    parameter assembly, which cost as much as SQLite's own work here.) `rows`: column -> value.
-    With `writer`, a big one is prepared here and sent from its thread (sync/writebehind.py)."""
+    parameter assembly, which cost as much as SQLite's own work here.) `rows`: column -> value."""
     connection = session.connection()
     dialect = connection.dialect
     statement = _statement(table, columns, dialect)
-    behind = writer is not None and len(rows) >= WRITE_BEHIND_MIN_ROWS and dialect.name in WRITE_BEHIND
     if len(rows) >= COPY_MIN_ROWS and dialect.name == "postgresql" and dialect.driver == "psycopg":
-        driver = connection.connection.driver_connection
-        if behind:
-            assert writer is not None
-            query, data = _copy_query(table, statement), _copy_data(driver, statement, rows)
-            writer.submit(connection.connection.dbapi_connection,
-                          partial(_send_copy, driver, table, query, data, dialect))
-        else:
-            _copy(driver, table, statement, rows, dialect)
+        _copy(connection.connection.driver_connection, table, statement, rows, dialect)
         return
     params = [tuple(values) if statement.positional else dict(zip(statement.order, values, strict=True))
               for values in _bound_values(statement, rows)]
-    if behind and dialect.name == "sqlite":
-        assert writer is not None
-        driver = connection.connection.driver_connection
-        writer.submit(connection.connection.dbapi_connection,
-                      partial(sqlite_executemany, driver, dialect, statement.sql, params))
-        return
     connection.exec_driver_sql(statement.sql, params)
 
 
@@ -166,24 +143,6 @@ def _as_sqlalchemy_error(dialect: Dialect, driver: Any, query: Any) -> Iterator[
     except dialect.loaded_dbapi.Error as exc:
         raise DBAPIError.instance(query.as_string(driver), None, exc, dialect.loaded_dbapi.Error,
                                   dialect=dialect) from exc
-
-
-def _copy_data(driver: Any, statement: _Statement, rows: list[dict[str, Any]]) -> bytes:
-    """The COPY text of `rows` as `_copy`'s `write_row` formats it (the connection's own dumpers),
-    made without talking to the server: the write-behind thread then only sends it and waits."""
-    from psycopg.copy import Copy, FileWriter
-
-    data = io.BytesIO()
-    with driver.cursor() as cursor, Copy(cursor, writer=FileWriter(data)) as copy:
-        for values in _bound_values(statement, rows):
-            copy.write_row(values)
-    return data.getvalue()
-
-
-def _send_copy(driver: Any, table: type[Any], query: Any, data: bytes, dialect: Dialect) -> None:
-    """COPY `data` (from `_copy_data`) into `table` on the session's psycopg connection."""
-    with _as_sqlalchemy_error(dialect, driver, query), driver.cursor() as cursor, cursor.copy(query) as copy:
-        copy.write(data)
 
 
 class _Statement:

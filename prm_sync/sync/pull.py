@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -41,7 +41,6 @@ from prm_sync.sync.rows import (
     snapshot,
 )
 from prm_sync.sync.settled import CHANGES, rechecks, save_horizon, settled_window
-from prm_sync.sync.writebehind import committed_reads, write_behind
 from prm_sync.util.bloom import IdFilter
 
 CRM_DELETED = "deleted in the CRM"
@@ -140,9 +139,7 @@ def pull_entity(ctx: RunContext, entity: Entity, prepared: PreparedPull | None =
         changes = cast(SettledRechecks, ctx.connector).read_changes(mapper, since, ctx.started, settled=settled)
     else:
         changes = ctx.connector.read_changes(mapper, since, ctx.started)
-    # (exits in reverse: the open unit commits, which waits for the writer's INSERTs, before it stops)
-    with _writes_behind(ctx, fresh is not None and not ctx.dry_run), read_ahead(changes) as pages, \
-            ExitStack() as unit:
+    with read_ahead(changes) as pages, ExitStack() as unit:
         work: Session | None = None
         in_unit = 0  # records applied in the open unit of work
         for page in pages:
@@ -175,19 +172,6 @@ def pull_entity(ctx: RunContext, entity: Entity, prepared: PreparedPull | None =
     # entries still open are mapped again from their payload (never an older version over a newer).
     retry_parked_records(ctx, mapper)
     after_pull(ctx, entity)
-
-
-@contextmanager
-def _writes_behind(ctx: RunContext, wanted: bool) -> Iterator[None]:
-    """For a first load: the unit of work's big INSERTs run in a worker thread (sync/writebehind.py)."""
-    with write_behind(ctx.store.engine, wanted) as writer, ExitStack() as reads:
-        ctx.new_rows.writer = writer
-        if writer is not None:
-            ctx.committed_reads = reads.enter_context(committed_reads(ctx.store.engine))
-        try:
-            yield
-        finally:
-            ctx.new_rows.writer, ctx.committed_reads = None, None
 
 
 def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord], *,
@@ -227,9 +211,7 @@ def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records:
         for ref in mapper.references:
             ids = rec.associations.get(ref.name, ()) if ref.association else (m.references.get(ref.name),)
             targets.setdefault(ref.target, set()).update(i for i in ids if i)
-    # another entity's links were committed before this pull: read them beside the INSERTs running behind
-    resolved = {target: prm_ids_by_crm(ctx.committed_reads if ctx.committed_reads is not None and target != entity
-                                       else session, target.value, ids) for target, ids in targets.items()}
+    resolved = {target: prm_ids_by_crm(session, target.value, ids) for target, ids in targets.items()}
     row_ids = [link.prm_id for link in (*by_crm.values(), *by_key.values())] + [m.prm_id for _, m in mapped if m.prm_id]
     unreadable: dict[str, str] = {}
     rows = {} if nothing_stored else rows_by_id(session, table, row_ids, unreadable)
