@@ -48,7 +48,8 @@ def run_sync(
                                                  break_stale=break_stale_lock) as grant, _bulk_gc():
         ctx = RunContext(store=store, connector=connector, mapping=mapping, config=config, report=report,
                          dry_run=dry_run, full=full, retry_quarantined=retry_quarantined, clock=clock,
-                         started=clock(), observer=observer or NullObserver(), generation=grant.generation)
+                         started=clock(), observer=observer or NullObserver(), generation=grant.generation,
+                         write_behind=store.backend == "postgresql" and not dry_run)
         calls_before = connector.usage().calls
         if not dry_run:
             ctx.run_id = _start_run(store, ctx, order, direction)

@@ -79,15 +79,17 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     with read_ahead(changes) as pages, ExitStack() as unit:
         work: Session | None = None
         in_unit = 0  # records applied in the open unit of work
-        for page in pages:
+        for page in pages:  # (the page before may still be written behind while this one is read)
+            ctx.new_rows.settle()
             ctx.report.pulled[entity.value] += len(page.records)
             if work is None:
                 work = unit.enter_context(ctx.unit())
-            apply_and_check(work, ctx, mapper, page.records, fresh=fresh)
+            apply_and_check(work, ctx, mapper, page.records, fresh=fresh, behind=ctx.write_behind)
             in_unit += len(page.records)
             if seen is not None:
                 seen.update(r.crm_id for r in page.records)
             if page.cursor is not None and not ctx.dry_run:
+                ctx.new_rows.settle()
                 new = (min(page.cursor.modstamp, ctx.started), page.cursor.record_id)
                 if cursor is None or new > cursor:
                     save_cursor(work, entity.value, CHANGES, new[0], new[1])
@@ -112,16 +114,26 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
 
 
 def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord], *,
-                    fresh: bool = False) -> None:
+                    fresh: bool = False, behind: bool = False) -> None:
     """Merge a page into the store, apply the PRM's rules to what it changed, write the new rows.
-    `fresh`: the entity held no link and no row when this run began pulling it."""
+    `fresh`: the entity held no link and no row when this run began pulling it. `behind`: the new
+    rows are written by a worker thread; the session is not to be used before `ctx.new_rows.settle()`
+    (the unit of work settles when it ends)."""
+    ctx.new_rows.settle()
     ctx.page_changes.clear()
     ctx.page_stamps.clear()
     ctx.new_rows.clear()
     apply_page(session, ctx, mapper, records, fresh=fresh)
     after_pull_page(session, ctx, mapper.entity, ctx.page_changes)
-    for table, count in ctx.new_rows.write(session).items():
-        ctx.statistics.wrote(session, table.__table__, count)
+
+    def written(counts: Mapping[type[Any], int]) -> None:
+        for table, count in counts.items():
+            ctx.statistics.wrote(session, table.__table__, count)
+
+    if behind:
+        ctx.new_rows.write_behind(session, written)
+    else:
+        written(ctx.new_rows.write(session))
 
 
 def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord], *,
