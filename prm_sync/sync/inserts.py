@@ -41,6 +41,8 @@ from prm_sync.sync.rows import column_defaults
 
 #: below this many new rows of one table in a unit of work, COPY's own round trips cost more
 COPY_MIN_ROWS = 200
+#: stores whose pulled pages are written behind (see above); SQLite's writes stay in the main thread
+WRITE_BEHIND: tuple[str, ...] = ("postgresql",)
 
 
 class Draft:

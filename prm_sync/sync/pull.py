@@ -79,8 +79,7 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     with read_ahead(changes) as pages, ExitStack() as unit:
         work: Session | None = None
         in_unit = 0  # records applied in the open unit of work
-        for page in pages:  # (the page before may still be written behind while this one is read)
-            ctx.new_rows.settle()
+        for page in pages:  # (the page before may still be written behind while this one is read and mapped)
             ctx.report.pulled[entity.value] += len(page.records)
             if work is None:
                 work = unit.enter_context(ctx.unit())
@@ -118,8 +117,7 @@ def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, rec
     """Merge a page into the store, apply the PRM's rules to what it changed, write the new rows.
     `fresh`: the entity held no link and no row when this run began pulling it. `behind`: the new
     rows are written by a worker thread; the session is not to be used before `ctx.new_rows.settle()`
-    (the unit of work settles when it ends)."""
-    ctx.new_rows.settle()
+    (the next page settles once it is mapped, the unit of work when it ends)."""
     ctx.page_changes.clear()
     ctx.page_stamps.clear()
     ctx.new_rows.clear()
@@ -141,6 +139,7 @@ def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records:
     entity = mapper.entity
     table = TABLES[entity]
     mapped = [(rec, mapper.to_prm(rec.crm_id, rec.fields)) for rec in records]
+    ctx.new_rows.settle()  # the page before, if written behind while this one was read and mapped, is in
     # every row of a fresh entity has its link (made with it): no link found, no row to find either
     nothing_stored = fresh and not linked_any(session, entity.value, (rec.crm_id for rec in records),
                                               (m.prm_id for _, m in mapped if m.prm_id))

@@ -1,0 +1,148 @@
+"""PostgreSQL: a pull's pages are written behind by a worker thread (sync/inserts.py write_behind)
+while the main thread reads and maps the next page. The store ends up exactly as when each page is
+written in line; a write the database refuses fails the run with the same error, in the main
+thread, and leaves nothing of its unit of work; the rerun converges."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import URL
+
+from prm_sync.store import Store, open_store
+from prm_sync.sync import inserts, pull
+from prm_sync.sync.engine import run_sync
+from tests.conftest import _create_database, _drop_database
+from tests.unit.sync.test_engine import BulkLikeCrm, Clock, make_config, mapping_with_policy, partner_fields
+
+PARTNERS, DEALS, PAGE, UNIT = 2_000, 1_200, 400, 800  # pages of 400 (COPY from 200), units of 2 pages
+TABLES = ("partner", "partner_status_change", "deal", "link", "sync_cursor", "quarantine")
+COLUMNS = {"sync_cursor": "entity, stream, modstamp, record_id"}  # (its updated_at is the wall clock's)
+
+
+@pytest.fixture
+def second_pg_url(pg_admin_url: URL, pg_template: str) -> Iterator[str]:
+    name = _create_database(pg_admin_url, template=pg_template)
+    yield pg_admin_url.set(database=name).render_as_string(hide_password=False)
+    _drop_database(pg_admin_url, name)
+
+
+@pytest.fixture
+def writers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The threads that wrote pulled pages' new rows, one entry per write."""
+    seen: list[str] = []
+    write_all = inserts._write_all
+
+    def watched(connection: Any, pending: Any) -> Any:
+        seen.append(threading.current_thread().name)
+        return write_all(connection, pending)
+
+    monkeypatch.setattr(inserts, "_write_all", watched)
+    monkeypatch.setattr(pull, "FIRST_LOAD_UNIT", UNIT)
+    return seen
+
+
+def _crm() -> BulkLikeCrm:
+    crm = BulkLikeCrm(Clock(), page_size=PAGE)
+    partners = [crm.create("companies", partner_fields(f"P{i}", prm_id=f"p{i:05d}")) for i in range(PARTNERS)]
+    for i in range(DEALS):
+        crm.create("deals", {"pipeline": "default", "dealname": f"D{i}", "amount": f"{i}.50", "dealstage": "closedwon",
+                             "hs_is_closed_won": "true", "prm_id": f"d{i:05d}"}, {"companies": {partners[i]}})
+    return crm
+
+
+def _pull(store: Store, crm: BulkLikeCrm, tmp_path: Path) -> None:
+    clock = Clock()  # each run sees the same times (after the records'): stores compare equal to the microsecond
+    clock.now += dt.timedelta(days=1)
+    run_sync(store, crm, mapping_with_policy("crm_wins"), make_config(tmp_path), clock=clock,
+             entities=["partner", "deal"], direction="pull")
+
+
+def _state(store: Store) -> dict[str, list[tuple[Any, ...]]]:
+    with store.session() as session:
+        return {table: [tuple(row) for row in session.execute(text(f"SELECT {COLUMNS.get(table, '*')} FROM {table} "
+                                                                   "ORDER BY 1, 2"))]
+                for table in TABLES}
+
+
+@pytest.mark.pg
+def test_pages_written_behind_store_what_pages_written_in_line_store(
+        pg_migrated_url: str, second_pg_url: str, tmp_path: Path, writers: list[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    crm = _crm()
+    with open_store(pg_migrated_url) as store:
+        _pull(store, crm, tmp_path)
+        behind = _state(store)
+    assert set(writers) == {"prm-sync-write"} and len(writers) == PARTNERS // PAGE + DEALS // PAGE
+    writers.clear()
+    monkeypatch.setattr(inserts, "WRITE_BEHIND", ())
+    with open_store(second_pg_url) as store:
+        _pull(store, crm, tmp_path)
+        in_line = _state(store)
+    assert set(writers) == {"MainThread"}
+    assert behind == in_line
+    assert len(behind["partner"]) == PARTNERS and len(behind["deal"]) == DEALS
+    assert len(behind["link"]) == PARTNERS + DEALS
+    assert [row[0] for row in behind["sync_cursor"] if row[1] == "changes"] == ["deal", "partner"]
+
+
+def test_sqlite_writes_its_pages_in_the_main_thread(sqlite_url: str, tmp_path: Path, writers: list[str]) -> None:
+    with open_store(sqlite_url) as store:
+        from prm_sync.store import upgrade
+
+        upgrade(store)
+        _pull(store, _crm(), tmp_path)
+    assert writers and set(writers) == {"MainThread"}
+
+
+REFUSE = """
+CREATE FUNCTION refuse_one_link() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.prm_id = 'p01234' THEN RAISE EXCEPTION 'link % refused', NEW.prm_id; END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER refuse_one_link BEFORE INSERT ON link FOR EACH ROW EXECUTE FUNCTION refuse_one_link();
+"""
+
+
+def _refused_run(url: str, tmp_path: Path, crm: BulkLikeCrm) -> tuple[BaseException, dict[str, int]]:
+    """A first pull whose 4th page (partners 1,200-1,599: the second unit's second page) the server
+    refuses: the error the run fails with, and the rows the store holds after it."""
+    with open_store(url) as store:
+        with store.session(write=True) as session:
+            session.execute(text(REFUSE))
+        with pytest.raises(psycopg.errors.RaiseException) as failed:
+            _pull(store, crm, tmp_path)
+        state = {table: len(rows) for table, rows in _state(store).items()}
+        with store.session(write=True) as session:
+            session.execute(text("DROP TRIGGER refuse_one_link ON link"))
+        _pull(store, crm, tmp_path)  # the rerun converges
+        rerun = _state(store)
+    assert len(rerun["partner"]) == PARTNERS and len(rerun["link"]) == PARTNERS + DEALS
+    assert [row[0] for row in rerun["sync_cursor"] if row[1] == "changes"] == ["deal", "partner"]
+    assert not rerun["quarantine"]
+    return failed.value, state
+
+
+@pytest.mark.pg
+def test_a_page_the_server_refuses_behind_fails_the_run_as_in_line_and_leaves_its_unit_unwritten(
+        pg_migrated_url: str, second_pg_url: str, tmp_path: Path, writers: list[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    crm = _crm()
+    error, state = _refused_run(pg_migrated_url, tmp_path, crm)
+    assert "link p01234 refused" in str(error)
+    # the first unit (pages 1-2) committed; the second (pages 3-4) rolled back whole; page 5 never written
+    assert state == {"partner": UNIT, "partner_status_change": UNIT, "deal": 0, "link": UNIT, "sync_cursor": 0,
+                     "quarantine": 0}
+    assert writers[:4] == ["prm-sync-write"] * 4
+    monkeypatch.setattr(inserts, "WRITE_BEHIND", ())
+    in_line_error, in_line_state = _refused_run(second_pg_url, tmp_path, crm)
+    assert (type(in_line_error), str(in_line_error)) == (type(error), str(error))
+    assert in_line_state == state
