@@ -36,15 +36,20 @@ def second_pg_url(pg_admin_url: URL, pg_template: str) -> Iterator[str]:
 
 @pytest.fixture
 def writers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The threads that wrote pulled pages' new rows, one entry per write."""
+    """The thread of each COPY of pulled rows: sent behind (`_send_copy`) or in line (`_copy`)."""
     seen: list[str] = []
-    write_all = inserts._write_all
+    send, copy = inserts._send_copy, inserts._copy
 
-    def watched(connection: Any, pending: Any) -> Any:
-        seen.append(threading.current_thread().name)
-        return write_all(connection, pending)
+    def sent(*args: Any) -> None:
+        seen.append(f"behind in {threading.current_thread().name}")
+        send(*args)
 
-    monkeypatch.setattr(inserts, "_write_all", watched)
+    def copied(*args: Any) -> None:
+        seen.append(f"in line in {threading.current_thread().name}")
+        copy(*args)
+
+    monkeypatch.setattr(inserts, "_send_copy", sent)
+    monkeypatch.setattr(inserts, "_copy", copied)
     monkeypatch.setattr(pull, "FIRST_LOAD_UNIT", UNIT)
     return seen
 
@@ -80,26 +85,36 @@ def test_pages_written_behind_store_what_pages_written_in_line_store(
     with open_store(pg_migrated_url) as store:
         _pull(store, crm, tmp_path)
         behind = _state(store)
-    assert set(writers) == {"prm-sync-write"} and len(writers) == PARTNERS // PAGE + DEALS // PAGE
+    # a partner page: partner, partner_status_change and link rows; a deal page: deal and link rows
+    assert writers == ["behind in prm-sync-write"] * (PARTNERS // PAGE * 3 + DEALS // PAGE * 2)
     writers.clear()
     monkeypatch.setattr(inserts, "WRITE_BEHIND", ())
     with open_store(second_pg_url) as store:
         _pull(store, crm, tmp_path)
         in_line = _state(store)
-    assert set(writers) == {"MainThread"}
+    assert writers == ["in line in MainThread"] * (PARTNERS // PAGE * 3 + DEALS // PAGE * 2)
     assert behind == in_line
     assert len(behind["partner"]) == PARTNERS and len(behind["deal"]) == DEALS
     assert len(behind["link"]) == PARTNERS + DEALS
     assert [row[0] for row in behind["sync_cursor"] if row[1] == "changes"] == ["deal", "partner"]
 
 
-def test_sqlite_writes_its_pages_in_the_main_thread(sqlite_url: str, tmp_path: Path, writers: list[str]) -> None:
+def test_sqlite_writes_its_pages_in_the_main_thread(sqlite_url: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+    write_all = inserts._write_all
+
+    def watched(*args: Any) -> Any:
+        seen.append(threading.current_thread().name)
+        return write_all(*args)
+
+    monkeypatch.setattr(inserts, "_write_all", watched)
     with open_store(sqlite_url) as store:
         from prm_sync.store import upgrade
 
         upgrade(store)
         _pull(store, _crm(), tmp_path)
-    assert writers and set(writers) == {"MainThread"}
+    assert seen and set(seen) == {"MainThread"}
 
 
 REFUSE = """
@@ -141,7 +156,7 @@ def test_a_page_the_server_refuses_behind_fails_the_run_as_in_line_and_leaves_it
     # the first unit (pages 1-2) committed; the second (pages 3-4) rolled back whole; page 5 never written
     assert state == {"partner": UNIT, "partner_status_change": UNIT, "deal": 0, "link": UNIT, "sync_cursor": 0,
                      "quarantine": 0}
-    assert writers[:4] == ["prm-sync-write"] * 4
+    assert writers[:10] == ["behind in prm-sync-write"] * 10  # pages 1-3, then the refused link COPY of page 4
     monkeypatch.setattr(inserts, "WRITE_BEHIND", ())
     in_line_error, in_line_state = _refused_run(second_pg_url, tmp_path, crm)
     assert (type(in_line_error), str(in_line_error)) == (type(error), str(error))
