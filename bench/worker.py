@@ -74,9 +74,7 @@ class SqlTimes:
     """Wall time the main thread spent in each kind of SQL statement (`"time_sql"` in the spec):
     client-side, so it holds the round trip and the server's work. Commits are timed by wrapping
     the DBAPI connection's `commit` (psycopg; sqlite3's cannot be wrapped); COPY (not a cursor
-    execute) by wrapping sync.inserts._copy: its rows' binding in Python is in that figure too; a COPY
-    written behind (PostgreSQL pulls) by wrapping sync.inserts._send_copy, in the writer thread: only
-    sending and the server's work (the rows were formatted in the main thread)."""
+    execute) by wrapping sync.inserts._copy: its rows' binding in Python is in that figure too."""
 
     def __init__(self, engine: Any) -> None:
         import re
@@ -99,14 +97,6 @@ class SqlTimes:
             self._add(f"COPY {table.__table__.name}", time.perf_counter() - started)
 
         inserts._copy = timed_copy  # type: ignore[assignment]  # bench-only: times our own function
-        send = inserts._send_copy
-
-        def timed_send(driver: Any, table: Any, query: Any, data: bytes) -> None:
-            started = time.perf_counter()
-            send(driver, table, query, data)  # rows formatted before (main thread); sent by the writer thread
-            self._add(f"COPY {table.__table__.name} (sent behind)", time.perf_counter() - started)
-
-        inserts._send_copy = timed_send  # type: ignore[assignment]
 
     def _kind(self, statement: str) -> str:
         return self._shape.sub("(...)", " ".join(statement.split()))[:90]

@@ -52,7 +52,6 @@ class RunContext:
     cache: dict[str, Any] = field(default_factory=dict)  # per-run caches of the PRM rules (hooks)
     new_rows: PendingRows = field(default_factory=PendingRows)  # rows the unit of work creates (INSERTed at its end)
     statistics: TableStatistics = field(default_factory=TableStatistics)  # PostgreSQL ANALYZE as tables fill
-    write_behind: bool = False  # a pull's pages written by a worker thread (PostgreSQL: sync/inserts.py)
     _dry_session: Session | None = None
 
     @contextmanager
@@ -60,16 +59,10 @@ class RunContext:
         if self.dry_run:
             assert self._dry_session is not None
             yield self._dry_session
-            self.new_rows.settle()
             self._dry_session.flush()
             return
         with self.store.session(write=True) as session:
-            try:
-                yield session
-            except BaseException:
-                self.new_rows.settle(quiet=True)  # a write in flight ends before the rollback
-                raise
-            self.new_rows.settle()  # a page written behind is in, or its error raised (rolled back)
+            yield session
             if self.generation is not None:
                 fence.check(session, self.generation)  # a broken (stale) lock: LockBroken, rolled back
 

@@ -24,7 +24,6 @@ from prm_sync.domain.fields import SYNC_ORDER, Entity
 from prm_sync.errors import BudgetExhausted, RunDeadlineReached
 from prm_sync.mapping import CompiledMapping
 from prm_sync.store import LockBroken, Store, SyncRun, run_lock
-from prm_sync.sync import inserts
 from prm_sync.sync.context import RunContext, utc_now
 from prm_sync.sync.deletes import push_deletions, sweep_deletions
 from prm_sync.sync.events import NullObserver, RunObserver, StopRequested
@@ -49,8 +48,7 @@ def run_sync(
                                                  break_stale=break_stale_lock) as grant, _bulk_gc():
         ctx = RunContext(store=store, connector=connector, mapping=mapping, config=config, report=report,
                          dry_run=dry_run, full=full, retry_quarantined=retry_quarantined, clock=clock,
-                         started=clock(), observer=observer or NullObserver(), generation=grant.generation,
-                         write_behind=store.backend in inserts.WRITE_BEHIND and not dry_run)
+                         started=clock(), observer=observer or NullObserver(), generation=grant.generation)
         calls_before = connector.usage().calls
         if not dry_run:
             ctx.run_id = _start_run(store, ctx, order, direction)

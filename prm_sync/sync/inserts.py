@@ -9,32 +9,18 @@ before it is written; at the end of the unit of work the drafts go to the databa
 history). On PostgreSQL (psycopg 3) a table with at least `COPY_MIN_ROWS` new rows goes in
 with one `COPY ... FROM STDIN` instead: the values are the same bind-processed ones the INSERT
 would send, so the stored rows are the same (tests/e2e/test_pull_copy.py).
-
-On PostgreSQL a pull's page may be written *behind* (`write_behind`): a worker thread sends the
-page's rows on the session's connection while the main thread waits for the CRM's next page, so
-the server's work on them (COPY ingest, index upkeep: it runs on the same cores, and the client
-waited for it statement by statement) overlaps the client's. The main thread does not touch the
-session until `settle` has waited for that write (the unit of work settles before it checks the
-fence and commits, and before it rolls back), and `settle` raises the write's error in the main
-thread, before anything of the next page reaches the store. The worker spends its time in
-psycopg's C row formatting and socket waits. SQLite keeps writing in the main thread: its
-`executemany` holds the GIL between rows, so a writer thread would only take turns with it.
 """
 
 from __future__ import annotations
 
-import contextvars
-import io
 import operator
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
 from prm_sync.store.tables import DERIVED_COLUMNS
@@ -43,8 +29,6 @@ from prm_sync.sync.rows import column_defaults
 
 #: below this many new rows of one table in a unit of work, COPY's own round trips cost more
 COPY_MIN_ROWS = 200
-#: stores whose pulled pages are written behind (see above); SQLite's writes stay in the main thread
-WRITE_BEHIND: tuple[str, ...] = ("postgresql",)
 
 
 class Draft:
@@ -56,13 +40,9 @@ class Draft:
         self.__dict__.update(values)
 
 
-Written = dict[type[Any], int]  # rows written per table
-
-
 class PendingRows:
     def __init__(self) -> None:
         self._rows: dict[type[Any], list[Draft]] = {}
-        self._behind: _Behind | None = None  # the write in flight in a worker thread, if any
 
     def new(self, table: type[Any], values: Mapping[str, Any]) -> Any:
         """A draft row of `table`, written at the next `write` (typed Any: it stands in for a row)."""
@@ -82,142 +62,45 @@ class PendingRows:
         """The drafts of `table` made since the last write."""
         return list(self._rows.get(table, ()))
 
-    def write(self, session: Session) -> Written:
+    def write(self, session: Session) -> dict[type[Any], int]:
         """INSERT every draft made since the last write, in the session's transaction.
         Returns the rows written per table."""
-        self.settle()
-        written = _write_all(session.connection(), self._rows)
+        written = {}
+        for table, rows in self._rows.items():
+            shape = _shape(table)
+            derived = DERIVED_COLUMNS.get(table, {})
+            by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            if derived:
+                for row in rows:
+                    for key, derive in derived.items():  # from the values as the page left them
+                        row.__dict__[key] = derive(row.__dict__)
+            if not shape.generated:  # most tables: one statement, no per-row test
+                by_columns[shape.columns] = [row.__dict__ for row in rows]
+            for row in rows if shape.generated else ():
+                # a database-generated id still None is left out: PostgreSQL refuses an explicit NULL
+                columns = shape.columns if all(row.__dict__[k] is not None for k in shape.generated) else \
+                    tuple(k for k in shape.columns if k not in shape.generated)
+                by_columns.setdefault(columns, []).append(row.__dict__)
+            for columns, values in by_columns.items():
+                _insert_many(session, table, columns, values)
+            written[table] = len(rows)
         self.clear()
         return written
 
-    def write_behind(self, session: Session, then: Callable[[Written], None]) -> None:
-        """Start writing the drafts made since the last write, in the session's transaction, from a
-        worker thread; `then(rows written per table)` runs in this thread at `settle`. Until then
-        the caller must not use the session (nor its connection)."""
-        self.settle()
-        steps, written = _prepared(session.connection(), self._rows)
-        self.clear()
 
-        def send() -> Written:
-            for step in steps:
-                step()
-            return written
-
-        self._behind = _Behind(send, then)
-
-    def settle(self, *, quiet: bool = False) -> None:
-        """Wait for the write in flight, if any, and raise its error here. `quiet`: for a unit of
-        work being rolled back for another error: its error is dropped and `then` not run."""
-        behind, self._behind = self._behind, None
-        if behind is None:
-            return
-        try:
-            written = behind.wait()
-        except Exception:
-            if quiet:
-                return
-            raise
-        if not quiet:
-            behind.then(written)
-
-
-class _Behind:
-    """One write in a worker thread: its result or error, handed over by `wait`."""
-
-    def __init__(self, job: Callable[[], Written], then: Callable[[Written], None]) -> None:
-        self.then = then
-        self._written: Written = {}
-        self._error: BaseException | None = None
-        context = contextvars.copy_context()  # log fields bound to the run reach the writer's logs
-        self._thread = threading.Thread(target=context.run, args=(self._run, job), name="prm-sync-write",
-                                        daemon=True)
-        self._thread.start()
-
-    def _run(self, job: Callable[[], Written]) -> None:
-        try:
-            self._written = job()
-        except BaseException as exc:  # handed to the main thread, raised there
-            self._error = exc
-
-    def wait(self) -> Written:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._written
-
-
-def _groups(pending: Mapping[type[Any], list[Draft]],
-            written: dict[type[Any], int]) -> Iterator[tuple[type[Any], tuple[str, ...], list[dict[str, Any]]]]:
-    """(table, columns, rows) of one statement each, tables in the order they were first added;
-    `written` gets the rows per table."""
-    for table, rows in pending.items():
-        shape = _shape(table)
-        derived = DERIVED_COLUMNS.get(table, {})
-        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        if derived:
-            for row in rows:
-                for key, derive in derived.items():  # from the values as the page left them
-                    row.__dict__[key] = derive(row.__dict__)
-        if not shape.generated:  # most tables: one statement, no per-row test
-            by_columns[shape.columns] = [row.__dict__ for row in rows]
-        for row in rows if shape.generated else ():
-            # a database-generated id still None is left out: PostgreSQL refuses an explicit NULL
-            columns = shape.columns if all(row.__dict__[k] is not None for k in shape.generated) else \
-                tuple(k for k in shape.columns if k not in shape.generated)
-            by_columns.setdefault(columns, []).append(row.__dict__)
-        for columns, values in by_columns.items():
-            yield table, columns, values
-        written[table] = len(rows)
-
-
-def _write_all(connection: Connection, pending: Mapping[type[Any], list[Draft]]) -> Written:
-    """INSERT (or COPY) `pending`'s drafts."""
-    written: Written = {}
-    for table, columns, values in _groups(pending, written):
-        _insert_many(connection, table, columns, values)
-    return written
-
-
-def _prepared(connection: Connection, pending: Mapping[type[Any], list[Draft]]) -> tuple[list[Callable[[], object]],
-                                                                                          Written]:
-    """The statements that write `pending`'s drafts, their values bound and (COPY) formatted here, in
-    the calling thread: what is left to the worker thread is sending them and waiting for the server,
-    which holds the GIL only between socket waits (formatting there, it took turns with the main
-    thread's work and the read-ahead's for the GIL, and the writes took twice as long)."""
-    written: Written = {}
-    steps: list[Callable[[], object]] = []
-    dialect = connection.dialect
-    for table, columns, values in _groups(pending, written):
-        statement = _statement(table, columns, dialect)
-        if _copies(dialect, values):
-            driver = connection.connection.driver_connection
-            steps.append(partial(_send_copy, driver, table, _copy_query(table, statement),
-                                 _copy_data(driver, statement, values)))
-        else:
-            steps.append(partial(connection.exec_driver_sql, statement.sql, _params(statement, values)))
-    return steps, written
-
-
-def _copies(dialect: Dialect, rows: list[dict[str, Any]]) -> bool:
-    return len(rows) >= COPY_MIN_ROWS and dialect.name == "postgresql" and dialect.driver == "psycopg"
-
-
-def _params(statement: _Statement, rows: list[dict[str, Any]]) -> list[Any]:
-    return [tuple(values) if statement.positional else dict(zip(statement.order, values, strict=True))
-            for values in _bound_values(statement, rows)]
-
-
-def _insert_many(connection: Connection, table: type[Any], columns: tuple[str, ...],
-                 rows: list[dict[str, Any]]) -> None:
+def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
     """One executemany (or COPY) through the driver, values converted by the columns' own bind
     processors. (The same as `session.execute(insert(table), rows)`, without SQLAlchemy's per-row
     parameter assembly, which cost as much as SQLite's own work here.) `rows`: column -> value."""
+    connection = session.connection()
     dialect = connection.dialect
     statement = _statement(table, columns, dialect)
-    if _copies(dialect, rows):
+    if len(rows) >= COPY_MIN_ROWS and dialect.name == "postgresql" and dialect.driver == "psycopg":
         _copy(connection.connection.driver_connection, table, statement, rows)
         return
-    connection.exec_driver_sql(statement.sql, _params(statement, rows))
+    params = [tuple(values) if statement.positional else dict(zip(statement.order, values, strict=True))
+              for values in _bound_values(statement, rows)]
+    connection.exec_driver_sql(statement.sql, params)
 
 
 def _bound_values(statement: _Statement, rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
@@ -231,36 +114,15 @@ def _bound_values(statement: _Statement, rows: list[dict[str, Any]]) -> Iterator
         yield values
 
 
-def _copy_query(table: type[Any], statement: _Statement) -> Any:
-    from psycopg import sql
-
-    return sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.__table__.name), sql.SQL(", ").join(map(sql.Identifier, statement.order)))
-
-
 def _copy(driver: Any, table: type[Any], statement: _Statement, rows: list[dict[str, Any]]) -> None:
     """`COPY table (columns) FROM STDIN` on the session's own psycopg connection (its transaction)."""
-    with driver.cursor() as cursor, cursor.copy(_copy_query(table, statement)) as copy:
-        for values in _bound_values(statement, rows):
-            copy.write_row(values)
+    from psycopg import sql
 
-
-def _copy_data(driver: Any, statement: _Statement, rows: list[dict[str, Any]]) -> bytes:
-    """The COPY text of `rows`, formatted by psycopg as `_copy`'s `write_row` formats it (the same
-    connection's dumpers), without talking to the server."""
-    from psycopg.copy import Copy, FileWriter
-
-    data = io.BytesIO()
-    with driver.cursor() as cursor, Copy(cursor, writer=FileWriter(data)) as copy:
-        for values in _bound_values(statement, rows):
-            copy.write_row(values)
-    return data.getvalue()
-
-
-def _send_copy(driver: Any, table: type[Any], query: Any, data: bytes) -> None:
-    """COPY `data` (from `_copy_data`) into `table` on the session's psycopg connection."""
+    query = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.__table__.name), sql.SQL(", ").join(map(sql.Identifier, statement.order)))
     with driver.cursor() as cursor, cursor.copy(query) as copy:
-        copy.write(data)
+        for values in _bound_values(statement, rows):
+            copy.write_row(values)
 
 
 class _Statement:

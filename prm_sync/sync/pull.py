@@ -79,16 +79,15 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     with read_ahead(changes) as pages, ExitStack() as unit:
         work: Session | None = None
         in_unit = 0  # records applied in the open unit of work
-        for page in pages:  # (the page before may still be written behind while this one is read and mapped)
+        for page in pages:
             ctx.report.pulled[entity.value] += len(page.records)
             if work is None:
                 work = unit.enter_context(ctx.unit())
-            apply_and_check(work, ctx, mapper, page.records, fresh=fresh, behind=ctx.write_behind)
+            apply_and_check(work, ctx, mapper, page.records, fresh=fresh)
             in_unit += len(page.records)
             if seen is not None:
                 seen.update(r.crm_id for r in page.records)
             if page.cursor is not None and not ctx.dry_run:
-                ctx.new_rows.settle()
                 new = (min(page.cursor.modstamp, ctx.started), page.cursor.record_id)
                 if cursor is None or new > cursor:
                     save_cursor(work, entity.value, CHANGES, new[0], new[1])
@@ -113,25 +112,16 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
 
 
 def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord], *,
-                    fresh: bool = False, behind: bool = False) -> None:
+                    fresh: bool = False) -> None:
     """Merge a page into the store, apply the PRM's rules to what it changed, write the new rows.
-    `fresh`: the entity held no link and no row when this run began pulling it. `behind`: the new
-    rows are written by a worker thread; the session is not to be used before `ctx.new_rows.settle()`
-    (the next page settles once it is mapped, the unit of work when it ends)."""
+    `fresh`: the entity held no link and no row when this run began pulling it."""
     ctx.page_changes.clear()
     ctx.page_stamps.clear()
     ctx.new_rows.clear()
     apply_page(session, ctx, mapper, records, fresh=fresh)
     after_pull_page(session, ctx, mapper.entity, ctx.page_changes)
-
-    def written(counts: Mapping[type[Any], int]) -> None:
-        for table, count in counts.items():
-            ctx.statistics.wrote(session, table.__table__, count)
-
-    if behind:
-        ctx.new_rows.write_behind(session, written)
-    else:
-        written(ctx.new_rows.write(session))
+    for table, count in ctx.new_rows.write(session).items():
+        ctx.statistics.wrote(session, table.__table__, count)
 
 
 def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord], *,
@@ -139,7 +129,6 @@ def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records:
     entity = mapper.entity
     table = TABLES[entity]
     mapped = [(rec, mapper.to_prm(rec.crm_id, rec.fields)) for rec in records]
-    ctx.new_rows.settle()  # the page before, if written behind while this one was read and mapped, is in
     # every row of a fresh entity has its link (made with it): no link found, no row to find either
     nothing_stored = fresh and not linked_any(session, entity.value, (rec.crm_id for rec in records),
                                               (m.prm_id for _, m in mapped if m.prm_id))
