@@ -13,6 +13,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -114,12 +115,21 @@ def pg_template(pg_admin_url: URL) -> str:
     return _migrated_template(pg_admin_url)
 
 
+@contextmanager
+def migrated_database(pg_admin_url: URL, pg_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database already at the schema's head (a copy of the template), dropped after."""
+    name = _create_database(pg_admin_url, template=pg_template)
+    try:
+        yield pg_admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        _drop_database(pg_admin_url, name)
+
+
 @pytest.fixture
 def pg_migrated_url(pg_admin_url: URL, pg_template: str) -> Iterator[str]:
     """A fresh PostgreSQL database already at the schema's head (a copy of the template)."""
-    name = _create_database(pg_admin_url, template=pg_template)
-    yield pg_admin_url.set(database=name).render_as_string(hide_password=False)
-    _drop_database(pg_admin_url, name)
+    with migrated_database(pg_admin_url, pg_template) as url:
+        yield url
 
 
 @pytest.fixture

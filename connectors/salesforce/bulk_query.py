@@ -77,17 +77,21 @@ def create_job(client: SalesforceClient, soql: str) -> str:
 
 
 def wait_for_job(client: SalesforceClient, job_id: str, first_wait_s: float = FIRST_POLL_S,
-                 max_wait_s: float = MAX_POLL_S, sleep: Callable[[float], None] = time.sleep) -> int:
+                 max_wait_s: float = MAX_POLL_S, sleep: Callable[[float], None] = time.sleep, *,
+                 age_s: float = 0.0) -> int:
     """Poll until JobComplete, waiting first_wait_s, then twice as long each time (capped); returns
-    the number of polls. The run's deadline caps every wait."""
+    the number of polls. The run's deadline caps every wait. `age_s`: how long ago the job was
+    created (a prepared read): the first poll waits only what is left of first_wait_s."""
     wait = capped_sleep(sleep)
     delay, polls, waited = first_wait_s, 0, 0.0
+    first = max(0.0, first_wait_s - age_s)
     while True:
         if waited >= MAX_JOB_WAIT_S:
             raise BulkQueryFailed(f"Bulk API 2.0 query job {job_id} was not done after {waited:.0f} s of waiting; "
                                   "the next run asks again")
-        wait(delay)
-        waited += delay
+        pause = first if polls == 0 else delay
+        wait(pause)
+        waited += pause
         info = client.call(lambda sf: sf.restful(f"jobs/query/{job_id}")) or {}
         polls += 1
         state = str(info.get("state", ""))
@@ -268,15 +272,15 @@ def _cell(text: str, reader: Callable[[str], Any] | None) -> Any:
         return text
 
 
-def read_bulk(client: SalesforceClient, mapper: EntityMapper, soql: str, until: dt.datetime,
-              to_record: Callable[[Mapping[str, Any]], CrmRecord], parse_modstamp: Callable[[str], dt.datetime], *,
-              first_wait_s: float = FIRST_POLL_S, max_records: int = DEFAULT_MAX_RECORDS,
-              unit_size: int = DEFAULT_UNIT_SIZE) -> Iterator[Page]:
-    """The query's rows as engine pages; only the last page carries the cursor (see module doc).
-    `to_record` makes a record of a REST-shaped row, `parse_modstamp` reads its SystemModstamp:
-    each CSV row becomes the record REST would give (`row_reader`)."""
-    job_id = create_job(client, soql)
-    wait_for_job(client, job_id, first_wait_s)
+def read_job(client: SalesforceClient, mapper: EntityMapper, job_id: str, until: dt.datetime,
+             to_record: Callable[[Mapping[str, Any]], CrmRecord], parse_modstamp: Callable[[str], dt.datetime], *,
+             first_wait_s: float = FIRST_POLL_S, age_s: float = 0.0, max_records: int = DEFAULT_MAX_RECORDS,
+             unit_size: int = DEFAULT_UNIT_SIZE) -> Iterator[Page]:
+    """The rows of the query job `job_id` (made by `create_job` `age_s` seconds ago) as engine pages;
+    only the last page carries the cursor (see module doc). `to_record` makes a record of a
+    REST-shaped row, `parse_modstamp` reads its SystemModstamp: each CSV row becomes the record REST
+    would give (`row_reader`)."""
+    wait_for_job(client, job_id, first_wait_s, age_s=age_s)
     kinds = field_kinds(mapper)
     highest: Cursor | None = None
     held: list[CrmRecord] | None = None

@@ -50,6 +50,7 @@ class SalesforceConnector:
             change_stream_has_deletions=True,
             push_batch_size=max(10_000, bulk_threshold + 1) if bulk_threshold < 50_000 else 10_000,
             sets_up_crm=True,
+            prepares_reads=True,
         )
         self.bulk_wait_s = bulk_wait_s
         self._described: dict[str, dict[str, FieldInfo]] = {}
@@ -68,6 +69,14 @@ class SalesforceConnector:
 
     def read_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> Iterator[Page]:
         return pull.read_changes(self.client, mapper, since, until, self.bulk_query)
+
+    def prepare_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> pull.PreparedRead:
+        """PreparedReads: the first REST page now and, when it chooses Bulk, the query job's create; the
+        job takes its rows on Salesforce's side until `pages()` polls it. A prepared read never read
+        is abandoned, not aborted: an abort is one call more, refused anyway once the budget or the
+        deadline stopped the run, and it returns nothing (Salesforce deletes a query job and its
+        results 7 days after it finished)."""
+        return pull.prepare_changes(self.client, mapper, since, until, self.bulk_query)
 
     def read_deletions(self, mapper: EntityMapper, since: dt.datetime | None) -> Iterator[Deletion]:
         return pull.read_deletions(self.client, mapper, since)

@@ -1,7 +1,9 @@
 """Reading the change stream: queryAll since a compound cursor, page by page (2,000 rows a page).
 
 A first full read above a threshold goes through a Bulk API 2.0 query job instead
-(connectors.salesforce.bulk_query), with the same records and the same cursor at its end.
+(connectors.salesforce.bulk_query), with the same records and the same cursor at its end. The
+calls that decide this can be made ahead of the read (`prepare_changes`, the connector contract's
+PreparedReads): the engine then creates the next entity's job while it applies this one.
 
 Deleted rows come in the same query (queryAll + IsDeleted) as CrmRecord(deleted=True); a deleted
 row keeps its values, so it still matches the mapping's filter. The query itself is bounded by the
@@ -13,10 +15,12 @@ the engine dedupes it by its link hash.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from connectors.salesforce.bulk_query import BulkQuerySettings, read_bulk
+from connectors.salesforce.bulk_query import BulkQuerySettings, create_job, read_job
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.soql import bulk_changes_query, changes_query, deletions_query
 from prm_sync.connector import CrmRecord, Cursor, Deletion, EntityMapper, Page
@@ -55,19 +59,71 @@ def to_record(row: Mapping[str, Any]) -> CrmRecord:
     )
 
 
-def read_changes(client: SalesforceClient, mapper: EntityMapper, since: Cursor | None,
-                 until: dt.datetime, bulk: BulkQuerySettings | None = None) -> Iterator[Page]:
-    """The change stream since the cursor. A first full read (no cursor: initial or --full) whose
-    first REST page says (`totalSize`, the COUNT() of the same query) it holds more than
-    `bulk.threshold` rows goes through a Bulk API 2.0 query job instead: that first page is the
-    whole price of asking, and a small read pays nothing extra."""
+#: Salesforce drops a REST query's cursor (`nextRecordsUrl`) after 15 minutes unused: a prepared
+#: first page older than this, with more pages behind it, is asked again (one call more) instead
+QUERY_LOCATOR_KEEP_S = 10 * 60.0
+
+
+@dataclass
+class PreparedRead:
+    """`read_changes`' deciding work done (`prepare_changes`): the first REST page is in hand and,
+    when its `totalSize` chose Bulk, the query job is created (Salesforce takes its rows meanwhile).
+    `pages()` reads the rest, once."""
+
+    client: SalesforceClient
+    mapper: EntityMapper
+    since: Cursor | None
+    until: dt.datetime
+    bulk: BulkQuerySettings | None
+    soql: str
+    first: Mapping[str, Any] | None       # the REST path's first page
+    job_id: str | None                    # the Bulk path's query job
+    at: float                             # when the first page came or the job was created (clock)
+    prepared: bool                        # made ahead of its read (else: at the start of read_changes)
+    clock: Callable[[], float] = time.monotonic
+    _read: bool = False
+
+    def pages(self) -> Iterator[Page]:
+        if self._read:
+            raise RuntimeError("a prepared read is read once")
+        self._read = True
+        age = self.clock() - self.at if self.prepared else 0.0
+        if self.job_id is not None:
+            assert self.bulk is not None
+            yield from read_job(self.client, self.mapper, self.job_id, self.until, to_record, parse_sf_datetime,
+                                first_wait_s=self.bulk.first_wait_s, age_s=age, max_records=self.bulk.max_records,
+                                unit_size=self.bulk.unit_size)
+            return
+        first = self.first
+        if first is not None and age > QUERY_LOCATOR_KEEP_S and not first.get("done", True):
+            first = None  # its query locator may have expired: read the query again from its start
+        yield from _rest_pages(self.client, self.soql, first, self.since, self.until)
+
+
+def prepare_changes(client: SalesforceClient, mapper: EntityMapper, since: Cursor | None, until: dt.datetime,
+                    bulk: BulkQuerySettings | None = None, *, prepared: bool = True,
+                    clock: Callable[[], float] = time.monotonic) -> PreparedRead:
+    """The calls that decide how the change stream is read: the first REST page and, for a first
+    full read (no cursor: initial or --full) whose first page says (`totalSize`, the COUNT() of the
+    same query) it holds more than `bulk.threshold` rows, the Bulk API 2.0 query job's create."""
     soql = changes_query(mapper, since, until)
     first = _first_page(client, soql)
     if since is None and bulk is not None and int(first.get("totalSize") or 0) > bulk.threshold:
-        yield from read_bulk(client, mapper, bulk_changes_query(mapper, until), until, to_record, parse_sf_datetime,
-                             first_wait_s=bulk.first_wait_s, max_records=bulk.max_records,
-                             unit_size=bulk.unit_size)
-        return
+        job_id = create_job(client, bulk_changes_query(mapper, until))
+        return PreparedRead(client, mapper, since, until, bulk, soql, None, job_id, clock(), prepared, clock)
+    return PreparedRead(client, mapper, since, until, bulk, soql, first, None, clock(), prepared, clock)
+
+
+def read_changes(client: SalesforceClient, mapper: EntityMapper, since: Cursor | None,
+                 until: dt.datetime, bulk: BulkQuerySettings | None = None) -> Iterator[Page]:
+    """The change stream since the cursor. A first full read above `bulk.threshold` rows goes through
+    a Bulk API 2.0 query job instead (`prepare_changes`): the first REST page is the whole price of
+    asking, and a small read pays nothing extra."""
+    yield from prepare_changes(client, mapper, since, until, bulk, prepared=False).pages()
+
+
+def _rest_pages(client: SalesforceClient, soql: str, first: Mapping[str, Any] | None, since: Cursor | None,
+                until: dt.datetime) -> Iterator[Page]:
     for rows in _pages(client, soql, first):
         records = []
         for row in rows:

@@ -27,7 +27,14 @@ if TYPE_CHECKING:
     from prm_sync.config import Config
     from prm_sync.connector.budget import DailyBudget
     from prm_sync.connector.deadline import call_timeouts, capped_sleep
-    from prm_sync.connector.protocol import DEFAULT_PUSH_BATCH, Capabilities, Connector, SettledRechecks
+    from prm_sync.connector.protocol import (
+        DEFAULT_PUSH_BATCH,
+        Capabilities,
+        Connector,
+        PreparedChanges,
+        PreparedReads,
+        SettledRechecks,
+    )
     from prm_sync.connector.retry import RetryPolicy, no_wait_policy
     from prm_sync.connector.setup import (
         CrmSetup,
@@ -65,7 +72,8 @@ if TYPE_CHECKING:
 _LAZY = {
     **dict.fromkeys(["DailyBudget"], "prm_sync.connector.budget"),
     **dict.fromkeys(["call_timeouts", "capped_sleep"], "prm_sync.connector.deadline"),
-    **dict.fromkeys(["DEFAULT_PUSH_BATCH", "Capabilities", "Connector", "SettledRechecks"],
+    **dict.fromkeys(["DEFAULT_PUSH_BATCH", "Capabilities", "Connector", "PreparedChanges", "PreparedReads",
+                     "SettledRechecks"],
                     "prm_sync.connector.protocol"),
     **dict.fromkeys(["RetryPolicy", "no_wait_policy"], "prm_sync.connector.retry"),
     **dict.fromkeys(["CrmSetup", "MappingPath", "SetupConflict", "SetupItem", "SetupKind", "SetupOutcome",
@@ -117,6 +125,8 @@ __all__ = [
     "MissingCrmField",
     "Outcome",
     "Page",
+    "PreparedChanges",
+    "PreparedReads",
     "Problem",
     "PushRecord",
     "RetryPolicy",

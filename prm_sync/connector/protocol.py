@@ -31,12 +31,15 @@ class Capabilities:
     create what the mapping needs in the CRM.
     `push_batch_size`: how many records the engine may hand to one `upsert` call (never below
     DEFAULT_PUSH_BATCH); a connector with a bulk API takes bigger batches and splits them itself.
+    `prepares_reads`: the connector is also a `PreparedReads` (see there): the engine may start a
+    first read's server-side work (a Salesforce Bulk API 2.0 query job) before it reads it.
     """
 
     change_stream_has_deletions: bool = False
     push_batch_size: int = DEFAULT_PUSH_BATCH
     rechecks_settled_windows: bool = False   # implements SettledRechecks.read_changes(..., settled=...)
     sets_up_crm: bool = False                # implements prm_sync.connector.setup.CrmSetup (`crm setup`)
+    prepares_reads: bool = False             # implements PreparedReads.prepare_changes
 
 
 @runtime_checkable
@@ -89,4 +92,32 @@ class SettledRechecks(Protocol):
                      settled: tuple[dt.datetime, dt.datetime] | None = None) -> Iterator[Page]:
         """As Connector.read_changes, plus every record with settled[0] <= modstamp < settled[1],
         all in one (modstamp, id) ordered stream."""
+        ...
+
+
+class PreparedChanges(Protocol):
+    """A change read whose deciding work is done (see PreparedReads); read it once."""
+
+    def pages(self) -> Iterator[Page]:
+        """The pages `read_changes(mapper, since, until)` would give for the arguments it was prepared
+        with: the same records, pages and cursors, in no more API calls than that read makes."""
+        ...
+
+
+class PreparedReads(Protocol):
+    """A connector (declaring ``capabilities.prepares_reads``) whose change read can be started
+    ahead of being read: the engine prepares the next entity's first read before it pulls the
+    current one, so work the CRM does on its own (a Salesforce Bulk API 2.0 query job) runs while
+    the store applies the current entity.
+
+    The contract stays one read at a time: `prepare_changes` makes its calls at once, on the
+    caller's thread, and returns; no call of it is in flight afterwards, and the prepared read is
+    read later like any other (`PreparedChanges.pages`), while nothing else reads. A prepared read
+    holds no open connection or thread: one never read (the run stopped first) is just dropped,
+    and whatever the CRM holds for it (a finished query job) expires there by itself.
+    """
+
+    def prepare_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> PreparedChanges:
+        """Do the calls `read_changes(mapper, since, until)` makes to decide how it reads (and start
+        what runs by itself on the CRM's side); the rest is read from the returned object."""
         ...

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from prm_sync.connector.protocol import Connector
+from prm_sync.connector.protocol import Connector, PreparedReads
 from prm_sync.connector.retry import RetryPolicy
 from prm_sync.connector.types import Cursor, FieldKind, Outcome, Page, PushRecord, UpsertResult
 from prm_sync.errors import BudgetExhausted, CrmUnavailable
@@ -288,6 +288,26 @@ def check_hostile_partner_names_round_trip_byte_identical(harness: Harness) -> N
     assert {k: read_names[k] for k in names} == names
 
 
+def check_a_prepared_read_reads_what_read_changes_reads(harness: Harness) -> None:
+    """capabilities.prepares_reads: a first read prepared, then another read, then read, gives the
+    pages `read_changes` gives, in no more calls (a connector that does not declare it: nothing)."""
+    connector = harness.connector
+    if not connector.capabilities.prepares_reads:
+        return
+    harness.seed("partner", 5)
+    harness.advance(1)
+    mapper, until = harness.mapping["partner"], harness.now()
+    harness.reset_calls()
+    plain = list(connector.read_changes(mapper, None, until))
+    plain_calls = harness.calls()
+    harness.reset_calls()
+    prepared = cast(PreparedReads, connector).prepare_changes(mapper, None, until)
+    read_all(connector, harness, "lead")           # what the engine pulls meanwhile
+    lead_calls = harness.calls()
+    assert list(prepared.pages()) == plain
+    assert harness.calls() - lead_calls <= plain_calls
+
+
 # -- failures and limits -----------------------------------------------------------------------------
 def check_usage_counts_calls(harness: Harness) -> None:
     harness.seed("partner", 2)
@@ -340,6 +360,7 @@ CHECKS: tuple[Check, ...] = (
     check_incremental_read_since_a_cursor,
     check_until_caps_the_read,
     check_deletions_since_a_time,
+    check_a_prepared_read_reads_what_read_changes_reads,
     check_describe_returns_the_mapped_fields_with_kinds,
     check_upsert_creates_then_updates_by_key,
     check_update_by_crm_id_writes_the_key_to_a_record_made_in_the_crm,

@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from prm_sync.config import Config
@@ -50,6 +52,9 @@ class RunContext:
     # row id -> (the CRM record's modified time, created by this page): when a pulled change happened
     page_stamps: dict[str, tuple[dt.datetime, bool]] = field(default_factory=dict)
     cache: dict[str, Any] = field(default_factory=dict)  # per-run caches of the PRM rules (hooks)
+    # While a first load's INSERTs run behind (sync/writebehind.py): a second connection that reads
+    # what earlier units of work committed (another entity's links, partner names) without waiting
+    committed_reads: Connection | None = None
     new_rows: PendingRows = field(default_factory=PendingRows)  # rows the unit of work creates (INSERTed at its end)
     statistics: TableStatistics = field(default_factory=TableStatistics)  # PostgreSQL ANALYZE as tables fill
     _dry_session: Session | None = None
@@ -62,9 +67,23 @@ class RunContext:
             self._dry_session.flush()
             return
         with self.store.session(write=True) as session:
-            yield session
-            if self.generation is not None:
-                fence.check(session, self.generation)  # a broken (stale) lock: LockBroken, rolled back
+            try:
+                yield session
+                if self.generation is not None:
+                    fence.check(session, self.generation)  # a broken (stale) lock: LockBroken, rolled back
+            except DBAPIError:
+                self._fenced_out()
+                raise
+
+    def _fenced_out(self) -> None:
+        """After a store error in a unit of work: if this run's lock was broken meanwhile, say that
+        (LockBroken) rather than the error it caused. A run that lost its lock meets the new
+        holder's rows where its own first load expected none (sync/pull.py trusts the lock there):
+        the INSERT fails, on a unique key, before the commit's fence check could say why."""
+        if self.generation is None:
+            return
+        with self.store.session() as session:
+            fence.check(session, self.generation)
 
     @contextmanager
     def dry_transaction(self) -> Iterator[None]:

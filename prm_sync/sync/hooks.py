@@ -58,7 +58,8 @@ def after_pull_page(session: Session, ctx: RunContext, entity: Entity,
         if index is None:  # built once per run, from the store as it was before this page's new rows
             session.flush()
             index = ctx.cache["conflict_index"] = build_conflict_index(session, ctx.config.registrations)
-        names = partner_names(session, (reg.partner_id for reg in regs))  # this page's partners only
+        # this page's partners only; partners were committed before (read beside INSERTs running behind)
+        names = partner_names(ctx.committed_reads or session, (reg.partner_id for reg in regs))
         flagged_before = {reg.id: reg.conflict_reason for reg, _ in changes}
         check_registrations(session, regs, ctx.clock(), ctx.config.registrations, index,
                             add_to_index=True, names=names)

@@ -13,22 +13,30 @@ would send, so the stored rows are the same (tests/e2e/test_pull_copy.py).
 
 from __future__ import annotations
 
+import io
 import operator
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from prm_sync.store.tables import DERIVED_COLUMNS
 from prm_sync.store.types import UtcDateTime
 from prm_sync.sync.rows import column_defaults
+from prm_sync.sync.writebehind import MIN_ROWS as WRITE_BEHIND_MIN_ROWS
+from prm_sync.sync.writebehind import WriteBehind, sqlite_executemany
 
 #: below this many new rows of one table in a unit of work, COPY's own round trips cost more
 COPY_MIN_ROWS = 200
+#: stores whose first loads write their big INSERTs behind (sync/writebehind.py)
+WRITE_BEHIND: tuple[str, ...] = ("sqlite", "postgresql")
 
 
 class Draft:
@@ -43,6 +51,7 @@ class Draft:
 class PendingRows:
     def __init__(self) -> None:
         self._rows: dict[type[Any], list[Draft]] = {}
+        self.writer: WriteBehind | None = None  # set for a first load: big INSERTs run in its thread
 
     def new(self, table: type[Any], values: Mapping[str, Any]) -> Any:
         """A draft row of `table`, written at the next `write` (typed Any: it stands in for a row)."""
@@ -82,47 +91,99 @@ class PendingRows:
                     tuple(k for k in shape.columns if k not in shape.generated)
                 by_columns.setdefault(columns, []).append(row.__dict__)
             for columns, values in by_columns.items():
-                _insert_many(session, table, columns, values)
+                _insert_many(session, table, columns, values, self.writer)
             written[table] = len(rows)
         self.clear()
         return written
 
 
-def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], rows: list[dict[str, Any]],
+                 writer: WriteBehind | None = None) -> None:
     """One executemany (or COPY) through the driver, values converted by the columns' own bind
     processors. (The same as `session.execute(insert(table), rows)`, without SQLAlchemy's per-row
-    parameter assembly, which cost as much as SQLite's own work here.) `rows`: column -> value."""
+    parameter assembly, which cost as much as SQLite's own work here.) `rows`: column -> value.
+    With `writer`, a big one is prepared here and sent from its thread (sync/writebehind.py)."""
     connection = session.connection()
     dialect = connection.dialect
     statement = _statement(table, columns, dialect)
+    behind = writer is not None and len(rows) >= WRITE_BEHIND_MIN_ROWS and dialect.name in WRITE_BEHIND
     if len(rows) >= COPY_MIN_ROWS and dialect.name == "postgresql" and dialect.driver == "psycopg":
-        _copy(connection.connection.driver_connection, table, statement, rows)
+        driver = connection.connection.driver_connection
+        if behind:
+            assert writer is not None
+            query, data = _copy_query(table, statement), _copy_data(driver, statement, rows)
+            writer.submit(connection.connection.dbapi_connection,
+                          partial(_send_copy, driver, table, query, data, dialect))
+        else:
+            _copy(driver, table, statement, rows, dialect)
         return
     params = [tuple(values) if statement.positional else dict(zip(statement.order, values, strict=True))
               for values in _bound_values(statement, rows)]
+    if behind and dialect.name == "sqlite":
+        assert writer is not None
+        driver = connection.connection.driver_connection
+        writer.submit(connection.connection.dbapi_connection,
+                      partial(sqlite_executemany, driver, dialect, statement.sql, params))
+        return
     connection.exec_driver_sql(statement.sql, params)
 
 
 def _bound_values(statement: _Statement, rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
     """Each row's values in the statement's column order, through the columns' bind processors."""
     values_of = operator.itemgetter(*statement.order)
-    processors = statement.processors
+    processors, keeping_none = statement.processors, statement.keeping_none
     for row in rows:
         values = list(values_of(row)) if len(statement.order) > 1 else [values_of(row)]
         for index, process in processors:
-            values[index] = process(values[index])
+            value = values[index]
+            if value is not None or index not in keeping_none:
+                values[index] = process(value)
         yield values
 
 
-def _copy(driver: Any, table: type[Any], statement: _Statement, rows: list[dict[str, Any]]) -> None:
-    """`COPY table (columns) FROM STDIN` on the session's own psycopg connection (its transaction)."""
+def _copy_query(table: type[Any], statement: _Statement) -> Any:
     from psycopg import sql
 
-    query = sql.SQL("COPY {} ({}) FROM STDIN").format(
+    return sql.SQL("COPY {} ({}) FROM STDIN").format(
         sql.Identifier(table.__table__.name), sql.SQL(", ").join(map(sql.Identifier, statement.order)))
-    with driver.cursor() as cursor, cursor.copy(query) as copy:
+
+
+def _copy(driver: Any, table: type[Any], statement: _Statement, rows: list[dict[str, Any]], dialect: Dialect) -> None:
+    """`COPY table (columns) FROM STDIN` on the session's own psycopg connection (its transaction)."""
+    query = _copy_query(table, statement)
+    with _as_sqlalchemy_error(dialect, driver, query), driver.cursor() as cursor, cursor.copy(query) as copy:
         for values in _bound_values(statement, rows):
             copy.write_row(values)
+
+
+@contextmanager
+def _as_sqlalchemy_error(dialect: Dialect, driver: Any, query: Any) -> Iterator[None]:
+    """A failed COPY raised as SQLAlchemy raises a failed statement (`DBAPIError` and its kinds,
+    the driver's error as `.orig`), like every other write of the store: callers tell store errors
+    by that type (a run whose lock was broken, a full disk)."""
+    try:
+        yield
+    except dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(query.as_string(driver), None, exc, dialect.loaded_dbapi.Error,
+                                  dialect=dialect) from exc
+
+
+def _copy_data(driver: Any, statement: _Statement, rows: list[dict[str, Any]]) -> bytes:
+    """The COPY text of `rows` as `_copy`'s `write_row` formats it (the connection's own dumpers),
+    made without talking to the server: the write-behind thread then only sends it and waits."""
+    from psycopg.copy import Copy, FileWriter
+
+    data = io.BytesIO()
+    with driver.cursor() as cursor, Copy(cursor, writer=FileWriter(data)) as copy:
+        for values in _bound_values(statement, rows):
+            copy.write_row(values)
+    return data.getvalue()
+
+
+def _send_copy(driver: Any, table: type[Any], query: Any, data: bytes, dialect: Dialect) -> None:
+    """COPY `data` (from `_copy_data`) into `table` on the session's psycopg connection."""
+    with _as_sqlalchemy_error(dialect, driver, query), driver.cursor() as cursor, cursor.copy(query) as copy:
+        copy.write(data)
 
 
 class _Statement:
@@ -133,12 +194,24 @@ class _Statement:
         self.order: tuple[str, ...] = tuple(compiled.positiontup or columns)
         by_key = {c.key: c for c in table.__table__.columns}
         self.processors: list[tuple[int, Callable[[Any], Any]]] = []  # (position in `order`, processor)
+        # positions whose processor turns None into None (most; not JSON's, which writes 'null'):
+        # a pull's rows hold many empty columns, and each call costs a few nested Python calls
+        self.keeping_none: set[int] = set()
         for index, key in enumerate(self.order):
             processor = by_key[key].type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None and isinstance(by_key[key].type, UtcDateTime):
                 processor = _sqlite_utc_text(processor) if dialect.name == "sqlite" else _utc_as_is(processor)
             if processor is not None:
                 self.processors.append((index, processor))
+                if _keeps_none(processor):
+                    self.keeping_none.add(index)
+
+
+def _keeps_none(processor: Callable[[Any], Any]) -> bool:
+    try:
+        return processor(None) is None
+    except Exception:  # a processor that refuses None: always call it
+        return False
 
 
 def _sqlite_utc_text(general: Callable[[Any], Any]) -> Callable[[Any], Any]:

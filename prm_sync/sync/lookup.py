@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlmodel import Session, col, select
 
 from prm_sync.store import Link, Partner
@@ -28,30 +29,41 @@ def links_by_crm(session: Session, entity: str, crm_ids: Iterable[str]) -> dict[
     return out
 
 
-def prm_ids_by_crm(session: Session, entity: str, crm_ids: Iterable[str]) -> dict[str, str]:
+def prm_ids_by_crm(source: Session | Connection, entity: str, crm_ids: Iterable[str]) -> dict[str, str]:
     """CRM id -> PRM id of linked records: two columns read as plain driver SQL (each page of
-    registrations and deals resolves its partners here; no Link objects, no ORM compilation)."""
-    connection = session.connection()
-    style = connection.dialect.paramstyle
-    out: dict[str, str] = {}
-    for chunk in _chunks(sorted({i for i in crm_ids if i})):
-        for crm_id, prm_id in connection.exec_driver_sql(_select_sql(style, "crm_id, prm_id", "crm_id", len(chunk)),
-                                                         (entity, *chunk)):
-            out[crm_id] = prm_id
-    return out
+    registrations and deals resolves its partners here; no Link objects, no ORM compilation).
+    `source`: the unit of work's session, or a connection reading what was committed (`_pairs`)."""
+    ids = sorted({i for i in crm_ids if i})
+    return _pairs(source, [(_select_sql(_style(source), "crm_id, prm_id", "crm_id", len(chunk)), (entity, *chunk))
+                           for chunk in _chunks(ids)])
 
 
-def partner_names(session: Session, partner_ids: Iterable[str]) -> dict[str, str]:
+def partner_names(source: Session | Connection, partner_ids: Iterable[str]) -> dict[str, str]:
     """Partner id -> name for these partners only (plain driver SQL, like `prm_ids_by_crm`): a page
     of registrations names its partners' holders in the conflict index without the run keeping a
     map of every partner (~20 MB per 100,000 partners, held for the whole registration pull)."""
-    connection = session.connection()
-    style = connection.dialect.paramstyle
+    ids = sorted({i for i in partner_ids if i})
+    return _pairs(source, [(_select_sql(_style(source), "id, name", "id", len(chunk), table=Partner.__tablename__),
+                            tuple(chunk)) for chunk in _chunks(ids)])
+
+
+def _style(source: Session | Connection) -> str:
+    return (source.connection() if isinstance(source, Session) else source).dialect.paramstyle
+
+
+def _pairs(source: Session | Connection, queries: list[tuple[str, tuple[str, ...]]]) -> dict[str, str]:
+    """{first column: second column} of the rows of `queries`. On a Connection (not the unit of
+    work's) the read transaction ends with the reads: each read sees the latest commit, and a
+    long-lived SQLite reader does not hold back the WAL's checkpoints."""
+    connection = source.connection() if isinstance(source, Session) else source
     out: dict[str, str] = {}
-    for chunk in _chunks(sorted({i for i in partner_ids if i})):
-        sql = _select_sql(style, "id, name", "id", len(chunk), table=Partner.__tablename__)
-        for partner_id, name in connection.exec_driver_sql(sql, tuple(chunk)):
-            out[partner_id] = name
+    try:
+        for sql, params in queries:
+            for key, value in connection.exec_driver_sql(sql, params):
+                out[key] = value
+    finally:
+        if not isinstance(source, Session) and connection.in_transaction():
+            connection.rollback()
     return out
 
 

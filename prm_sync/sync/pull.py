@@ -7,13 +7,14 @@ them commit together, so a crash anywhere loses nothing and a rerun converges.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from contextlib import ExitStack
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlmodel import Session, col, select
 
-from prm_sync.connector import CrmRecord, Cursor, SettledRechecks
+from prm_sync.connector import CrmRecord, Cursor, Page, PreparedChanges, PreparedReads, SettledRechecks
 from prm_sync.domain.fields import Entity
 from prm_sync.mapping import EntityMapper, MappedRecord
 from prm_sync.mapping.values import canonical
@@ -40,6 +41,8 @@ from prm_sync.sync.rows import (
     snapshot,
 )
 from prm_sync.sync.settled import CHANGES, rechecks, save_horizon, settled_window
+from prm_sync.sync.writebehind import committed_reads, write_behind
+from prm_sync.util.bloom import IdFilter
 
 CRM_DELETED = "deleted in the CRM"
 LEFT_SELECTION = "no longer matches the mapping's filter in the CRM"
@@ -53,9 +56,66 @@ LEFT_SELECTION = "no longer matches the mapping's filter in the CRM"
 FIRST_LOAD_UNIT = 10_000
 
 
-def pull_entity(ctx: RunContext, entity: Entity) -> None:
+@dataclass
+class PreparedPull:
+    """An entity's first read (no cursor, or --full), prepared before the entity ahead of it is
+    pulled (`prepare_pull`); `pull_entity` reads it in its turn. A prepare that failed keeps its
+    error and raises it in the entity's turn, where the unprepared read would have failed: the
+    entities before it are pulled as they were, and no call is made twice."""
+
+    entity: Entity
+    until: dt.datetime
+    read: PreparedChanges | None = None
+    error: Exception | None = None
+
+    def pages(self) -> Iterator[Page]:
+        if self.error is not None:
+            raise self.error
+        assert self.read is not None
+        return self.read.pages()
+
+
+def pulls(mapper: EntityMapper) -> bool:
+    """Whether the entity reads anything from the CRM."""
+    return bool(mapper.pull_fields) or any(r.pull for r in mapper.references)
+
+
+def first_read_due(ctx: RunContext, entity: Entity) -> bool:
+    """The entity's pull would be a first read (no cursor yet, or --full) through a connector that
+    can prepare one: a read that may choose a CRM-side job (Salesforce Bulk API 2.0)."""
+    if not ctx.connector.capabilities.prepares_reads or not pulls(ctx.mapping[entity]):
+        return False
+    if ctx.full:
+        return True
+    with ctx.unit() as session:
+        return load_cursor(session, entity.value, CHANGES) is None
+
+
+def prepare_pull(ctx: RunContext, entity: Entity) -> PreparedPull:
+    """Make the calls that decide how `entity`'s first read goes (and start the CRM's side of it)
+    now, before an entity ahead of it is pulled, so that the CRM works on it meanwhile.
+
+    Why the entity's pull then stores exactly what it would have: the read is bounded by the run's
+    start (`until` = ctx.started) whenever it is made. A record changed after the read was prepared
+    but before it would have been made is read in its older version, changed before the run
+    started, instead of not at all (its new modstamp is past `until` either way); the cursor is the
+    largest (modstamp, id) read, capped at the run's start, so the next run reads the newer version
+    from there, as it reads every change made after the run started. Nothing is lost, and nothing
+    is stored twice (the link finds a record read again)."""
+    prepared = PreparedPull(entity, ctx.started)
+    try:
+        connector = cast(PreparedReads, ctx.connector)  # capabilities.prepares_reads (first_read_due)
+        prepared.read = connector.prepare_changes(ctx.mapping[entity], None, ctx.started)
+    except Exception as exc:  # raised in the entity's own turn (PreparedPull)
+        prepared.error = exc
+    return prepared
+
+
+def pull_entity(ctx: RunContext, entity: Entity, prepared: PreparedPull | None = None) -> None:
+    """Pull the entity's changes; `prepared`: its first read, prepared earlier (`prepare_pull`), read
+    if this pull is indeed a first read (otherwise dropped, unread)."""
     mapper = ctx.mapping[entity]
-    if not mapper.pull_fields and not any(r.pull for r in mapper.references):
+    if not pulls(mapper):
         return
     with ctx.unit() as session:
         stored = load_cursor(session, entity.value, CHANGES)
@@ -64,7 +124,7 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
         # A first load into an empty entity: what a page's records could find in the store, only
         # this run can have written (run lock), so pages skip the link and row look-ups unless one
         # probe finds a record read twice (apply_page).
-        fresh = cursor is None and entity_is_empty(session, entity.value, TABLES[entity])
+        fresh = IdFilter() if cursor is None and entity_is_empty(session, entity.value, TABLES[entity]) else None
     if ctx.full or cursor is None:
         since, settled = None, None
     elif rechecks(ctx):
@@ -74,9 +134,15 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     else:
         since = Cursor(cursor[0], cursor[1])  # exact compound position: equal timestamps are not re-read
     seen: set[str] | None = set() if ctx.full else None
-    changes = (cast(SettledRechecks, ctx.connector).read_changes(mapper, since, ctx.started, settled=settled)
-               if settled else ctx.connector.read_changes(mapper, since, ctx.started))  # settled: rechecks(ctx)
-    with read_ahead(changes) as pages, ExitStack() as unit:
+    if since is None and prepared is not None and prepared.entity == entity and prepared.until == ctx.started:
+        changes = prepared.pages()
+    elif settled:  # rechecks(ctx)
+        changes = cast(SettledRechecks, ctx.connector).read_changes(mapper, since, ctx.started, settled=settled)
+    else:
+        changes = ctx.connector.read_changes(mapper, since, ctx.started)
+    # (exits in reverse: the open unit commits, which waits for the writer's INSERTs, before it stops)
+    with _writes_behind(ctx, fresh is not None and not ctx.dry_run), read_ahead(changes) as pages, \
+            ExitStack() as unit:
         work: Session | None = None
         in_unit = 0  # records applied in the open unit of work
         for page in pages:
@@ -92,7 +158,7 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
                 if cursor is None or new > cursor:
                     save_cursor(work, entity.value, CHANGES, new[0], new[1])
                     cursor = new
-            if page.cursor is not None or not fresh or in_unit >= FIRST_LOAD_UNIT:
+            if page.cursor is not None or fresh is None or in_unit >= FIRST_LOAD_UNIT:
                 unit.close()  # commits
                 work, in_unit = None, 0
                 ctx.checkpoint(entity.value, "pull", ctx.report.pulled[entity.value])
@@ -111,10 +177,24 @@ def pull_entity(ctx: RunContext, entity: Entity) -> None:
     after_pull(ctx, entity)
 
 
+@contextmanager
+def _writes_behind(ctx: RunContext, wanted: bool) -> Iterator[None]:
+    """For a first load: the unit of work's big INSERTs run in a worker thread (sync/writebehind.py)."""
+    with write_behind(ctx.store.engine, wanted) as writer, ExitStack() as reads:
+        ctx.new_rows.writer = writer
+        if writer is not None:
+            ctx.committed_reads = reads.enter_context(committed_reads(ctx.store.engine))
+        try:
+            yield
+        finally:
+            ctx.new_rows.writer, ctx.committed_reads = None, None
+
+
 def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord], *,
-                    fresh: bool = False) -> None:
+                    fresh: IdFilter | None = None) -> None:
     """Merge a page into the store, apply the PRM's rules to what it changed, write the new rows.
-    `fresh`: the entity held no link and no row when this run began pulling it."""
+    `fresh`: given when the entity held no link and no row when this run began pulling it; the
+    CRM and PRM ids of the links this pull has stored so far."""
     ctx.page_changes.clear()
     ctx.page_stamps.clear()
     ctx.new_rows.clear()
@@ -125,13 +205,20 @@ def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, rec
 
 
 def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord], *,
-               fresh: bool = False) -> None:
+               fresh: IdFilter | None = None) -> None:
     entity = mapper.entity
     table = TABLES[entity]
     mapped = [(rec, mapper.to_prm(rec.crm_id, rec.fields)) for rec in records]
-    # every row of a fresh entity has its link (made with it): no link found, no row to find either
-    nothing_stored = fresh and not linked_any(session, entity.value, (rec.crm_id for rec in records),
-                                              (m.prm_id for _, m in mapped if m.prm_id))
+    # every row of a fresh entity has its link (made with it): no link found, no row to find either.
+    # Only this pull has stored links of it (run lock): its filter answers "none of these" in memory,
+    # and a "maybe" (a record read again, or a rare false positive) asks the database.
+    nothing_stored = fresh is not None and not (
+        (fresh.may_hold_any(rec.crm_id for rec in records) or fresh.may_hold_any(m.prm_id for _, m in mapped))
+        and linked_any(session, entity.value, (rec.crm_id for rec in records),
+                       (m.prm_id for _, m in mapped if m.prm_id)))
+    if fresh is not None:  # before any row is made: a page that holds a record twice finds it itself
+        fresh.add_all(rec.crm_id for rec in records)
+        fresh.add_all(m.prm_id for _, m in mapped)
     by_crm = {} if nothing_stored else links_by_crm(session, entity.value, (rec.crm_id for rec in records))
     keys = (m.prm_id for rec, m in mapped if m.prm_id and rec.crm_id not in by_crm)
     by_key = {} if nothing_stored else links_by_prm(session, entity.value, keys)
@@ -140,7 +227,9 @@ def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records:
         for ref in mapper.references:
             ids = rec.associations.get(ref.name, ()) if ref.association else (m.references.get(ref.name),)
             targets.setdefault(ref.target, set()).update(i for i in ids if i)
-    resolved = {target: prm_ids_by_crm(session, target.value, ids) for target, ids in targets.items()}
+    # another entity's links were committed before this pull: read them beside the INSERTs running behind
+    resolved = {target: prm_ids_by_crm(ctx.committed_reads if ctx.committed_reads is not None and target != entity
+                                       else session, target.value, ids) for target, ids in targets.items()}
     row_ids = [link.prm_id for link in (*by_crm.values(), *by_key.values())] + [m.prm_id for _, m in mapped if m.prm_id]
     unreadable: dict[str, str] = {}
     rows = {} if nothing_stored else rows_by_id(session, table, row_ids, unreadable)

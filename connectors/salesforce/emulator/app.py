@@ -251,6 +251,7 @@ class SalesforceEmulator(Emulator):
         refused = self._count_usage()
         if refused is not None:
             return self._with_usage(refused)
+        self.jobs.step()  # query jobs move on while the org serves requests (bulk2.py)
         return self._with_usage(self._route(request, match.group(1), match.group(2) or ""))
 
     def _login_trick(self, request: Request) -> Response:

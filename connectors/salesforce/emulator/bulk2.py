@@ -5,10 +5,14 @@ rows are written as one DML call, so they share one ``SystemModstamp``.
 
 A query job answers its create with ``UploadComplete`` at once (a bad query is refused then) and
 takes its rows in the background, as Salesforce does while the job is queued and in progress
-(``queryAll`` keeps deleted ones, with ``IsDeleted``); each status poll moves it on one state,
-``InProgress`` then ``JobComplete`` after ``emu.query_job_polls`` polls (2 by default, as a small
-job on Salesforce). The poll that completes the job first waits for its rows, so the number of
-polls never depends on the machine's speed. Results before that are refused.
+(``queryAll`` keeps deleted ones, with ``IsDeleted``). The job moves on one step with every API
+request the org serves after its create, its own status polls and the client's other requests
+alike (Salesforce works on a job while the client does other things): a status poll answers
+``InProgress`` until ``emu.query_job_polls`` steps (2 by default, as a small job on Salesforce),
+then ``JobComplete``. A job polled right after its create so completes at its 2nd poll; one
+created ahead of its read (the connector prepares the next entity's job) at its 1st. Steps are
+requests, never time, and the poll that completes the job first waits for its rows: the number
+of polls never depends on the machine's speed. Results before that are refused.
 ``GET .../results?maxRecords=N&locator=L`` serves pages of CSV with every value quoted, "" for
 null, ``Sforce-NumberOfRecords`` and ``Sforce-Locator`` ("null" on the last page), streamed as it
 is written (Salesforce sends a results page chunked: its first rows arrive before its last are
@@ -54,7 +58,8 @@ class Job:
     failures: list[list[str]] = field(default_factory=list)
     unprocessed: list[list[str]] = field(default_factory=list)
     query_rows: list[list[str]] = field(default_factory=list)
-    polls: int = 0
+    #: a query job's steps: API requests served since its create (see module doc)
+    steps: int = 0
     #: a query job's rows are taken (set by the background worker)
     rows_ready: threading.Event = field(default_factory=threading.Event)
 
@@ -68,6 +73,13 @@ class Jobs:
     def new_id(self, prefix: str) -> str:
         with self._lock:
             return f"{prefix}8d{next(self._ids):010d}AAA"
+
+    def step(self) -> None:
+        """One API request served: every query job not yet polled to its end moves on one step."""
+        with self._lock:
+            for job in self.items.values():
+                if job.kind == "query" and job.info["state"] in ("UploadComplete", "InProgress"):
+                    job.steps += 1
 
 
 def _job_error(message: str, status: int = 400) -> Response:
@@ -275,17 +287,20 @@ def _create_query(emu: SalesforceEmulator, body: dict[str, Any], info: dict[str,
 
 
 def _take_rows(emu: SalesforceEmulator, job: Job, compiled: CompiledQuery, all_rows: bool) -> None:
-    """The job's rows as CSV cells, read under the store's lock (one consistent snapshot)."""
+    """The job's rows as CSV cells. The matching records are copied under the store's lock (one
+    consistent snapshot); sorting them and writing their cells happens after, without it: the org
+    goes on answering other calls while a job works, as Salesforce does (a first load's next
+    entity's REST page no longer waits for this job's CSV)."""
     try:
         with emu.lock:
-            rows = [r for r in emu.store.records[compiled.obj.name].values()
+            rows = [dict(r) for r in emu.store.records[compiled.obj.name].values()
                     if (all_rows or not r["IsDeleted"])
                     and (compiled.predicate is None or compiled.predicate(r))]
-            if compiled.sort is not None:
-                rows = compiled.sort(rows)
-            if compiled.query.limit is not None:
-                rows = rows[:compiled.query.limit]
-            job.query_rows = [[csv_value(c.getter(r)) for c in compiled.columns] for r in rows]
+        if compiled.sort is not None:
+            rows = compiled.sort(rows)
+        if compiled.query.limit is not None:
+            rows = rows[:compiled.query.limit]
+        job.query_rows = [[csv_value(c.getter(r)) for c in compiled.columns] for r in rows]
     except Exception as exc:  # the job fails, as on Salesforce; its status poll says why
         job.info.update(state="Failed", errorMessage=f"{type(exc).__name__}: {exc}")
     finally:
@@ -293,11 +308,11 @@ def _take_rows(emu: SalesforceEmulator, job: Job, compiled: CompiledQuery, all_r
 
 
 def _advance_query(emu: SalesforceEmulator, job: Job) -> None:
-    """One status poll: UploadComplete -> InProgress -> ... -> JobComplete."""
+    """One status poll (itself a step, counted by `Jobs.step`): UploadComplete -> InProgress -> ... ->
+    JobComplete once the job has taken `emu.query_job_polls` steps."""
     if job.info["state"] not in ("UploadComplete", "InProgress"):
         return
-    job.polls += 1
-    if job.polls >= emu.query_job_polls:
+    if job.steps >= emu.query_job_polls:
         job.rows_ready.wait()
         if job.info["state"] == "Failed":
             return

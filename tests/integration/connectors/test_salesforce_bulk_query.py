@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from connectors.salesforce.bulk_query import FIRST_POLL_S, BulkQuerySettings, csv_lines, csv_rows
-from prm_sync.connector import Connector, CrmRecord, Cursor, Page
+from connectors.salesforce import pull
+from connectors.salesforce.bulk_query import FIRST_POLL_S, BulkQuerySettings, csv_lines, csv_rows, wait_for_job
+from prm_sync.connector import Connector, CrmRecord, Cursor, Page, PreparedReads
 from tests.integration.connectors.harness_salesforce import SalesforceHarness, open_harness
 
 V = "/services/data/v62.0"
@@ -94,6 +95,129 @@ def test_a_query_job_is_first_polled_after_at_most_first_poll_s(h: SalesforceHar
     """The ingest wait (1 s from the CLI) would put a query job's polls at 1 s and 3 s."""
     assert h.build(bulk_wait_s=1.0).bulk_query.first_wait_s == FIRST_POLL_S < 1.0  # type: ignore[attr-defined]
     assert h.build(bulk_wait_s=0.01).bulk_query.first_wait_s == 0.01  # type: ignore[attr-defined]
+
+
+def _seed_changes(h: SalesforceHarness) -> list[str]:
+    ids = h.seed("partner", 25)
+    h.advance(5)
+    h.modify("partner", ids[3], "Name", "Later")
+    h.advance(5)
+    h.delete("partner", ids[7])
+    h.seed("deal", 3, Partner_Account__c=ids[0])
+    h.advance(1)
+    return ids
+
+
+@pytest.mark.parametrize("threshold", [10, 100], ids=["bulk", "rest"])
+def test_a_prepared_read_gives_the_pages_of_an_unprepared_one_in_no_more_calls(
+        h: SalesforceHarness, threshold: int) -> None:
+    """Prepared (first REST page, job create), then other reads (the entity ahead of it being
+    pulled), then read: the same pages, records and cursor; a job prepared early is polled once."""
+    _seed_changes(h)
+    until = h.now()
+    connector = bulk_connector(h, threshold=threshold, page=10, unit=7)
+    assert connector.capabilities.prepares_reads
+    h.reset_calls()
+    plain = list(connector.read_changes(h.mapping["partner"], None, until))
+    plain_calls = dict(h.emulator.counters)
+
+    h.reset_calls()
+    prepared = connector.prepare_changes(h.mapping["partner"], None, until)  # type: ignore[attr-defined]
+    assert h.calls("/jobs/query") == (threshold == 10) and h.calls("queryAll") == 1
+    before_deals = dict(h.emulator.counters)
+    deals = list(connector.read_changes(h.mapping["deal"], None, until))   # what the engine pulls meanwhile
+    assert sum(len(p.records) for p in deals) == 3
+    h.reset_calls()
+    pages = list(prepared.pages())
+    connector.close()
+    calls = {k: h.emulator.counters.get(k, 0) + before_deals.get(k, 0)
+             for k in {*h.emulator.counters, *before_deals}}
+
+    assert pages == plain
+    assert sum(len(p.records) for p in pages) == 25 and pages[-1].cursor is not None
+    polls = f"GET {V}/jobs/query/{{id}}"
+    if threshold == 10:
+        assert plain_calls[polls] == 2 and calls[polls] == 1   # the job worked while the deals were read
+        assert sum(calls.values()) == sum(plain_calls.values()) - 1
+    else:
+        assert calls == plain_calls   # REST: the first page read earlier, the rest as ever
+    with pytest.raises(RuntimeError, match="read once"):
+        next(iter(prepared.pages()))
+
+
+def test_a_prepared_read_with_a_cursor_reads_rest_as_read_changes_does(h: SalesforceHarness) -> None:
+    ids = _seed_changes(h)
+    connector = bulk_connector(h, threshold=1)
+    mapper, until = h.mapping["partner"], h.now()
+    since = Cursor(h.now() - dt.timedelta(seconds=6), ids[0])
+    plain = list(connector.read_changes(mapper, since, until))
+    h.reset_calls()
+    pages = list(connector.prepare_changes(mapper, since, until).pages())  # type: ignore[attr-defined]
+    connector.close()
+    assert pages == plain and {r.crm_id for p in pages for r in p.records} == {ids[3], ids[7]}
+    assert h.calls() == 1 and h.calls("jobs/") == 0
+
+
+def test_a_prepared_read_never_read_is_abandoned_without_a_call(h: SalesforceHarness) -> None:
+    """The run stopped before the entity's turn: the job is left to Salesforce (deleted there 7 days
+    after it finished), no abort is sent, and the calls made are the prepare's two."""
+    _seed_changes(h)
+    connector = bulk_connector(h, threshold=10)
+    h.reset_calls()
+    prepared = connector.prepare_changes(h.mapping["partner"], None, h.now())  # type: ignore[attr-defined]
+    del prepared
+    connector.close()
+    assert h.calls() == 2 and connector.usage().calls == 2
+    job = h.emulator.jobs.items[max(i for i, j in h.emulator.jobs.items.items() if j.kind == "query")]
+    assert job.info["state"] == "UploadComplete" and job.rows_ready.wait(5)
+
+
+def test_a_prepared_rest_page_older_than_its_query_locator_lives_is_asked_again(h: SalesforceHarness) -> None:
+    """Salesforce drops an unused query locator after 15 minutes: a prepared first page with more
+    behind it, older than QUERY_LOCATOR_KEEP_S, is read again (one call more) rather than followed."""
+    h.seed("partner", 450)
+    h.advance(1)
+    h.emulator.page_size = 200
+    connector = bulk_connector(h, threshold=100_000)
+    client, mapper, until = connector.client, h.mapping["partner"], h.now()  # type: ignore[attr-defined]
+    now = [0.0]
+    try:
+        fresh = pull.prepare_changes(client, mapper, None, until, clock=lambda: now[0])
+        stale = pull.prepare_changes(client, mapper, None, until, clock=lambda: now[0])
+        h.reset_calls()
+        now[0] = pull.QUERY_LOCATOR_KEEP_S - 1
+        fresh_pages = list(fresh.pages())
+        assert h.calls() == 2
+        h.reset_calls()
+        now[0] = pull.QUERY_LOCATOR_KEEP_S + 1
+        stale_pages = list(stale.pages())
+        assert h.calls() == 3
+    finally:
+        h.emulator.page_size = 2000
+        connector.close()
+    assert stale_pages == fresh_pages and sum(len(p.records) for p in fresh_pages) == 450
+
+
+def test_a_prepared_jobs_first_poll_waits_only_what_is_left_of_the_first_wait(h: SalesforceHarness) -> None:
+    _seed_changes(h)
+    connector = bulk_connector(h, threshold=10)
+    client = connector.client  # type: ignore[attr-defined]
+    waits: list[float] = []
+    job_id = pull.create_job(client, "SELECT Id FROM Account")
+    assert wait_for_job(client, job_id, 0.5, sleep=waits.append, age_s=0.2) == 2
+    job_id = pull.create_job(client, "SELECT Id FROM Account")
+    assert wait_for_job(client, job_id, 0.5, sleep=waits.append, age_s=3.0) == 2
+    job_id = pull.create_job(client, "SELECT Id FROM Account")
+    assert wait_for_job(client, job_id, 0.5, sleep=waits.append) == 2
+    connector.close()
+    assert waits == [pytest.approx(0.3), 1.0, 0.0, 1.0, 0.5, 1.0]
+
+
+def test_the_salesforce_connector_is_a_prepared_reads_connector(h: SalesforceHarness) -> None:
+    connector = h.build()
+    prepared: PreparedReads = connector  # type: ignore[assignment]
+    assert connector.capabilities.prepares_reads and callable(prepared.prepare_changes)
+    connector.close()
 
 
 LEADS: list[dict[str, Any]] = [

@@ -62,6 +62,11 @@ def test_bulk2_query_job_moves_through_its_states_and_query_all_keeps_deleted_ro
     with pytest.raises(SalesforceMalformedRequest):   # no results before JobComplete
         sf.bulk2.Account._client.get_query_results(created["id"])
     states = [sf.restful(f"jobs/query/{created['id']}")["state"] for _ in range(3)]
+    # the refused results request was the job's 1st step, the 1st poll its 2nd: complete
+    assert states == ["JobComplete", "JobComplete", "JobComplete"]
+    created = sf.restful("jobs/query", method="POST",
+                         data='{"operation": "queryAll", "query": "SELECT Id, IsDeleted, Territories__c FROM Account"}')
+    states = [sf.restful(f"jobs/query/{created['id']}")["state"] for _ in range(3)]
     assert states == ["InProgress", "JobComplete", "JobComplete"]
     result = sf.bulk2.Account._client.get_query_results(created["id"], max_records=2)
     assert result["number_of_records"] == 2 and result["locator"]
@@ -71,6 +76,25 @@ def test_bulk2_query_job_moves_through_its_states_and_query_all_keeps_deleted_ro
     assert {r["Id"]: r["IsDeleted"] for r in rows} == {ids[0]: "true", ids[1]: "false", ids[2]: "false"}
     assert {r["Territories__c"] for r in rows} == {'zwei\nZeilen, "zitiert"'}
     assert result["records"].startswith('"Id","IsDeleted","Territories__c"\n')   # every value quoted
+
+
+def test_a_query_job_moves_on_with_every_request_the_org_serves_not_only_its_polls(
+        sf: Salesforce, sf_emulator: SalesforceEmulator) -> None:
+    """A job created ahead of its read (the connector prepares the next entity's) is complete at its
+    first poll when the client did other things meanwhile; counted in requests, never in time."""
+    sf_emulator.generate(5, seed=3)
+    body = '{"operation": "queryAll", "query": "SELECT Id FROM Account"}'
+    early, late = (sf.restful("jobs/query", method="POST", data=body)["id"] for _ in range(2))
+    assert sf.restful(f"jobs/query/{late}")["state"] == "InProgress"   # the create of `late`: early's 1st step
+    assert sf.restful(f"jobs/query/{early}")["state"] == "JobComplete"  # 1 poll: 3 steps
+    sf.query("SELECT Id FROM Account")
+    assert sf.restful(f"jobs/query/{late}")["state"] == "JobComplete"   # its own poll, a query, this poll
+    sf_emulator.query_job_polls = 5
+    try:
+        slow = sf.restful("jobs/query", method="POST", data=body)["id"]
+        assert [sf.restful(f"jobs/query/{slow}")["state"] for _ in range(5)] == ["InProgress"] * 4 + ["JobComplete"]
+    finally:
+        sf_emulator.query_job_polls = 2
 
 
 def test_bulk2_query_job_refuses_aggregates(sf: Salesforce) -> None:

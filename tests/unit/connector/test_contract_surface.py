@@ -20,6 +20,8 @@ PINNED = [
     # CRM setup (`crm setup`, prm_sync/connector/setup.py)
     "CrmSetup", "MappingPath", "SetupConflict", "SetupItem", "SetupKind", "SetupOutcome", "SetupPlan",
     "SetupRefusal", "ValueRename",
+    # a first read prepared ahead of its turn (capabilities.prepares_reads, Salesforce Bulk API 2.0)
+    "PreparedChanges", "PreparedReads",
 ]
 
 

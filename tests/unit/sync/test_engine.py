@@ -294,13 +294,18 @@ def test_a_first_load_meets_a_record_again_on_a_later_page_and_makes_one_row(sto
     record this run has already stored: the repeat must update that row, not add a second one."""
     crm = RepeatingAcrossPagesCrm(clock, page_size=2)
     ids = [crm.create("companies", partner_fields(f"P{i}")) for i in range(7)]
+    looked_up = _link_lookups(store)
+    seen = next(looked_up)
     report = sync(store, crm, tmp_path, clock, entities=["partner"], direction="pull")
+    looked_up.close()
     with store.session() as s:
         links = s.exec(select(Link).where(Link.entity == "partner")).all()
         assert sorted(link.crm_id for link in links) == sorted(ids)
         assert len(s.exec(select(Partner)).all()) == 7
         assert not s.exec(select(Quarantine)).all()
     assert report.counts["partner"]["prm"]["create"] == 7
+    # each later page holds a record stored before: the filter says "maybe", the database is asked
+    assert sum(s.startswith("SELECT 1 FROM link") for s in seen) == 3
 
 
 def test_a_first_load_with_two_claimants_of_one_prm_key_on_different_pages(store: Store, tmp_path: Path,
@@ -333,7 +338,7 @@ def _link_lookups(store: Store) -> Iterator[list[str]]:
         event.remove(store.engine, "before_cursor_execute", watch)
 
 
-def test_a_first_load_probes_links_once_per_page_and_a_later_run_looks_them_up(store: Store, crm: FakeCrm,
+def test_a_first_load_looks_no_link_up_and_a_later_run_looks_them_up(store: Store, crm: FakeCrm,
                                                                                tmp_path: Path, clock: Clock) -> None:
     for i in range(120):   # three pages of 50
         crm.create("companies", partner_fields(f"P{i}"))
@@ -347,9 +352,8 @@ def test_a_first_load_probes_links_once_per_page_and_a_later_run_looks_them_up(s
     sync(store, crm, tmp_path, clock, entities=["partner"], direction="pull")
     later = list(seen)
     looked_up.close()
-    # first load: per page one probe by CRM id and one by PRM key ids (none here), no ORM look-up
-    assert first_load and all(s.startswith("SELECT 1 FROM link") for s in first_load)
-    assert len(first_load) == 3
+    # first load: no page looks links up (none of its ids was stored by this run: the in-memory filter)
+    assert first_load == []
     # the next run reads links as Link rows again (the store is no longer empty)
     assert later and not any(s.startswith("SELECT 1 FROM link") for s in later)
 
@@ -464,3 +468,52 @@ def test_a_bulk_first_load_broken_off_keeps_the_units_committed_before(
     with store.session() as s:
         assert len(s.exec(select(Partner)).all()) == 65
         assert len(s.exec(select(Link).where(Link.entity == "partner")).all()) == 65
+
+
+def _table_rows(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """Every partner (with its link's hash and base) and registration (with its partner's CRM id)
+    by CRM id: what a pull stored, free of the ids each store made up."""
+    from sqlalchemy import text
+
+    with store.session() as s:
+        partners = s.execute(text("SELECT l.crm_id, l.crm_hash, l.base, t.name FROM partner t "
+                                  "JOIN link l ON l.prm_id = t.id AND l.entity = 'partner'"))
+        registrations = s.execute(text(
+            "SELECT l.crm_id, t.company, t.status, t.conflict_reason, p.crm_id FROM registration t "
+            "JOIN link l ON l.prm_id = t.id AND l.entity = 'lead' "
+            "LEFT JOIN link p ON p.prm_id = t.partner_id AND p.entity = 'partner'"))
+        return {"partner": sorted(map(tuple, partners)), "registration": sorted(map(tuple, registrations))}
+
+
+def test_a_first_load_in_big_pages_writes_behind_and_stores_what_the_plain_write_stores(
+        tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages of >= writebehind.MIN_ROWS rows per table are INSERTed by the write-behind thread
+    (SQLAlchemy's statement events do not see them); the store ends up the same either way."""
+    from sqlalchemy import event
+
+    from prm_sync.sync import inserts
+
+    crm = FakeCrm(clock, page_size=700)
+    partners = [crm.create("companies", partner_fields(f"Pärtner {i}")) for i in range(1500)]
+    for i in range(1200):
+        crm.create("deals", {"pipeline": "partner_registrations", "prm_customer_company": f"Kunde {i % 300}",
+                             "dealstage": "registration_submitted"}, {"companies": {partners[i]}})
+    stored = {}
+    for name, min_rows in (("behind", inserts.WRITE_BEHIND_MIN_ROWS), ("plain", 10**9)):
+        monkeypatch.setattr(inserts, "WRITE_BEHIND_MIN_ROWS", min_rows)
+        with open_store(f"sqlite:///{tmp_path / (name + '.db')}") as one:
+            upgrade(one)
+            seen: list[str] = []
+            event.listen(one.engine, "before_cursor_execute",
+                         lambda conn, cursor, statement, *rest, seen=seen: seen.append(statement.split()[2])
+                         if statement.startswith("INSERT INTO") else None)
+            (tmp_path / name).mkdir()
+            report = run_sync(one, crm, mapping_with_policy("newest_wins"), make_config(tmp_path / name),
+                              clock=clock, entities=["partner", "lead"], direction="pull")
+            assert report.counts["partner"]["prm"]["create"] == 1500
+            assert report.counts["lead"]["prm"]["create"] == 1200
+            stored[name] = _table_rows(one)
+            # a page of 700 partners: its partner and link INSERTs went to the thread; the last page (100) did not
+            assert seen.count("partner") == (1 if name == "behind" else 3)
+    assert stored["behind"] == stored["plain"]
+    assert len(stored["behind"]["partner"]) == 1500 and len(stored["behind"]["registration"]) == 1200

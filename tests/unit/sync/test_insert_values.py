@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 
 from prm_sync.store import Link
 from prm_sync.store.types import UtcDateTime
@@ -62,6 +63,25 @@ def test_the_last_converted_time_is_reused_only_for_that_very_object() -> None:
     assert [process(now), process(now), process(later), process(None), process(now)] == [
         "2026-11-01 12:00:00.000005", "2026-11-01 12:00:00.000005", "2026-11-01 12:00:00.000006", None,
         "2026-11-01 12:00:00.000005"]
+
+
+@pytest.mark.parametrize("dialect", [sqlite.dialect(), postgresql.dialect(driver="psycopg")], ids=["sqlite", "pg"])
+def test_bound_values_skip_only_processors_that_keep_none(dialect: Dialect) -> None:
+    """An empty column skips its processor only where the processor would write None anyway (a
+    JSON column's None is the text 'null': it must still go through)."""
+    import prm_sync.store as st
+    from prm_sync.sync.inserts import _bound_values, _shape
+
+    for table in (st.Partner, st.Registration, st.Deal, st.Link, st.PartnerStatusChange):
+        statement = _statement(table, _shape(table).columns, dialect)
+        empty = dict.fromkeys(statement.order)
+        [values] = list(_bound_values(statement, [empty]))
+        expected = [None] * len(statement.order)
+        for index, process in statement.processors:
+            expected[index] = process(None)
+        assert list(map(repr, values)) == list(map(repr, expected)), table.__name__  # psycopg Json(): by repr
+    link = _statement(st.Link, _shape(st.Link).columns, dialect)
+    assert link.order.index("base") not in link.keeping_none
 
 
 PG = postgresql.dialect()

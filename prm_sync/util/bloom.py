@@ -1,0 +1,58 @@
+"""A set of ids that answers "surely not stored" or "maybe stored" in constant memory (a Bloom filter).
+
+A first load into an empty entity asks, for every page, whether one of its records was already
+stored by this very run (a record the read returns twice). The answer is nearly always no, and
+asking the database costs one indexed probe per id: ~7 % of a 300,000-record pull into SQLite,
+more into PostgreSQL (a round trip per 500 ids). This filter answers the "no" in memory; only a
+"maybe" (a record really read again, or a rare false positive) goes on to the database.
+
+Memory is fixed (4 MiB by default) whatever the number of records, so a big first load does not
+grow with it. False positives: ~6e-6 per id asked after 200,000 ids stored (2**25 bits, 3 probes).
+Python's `hash` of a string is per process: the filter lives only as long as one pull.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+DEFAULT_BITS = 1 << 25
+
+
+class IdFilter:
+    def __init__(self, bits: int = DEFAULT_BITS) -> None:
+        if bits < 64 or bits & (bits - 1):
+            raise ValueError(f"bits must be a power of two >= 64, not {bits}")
+        self._bits = bytearray(bits >> 3)
+        self._mask = bits - 1
+
+    def add_all(self, ids: Iterable[str | None]) -> None:
+        """Remember these ids (empty ones are ignored)."""
+        bits, mask = self._bits, self._mask
+        for one in ids:
+            if not one:
+                continue
+            h = hash(one)  # three positions from one 64-bit hash: its low, middle and high bits
+            p = h & mask
+            bits[p >> 3] |= 1 << (p & 7)
+            p = (h >> 20) & mask
+            bits[p >> 3] |= 1 << (p & 7)
+            p = (h >> 39) & mask
+            bits[p >> 3] |= 1 << (p & 7)
+
+    def may_hold_any(self, ids: Iterable[str | None]) -> bool:
+        """False: none of `ids` was added. True: one of them may have been."""
+        bits, mask = self._bits, self._mask
+        for one in ids:
+            if not one:
+                continue
+            h = hash(one)
+            p = h & mask
+            if not bits[p >> 3] & (1 << (p & 7)):
+                continue
+            p = (h >> 20) & mask
+            if not bits[p >> 3] & (1 << (p & 7)):
+                continue
+            p = (h >> 39) & mask
+            if bits[p >> 3] & (1 << (p & 7)):
+                return True
+        return False
