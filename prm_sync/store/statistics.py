@@ -16,7 +16,7 @@ planned with one registration link, whatever the registration pull has written s
 with 2,000 registration links among 100,000, with 2,000 still. So `link` is analyzed each time
 the run has doubled what it wrote to it, which keeps each entity's estimate within a small
 factor of the truth (tests/integration/store/test_statistics.py). The other tables were analyzed
-that way too: 23 of a 300,000-record first pull's 32 ANALYZEs, with the plans of one. SQLite needs
+that way too: 24 of a 300,000-record first pull's 32 ANALYZEs, with the plans of one. SQLite needs
 none of this.
 """
 
