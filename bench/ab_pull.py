@@ -2,11 +2,13 @@
 
     python -m bench.ab_pull --before ad917bf^1 --after ad917bf            # issue 14: the contract merge
     python -m bench.ab_pull --before REV --after REV --size 10000 --runs 7 --crm hubspot
+    python -m bench.ab_pull --before main --after HEAD --size 30000 --runs 3 --store postgresql
 
 Each commit is checked out once into a cache directory (git worktree) with its own venv; one
 emulator process (this checkout's) serves N partners + N registrations + N deals to both. Runs
-alternate before/after so machine noise hits both sides alike; each run is a fresh SQLite store,
-migrated and pulled by that commit's own code (its bench.infra and bench.worker). The figure to
+alternate before/after so machine noise hits both sides alike; each run is a fresh store (SQLite,
+or with `--store postgresql` a new database on PRM_SYNC_TEST_PG_URL's server), migrated and pulled
+by that commit's own code (its bench.infra and bench.worker). The figure to
 read on a shared machine is the CPU time of the sync process (steadier than wall time); both are
 printed, as medians with min-max, beside the load average.
 """
@@ -33,7 +35,7 @@ import json, sys, tempfile
 from pathlib import Path
 from bench import infra, worker
 hello = json.loads(sys.argv[1])
-with tempfile.TemporaryDirectory(prefix="prm-ab-") as tmp, infra.fresh_store("sqlite", Path(tmp)) as url:
+with tempfile.TemporaryDirectory(prefix="prm-ab-") as tmp, infra.fresh_store(sys.argv[2], Path(tmp)) as url:
     config = infra.write_config(Path(tmp), hello["crm"], hello, url)
     spec = {"job": "sync", "config": str(config), "crm": hello["crm"], "direction": "pull",
             "entities": ["partner", "lead", "deal"]}
@@ -55,8 +57,8 @@ def checkout(rev: str) -> Path:
     return tree
 
 
-def pull_once(tree: Path, hello: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
-    done = subprocess.run([str(tree / ".venv" / "bin" / "python"), "-c", _SIDE_SCRIPT, json.dumps(hello)],
+def pull_once(tree: Path, hello: dict[str, Any], env: dict[str, str], store: str = "sqlite") -> dict[str, Any]:
+    done = subprocess.run([str(tree / ".venv" / "bin" / "python"), "-c", _SIDE_SCRIPT, json.dumps(hello), store],
                           cwd=tree, env={**os.environ, **env}, check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -74,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=10_000, help="partners = registrations = deals")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--crm", choices=["salesforce", "hubspot"], default="salesforce")
+    parser.add_argument("--store", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args(argv)
     sides = {"before": checkout(args.before), "after": checkout(args.after)}
     samples: dict[str, list[dict[str, Any]]] = {name: [] for name in sides}
@@ -85,11 +88,11 @@ def main(argv: list[str] | None = None) -> int:
             order = list(sides) if run % 2 == 0 else list(reversed(sides))
             for name in order:
                 loads.append(os.getloadavg()[0])
-                sample = pull_once(sides[name], hello, emu.hello["env"])
+                sample = pull_once(sides[name], hello, emu.hello["env"], args.store)
                 samples[name].append(sample)
                 print(f"run {run + 1} {name}: {sample['seconds']:.2f} s wall, {sample['cpu_seconds']:.2f} s CPU, "
                       f"{sum(sample['pulled'].values()):,} records, {sample['api_calls']} calls", flush=True)
-    print(f"{args.crm}, {n:,} x 3 records, {args.runs} runs each, load average {_spread(loads)}")
+    print(f"{args.crm} -> {args.store}, {n:,} x 3 records, {args.runs} runs each, load average {_spread(loads)}")
     cpu = {name: statistics.median(s["cpu_seconds"] for s in runs) for name, runs in samples.items()}
     for name, runs in samples.items():
         print(f"  {name:<6} {sides[name].name}: wall {_spread([s['seconds'] for s in runs])} s, "

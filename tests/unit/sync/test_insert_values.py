@@ -11,7 +11,7 @@ from sqlalchemy.engine import Dialect
 
 from prm_sync.store import Link
 from prm_sync.store.types import UtcDateTime
-from prm_sync.sync.inserts import _sqlite_utc_text, _statement
+from prm_sync.sync.inserts import _sqlite_utc_text, _statement, _utc_as_is
 
 DIALECT = sqlite.dialect()
 GENERAL = UtcDateTime().dialect_impl(DIALECT).bind_processor(DIALECT)
@@ -82,3 +82,45 @@ def test_bound_values_skip_only_processors_that_keep_none(dialect: Dialect) -> N
         assert list(map(repr, values)) == list(map(repr, expected)), table.__name__  # psycopg Json(): by repr
     link = _statement(st.Link, _shape(st.Link).columns, dialect)
     assert link.order.index("base") not in link.keeping_none
+
+
+PG = postgresql.dialect()
+PG_GENERAL = UtcDateTime().dialect_impl(PG).bind_processor(PG)
+VALUES = [
+    dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC),
+    dt.datetime(1, 1, 1, tzinfo=dt.UTC),
+    dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+    dt.datetime.fromisoformat("2026-03-29T01:30:00+00:00"),               # a parsed CRM timestamp (UTC)
+    dt.datetime.fromisoformat("2026-03-29T01:30:00Z"),
+    dt.datetime(2026, 3, 29, 3, 30, tzinfo=ZoneInfo("Europe/Berlin")),     # another zone: converted
+    dt.datetime(2026, 3, 29, 3, 30, tzinfo=ZoneInfo("UTC")),               # UTC, but another tzinfo object
+    dt.datetime(2026, 3, 29, 3, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+    None,
+]
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_postgresql_gets_what_the_general_processor_sends(value: dt.datetime | None) -> None:
+    """The same datetime (equal, in dt.UTC), so psycopg writes the same TIMESTAMPTZ text."""
+    assert PG_GENERAL is not None
+    fast, general = _utc_as_is(PG_GENERAL)(value), PG_GENERAL(value)
+    assert fast == general and getattr(fast, "tzinfo", None) is getattr(general, "tzinfo", None)
+
+
+def test_postgresql_refuses_a_naive_datetime_still() -> None:
+    assert PG_GENERAL is not None
+    with pytest.raises(ValueError, match="naive datetime refused"):
+        _utc_as_is(PG_GENERAL)(dt.datetime(2026, 1, 1))
+
+
+def test_the_postgresql_fast_path_is_dropped_if_the_general_processor_ever_converts() -> None:
+    def other(value: dt.datetime) -> object:
+        return value.replace(tzinfo=None)
+
+    assert _utc_as_is(other) is other
+
+
+def test_link_statements_on_postgresql_use_the_fast_processor() -> None:
+    statement = _statement(Link, ("entity", "prm_id", "crm_id", "synced_at"), PG)
+    [(_index, process)] = [(i, p) for i, p in statement.processors if statement.order[i] == "synced_at"]
+    assert process.__qualname__.startswith("_utc_as_is")
