@@ -70,5 +70,6 @@ def test_a_page_the_server_refuses_fails_the_run_as_a_store_error_and_leaves_its
         with store.session(write=True) as session:
             session.execute(text("DROP TRIGGER refuse_one_link ON link"))
         _pull(store, crm, tmp_path)  # the rerun converges
+        # (sync_cursor: each entity's changes and deletions)
         assert _counts(store) == {"partner": PARTNERS, "partner_status_change": PARTNERS, "deal": DEALS,
-                                  "link": PARTNERS + DEALS, "quarantine": 0, "sync_cursor": 4}  # changes and deletions, per entity
+                                  "link": PARTNERS + DEALS, "quarantine": 0, "sync_cursor": 4}
