@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Literal, Protocol
 
 from prm_sync.domain.currencies import minor_units
@@ -94,6 +94,12 @@ def money(amount: Decimal | str | int, currency: str) -> Decimal:
     if rounded < 0:
         raise RuleViolation(f"an amount cannot be negative: {amount}")
     return rounded
+
+
+def in_units(amount: Decimal, currency: str) -> Decimal:
+    """A computed amount (a sum of CRM deal amounts, which come as 36000, 36000.0 or 36000.00) with
+    exactly the currency's decimals, rounded half-even, for reports."""
+    return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_EVEN)
 
 
 def show(amount: Decimal, currency: str) -> str:

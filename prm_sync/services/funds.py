@@ -417,7 +417,8 @@ def build_report(session: Session, settings: FundSettings, period: str) -> Funds
         request_rows.append({
             "request": r.id, "partner": partners[r.partner_id].name if r.partner_id in partners else r.partner_id,
             "activity": r.activity_type, "currency": r.currency, "approved": r.approved_amount, "paid": paid,
-            "status": r.status, "leads": f["leads"], "pipeline": f["pipeline"], "won_revenue": f["won_revenue"],
+            "status": r.status, "leads": f["leads"], "pipeline": rules.in_units(f["pipeline"], r.currency),
+            "won_revenue": rules.in_units(f["won_revenue"], r.currency),
             "revenue_per_paid": _ratio(f["won_revenue"], paid)})
     budget_rows: list[dict[str, Any]] = []
     for budget in budgets:
@@ -431,8 +432,8 @@ def build_report(session: Session, settings: FundSettings, period: str) -> Funds
             tier = tier_at(session, partner, budget.starts_on)   # the tier the allocation comes from
             figures = rules.partner_funds(allocation, mine, [c for r in mine for c in claims[r.id]])
             leads = sum(roi[r.id]["leads"] for r in mine)
-            pipeline = sum((roi[r.id]["pipeline"] for r in mine), ZERO)
-            won = sum((roi[r.id]["won_revenue"] for r in mine), ZERO)
+            pipeline = rules.in_units(sum((roi[r.id]["pipeline"] for r in mine), ZERO), budget.currency)
+            won = rules.in_units(sum((roi[r.id]["won_revenue"] for r in mine), ZERO), budget.currency)
             row = {"partner": partner.name, "partner_id": partner.id, "tier": tier, "period": budget.period,
                    "currency": budget.currency, "allocation": figures.allocation, "reserved": figures.reserved,
                    "claimed": figures.claimed, "paid": figures.paid, "remaining": figures.remaining,

@@ -44,3 +44,7 @@ def test_demo_runs_offline_end_to_end(crm: str, tmp_path: Path, capsys: pytest.C
     assert (request["partner"], request["approved"], request["paid"], request["leads"]) == (
         "Acme Channel Partners", "5000.00", "4800.00", 1)
     assert Decimal(request["won_revenue"]) == Decimal("36000") and request["revenue_per_paid"] == "7.50"
+    # money shown with its currency's decimals, whatever form the CRM sent the deal's amount in
+    assert (request["won_revenue"], request["pipeline"]) == ("36000.00", "0.00")
+    (partner,) = [row for row in report["partners"] if row["partner"] == "Acme Channel Partners"]
+    assert (partner["won_revenue"], partner["pipeline"]) == ("36000.00", "0.00")
