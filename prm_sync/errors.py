@@ -36,6 +36,7 @@ EXIT_USAGE = 2
 EXIT_CRM_UNAVAILABLE = 3
 EXIT_INTERNAL = 70      # EX_SOFTWARE: a bug, or the disk is full
 EXIT_LOCKED = 75
+EXIT_READER_GONE = 141  # 128 + SIGPIPE: the output's reader went away (`prm-sync ... | head`)
 
 
 @dataclass(frozen=True, order=True)

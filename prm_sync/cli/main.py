@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -9,7 +11,7 @@ import click
 
 from prm_sync.cli import global_options
 from prm_sync.cli.lazy import LazyGroup
-from prm_sync.errors import EXIT_INTERNAL, EXIT_LOCKED, EXIT_USAGE, PrmSyncError, UsageError
+from prm_sync.errors import EXIT_INTERNAL, EXIT_LOCKED, EXIT_READER_GONE, EXIT_USAGE, PrmSyncError, UsageError
 from prm_sync.ops.logsetup import RUN_ID, new_run_id, report_error
 
 COMMANDS = {
@@ -48,6 +50,7 @@ Exit codes:
   3   CRM unreachable, authentication or TLS certificate failed
   70  internal error (a bug) or disk full
   75  another run holds the store's lock
+  141 the output's reader went away (... | head)
 """
 
 
@@ -64,12 +67,17 @@ def cli(ctx: click.Context, config_path: Path, log_format: str | None, verbose: 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI, turning every user-facing error into a message and an exit code."""
     code = run(argv)
+    try:
+        sys.stdout.flush()   # here, not at shutdown: a reader gone is then said by the exit code
+    except BrokenPipeError:
+        code = _reader_gone()
     sys.exit(code)
 
 
 def run(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     verbose = any(a in ("-v", "-vv", "--verbose") for a in args)
+    stdout = sys.stdout
     try:
         result = cli.main(args=args, prog_name="prm-sync", standalone_mode=False)
     except click.exceptions.Abort:
@@ -87,9 +95,28 @@ def run(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
+    except BrokenPipeError:
+        return _reader_gone()
+    except SystemExit:
+        # click answers a broken pipe (EPIPE) by swapping sys.stdout for a wrapper that ignores
+        # failed flushes, then sys.exit(1)
+        if sys.stdout is not stdout:
+            return _reader_gone()
+        raise
     except Exception as exc:
         return _unexpected(exc, verbose, quiet=any(a in ("-q", "--quiet") for a in args))
     return result if isinstance(result, int) else 0
+
+
+def _reader_gone() -> int:
+    """`prm-sync ... | head`: the program reading our output went away. Stop quietly, as a tool
+    killed by SIGPIPE does (128 + 13, what `set -o pipefail` reports for it), rather than exit 1
+    ("record errors") or print a traceback; what is left to flush goes nowhere instead of failing
+    again at shutdown. A sync cut short this way has committed whole units of work only."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_READER_GONE
 
 
 def _unexpected(exc: Exception, verbose: bool, quiet: bool = False) -> int:

@@ -19,6 +19,7 @@ from connectors.salesforce.emulator import SalesforceEmulator
 from connectors.salesforce.emulator.schema import default_schema
 from prm_sync.cli.main import run
 from prm_sync.errors import EXIT_INTERNAL
+from tests.e2e.ops_workspace import EXE
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "pat-exit-codes"
@@ -140,6 +141,20 @@ def test_every_exit_code_is_documented(capsys: pytest.CaptureFixture[str]) -> No
     code, out, _ = cli(capsys, "--help")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert code == 0
-    for exit_code in ("0", "1", "2", "3", "70", "75"):
+    for exit_code in ("0", "1", "2", "3", "70", "75", "141"):
         assert f"\n    {exit_code} " in out or f"\n  {exit_code} " in out, exit_code
         assert f"| {exit_code} |" in readme, exit_code
+
+
+@pytest.mark.parametrize("args", [["--help"], ["partners", "list", "--help"]])
+def test_output_cut_short_by_its_reader_exits_141_quietly(args: list[str]) -> None:
+    """`prm-sync ... | head`: the reader went away. Like any tool killed by SIGPIPE (141 under
+    `set -o pipefail`), never 1 (record errors) and no traceback or shutdown noise."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)   # the reader is gone before anything is written
+    try:
+        done = subprocess.run([str(EXE), *args], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, timeout=60, check=False)
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")
