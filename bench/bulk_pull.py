@@ -70,14 +70,20 @@ def measure(size: int, runs: int, stores: list[str], say: Any = print) -> dict[s
 
 def render(samples: dict[str, list[dict[str, Any]]], size: int, runs: int) -> str:
     rest_base = statistics.median(s["seconds"] for s in samples["bare SDK REST query_all"])
+    all_loads = [s["load_1m"] for group in samples.values() for s in group]
+    cores = os.cpu_count() or 1
+    busy = max(all_loads) > cores  # more runnable work than cores: other work shared the machine
+    how = (f"**A busy machine** (load average {min(all_loads):.1f}–{max(all_loads):.1f} on {cores} cores): "
+           "absolute times are inflated and noisy" if busy else
+           f"A quiet machine (load average {min(all_loads):.1f}–{max(all_loads):.1f} on {cores} cores, "
+           "the benchmark's own processes included)")
     lines = [BEGIN, "## Salesforce first pull: Bulk API 2.0 query vs REST, COPY vs executemany "
              f"({size:,} of each entity)",
              "",
              f"`python -m bench.bulk_pull --size {size} --runs {runs}` on "
-             f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. **A busy machine**: shared with 4 other agents "
-             "working at the same time, so absolute times are inflated and noisy; rows of one run were "
-             "measured interleaved (each run goes through every row once), so their ratios are fairer "
-             "than their times. Medians of the runs; calls as the emulator counted them.",
+             f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. {how}. Rows of one run were measured "
+             "interleaved (each run goes through every row once), so their ratios are fairer than their "
+             "times. Medians of the runs; calls as the emulator counted them.",
              "",
              "| path | records | median s | min s | records/s | × bare REST read | CPU s (median) | calls "
              "| peak RSS MiB | load (1 min) |",
