@@ -434,9 +434,10 @@ def build_report(session: Session, settings: FundSettings, period: str) -> Funds
             leads = sum(roi[r.id]["leads"] for r in mine)
             pipeline = rules.in_units(sum((roi[r.id]["pipeline"] for r in mine), ZERO), budget.currency)
             won = rules.in_units(sum((roi[r.id]["won_revenue"] for r in mine), ZERO), budget.currency)
+            amounts = {name: rules.in_units(getattr(figures, name), budget.currency)
+                       for name in ("allocation", "reserved", "claimed", "paid", "remaining")}
             row = {"partner": partner.name, "partner_id": partner.id, "tier": tier, "period": budget.period,
-                   "currency": budget.currency, "allocation": figures.allocation, "reserved": figures.reserved,
-                   "claimed": figures.claimed, "paid": figures.paid, "remaining": figures.remaining,
+                   "currency": budget.currency, **amounts,
                    "requests": len(mine), "leads": leads, "pipeline": pipeline, "won_revenue": won,
                    "revenue_per_paid": _ratio(won, figures.paid)}
             partner_rows.append(row)

@@ -48,3 +48,5 @@ def test_demo_runs_offline_end_to_end(crm: str, tmp_path: Path, capsys: pytest.C
     assert (request["won_revenue"], request["pipeline"]) == ("36000.00", "0.00")
     (partner,) = [row for row in report["partners"] if row["partner"] == "Acme Channel Partners"]
     assert (partner["won_revenue"], partner["pipeline"]) == ("36000.00", "0.00")
+    assert all(row[name].endswith(".00") for row in report["partners"] + report["tiers"]
+               for name in ("allocation", "reserved", "claimed", "paid", "remaining"))

@@ -105,7 +105,7 @@ def test_funds_flow_through_the_cli(site: Path, capsys: pytest.CaptureFixture[st
         "10000.00", "10000.00", "4000.00", "4000.00", "0.00")
     # tiers as the allocations know them: Müller was silver on 2026-10-01 (gold since 2026-11-15)
     tiers = {t["tier"]: (t["partners"], t["allocation"], t["reserved"]) for t in report["tiers"]}
-    assert tiers == {"gold": (1, "10000.00", "10000.00"), "silver": (1, "4000.00", "0")}
+    assert tiers == {"gold": (1, "10000.00", "10000.00"), "silver": (1, "4000.00", "0.00")}
     assert report["budgets"] == [{"period": "2026-Q4", "currency": "USD", "total": "50000.00",
                                   "allocated": "14000.00", "unallocated": "36000.00", "reserved": "10000.00",
                                   "paid": "4000.00"}]
