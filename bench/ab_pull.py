@@ -16,6 +16,7 @@ printed, as medians with min-max, beside the load average.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import statistics
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import infra
+from bench.bulk_pull import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(tempfile.gettempdir()) / "prm-sync-ab"
@@ -75,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--after", default="HEAD")
     parser.add_argument("--size", type=int, default=10_000, help="partners = registrations = deals")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--out", type=Path, help="also write the result as a section of this file (RESULTS.md)")
     parser.add_argument("--crm", choices=["salesforce", "hubspot"], default="salesforce")
     parser.add_argument("--store", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args(argv)
@@ -98,7 +101,36 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name:<6} {sides[name].name}: wall {_spread([s['seconds'] for s in runs])} s, "
               f"CPU {_spread([s['cpu_seconds'] for s in runs])} s")
     print(f"  after / before (median CPU): {cpu['after'] / cpu['before']:.3f}")
+    if args.out is not None:
+        write_section(args.out, _section(args, sides, samples, loads), BEGIN, END)
+        print(f"wrote its section into {args.out}")
     return 0
+
+
+BEGIN, END = "<!-- bench.ab_pull: begin -->", "<!-- bench.ab_pull: end -->"
+
+
+def _section(args: argparse.Namespace, sides: dict[str, Path], samples: dict[str, list[dict[str, Any]]],
+             loads: list[float]) -> str:
+    """The A/B as a RESULTS.md section: each side's medians, and after against before."""
+    walls = {name: statistics.median(s["seconds"] for s in runs) for name, runs in samples.items()}
+    cpus = {name: statistics.median(s["cpu_seconds"] for s in runs) for name, runs in samples.items()}
+    lines = [BEGIN, f"## Initial pull against its baseline, interleaved ({args.crm} -> {args.store}, "
+             f"{args.size:,} of each entity)", "",
+             f"`python -m bench.ab_pull --before {args.before} --after {args.after} --size {args.size} "
+             f"--runs {args.runs} --crm {args.crm} --store {args.store}` on "
+             f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; load average {_spread(loads)} on "
+             f"{os.cpu_count()} cores (the benchmark's own processes included). Runs alternate before/after; "
+             "medians (min-max).", "",
+             "| side | commit | wall s | CPU s | records/s (wall) | API calls |", "|---|---|---:|---:|---:|---:|"]
+    for name, runs in samples.items():
+        records = sum(runs[0]["pulled"].values())
+        lines.append(f"| {name} | {sides[name].name} | {_spread([s['seconds'] for s in runs])} | "
+                     f"{_spread([s['cpu_seconds'] for s in runs])} | {records / walls[name]:,.0f} | "
+                     f"{runs[0]['api_calls']} |")
+    lines += ["", f"After against before: **{walls['before'] / walls['after']:.2f}x** the records/s by wall, "
+              f"{cpus['before'] / cpus['after']:.2f}x by CPU.", END]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -107,9 +107,10 @@ def render(samples: dict[str, list[dict[str, Any]]], size: int, runs: int) -> st
     return "\n".join(lines)
 
 
-def write_section(out: Path, section: str) -> None:
+def write_section(out: Path, section: str, begin: str = BEGIN, end: str = END) -> None:
+    """Replace the block between `begin` and `end` in `out` with `section` (or append it)."""
     text = out.read_text(encoding="utf-8") if out.exists() else ""
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
     text = pattern.sub(lambda _m: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
     out.write_text(text, encoding="utf-8")
 
