@@ -258,7 +258,8 @@ def list_requests(session: Session, *, partner_key: str | None = None, status: s
     return [{"id": r.id, "partner": name, "period": r.period, "activity": r.activity_type,
              "description": r.description, "start": r.planned_start, "end": r.planned_end,
              "currency": r.currency, "requested": r.requested_amount, "approved": r.approved_amount,
-             "claimed": claimed.get(r.id, ZERO), "expected_leads": r.expected_leads, "status": r.status}
+             "claimed": rules.in_units(claimed.get(r.id, ZERO), r.currency), "expected_leads": r.expected_leads,
+             "status": r.status}
             for r, name in session.exec(query.order_by(col(FundRequest.created_at), col(FundRequest.id)))]
 
 

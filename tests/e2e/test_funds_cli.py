@@ -85,7 +85,7 @@ def test_funds_flow_through_the_cli(site: Path, capsys: pytest.CaptureFixture[st
     code, out, _ = cli(capsys, "funds", "request", "list", "--format", "json")
     status = {r["id"]: (r["status"], r["approved"], r["claimed"]) for r in json.loads(out)}
     assert status[ids[0]] == ("paid", "4000.00", "4000.00")
-    assert status[ids[2]] == ("approved", "2500.00", "0")
+    assert status[ids[2]] == ("approved", "2500.00", "0.00")
 
     with open_store(f"sqlite:///{site / 'prm.db'}", create=False) as store, store.session() as s:
         from sqlmodel import select
