@@ -127,14 +127,6 @@ def _register(world: World, partner_key: str, company: str) -> None:
     assert code == 0, err
 
 
-@pytest.fixture
-def merge_world(request: pytest.FixtureRequest, crm: str, backend: str, tmp_path: Path,
-                capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    store_url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_migrated_url")
-    with open_world(crm, store_url, tmp_path, capsys, monkeypatch) as w:
-        yield w
-
-
 #: each on_delete on both CRMs and both stores, in pairs (the merge does not depend on the store)
 MERGE_CASES = [pytest.param(crm, backend, on_delete, id=f"{crm}-{backend}-{on_delete}",
                             marks=[pytest.mark.pg] if backend == "postgresql" else [])
@@ -144,8 +136,8 @@ MERGE_CASES = [pytest.param(crm, backend, on_delete, id=f"{crm}-{backend}-{on_de
 
 
 @pytest.mark.parametrize(("crm", "backend", "on_delete"), MERGE_CASES)
-def test_merge_moves_what_the_prm_owns_and_lists_the_crm_deals(merge_world: World, on_delete: str) -> None:
-    world = merge_world
+def test_merge_moves_what_the_prm_owns_and_lists_the_crm_deals(paired_world: World, on_delete: str) -> None:
+    world = paired_world
     obj = "Account" if world.crm == "salesforce" else "companies"
     world.edit_mapping(f"  partner:\n    object: {obj}\n",
                        f"  partner:\n    object: {obj}\n    on_delete: {on_delete}\n")

@@ -124,17 +124,9 @@ def _policy_cases() -> list[Any]:
     return cases
 
 
-@pytest.fixture
-def policy_world(request: pytest.FixtureRequest, crm: str, backend: str, tmp_path: Path,
-                 capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    store_url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_migrated_url")
-    with open_world(crm, store_url, tmp_path, capsys, monkeypatch) as w:
-        yield w
-
-
 @pytest.mark.parametrize(("crm", "backend", "policy", "prm_after", "crm_after"), _policy_cases())
-def test_conflict_policies(policy_world: World, policy: str, prm_after: str, crm_after: str) -> None:
-    world = policy_world
+def test_conflict_policies(paired_world: World, policy: str, prm_after: str, crm_after: str) -> None:
+    world = paired_world
     world.set_policy("partner", policy)
     [pid] = world.harness.seed("partner", 1, **{("Partner_Tier__c" if world.crm == "salesforce"
                                                   else "prm_partner_tier"): "Gold" if world.crm == "salesforce"
