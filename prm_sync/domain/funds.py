@@ -104,8 +104,7 @@ def in_units(amount: Decimal, currency: str) -> Decimal:
 
 def show(amount: Decimal, currency: str) -> str:
     """`1,234.50 USD` with the currency's decimals."""
-    places = minor_units(currency)
-    return f"{amount.quantize(Decimal(1).scaleb(-places)):,} {currency}"
+    return f"{in_units(amount, currency):,} {currency}"
 
 
 def allocation_for(explicit: Decimal | None, tier_at_start: str | None, settings: FundSettings,
