@@ -217,6 +217,9 @@ def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records:
     rows = {} if nothing_stored else rows_by_id(session, table, row_ids, unreadable)
     parked = _parked_fields(session, entity.value, [link.prm_id for link in (*by_crm.values(), *by_key.values())])
     defaults = column_defaults(table)
+    # one time for the page's writes: its rows are stored together (and each time value is written
+    # as text once per INSERT, not once per record: sync/inserts.py)
+    now = ctx.clock()
     for rec, m in mapped:
         link = by_crm.get(rec.crm_id) or (by_key.get(m.prm_id) if m.prm_id else None)
         prm_id = link.prm_id if link else m.prm_id
@@ -224,7 +227,7 @@ def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records:
             quarantine(session, ctx, entity=entity.value, side="pull", kind="invalid", record_key=rec.crm_id,
                        crm_id=rec.crm_id, prm_id=prm_id, reason=unreadable[prm_id], payload=_payload(rec))
             continue
-        created = _apply_one(session, ctx, mapper, rec, m, link, rows, resolved, parked, defaults)
+        created = _apply_one(session, ctx, mapper, rec, m, link, rows, resolved, parked, defaults, now)
         if created is not None:  # a record the page holds twice then finds it (not a second row)
             row, link = created
             rows[row.id] = row
@@ -234,7 +237,7 @@ def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records:
 def _apply_one(
     session: Session, ctx: RunContext, mapper: EntityMapper, rec: CrmRecord, m: MappedRecord, link: Link | None,
     rows: Mapping[str, SyncedRow], resolved: Mapping[Entity, Mapping[str, str]],
-    parked: Mapping[str, frozenset[str]], defaults: Mapping[str, tuple[bool, Any]],
+    parked: Mapping[str, frozenset[str]], defaults: Mapping[str, tuple[bool, Any]], now: dt.datetime,
 ) -> tuple[SyncedRow, Link] | None:
     """Merge one CRM record into the store; returns the row and link when it made new ones."""
     entity = mapper.entity.value
