@@ -9,8 +9,7 @@ sum and compare money in Python.
 
 from __future__ import annotations
 
-import os
-import time
+import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,20 +20,8 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 def new_id() -> str:
-    """A fresh PRM id: a UUIDv7 (RFC 9562) as 32 hex digits.
-
-    Version 7 puts the creation time (milliseconds) first and 74 random bits after it, so ids made
-    one after another sort together: a first load's rows and links then go in at the end of their
-    primary-key indexes (a few pages touched per page of records) instead of at random places
-    across them (every leaf page rewritten at every commit, once the index outgrows the cache)."""
-    millis = time.time_ns() // 1_000_000
-    bits = (millis & _MS_MASK) << 80 | int.from_bytes(os.urandom(10)) & _RANDOM_MASK | _VERSION_VARIANT
-    return f"{bits:032x}"
-
-
-_MS_MASK = (1 << 48) - 1
-_RANDOM_MASK = ((1 << 12) - 1) << 64 | (1 << 62) - 1  # rand_a (12 bits), rand_b (62 bits)
-_VERSION_VARIANT = 0x7 << 76 | 0b10 << 62
+    """A fresh PRM id: a uuid4 as 32 hex digits."""
+    return uuid.uuid4().hex
 
 
 def utcnow() -> datetime:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -13,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
-from prm_sync.store.types import Money, UtcDateTime, new_id
+from prm_sync.store.types import Money, UtcDateTime
 
 SQLITE: Dialect = sqlite.dialect()
 POSTGRES: Dialect = postgresql.dialect()
@@ -73,26 +71,3 @@ def test_datetime_reads_back_aware_utc() -> None:
         datetime(2026, 1, 1, 16, 0, tzinfo=timezone(timedelta(hours=2))), POSTGRES
     )
     assert other.tzinfo is UTC and other.hour == 14
-
-
-def test_new_id_is_a_uuid7_in_32_hex_digits() -> None:
-    before = time.time_ns() // 1_000_000
-    made = new_id()
-    after = time.time_ns() // 1_000_000
-    assert len(made) == 32 and made == made.lower() and int(made, 16) >= 0
-    as_uuid = uuid.UUID(hex=made)
-    assert as_uuid.version == 7 and as_uuid.variant == uuid.RFC_4122
-    assert before <= int(made[:12], 16) <= after  # the first 48 bits: Unix time in milliseconds
-
-
-def test_new_ids_sort_in_the_order_they_were_made_across_milliseconds() -> None:
-    """What a first load relies on: rows made one after another go in at the end of their
-    primary-key index. Within one millisecond the order is random; across them it is kept."""
-    first = new_id()
-    time.sleep(0.002)
-    second = new_id()
-    assert first < second
-    many = [new_id() for _ in range(20_000)]
-    assert len(set(many)) == len(many)
-    stamps = [int(i[:12], 16) for i in many]
-    assert stamps == sorted(stamps)
