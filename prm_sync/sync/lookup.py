@@ -36,7 +36,7 @@ def prm_ids_by_crm(session: Session, entity: str, crm_ids: Iterable[str]) -> dic
     out: dict[str, str] = {}
     for chunk in _chunks(sorted({i for i in crm_ids if i})):
         sql = _select_sql(style, "crm_id, prm_id", "crm_id", len(chunk))
-        out.update(connection.exec_driver_sql(sql, (entity, *chunk)).tuples().fetchall())  # fetchall: not row by row
+        out.update(connection.exec_driver_sql(sql, (entity, *chunk)).fetchall())  # fetchall: not row by row
     return out
 
 
@@ -49,7 +49,7 @@ def partner_names(session: Session, partner_ids: Iterable[str]) -> dict[str, str
     out: dict[str, str] = {}
     for chunk in _chunks(sorted({i for i in partner_ids if i})):
         sql = _select_sql(style, "id, name", "id", len(chunk), table=Partner.__tablename__)
-        out.update(connection.exec_driver_sql(sql, tuple(chunk)).tuples().fetchall())
+        out.update(connection.exec_driver_sql(sql, tuple(chunk)).fetchall())
     return out
 
 
