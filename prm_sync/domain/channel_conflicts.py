@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from prm_sync.domain.customer_identity import CustomerKeys, company_keys, explain_match
@@ -54,22 +55,33 @@ class ChannelConflict:
     @property
     def other_party(self) -> str:
         """Who holds the customer: 'Partner name (registration <id>)' or '(deal <id>)'."""
-        return f"{self.holder.partner_name} ({self.holder.kind} {self.holder.id})"
+        return _other_party(self.holder.partner_name, self.holder.kind, self.holder.id)
 
     @property
     def message(self) -> str:
         h = self.holder
-        until = f" until {h.protected_until:%Y-%m-%d}" if h.protected_until else ""
-        # only the text of this reason is formatted (a first load flags registrations by the thousand)
-        if self.reason == "other_partner":
-            text = f"registered by another partner: {self.other_party}, {h.label}{until}"
-        elif self.reason == "open_opportunity":
-            text = f"the CRM has an open deal for this customer: {self.other_party}, stage {h.label}"
-        elif self.reason == "existing_customer":
-            text = f"already a customer: {self.other_party}, {h.label}"
-        else:
-            text = f"already registered by the same partner: {self.other_party}, {h.label}{until}"
-        return f"{text} (matched on {self.matched_on})"
+        return _message(self.reason, h.kind, h.id, h.partner_name, h.label, h.protected_until, self.matched_on)
+
+
+def _other_party(partner_name: str, kind: str, holder_id: str) -> str:
+    return f"{partner_name} ({kind} {holder_id})"
+
+
+@lru_cache(maxsize=4096)  # a popular customer's first holders are named in every later registration's detail
+def _message(reason: ConflictReason, kind: str, holder_id: str, partner_name: str, label: str,
+             protected_until: dt.datetime | None, matched_on: str) -> str:
+    other_party = _other_party(partner_name, kind, holder_id)
+    until = f" until {protected_until:%Y-%m-%d}" if protected_until else ""
+    # only the text of this reason is formatted (a first load flags registrations by the thousand)
+    if reason == "other_partner":
+        text = f"registered by another partner: {other_party}, {label}{until}"
+    elif reason == "open_opportunity":
+        text = f"the CRM has an open deal for this customer: {other_party}, stage {label}"
+    elif reason == "existing_customer":
+        text = f"already a customer: {other_party}, {label}"
+    else:
+        text = f"already registered by the same partner: {other_party}, {label}{until}"
+    return f"{text} (matched on {matched_on})"
 
 
 def deal_keys(deal_name: str | None, registration_keys: CustomerKeys | None = None) -> list[CustomerKeys]:

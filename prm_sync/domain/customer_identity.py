@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from prm_sync.domain.transliteration import fold_text, has_two_way_letters, spelling_variants
 
@@ -111,6 +112,13 @@ def company_key(company: str | None) -> str | None:
     return key or None
 
 
+#: names, hosts and sites remembered by the key functions below: a conflict check computes the
+#: keys of every registration it sees, and the same customer's name and site come back again and
+#: again (that is what a channel conflict is); each is a pure function of one string
+KEY_CACHE_SIZE = 8192
+
+
+@lru_cache(maxsize=KEY_CACHE_SIZE)
 def company_keys(company: str | None) -> tuple[str, ...]:
     """`company_key` of each spelling of the name ("Müller GmbH" -> muller, mueller), the usual first."""
     first = company_key(company)
@@ -121,6 +129,7 @@ def company_keys(company: str | None) -> tuple[str, ...]:
     return (first, *found)
 
 
+@lru_cache(maxsize=KEY_CACHE_SIZE)
 def _clean_host(host: str) -> str | None:
     host = fold_text(host.strip().strip(".")).rstrip(".")
     if not host or "." not in host or not _HOST_CHARS.fullmatch(host):
@@ -130,6 +139,7 @@ def _clean_host(host: str) -> str | None:
     return host
 
 
+@lru_cache(maxsize=KEY_CACHE_SIZE)
 def registrable_domain(host: str | None) -> str | None:
     """`shop.eu.acme.co.uk` -> `acme.co.uk`; `www.acme.com` -> `acme.com`; None if not a host name."""
     if not host:
@@ -166,6 +176,7 @@ def email_domain(email: str | None, extra_free_mail: Iterable[str] = ()) -> str 
     return domain
 
 
+@lru_cache(maxsize=KEY_CACHE_SIZE)
 def website_domain(website: str | None) -> str | None:
     """The registrable domain of a website URL or bare host name; None for social pages."""
     if not website or not website.strip():
@@ -217,6 +228,7 @@ def customer_keys(
                         other_names=names[1:])
 
 
+@lru_cache(maxsize=KEY_CACHE_SIZE)  # a popular customer's first holders explain every later registration
 def explain_match(a: CustomerKeys, b: CustomerKeys) -> str:
     """Which keys two customers share, for a conflict message ("name 'acme', domain acme.com")."""
     parts = []

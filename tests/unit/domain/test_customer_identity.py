@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from prm_sync.domain.customer_identity import (
     company_key,
+    company_keys,
     customer_keys,
     email_domain,
     explain_match,
@@ -124,3 +127,18 @@ def test_customer_keys_match_email_against_website_and_respect_match_on() -> Non
     only_domains = customer_keys("Globex", "hank@globex.com", match_on=["email_domain"])
     assert only_domains.keys == {"domain:globex.com"}
     assert customer_keys("Globex", "hank@gmail.com").keys == {"name:globex"}
+
+
+_PIECES = [*"abcÄäöüßøåéèçđơưạệ .,-'&/:@", "GmbH", "Inc", "Công ty", "https://", "www.", ".com", ".co.uk"]
+_NAMES = st.lists(st.sampled_from(_PIECES), max_size=12).map("".join)
+
+
+@given(st.one_of(st.none(), _NAMES))
+def test_remembered_key_functions_answer_as_their_first_computation(text: str | None) -> None:
+    """company_keys, website_domain and registrable_domain remember their answers (a first load
+    asks them for the same customers again and again): asked twice, after other strings, they
+    give what the function computes afresh."""
+    for remembered in (company_keys, website_domain, registrable_domain):
+        first = remembered(text)
+        remembered("something else entirely.example")
+        assert remembered(text) == first == remembered.__wrapped__(text)
