@@ -3,7 +3,8 @@
     python -m bench.bulk_pull --size 30000 --runs 3 [--out bench/RESULTS.md]
 
 One emulator (in its own process) holds `size` partners + registrations + deals. Each run is a
-fresh worker process on a fresh store. Rows, each `runs` times, in one run of this command:
+fresh worker process on a fresh store. Rows, each `runs` times, in one run of this command
+(every other run in reverse order):
 
 - bare simple-salesforce REST `query_all_iter` (the REST baseline) and `sf.bulk2.<Obj>.query_all`;
 - prm-sync over REST (bulk_query_threshold above the size) and over Bulk 2.0 (default 10,000),
@@ -48,7 +49,9 @@ def measure(size: int, runs: int, stores: list[str], say: Any = print) -> dict[s
             infra.emulator("salesforce", size, size, size) as emu:
         work = Path(tmp)
         for run in range(runs):
-            for label, job, store, threshold, copy_min in ROWS:
+            # every other run in reverse order: a host that drifts during a run (or an emulator that
+            # slows as it serves) then weighs on each row early and late alike
+            for label, job, store, threshold, copy_min in (ROWS if run % 2 == 0 else ROWS[::-1]):
                 if store != "-" and store not in stores:
                     continue
                 with infra.fresh_store("sqlite" if store == "-" else store, work) as url:
@@ -82,8 +85,8 @@ def render(samples: dict[str, list[dict[str, Any]]], size: int, runs: int) -> st
              "",
              f"`python -m bench.bulk_pull --size {size} --runs {runs}` on "
              f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC. {how}. Rows of one run were measured "
-             "interleaved (each run goes through every row once), so their ratios are fairer than their "
-             "times. Medians of the runs; calls as the emulator counted them.",
+             "interleaved (each run goes through every row once, every other run in reverse order), so their "
+             "ratios are fairer than their times. Medians of the runs; calls as the emulator counted them.",
              "",
              "| path | records | median s | min s | records/s | × bare REST read | CPU s (median) | calls "
              "| peak RSS MiB | load (1 min) |",
