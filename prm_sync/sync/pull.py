@@ -269,7 +269,6 @@ def _apply_one(
     # canon() inlined for the common cases (text, empty): this runs for every field of every record
     crm = {name: value if value is None or value.__class__ is str else canonical(value)
            for name, value in values.items()}
-    now = ctx.clock()
     if row is None:
         if mapper.direction == "push":
             return None  # the PRM makes these records (commissions); one it did not make is not ours to adopt
