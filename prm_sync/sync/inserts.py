@@ -173,6 +173,10 @@ def _keeps_none(processor: Callable[[Any], Any]) -> bool:
         return False
 
 
+#: datetimes a fast UTC bind path is checked against (its general processor's answers) before use
+_UTC_PROBES = (datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC), datetime(999, 12, 31, 23, 59, 59, tzinfo=UTC))
+
+
 def _sqlite_utc_text(general: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """UtcDateTime's SQLite bind processor, with a fast path for what a pull writes by the hundred
     thousand (an aware datetime in UTC): one C `isoformat` instead of UtcDateTime's checks and
@@ -192,8 +196,7 @@ def _sqlite_utc_text(general: Callable[[Any], Any]) -> Callable[[Any], Any]:
             return text
         return general(value)
 
-    probes = (datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC), datetime(999, 12, 31, 23, 59, 59, tzinfo=UTC))
-    return process if all(process(p) == general(p) for p in probes) else general
+    return process if all(process(p) == general(p) for p in _UTC_PROBES) else general
 
 
 def _utc_as_is(general: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -212,8 +215,7 @@ def _utc_as_is(general: Callable[[Any], Any]) -> Callable[[Any], Any]:
         converted = general(value)
         return converted.__class__ is datetime and converted == value and converted.tzinfo is UTC
 
-    probes = (datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC), datetime(999, 12, 31, 23, 59, 59, tzinfo=UTC))
-    return process if all(same(p) for p in probes) else general
+    return process if all(same(p) for p in _UTC_PROBES) else general
 
 
 _STATEMENTS: dict[tuple[type[Any], tuple[str, ...], str], _Statement] = {}
