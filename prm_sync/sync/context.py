@@ -24,6 +24,7 @@ from prm_sync.store.statistics import TableStatistics
 from prm_sync.sync.events import NullObserver, RunObserver, StopRequested
 from prm_sync.sync.inserts import PendingRows
 from prm_sync.sync.report import RunReport
+from prm_sync.sync.writer import FirstLoadWriter
 
 
 def utc_now() -> dt.datetime:
@@ -54,15 +55,18 @@ class RunContext:
     new_rows: PendingRows = field(default_factory=PendingRows)  # rows the unit of work creates (INSERTed at its end)
     statistics: TableStatistics = field(default_factory=TableStatistics)  # PostgreSQL ANALYZE as tables fill
     _dry_session: Session | None = None
+    _writer: FirstLoadWriter | None = None
 
     @contextmanager
-    def unit(self) -> Iterator[Session]:
+    def unit(self, *, writes: bool = True) -> Iterator[Session]:
+        """A unit of work. `writes=False`: one that only reads (SQLite: no write lock at BEGIN), as
+        a first load's while the writer process writes its rows (sync/writer.py)."""
         if self.dry_run:
             assert self._dry_session is not None
             yield self._dry_session
             self._dry_session.flush()
             return
-        with self.store.session(write=True) as session:
+        with self.store.session(write=writes) as session:
             try:
                 yield session
                 if self.generation is not None:
@@ -70,6 +74,17 @@ class RunContext:
             except DBAPIError:
                 self._fenced_out()
                 raise
+
+    def first_load_writer(self) -> FirstLoadWriter:
+        """The run's writer process (started on first use, ended by `close_writer`)."""
+        if self._writer is None:
+            self._writer = FirstLoadWriter(self.store, self.generation)
+        return self._writer
+
+    def close_writer(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
 
     def _fenced_out(self) -> None:
         """After a store error in a unit of work: if this run's lock was broken meanwhile, say that

@@ -61,7 +61,10 @@ def run_sync(
                 with ctx.dry_transaction():
                     _run_entities(ctx, order, direction)
             else:
-                _run_entities(ctx, order, direction)
+                try:
+                    _run_entities(ctx, order, direction)
+                finally:
+                    ctx.close_writer()
             status = "errors" if report.has_problems else "ok"
         except BudgetExhausted as exc:
             report.stopped = str(exc)

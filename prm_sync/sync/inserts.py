@@ -64,30 +64,47 @@ class PendingRows:
         """The drafts of `table` made since the last write."""
         return list(self._rows.get(table, ()))
 
+    def take(self) -> list[tuple[type[Any], list[Any]]]:
+        """The drafts made since the last write, per table in the order tables were first added;
+        forgotten here (they are someone else's to write)."""
+        taken = list(self._rows.items())
+        self._rows = {}
+        return taken
+
     def write(self, session: Session) -> dict[type[Any], int]:
         """INSERT every draft made since the last write, in the session's transaction.
         Returns the rows written per table."""
-        written = {}
-        for table, rows in self._rows.items():
-            shape = _shape(table)
-            derived = DERIVED_COLUMNS.get(table, {})
-            by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-            if derived:
-                for row in rows:
-                    for key, derive in derived.items():  # from the values as the page left them
-                        row.__dict__[key] = derive(row.__dict__)
-            if not shape.generated:  # most tables: one statement, no per-row test
-                by_columns[shape.columns] = [row.__dict__ for row in rows]
-            for row in rows if shape.generated else ():
-                # a database-generated id still None is left out: PostgreSQL refuses an explicit NULL
-                columns = shape.columns if all(row.__dict__[k] is not None for k in shape.generated) else \
-                    tuple(k for k in shape.columns if k not in shape.generated)
-                by_columns.setdefault(columns, []).append(row.__dict__)
-            for columns, values in by_columns.items():
-                _insert_many(session, table, columns, values)
-            written[table] = len(rows)
-        self.clear()
-        return written
+        return write_batches(session, [(table, [row.__dict__ for row in rows]) for table, rows in self.take()])
+
+
+def columns_of(table: type[Any]) -> tuple[str, ...]:
+    """Every column of `table`: the attributes a draft of it holds."""
+    return _shape(table).columns
+
+
+def write_batches(session: Session, batches: list[tuple[type[Any], list[dict[str, Any]]]]) -> dict[type[Any], int]:
+    """INSERT rows (column -> value, every column of the table) per table, in this order, in the
+    session's transaction. Returns the rows written per table."""
+    written = {}
+    for table, rows in batches:
+        shape = _shape(table)
+        derived = DERIVED_COLUMNS.get(table, {})
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        if derived:
+            for row in rows:
+                for key, derive in derived.items():  # from the values as the page left them
+                    row[key] = derive(row)
+        if not shape.generated:  # most tables: one statement, no per-row test
+            by_columns[shape.columns] = rows
+        for row in rows if shape.generated else ():
+            # a database-generated id still None is left out: PostgreSQL refuses an explicit NULL
+            columns = shape.columns if all(row[k] is not None for k in shape.generated) else \
+                tuple(k for k in shape.columns if k not in shape.generated)
+            by_columns.setdefault(columns, []).append(row)
+        for columns, values in by_columns.items():
+            _insert_many(session, table, columns, values)
+        written[table] = len(rows)
+    return written
 
 
 def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:

@@ -41,6 +41,7 @@ from prm_sync.sync.rows import (
     snapshot,
 )
 from prm_sync.sync.settled import CHANGES, rechecks, save_horizon, settled_window
+from prm_sync.sync.writer import FirstLoadWriter, encode, wanted
 from prm_sync.util.bloom import IdFilter
 
 CRM_DELETED = "deleted in the CRM"
@@ -139,29 +140,46 @@ def pull_entity(ctx: RunContext, entity: Entity, prepared: PreparedPull | None =
         changes = cast(SettledRechecks, ctx.connector).read_changes(mapper, since, ctx.started, settled=settled)
     else:
         changes = ctx.connector.read_changes(mapper, since, ctx.started)
-    with read_ahead(changes) as pages, ExitStack() as unit:
-        work: Session | None = None
-        in_unit = 0  # records applied in the open unit of work
-        for page in pages:
-            ctx.report.pulled[entity.value] += len(page.records)
-            if work is None:
-                work = unit.enter_context(ctx.unit())
-            apply_and_check(work, ctx, mapper, page.records, fresh=fresh)
-            in_unit += len(page.records)
-            if seen is not None:
-                seen.update(r.crm_id for r in page.records)
-            if page.cursor is not None and not ctx.dry_run:
-                new = (min(page.cursor.modstamp, ctx.started), page.cursor.record_id)
-                if cursor is None or new > cursor:
-                    save_cursor(work, entity.value, CHANGES, new[0], new[1])
-                    cursor = new
-            if page.cursor is not None or fresh is None or in_unit >= FIRST_LOAD_UNIT:
-                unit.close()  # commits
-                work, in_unit = None, 0
+    handover: FirstLoadWriter | None = None  # the writer process, when this first load uses it
+    try:
+        with read_ahead(changes) as pages, ExitStack() as unit:
+            work: Session | None = None
+            in_unit = 0  # records applied in the open unit of work
+            saving: tuple[str, str, dt.datetime, str | None] | None = None  # the open unit's cursor
+            for page in pages:
+                ctx.report.pulled[entity.value] += len(page.records)
+                if handover is None and fresh is not None and _writes_apart(ctx, mapper, len(page.records)):
+                    handover = ctx.first_load_writer()
+                    handover.active = True
+                if work is None:
+                    apart = handover is not None and handover.active
+                    work = unit.enter_context(ctx.unit(writes=not apart))
+                    if apart:
+                        assert handover is not None
+                        unit.enter_context(handover.guard(work.connection()))
+                apply_and_check(work, ctx, mapper, page.records, fresh=fresh, handover=handover)
+                in_unit += len(page.records)
+                if seen is not None:
+                    seen.update(r.crm_id for r in page.records)
+                if page.cursor is not None and not ctx.dry_run:
+                    new = (min(page.cursor.modstamp, ctx.started), page.cursor.record_id)
+                    if cursor is None or new > cursor:
+                        saving = (entity.value, CHANGES, new[0], new[1])
+                        cursor = new
+                if page.cursor is not None or fresh is None or in_unit >= FIRST_LOAD_UNIT:
+                    _close_unit(work, unit, handover, saving)
+                    work, in_unit, saving = None, 0, None
+                    ctx.checkpoint(entity.value, "pull", ctx.report.pulled[entity.value])
+            if work is not None:  # a read that ended without a cursor page
+                _close_unit(work, unit, handover, saving)
                 ctx.checkpoint(entity.value, "pull", ctx.report.pulled[entity.value])
-        if work is not None:  # a read that ended without a cursor page
-            unit.close()
-            ctx.checkpoint(entity.value, "pull", ctx.report.pulled[entity.value])
+        if handover is not None:  # what follows reads the store as this pull left it
+            handover.drain()
+            handover.active = False
+    except BaseException:
+        if handover is not None:
+            handover.abandon()
+        raise
     if rechecks(ctx) and not ctx.dry_run:
         with ctx.unit() as session:
             save_horizon(session, ctx, entity.value)
@@ -174,32 +192,60 @@ def pull_entity(ctx: RunContext, entity: Entity, prepared: PreparedPull | None =
     after_pull(ctx, entity)
 
 
+def _writes_apart(ctx: RunContext, mapper: EntityMapper, first_page: int) -> bool:
+    """Whether this first load's new rows go to the writer process (sync/writer.py). Not when the
+    entity refers to itself: its pages look up rows of its own earlier pages."""
+    if ctx.dry_run or any(ref.target == mapper.entity for ref in mapper.references):
+        return False
+    return wanted(ctx.config.sync.write_process, ctx.store, first_page)
+
+
+def _close_unit(work: Session, unit: ExitStack, handover: FirstLoadWriter | None,
+                saving: tuple[str, str, dt.datetime, str | None] | None) -> None:
+    """Commit the unit of work: in line, or (the writer active) its rows and cursor by the writer,
+    after this process's reading transaction has ended."""
+    if handover is not None and handover.active:
+        unit.close()
+        handover.commit(saving)
+        return
+    if saving is not None:
+        save_cursor(work, *saving)
+    unit.close()
+
+
 def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord], *,
-                    fresh: IdFilter | None = None) -> None:
+                    fresh: IdFilter | None = None, handover: FirstLoadWriter | None = None) -> None:
     """Merge a page into the store, apply the PRM's rules to what it changed, write the new rows.
     `fresh`: given when the entity held no link and no row when this run began pulling it; the
-    CRM and PRM ids of the links this pull has stored so far."""
+    CRM and PRM ids of the links this pull has stored so far. `handover`: the writer process;
+    while it is active, it writes the new rows."""
     ctx.page_changes.clear()
     ctx.page_stamps.clear()
     ctx.new_rows.clear()
-    apply_page(session, ctx, mapper, records, fresh=fresh)
+    apply_page(session, ctx, mapper, records, fresh=fresh, handover=handover)
     after_pull_page(session, ctx, mapper.entity, ctx.page_changes)
+    if handover is not None and handover.active:
+        handover.rows(encode(ctx.new_rows.take()))
+        return
     for table, count in ctx.new_rows.write(session).items():
         ctx.statistics.wrote(session, table.__table__, count)
 
 
 def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records: Sequence[CrmRecord], *,
-               fresh: IdFilter | None = None) -> None:
+               fresh: IdFilter | None = None, handover: FirstLoadWriter | None = None) -> None:
     entity = mapper.entity
     table = TABLES[entity]
     mapped = [(rec, mapper.to_prm(rec.crm_id, rec.fields)) for rec in records]
     # every row of a fresh entity has its link (made with it): no link found, no row to find either.
     # Only this pull has stored links of it (run lock): its filter answers "none of these" in memory,
     # and a "maybe" (a record read again, or a rare false positive) asks the database.
+    maybe = fresh is not None and (
+        fresh.may_hold_any(rec.crm_id for rec in records) or fresh.may_hold_any(m.prm_id for _, m in mapped))
+    if maybe and handover is not None:  # the look-ups below must see what the writer was handed
+        handover.settle(session.connection())
     nothing_stored = fresh is not None and not (
-        (fresh.may_hold_any(rec.crm_id for rec in records) or fresh.may_hold_any(m.prm_id for _, m in mapped))
-        and linked_any(session, entity.value, (rec.crm_id for rec in records),
-                       (m.prm_id for _, m in mapped if m.prm_id)))
+        maybe and linked_any(session, entity.value, (rec.crm_id for rec in records),
+                             (m.prm_id for _, m in mapped if m.prm_id)))
     if fresh is not None:  # before any row is made: a page that holds a record twice finds it itself
         fresh.add_all(rec.crm_id for rec in records)
         fresh.add_all(m.prm_id for _, m in mapped)

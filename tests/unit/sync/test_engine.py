@@ -45,12 +45,14 @@ def store(tmp_path: Path) -> Iterator[Store]:
         yield s
 
 
-def make_config(tmp_path: Path, conflict: str = "newest_wins", sweep: int = 0):  # type: ignore[no-untyped-def]
+def make_config(tmp_path: Path, conflict: str = "newest_wins", sweep: int = 0,  # type: ignore[no-untyped-def]
+                write_process: str = "auto"):
     path = tmp_path / "config.yaml"
     path.write_text(
         "crm: {type: hubspot, hubspot: {access_token: '${T}'}}\n"
         f"mappings: {ROOT / 'mappings' / 'hubspot.yaml'}\n"
-        f"sync: {{conflict: {conflict}, lookback_seconds: 0, deletion_sweep_minutes: {sweep}}}\n"
+        f"sync: {{conflict: {conflict}, lookback_seconds: 0, deletion_sweep_minutes: {sweep}, "
+        f"write_process: {write_process}}}\n"
     )
     return load_config(path, env={"T": "x"})
 

@@ -1,0 +1,370 @@
+"""A second process that writes a first load's new rows while this one maps the next pages.
+
+Why a process: a first load's Python work (reading, mapping, the PRM rules, binding values, the
+sqlite3 module's and psycopg's work) holds the GIL, so a writer *thread* only takes turns with the
+mapping (measured: bench/PROFILE.md, sessions 6 and 7). A process has its own interpreter: on a
+machine with two cores the rows of page N are bound and written while page N+1 is mapped.
+
+What it writes, and in what order (so that a crash anywhere loses nothing):
+
+- Only the new rows of an entity that was empty when this run began pulling it (a first load,
+  `sync/pull.py`'s `fresh`), and the cursor that covers them: the rows and the cursor of a unit of
+  work commit together in the writer's transaction, as they do in line. The run's own process
+  keeps reading the store, in transactions that write nothing (SQLite: no write lock), so the
+  writer is never blocked by it.
+- Anything else the run's process must write during such a pull (a quarantined record, a
+  notification, a record found twice: the general path) first *settles* the writer: everything
+  handed to it is committed, and the run's transaction becomes a writing one (SQLite: BEGIN
+  IMMEDIATE, after the writer's last commit, so it sees those rows). The rest of that entity is
+  then written in line, as without the writer.
+- Each commit of the writer checks the run lock's fencing token in its own transaction (a run
+  whose lock was broken as stale commits nothing more: LockBroken, as in line).
+- If the run's process dies, the writer reads the end of its pipe, rolls back the unit it holds
+  and exits: what was committed is whole units, as in line. If the writer dies, the run fails at
+  its next hand-over with a StoreError saying so.
+
+The values cross the pipe as they are in the drafts (pickled tuples in the table's column order,
+taken when the page's rows are complete, as in line): the writer binds and INSERTs them with the
+very code the in-line path uses (`sync/inserts.py`), so the stored rows are the same
+(tests/e2e/test_write_process.py).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from multiprocessing.connection import Connection
+from typing import Any, Literal, NoReturn
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection as SaConnection
+from sqlalchemy.exc import DBAPIError
+
+from prm_sync.store import Store, StoreError
+
+#: "auto" uses the writer for a first load whose first page holds at least this many records
+AUTO_MIN_PAGE = 1_000
+#: pages handed over but not yet taken by the writer: the run's process waits beyond this
+QUEUE_PAGES = 2
+#: how long closing waits for the writer to finish what it was handed
+CLOSE_TIMEOUT_S = 300.0
+
+WriteProcess = Literal["auto", "on", "off"]
+
+Encoded = list[tuple[type[Any], tuple[str, ...], list[tuple[Any, ...]]]]
+
+
+class WriterFailed(StoreError):
+    """The writer process ended without being asked to, or could not report its error."""
+
+
+def cpus_available() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def wanted(setting: WriteProcess, store: Store, first_page: int) -> bool:
+    """Whether a first load should use the writer: a store another process can open (not an
+    in-memory SQLite), a second core to run it on, and (auto) a first page big enough to pay for
+    the process (~0.5 s of start-up on the other core)."""
+    if setting == "off" or (store.backend == "sqlite" and store.sqlite_path is None):
+        return False
+    if setting == "on":
+        return True
+    return cpus_available() >= 2 and first_page >= AUTO_MIN_PAGE
+
+
+class FirstLoadWriter:
+    """The run's side of the writer process (one per run, started on first use)."""
+
+    def __init__(self, store: Store, generation: int | None) -> None:
+        self._store = store
+        self._generation = generation
+        self._process: subprocess.Popen[bytes] | None = None
+        self._to_child: Connection | None = None
+        self._from_child: Connection | None = None
+        self._outbox: queue.Queue[Any] = queue.Queue(maxsize=QUEUE_PAGES)
+        self._sender: threading.Thread | None = None
+        self._send_error: BaseException | None = None
+        self._sent = 0      # commits handed over
+        self._acked = 0     # ... that the writer has committed
+        self._open = False  # rows handed over since the last commit
+        self.active = False  # this entity's new rows go to the writer
+
+    # -- the pull's side ------------------------------------------------------------------------
+
+    def rows(self, batches: Encoded) -> None:
+        """Hand over a page's new rows (`encode`d): written in the writer's open unit of work."""
+        if batches:
+            self._put(("rows", batches))
+            self._open = True
+
+    def commit(self, cursor: tuple[str, str, datetime, str | None] | None) -> None:
+        """End the unit of work: the writer commits the rows handed over since the last commit and
+        `cursor` ((entity, stream, modstamp, record_id): saved in the same transaction)."""
+        self._sent += 1
+        self._put(("commit", self._sent, cursor))
+        self._open = False
+        self._collect(block=False)
+
+    def drain(self) -> None:
+        """Wait until everything handed over is committed (rows of an open unit too: rows first,
+        their cursor later, is what a crash may leave, and a rerun finds them by their links)."""
+        if self._process is None:
+            return
+        if self._open:
+            self.commit(None)
+        while self._acked < self._sent:
+            self._collect(block=True)
+
+    def settle(self, connection: SaConnection) -> None:
+        """Before the run's process writes in its own unit of work (`connection`'s transaction):
+        the writer has committed all it was handed, this transaction writes from here on (SQLite:
+        it is begun again as BEGIN IMMEDIATE, after those commits) and the entity's remaining rows
+        are written in line."""
+        if not self.active:
+            return
+        self.active = False
+        self.drain()
+        if connection.dialect.name == "sqlite":
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            if raw.in_transaction:
+                raw.execute("COMMIT")  # it has written nothing: only reads end here
+            raw.execute("BEGIN IMMEDIATE")
+
+    @contextmanager
+    def guard(self, connection: SaConnection) -> Iterator[None]:
+        """While the writer is active, a statement that would write in `connection` (the run's unit
+        of work) settles the writer first."""
+
+        def before(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+            if self.active and not _reads(statement):
+                self.settle(conn)
+
+        event.listen(connection, "before_cursor_execute", before)
+        try:
+            yield
+        finally:
+            event.remove(connection, "before_cursor_execute", before)
+
+    def abandon(self) -> None:
+        """The pull failed or stopped: what was handed over as committed units is committed (as in
+        line: those units had closed), the open unit's rows are rolled back, the writer ends."""
+        self.active = False
+        if self._process is None:
+            return
+        self._open = False
+        self.close(raise_errors=False)
+
+    def close(self, *, raise_errors: bool = True) -> None:
+        """Stop the writer after it has done what it was handed."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            self._put(("stop",), started=True)
+            if self._sender is not None:
+                self._sender.join(CLOSE_TIMEOUT_S)
+            while raise_errors and self._acked < self._sent:
+                self._collect(block=True, process=process)
+        finally:
+            try:
+                process.wait(CLOSE_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            for end in (self._to_child, self._from_child):
+                if end is not None:
+                    end.close()
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        parent_reads, child_writes = os.pipe()
+        child_reads, parent_writes = os.pipe()
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "prm_sync.sync.writer", str(child_reads), str(child_writes)],
+            pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL)
+        os.close(child_reads)
+        os.close(child_writes)
+        self._to_child = Connection(parent_writes, readable=False)
+        self._from_child = Connection(parent_reads, writable=False)
+        # the URL (with its password, if any) goes through the pipe, never a command line
+        self._outbox.put(("open", self._store.url.render_as_string(hide_password=False), self._generation))
+        self._sender = threading.Thread(target=self._send_all, name="prm-sync-writer-feed", daemon=True)
+        self._sender.start()
+
+    def _put(self, message: tuple[Any, ...], *, started: bool = False) -> None:
+        if self._process is None and not started:
+            self._start()
+        if self._send_error is not None:
+            self._fail()
+        while True:
+            try:
+                self._outbox.put(message, timeout=1.0)
+                return
+            except queue.Full:
+                self._collect(block=False)  # an error of the writer's, not a wait for ever
+                if self._send_error is not None:
+                    self._fail()
+
+    def _send_all(self) -> None:
+        """The feed thread: pickling and writing to the pipe happen here, so the pull goes on while
+        the pipe is full (the writer busy or still starting)."""
+        assert self._to_child is not None
+        while True:
+            message = self._outbox.get()
+            try:
+                self._to_child.send(message)
+            except BaseException as exc:  # a writer that has gone: said at the next hand-over
+                self._send_error = exc
+                return
+            if message[0] == "stop":
+                return
+
+    def _collect(self, *, block: bool, process: subprocess.Popen[bytes] | None = None) -> None:
+        """Read the writer's answers (all waiting ones; with `block`, at least one)."""
+        source = self._from_child
+        if source is None:
+            return
+        while block or source.poll():
+            block = False
+            try:
+                answer = source.recv()
+            except (EOFError, OSError):
+                self._fail(process)
+            if answer[0] == "ok":
+                self._acked = answer[1]
+            else:
+                self.active = False
+                raise answer[2]
+
+    def _fail(self, process: subprocess.Popen[bytes] | None = None) -> NoReturn:
+        process = process or self._process
+        code = process.poll() if process is not None else None
+        self.active = False
+        raise WriterFailed(f"the store's writer process ended unexpectedly (exit code {code}); the units of "
+                           "work it had committed are kept, the run stops here")
+
+
+def encode(batches: list[tuple[type[Any], list[Any]]]) -> Encoded:
+    """Drafts as (table, columns, value tuples): taken now, as the in-line write would take them."""
+    from operator import attrgetter
+
+    from prm_sync.sync.inserts import columns_of
+
+    encoded = []
+    for table, rows in batches:
+        columns = columns_of(table)
+        values = attrgetter(*columns)
+        encoded.append((table, columns, [values(row) for row in rows]))
+    return encoded
+
+
+def _reads(statement: str) -> bool:
+    head = statement.lstrip()[:6].upper()
+    return head.startswith(("SELECT", "BEGIN"))
+
+
+# -- the writer process ---------------------------------------------------------------------------
+
+
+def _serve(inbox: Connection, outbox: Connection) -> None:
+    from sqlmodel import Session
+
+    from prm_sync.store import fence, open_store
+    from prm_sync.store.bookkeeping import save_cursor
+    from prm_sync.store.statistics import TableStatistics
+    from prm_sync.sync.inserts import write_batches
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run's process decides when to stop
+    opening = inbox.recv()
+    store = open_store(opening[1], create=False)
+    generation: int | None = opening[2]
+    statistics = TableStatistics()
+    session: Session | None = None
+    try:
+        while True:
+            try:
+                message = inbox.recv()
+            except EOFError:  # the run's process has gone: its open unit is not committed
+                return
+            if message[0] == "stop":
+                return
+            seq = message[1] if message[0] == "commit" else 0
+            try:
+                if session is None:
+                    session = Session(store.engine.execution_options(prm_sync_immediate=True),
+                                      expire_on_commit=False)
+                if message[0] == "rows":
+                    batches = [(table, [dict(zip(columns, values, strict=True)) for values in rows])
+                               for table, columns, rows in message[1]]
+                    for table, count in write_batches(session, batches).items():
+                        statistics.wrote(session, table.__table__, count)
+                    continue
+                cursor = message[2]
+                if cursor is not None:
+                    save_cursor(session, *cursor)
+                if generation is not None:
+                    fence.check(session, generation)
+                session.commit()
+                session.close()
+                session = None
+                outbox.send(("ok", seq))
+            except BaseException as exc:
+                if session is not None:
+                    session.rollback()
+                    session.close()
+                    session = None
+                outbox.send(("error", seq, _sendable(exc, store, generation)))
+                return
+    finally:
+        if session is not None:
+            session.rollback()
+            session.close()
+        store.close()
+
+
+def _sendable(exc: BaseException, store: Store, generation: int | None) -> BaseException:
+    """The error as the run's process should raise it: LockBroken if the run's lock was broken (its
+    rows met the new holder's), else the store's error without its (possibly huge) parameters."""
+    import pickle
+
+    from sqlmodel import Session
+
+    from prm_sync.store import fence
+
+    if isinstance(exc, DBAPIError) and generation is not None:
+        try:
+            with Session(store.engine) as session:
+                fence.check(session, generation)
+        except Exception as broken:
+            exc = broken
+    if isinstance(exc, DBAPIError):
+        exc.params = None
+    try:
+        pickle.dumps(exc)
+        return exc
+    except Exception:
+        return WriterFailed(f"the store's writer process failed: {type(exc).__name__}: {exc}")
+
+
+def main(argv: list[str]) -> int:
+    inbox = Connection(int(argv[1]), writable=False)
+    outbox = Connection(int(argv[2]), readable=False)
+    _serve(inbox, outbox)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,158 @@
+"""A first load's rows written by the writer process (sync/writer.py) give the store the in-line
+write gives, in the cases that make the run's own process write or look up in the middle of it."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import select
+
+from prm_sync.config import load_config
+from prm_sync.mapping import load_mapping
+from prm_sync.store import Link, Partner, Quarantine, Store, open_store, upgrade
+from prm_sync.sync.engine import run_sync
+from tests.unit.sync.fake_crm import FakeCrm
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        self.now += dt.timedelta(milliseconds=5)
+        return self.now
+
+
+def _config(tmp_path: Path, write_process: str) -> Any:
+    path = tmp_path / f"config-{write_process}.yaml"
+    path.write_text(
+        "crm: {type: hubspot, hubspot: {access_token: '${T}'}}\n"
+        f"mappings: {ROOT / 'mappings' / 'hubspot.yaml'}\n"
+        f"sync: {{lookback_seconds: 0, deletion_sweep_minutes: 0, write_process: {write_process}}}\n"
+    )
+    return load_config(path, env={"T": "x"})
+
+
+@pytest.fixture
+def stores(tmp_path: Path) -> Iterator[dict[str, Store]]:
+    opened = {}
+    for mode in ("on", "off"):
+        opened[mode] = open_store(f"sqlite:///{tmp_path / f'prm-{mode}.db'}")
+        upgrade(opened[mode])
+    yield opened
+    for store in opened.values():
+        store.close()
+
+
+def _inline_inserts(store: Store) -> Iterator[list[str]]:
+    """Tables this process INSERTed into (the writer process's statements are not seen here)."""
+    seen: list[str] = []
+
+    def watch(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
+        if statement.startswith("INSERT INTO"):
+            seen.append(statement.split()[2])
+
+    event.listen(store.engine, "before_cursor_execute", watch)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine, "before_cursor_execute", watch)
+
+
+def _state(store: Store) -> dict[str, Any]:
+    with store.session() as s:
+        links = s.exec(select(Link).order_by(Link.entity, Link.crm_id)).all()
+        by_id = {p.id: p for p in s.exec(select(Partner))}
+        return {
+            "links": [(lk.entity, lk.crm_id, lk.crm_hash, lk.base, lk.prm_id == lk.prm_id) for lk in links],
+            "partners": sorted((by_id[lk.prm_id].name, by_id[lk.prm_id].name_key, by_id[lk.prm_id].tier, lk.crm_id)
+                               for lk in links if lk.entity == "partner"),
+            "quarantine": sorted((q.entity, q.crm_id, q.kind, q.reason) for q in s.exec(select(Quarantine))),
+        }
+
+
+def _pull_both(crm: FakeCrm, stores: dict[str, Store], tmp_path: Path) -> dict[str, list[str]]:
+    """The same first load with and without the writer; the tables each run INSERTed into in line."""
+    inline: dict[str, list[str]] = {}
+    for mode, store in stores.items():
+        watching = _inline_inserts(store)
+        seen = next(watching)
+        clock = crm.clock
+        report = run_sync(store, crm, load_mapping(ROOT / "mappings" / "hubspot.yaml"), _config(tmp_path, mode),
+                          clock=clock, entities=["partner"], direction="pull")
+        watching.close()
+        assert report.counts["partner"]["prm"]["create"] >= 1
+        inline[mode] = seen
+    print(inline)
+    assert _state(stores["on"]) == _state(stores["off"])
+    return inline
+
+
+def partner_fields(name: str, **extra: str) -> dict[str, str]:
+    return {"name": name, "prm_is_partner": "true", "prm_partner_tier": "gold", **extra}
+
+
+def test_a_plain_first_load_is_written_by_the_writer_alone(stores: dict[str, Store], tmp_path: Path) -> None:
+    crm = FakeCrm(Clock(), page_size=3)
+    for i, name in enumerate(["Đông Á Co", "Müller GmbH", "Société Générale", "Acme", "Zeta", "Ωmega", "Pé"]):
+        crm.create("companies", partner_fields(f"{name} {i}"))
+    inline = _pull_both(crm, stores, tmp_path)
+    assert "partner" not in inline["on"] and "link" not in inline["on"]   # the writer wrote them
+    assert "partner" in inline["off"] and "link" in inline["off"]
+    with stores["on"].session() as s:
+        assert len(s.exec(select(Partner)).all()) == 7
+
+
+class RepeatingAcrossPagesCrm(FakeCrm):
+    """Every page after the first repeats the previous page's last record."""
+
+    def read_changes(self, mapper, since, until):  # type: ignore[no-untyped-def]
+        last = None
+        for page in super().read_changes(mapper, since, until):
+            yield dataclasses.replace(page, records=[*([last] if last else []), *page.records])
+            last = page.records[-1] if page.records else None
+
+
+def test_a_record_met_again_settles_the_writer_and_the_rest_is_written_in_line(
+        stores: dict[str, Store], tmp_path: Path) -> None:
+    crm = RepeatingAcrossPagesCrm(Clock(), page_size=2)
+    for i in range(7):
+        crm.create("companies", partner_fields(f"P{i}"))
+    inline = _pull_both(crm, stores, tmp_path)
+    # page 1 by the writer; page 2 meets page 1's last record: the writer commits what it holds,
+    # the look-up finds it, and pages 2-4 are written in line
+    assert inline["on"].count("partner") == 3 and inline["off"].count("partner") == 4
+    with stores["on"].session() as s:
+        assert len(s.exec(select(Partner)).all()) == 7
+
+
+def test_a_quarantined_record_settles_the_writer(stores: dict[str, Store], tmp_path: Path) -> None:
+    crm = FakeCrm(Clock(), page_size=2)
+    crm.create("companies", partner_fields("Acme", prm_id="k1"))
+    crm.create("companies", partner_fields("Other"))
+    crm.create("companies", partner_fields("Acme copy", prm_id="k1"))   # page 2: claims k1 too
+    crm.create("companies", partner_fields("Fourth"))
+    crm.create("companies", partner_fields("Fifth"))
+    inline = _pull_both(crm, stores, tmp_path)
+    assert "quarantine" in inline["on"]
+    assert inline["on"].count("partner") == 2 and inline["off"].count("partner") == 3
+    [entry] = _state(stores["on"])["quarantine"]
+    assert "two CRM records claim one PRM record" in entry[3]
+
+
+def test_an_in_memory_sqlite_store_never_uses_the_writer(tmp_path: Path) -> None:
+    from prm_sync.sync.writer import wanted
+
+    with open_store("sqlite://") as memory, open_store(f"sqlite:///{tmp_path / 'f.db'}") as file:
+        assert not wanted("on", memory, 10**6)
+        assert wanted("on", file, 1)
+        assert not wanted("off", file, 10**6)
+        assert not wanted("auto", file, 10)
