@@ -6,7 +6,8 @@ Spec: {"job": "sync" | "baseline_pull" | "baseline_push", "crm", "config" (path)
 "direction", "bulk_threshold", "profile" (html path or null), "copy_min_rows", "trace_memory" ("rss" or
 "tracemalloc": samples at page boundaries, see MemoryTrace), "time_sql" (see SqlTimes), ...}.
 The answer holds the job's wall time (`seconds`, imports and connecting excluded), `api_calls`
-(HTTP calls the connector counted) and `peak_rss_kb` (this process's ru_maxrss), `rss_before_kb`
+(HTTP calls the connector counted) and `peak_rss_kb` (this process's ru_maxrss; `writer_peak_rss_kb`: its
+writer process's), `rss_before_kb`
 (after imports, before the job).
 """
 
@@ -26,9 +27,10 @@ def _rss_kb() -> int:
 
 
 def cpu_seconds() -> float:
-    """User + system CPU time of this process: steadier than wall time on a shared machine."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """User + system CPU time of this process and of the processes it has waited for (the sync's
+    writer process, sync/writer.py): steadier than wall time on a shared machine."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def run_sync_job(spec: dict[str, Any]) -> dict[str, Any]:
@@ -62,7 +64,9 @@ def run_sync_job(spec: dict[str, Any]) -> dict[str, Any]:
     changes = report.plain_counts() if hasattr(report, "plain_counts") else {}
     answer = {"seconds": seconds, "cpu_seconds": cpu, "api_calls": report.api_calls, "pulled": dict(report.pulled),
               "changes": changes, "problems": bool(report.has_problems),
-              "rss_before_kb": rss_before, "peak_rss_kb": _rss_kb()}
+              "rss_before_kb": rss_before, "peak_rss_kb": _rss_kb(),
+              # the writer process's peak (the largest of the processes this one has waited for)
+              "writer_peak_rss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}
     if tracer.mode:
         answer["memory_trace"] = tracer.samples
     if statements is not None:
