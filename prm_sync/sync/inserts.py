@@ -25,9 +25,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
-from prm_sync.store.tables import DERIVED_COLUMNS
+from prm_sync.store.tables import DERIVED_COLUMNS, Link
 from prm_sync.store.types import UtcDateTime
-from prm_sync.sync.rows import column_defaults
+from prm_sync.sync.rows import HASH_OF_BASE, column_defaults, digest
 
 #: below this many new rows of one table in a unit of work, COPY's own round trips cost more
 COPY_MIN_ROWS = 200
@@ -77,6 +77,15 @@ class PendingRows:
         return write_batches(session, [(table, [row.__dict__ for row in rows]) for table, rows in self.take()])
 
 
+def _link_hash(row: Mapping[str, Any]) -> Any:
+    return digest(row["base"]) if row["crm_hash"] == HASH_OF_BASE else row["crm_hash"]
+
+
+# columns computed as rows are written: the store's (DERIVED_COLUMNS) and a new link's hash
+_DERIVED: dict[type[Any], dict[str, Callable[[Mapping[str, Any]], Any]]] = {
+    **DERIVED_COLUMNS, Link: {**DERIVED_COLUMNS.get(Link, {}), "crm_hash": _link_hash}}
+
+
 def columns_of(table: type[Any]) -> tuple[str, ...]:
     """Every column of `table`: the attributes a draft of it holds."""
     return _shape(table).columns
@@ -88,7 +97,7 @@ def write_batches(session: Session, batches: list[tuple[type[Any], list[dict[str
     written = {}
     for table, rows in batches:
         shape = _shape(table)
-        derived = DERIVED_COLUMNS.get(table, {})
+        derived = _DERIVED.get(table, {})
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         if derived:
             for row in rows:

@@ -29,11 +29,13 @@ from prm_sync.sync.prefetch import read_ahead
 from prm_sync.sync.quarantine import open_entries, quarantine, resolve
 from prm_sync.sync.report import Change, Created
 from prm_sync.sync.rows import (
+    HASH_OF_BASE,
     TABLES,
     SyncedRow,
     assign,
     column_defaults,
     column_rules,
+    crm_hash_of,
     deleted_reason,
     digest,
     rules,
@@ -330,7 +332,7 @@ def _apply_one(
     elif link.crm_id is None:
         link.crm_id = rec.crm_id
     crm_hash = digest(crm)
-    if link.crm_hash == crm_hash and row.id not in parked:
+    if crm_hash_of(link) == crm_hash and row.id not in parked:
         resolve(session, ctx, entity, "pull", rec.crm_id)
         _keep(session, ctx, link)
         return None
@@ -389,10 +391,11 @@ def _create_row(
     row = ctx.new_rows.new(table, columns)
     # The PRM id must still be written to the CRM record's key field unless it already holds it.
     synced_at = now if m.prm_id == prm_id or not mapper.crm_key or mapper.direction == "pull" else None
-    link_values = {"crm_id": rec.crm_id, "base": dict(crm), "crm_hash": digest(crm), "synced_at": synced_at}
-    if link is None:
-        link = ctx.new_rows.new(Link, {"entity": entity, "prm_id": prm_id, **link_values})
+    if link is None:  # its hash is taken as it is written (HASH_OF_BASE): by the writer process, if any
+        link = ctx.new_rows.new(Link, {"entity": entity, "prm_id": prm_id, "crm_id": rec.crm_id, "base": dict(crm),
+                                       "crm_hash": HASH_OF_BASE, "synced_at": synced_at})
     else:
+        link_values = {"crm_id": rec.crm_id, "base": dict(crm), "crm_hash": digest(crm), "synced_at": synced_at}
         for key, value in link_values.items():
             setattr(link, key, value)
         session.add(link)

@@ -55,6 +55,16 @@ def snapshot(row: SyncedRow, names: Iterable[str]) -> dict[str, str | None]:
     return {name: canon(getattr(row, name, None)) for name in names}
 
 
+#: a new link's `crm_hash` until it is written: the hash of its `base` (what the CRM record held), taken
+#: at the INSERT (sync/inserts.py; by the writer process when it writes: sync/writer.py). Never stored.
+HASH_OF_BASE = "(the hash of base)"
+
+
+def crm_hash_of(link: Any) -> str | None:
+    """A link's CRM hash, a new link's too (HASH_OF_BASE)."""
+    return digest(link.base) if link.crm_hash == HASH_OF_BASE else link.crm_hash
+
+
 def digest(values: Mapping[str, str | None]) -> str:
     """SHA-256 (first 32 hex digits) of each key, then \\x01 for None or \\x02 and the value's UTF-8
     (lone surrogates passed through), then \\x00, in key order. Built as one text and encoded once:

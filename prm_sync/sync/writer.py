@@ -98,6 +98,7 @@ class FirstLoadWriter:
         self._sent = 0      # commits handed over
         self._acked = 0     # ... that the writer has committed
         self._open = False  # rows handed over since the last commit
+        self._failed = False  # the writer has reported an error or gone
         self.active = False  # this entity's new rows go to the writer
 
     # -- the pull's side ------------------------------------------------------------------------
@@ -167,15 +168,21 @@ class FirstLoadWriter:
         self.close(raise_errors=False)
 
     def close(self, *, raise_errors: bool = True) -> None:
-        """Stop the writer after it has done what it was handed."""
+        """Stop the writer after it has done what it was handed. With `raise_errors` (the run went
+        well so far), an error of the writer's is raised; without, nothing is (the run is already
+        failing with its own error, which must not be masked)."""
         process, self._process = self._process, None
         if process is None:
             return
         try:
-            self._put(("stop",), started=True)
+            if self._send_error is None and not self._failed:
+                try:
+                    self._outbox.put(("stop",), timeout=CLOSE_TIMEOUT_S)
+                except queue.Full:
+                    process.kill()
             if self._sender is not None:
                 self._sender.join(CLOSE_TIMEOUT_S)
-            while raise_errors and self._acked < self._sent:
+            while raise_errors and not self._failed and self._acked < self._sent:
                 self._collect(block=True, process=process)
         finally:
             try:
@@ -186,6 +193,7 @@ class FirstLoadWriter:
             for end in (self._to_child, self._from_child):
                 if end is not None:
                     end.close()
+            self._to_child = self._from_child = None
 
     # -- plumbing ---------------------------------------------------------------------------------
 
@@ -194,7 +202,7 @@ class FirstLoadWriter:
         child_reads, parent_writes = os.pipe()
         self._process = subprocess.Popen(
             [sys.executable, "-m", "prm_sync.sync.writer", str(child_reads), str(child_writes)],
-            pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL)
+            pass_fds=(child_reads, child_writes), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         os.close(child_reads)
         os.close(child_writes)
         self._to_child = Connection(parent_writes, readable=False)
@@ -246,13 +254,13 @@ class FirstLoadWriter:
             if answer[0] == "ok":
                 self._acked = answer[1]
             else:
-                self.active = False
+                self.active, self._failed = False, True
                 raise answer[2]
 
     def _fail(self, process: subprocess.Popen[bytes] | None = None) -> NoReturn:
         process = process or self._process
         code = process.poll() if process is not None else None
-        self.active = False
+        self.active, self._failed = False, True
         raise WriterFailed(f"the store's writer process ended unexpectedly (exit code {code}); the units of "
                            "work it had committed are kept, the run stops here")
 
@@ -287,7 +295,10 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
     from prm_sync.store.statistics import TableStatistics
     from prm_sync.sync.inserts import write_batches
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run's process decides when to stop
+    # The run's process decides when to stop (SIGTERM / Ctrl-C stop it between units of work, and a
+    # process group gets them both); the writer ends when told to, or when its pipe ends.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     opening = inbox.recv()
     store = open_store(opening[1], create=False)
     generation: int | None = opening[2]

@@ -153,7 +153,9 @@ def write_config(workdir: Path, sandbox: Sandbox, *, lookback_s: int = 0) -> Pat
         f"crm: {{type: {sandbox.crm}, {sandbox.crm}: {section}}}\n"
         f"store: {{url: 'sqlite:///{workdir / 'prm.db'}'}}\n"
         f"mappings: {ROOT / 'mappings' / (sandbox.crm + '.yaml')}\n"
-        f"sync: {{lookback_seconds: {lookback_s}, deletion_sweep_minutes: 0}}\n",
+        # write_process: on: a first load's rows are written by the writer process (sync/writer.py),
+        # whatever the page size, so the kills and faults here meet it too
+        f"sync: {{lookback_seconds: {lookback_s}, deletion_sweep_minutes: 0, write_process: on}}\n",
         encoding="utf-8")
     return path
 
