@@ -39,7 +39,8 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from multiprocessing.connection import Connection
 from typing import Any, Literal, NoReturn
 
@@ -58,7 +59,7 @@ CLOSE_TIMEOUT_S = 300.0
 
 WriteProcess = Literal["auto", "on", "off"]
 
-Encoded = list[tuple[type[Any], tuple[str, ...], list[tuple[Any, ...]]]]
+Encoded = list[tuple[type[Any], tuple[str, ...], list[Any], tuple[tuple[int, type], ...]]]
 
 
 class WriterFailed(StoreError):
@@ -266,7 +267,11 @@ class FirstLoadWriter:
 
 
 def encode(batches: list[tuple[type[Any], list[Any]]]) -> Encoded:
-    """Drafts as (table, columns, value tuples): taken now, as the in-line write would take them."""
+    """Drafts as (table, columns, value rows, sent): taken now, as the in-line write would take
+    them. `sent`: columns whose dates went as day numbers and Decimals as text, pickled ~10x faster
+    (a date or a Decimal is pickled through its `__reduce__`: ~2.8 us each); `decode` turns
+    them back. A column is sent so only when every value of it in the batch is None or of that
+    very class, so nothing else is ever turned into a date or a Decimal."""
     from operator import attrgetter
 
     from prm_sync.sync.inserts import columns_of
@@ -275,8 +280,57 @@ def encode(batches: list[tuple[type[Any], list[Any]]]) -> Encoded:
     for table, rows in batches:
         columns = columns_of(table)
         values = attrgetter(*columns)
-        encoded.append((table, columns, [values(row) for row in rows]))
+        taken: list[Any] = [values(row) for row in rows]
+        sent = [(index, kind) for index, kind in _slow_columns(table)
+                if all(row[index] is None or row[index].__class__ is kind for row in taken)]
+        if sent:
+            taken = [_as_sent(row, sent) for row in taken]
+        encoded.append((table, columns, taken, tuple(sent)))
     return encoded
+
+
+def decode(rows: list[Any], sent: tuple[tuple[int, type], ...]) -> list[Any]:
+    """`encode`'s rows with their dates and Decimals back."""
+    if not sent:
+        return rows
+    for row in rows:
+        for index, kind in sent:
+            value = row[index]
+            if value is not None:
+                row[index] = date.fromordinal(value) if kind is date else Decimal(value)
+    return rows
+
+
+def _as_sent(row: tuple[Any, ...], sent: list[tuple[int, type]]) -> list[Any]:
+    out = list(row)
+    for index, kind in sent:
+        value = out[index]
+        if value is not None:
+            out[index] = value.toordinal() if kind is date else str(value)
+    return out
+
+
+_SLOW: dict[type[Any], list[tuple[int, type]]] = {}
+
+
+def _slow_columns(table: type[Any]) -> list[tuple[int, type]]:
+    """(position, date or Decimal) of the table's columns of those Python types."""
+    if table not in _SLOW:
+        from sqlalchemy import inspect as sa_inspect
+
+        from prm_sync.sync.inserts import columns_of
+
+        by_key = {c.key: c for c in sa_inspect(table).columns}
+        found = []
+        for index, key in enumerate(columns_of(table)):
+            try:
+                kind = by_key[key].type.python_type
+            except NotImplementedError:
+                continue
+            if kind in (date, Decimal):
+                found.append((index, kind))
+        _SLOW[table] = found
+    return _SLOW[table]
 
 
 def _reads(statement: str) -> bool:
@@ -318,8 +372,8 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
                     session = Session(store.engine.execution_options(prm_sync_immediate=True),
                                       expire_on_commit=False)
                 if message[0] == "rows":
-                    batches = [(table, [dict(zip(columns, values, strict=True)) for values in rows])
-                               for table, columns, rows in message[1]]
+                    batches = [(table, [dict(zip(columns, values, strict=True)) for values in decode(rows, sent)])
+                               for table, columns, rows, sent in message[1]]
                     for table, count in write_batches(session, batches).items():
                         statistics.wrote(session, table.__table__, count)
                     continue

@@ -156,3 +156,34 @@ def test_an_in_memory_sqlite_store_never_uses_the_writer(tmp_path: Path) -> None
         assert wanted("on", file, 1)
         assert not wanted("off", file, 10**6)
         assert not wanted("auto", file, 10)
+
+
+def test_dates_and_decimals_cross_the_pipe_as_they_are() -> None:
+    import pickle
+    from decimal import Decimal
+
+    from prm_sync.store import Deal
+    from prm_sync.sync.inserts import PendingRows, columns_of
+    from prm_sync.sync.writer import decode, encode
+
+    rows = PendingRows()
+    amounts = [Decimal("12.50"), Decimal("-0.000"), Decimal("1E+3"), None, Decimal("123456789012.34")]
+    for i, amount in enumerate(amounts):
+        rows.new(Deal, {"id": f"d{i}", "name": f"Deal Ünïcödé {i}", "amount": amount,
+                        "close_date": None if i == 2 else dt.date(2026, 1 + i, 28)})
+    drafts = [dict(vars(row)) for row in rows.drafts(Deal)]
+    [(table, columns, sent_rows, sent)] = pickle.loads(pickle.dumps(encode(rows.take())))
+    assert table is Deal and columns == columns_of(Deal) and len(sent) >= 2   # amount and close_date went light
+    back = [dict(zip(columns, row, strict=True)) for row in decode(sent_rows, sent)]
+    for got, draft in zip(back, drafts, strict=True):
+        for key in columns:
+            assert got[key] == draft[key] and type(got[key]) is type(draft[key]), key
+            if isinstance(draft[key], Decimal):
+                assert str(got[key]) == str(draft[key])   # the same exponent: "12.50" stays "12.50"
+
+    odd = PendingRows()   # a column holding another class is sent as it is
+    odd.new(Deal, {"id": "x", "name": "x", "amount": "12.50"})
+    odd.new(Deal, {"id": "y", "name": "y", "amount": Decimal("1")})
+    [(_, columns, sent_rows, sent)] = encode(odd.take())
+    assert columns.index("amount") not in [index for index, _ in sent]
+    assert [row[columns.index("amount")] for row in decode(sent_rows, sent)] == ["12.50", Decimal("1")]
