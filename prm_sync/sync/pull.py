@@ -152,12 +152,11 @@ def pull_entity(ctx: RunContext, entity: Entity, prepared: PreparedPull | None =
                 ctx.report.pulled[entity.value] += len(page.records)
                 if handover is None and fresh is not None and _writes_apart(ctx, mapper, len(page.records)):
                     handover = ctx.first_load_writer()
-                    handover.active = True
                 if work is None:
-                    apart = handover is not None and handover.active
-                    work = unit.enter_context(ctx.unit(writes=not apart))
-                    if apart:
-                        assert handover is not None
+                    if handover is not None:  # each unit of work starts with the writer (again, after a
+                        handover.active = True  # unit that settled it: a record met again, a quarantine)
+                    work = unit.enter_context(ctx.unit(writes=handover is None))
+                    if handover is not None:
                         unit.enter_context(handover.guard(work.connection()))
                 apply_and_check(work, ctx, mapper, page.records, fresh=fresh, handover=handover)
                 in_unit += len(page.records)

@@ -15,8 +15,9 @@ What it writes, and in what order (so that a crash anywhere loses nothing):
 - Anything else the run's process must write during such a pull (a quarantined record, a
   notification, a record found twice: the general path) first *settles* the writer: everything
   handed to it is committed, and the run's transaction becomes a writing one (SQLite: BEGIN
-  IMMEDIATE, after the writer's last commit, so it sees those rows). The rest of that entity is
-  then written in line, as without the writer.
+  IMMEDIATE, after the writer's last commit, so it sees those rows). The rest of that unit of
+  work is then written in line, as without the writer; the next unit starts with the writer again
+  (a rare false "maybe" of the first load's id filter costs one unit, not the entity).
 - Each commit of the writer checks the run lock's fencing token in its own transaction (a run
   whose lock was broken as stale commits nothing more: LockBroken, as in line).
 - If the run's process dies, the writer reads the end of its pipe, rolls back the unit it holds
@@ -132,7 +133,7 @@ class FirstLoadWriter:
         """Before the run's process writes in its own unit of work (`connection`'s transaction):
         the writer has committed all it was handed, this transaction writes from here on (SQLite:
         it is begun again as BEGIN IMMEDIATE, after those commits) and the entity's remaining rows
-        are written in line."""
+        of this unit of work are written in line."""
         if not self.active:
             return
         self.active = False
