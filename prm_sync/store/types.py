@@ -9,7 +9,7 @@ sum and compare money in Python.
 
 from __future__ import annotations
 
-import uuid
+import os
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,10 +18,22 @@ from sqlalchemy import DateTime, Numeric, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+_RANDOM: list[bytes] = []  # 16-byte slices of one os.urandom read, taken one per id
+os.register_at_fork(after_in_child=_RANDOM.clear)  # a forked process never reuses its parent's
+
 
 def new_id() -> str:
-    """A fresh PRM id: a uuid4 as 32 hex digits."""
-    return uuid.uuid4().hex
+    """A fresh PRM id: a random (version 4) UUID as 32 hex digits, as `uuid.uuid4().hex` gives.
+
+    The random bytes are read from the OS 512 ids at a time: a first load makes one id per
+    record, and `uuid4()` (a system call and a UUID object each) cost ~4 us of it, this ~0.6 us."""
+    if not _RANDOM:
+        raw = os.urandom(16 * 512)
+        _RANDOM.extend(raw[start:start + 16] for start in range(0, len(raw), 16))
+    value = bytearray(_RANDOM.pop())
+    value[6] = (value[6] & 0x0F) | 0x40  # version 4
+    value[8] = (value[8] & 0x3F) | 0x80  # variant RFC 4122
+    return value.hex()
 
 
 def utcnow() -> datetime:

@@ -32,6 +32,7 @@ very code the in-line path uses (`sync/inserts.py`), so the stored rows are the 
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import signal
@@ -57,6 +58,8 @@ AUTO_MIN_PAGE = 1_000
 QUEUE_PAGES = 2
 #: how long closing waits for the writer to finish what it was handed
 CLOSE_TIMEOUT_S = 300.0
+#: the writer's young-generation GC threshold (the run's own: sync/engine.py GC_GEN0_THRESHOLD)
+GC_GEN0_THRESHOLD = 100_000
 
 WriteProcess = Literal["auto", "on", "off"]
 
@@ -132,8 +135,8 @@ class FirstLoadWriter:
     def settle(self, connection: SaConnection) -> None:
         """Before the run's process writes in its own unit of work (`connection`'s transaction):
         the writer has committed all it was handed, this transaction writes from here on (SQLite:
-        it is begun again as BEGIN IMMEDIATE, after those commits) and the entity's remaining rows
-        of this unit of work are written in line."""
+        it is begun again as BEGIN IMMEDIATE, after those commits) and the rest of this unit of
+        work is written in line."""
         if not self.active:
             return
         self.active = False
@@ -273,15 +276,15 @@ def encode(batches: list[tuple[type[Any], list[Any]]]) -> Encoded:
     (a date or a Decimal is pickled through its `__reduce__`: ~2.8 us each); `decode` turns
     them back. A column is sent so only when every value of it in the batch is None or of that
     very class, so nothing else is ever turned into a date or a Decimal."""
-    from operator import attrgetter
+    from operator import itemgetter
 
     from prm_sync.sync.inserts import columns_of
 
     encoded = []
     for table, rows in batches:
         columns = columns_of(table)
-        values = attrgetter(*columns)
-        taken: list[Any] = [values(row) for row in rows]
+        values = itemgetter(*columns)  # a draft holds every column in its __dict__ (inserts.Draft)
+        taken: list[Any] = [values(row.__dict__) for row in rows]
         sent = [(index, kind) for index, kind in _slow_columns(table)
                 if all(row[index] is None or row[index].__class__ is kind for row in taken)]
         if sent:
@@ -354,6 +357,8 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
     # process group gets them both); the writer ends when told to, or when its pipe ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # as the run's own process (sync/engine.py _BulkGc): rows by the hundred thousand, no cycles
+    gc.set_threshold(GC_GEN0_THRESHOLD, *gc.get_threshold()[1:])
     opening = inbox.recv()
     store = open_store(opening[1], create=False)
     generation: int | None = opening[2]
