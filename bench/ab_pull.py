@@ -128,8 +128,12 @@ def _section(args: argparse.Namespace, sides: dict[str, Path], samples: dict[str
         lines.append(f"| {name} | {sides[name].name} | {_spread([s['seconds'] for s in runs])} | "
                      f"{_spread([s['cpu_seconds'] for s in runs])} | {records / walls[name]:,.0f} | "
                      f"{runs[0]['api_calls']} |")
+    pairs = [b["seconds"] / a["seconds"] for b, a in zip(samples["before"], samples["after"], strict=False)]
     lines += ["", f"After against before: **{walls['before'] / walls['after']:.2f}x** the records/s by wall, "
-              f"{cpus['before'] / cpus['after']:.2f}x by CPU.", END]
+              f"{cpus['before'] / cpus['after']:.2f}x by CPU; run by run (each pair measured back to back): "
+              + ", ".join(f"{ratio:.2f}x" for ratio in pairs) + ".",
+              "CPU s: the sync process's and the processes it waited for (its writer process, sync/writer.py, "
+              "where a side has one).", END]
     return "\n".join(lines)
 
 

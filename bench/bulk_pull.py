@@ -89,8 +89,8 @@ def render(samples: dict[str, list[dict[str, Any]]], size: int, runs: int) -> st
              "ratios are fairer than their times. Medians of the runs; calls as the emulator counted them.",
              "",
              "| path | records | median s | min s | records/s | × bare REST read | CPU s (median) | calls "
-             "| peak RSS MiB | load (1 min) |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| peak RSS MiB | writer's peak RSS MiB | load (1 min) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for label, *_rest in ROWS:
         if label not in samples:
             continue
@@ -102,12 +102,20 @@ def render(samples: dict[str, list[dict[str, Any]]], size: int, runs: int) -> st
         lines.append(f"| {label} | {records:,} | {median:.1f} | {min(seconds):.1f} | {records / median:,.0f} | "
                      f"{median / rest_base:.2f} | {statistics.median(s['cpu_seconds'] for s in group):.1f} | "
                      f"{group[0]['calls_seen']} | "
-                     f"{max(s['peak_rss_kb'] for s in group) / 1024:.0f} | {min(loads):.1f}–{max(loads):.1f} |")
+                     f"{max(s['peak_rss_kb'] for s in group) / 1024:.0f} | {_writer_rss(group)} | "
+                     f"{min(loads):.1f}–{max(loads):.1f} |")
     info = machine.describe()
-    lines += ["", "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()) + ".",
+    lines += ["", "CPU s: the sync process's and its writer process's (sync/writer.py: a first load's rows are "
+              "written by a second process); peak RSS: each process's own.",
+              "", "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()) + ".",
               "Bulk 2.0 rows: one first REST page (its totalSize decides), one job create, status polls "
               "(first after 0.2 s, then doubling), one results call per 50,000 rows, per entity.", END]
     return "\n".join(lines)
+
+
+def _writer_rss(group: list[dict[str, Any]]) -> str:
+    peaks = [s.get("writer_peak_rss_kb", 0) for s in group]
+    return f"{max(peaks) / 1024:.0f}" if max(peaks) else "-"
 
 
 def write_section(out: Path, section: str, begin: str = BEGIN, end: str = END) -> None:
