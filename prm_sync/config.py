@@ -87,7 +87,7 @@ class SyncSettings(Strict):
     deletion_sweep_minutes: int = Field(60, ge=0, le=7 * 24 * 60)
     max_run_seconds: int = Field(3600, ge=1, le=7 * 24 * 3600)
     # a first load's new rows written by a second process (sync/writer.py): auto = with two or more
-    # cores, for a first page of 1,000 records or more
+    # cores, once the first load has read 1,000 records
     write_process: Literal["auto", "on", "off"] = "auto"
 
 

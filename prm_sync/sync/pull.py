@@ -150,8 +150,9 @@ def pull_entity(ctx: RunContext, entity: Entity, prepared: PreparedPull | None =
             saving: tuple[str, str, dt.datetime, str | None] | None = None  # the open unit's cursor
             for page in pages:
                 ctx.report.pulled[entity.value] += len(page.records)
-                if handover is None and fresh is not None and _writes_apart(ctx, mapper, len(page.records)):
-                    handover = ctx.first_load_writer()
+                if handover is None and fresh is not None and \
+                        _writes_apart(ctx, mapper, ctx.report.pulled[entity.value]):
+                    handover = ctx.first_load_writer()  # active from the next unit of work it opens
                 if work is None:
                     if handover is not None:  # each unit of work starts with the writer (again, after a
                         handover.active = True  # unit that settled it: a record met again, a quarantine)
@@ -193,12 +194,12 @@ def pull_entity(ctx: RunContext, entity: Entity, prepared: PreparedPull | None =
     after_pull(ctx, entity)
 
 
-def _writes_apart(ctx: RunContext, mapper: EntityMapper, first_page: int) -> bool:
+def _writes_apart(ctx: RunContext, mapper: EntityMapper, records_read: int) -> bool:
     """Whether this first load's new rows go to the writer process (sync/writer.py). Not when the
     entity refers to itself: its pages look up rows of its own earlier pages."""
     if ctx.dry_run or any(ref.target == mapper.entity for ref in mapper.references):
         return False
-    return wanted(ctx.config.sync.write_process, ctx.store, first_page)
+    return wanted(ctx.config.sync.write_process, ctx.store, records_read)
 
 
 def _close_unit(work: Session, unit: ExitStack, handover: FirstLoadWriter | None,

@@ -52,8 +52,9 @@ from sqlalchemy.exc import DBAPIError
 
 from prm_sync.store import Store, StoreError
 
-#: "auto" uses the writer for a first load whose first page holds at least this many records
-AUTO_MIN_PAGE = 1_000
+#: "auto" uses the writer for a first load once it has read at least this many records (from the
+#: unit of work that page opens on: Salesforce's first page of 2,000; HubSpot's fifth page of 200)
+AUTO_MIN_RECORDS = 1_000
 #: pages handed over but not yet taken by the writer: the run's process waits beyond this
 QUEUE_PAGES = 2
 #: how long closing waits for the writer to finish what it was handed
@@ -77,15 +78,15 @@ def cpus_available() -> int:
         return os.cpu_count() or 1
 
 
-def wanted(setting: WriteProcess, store: Store, first_page: int) -> bool:
+def wanted(setting: WriteProcess, store: Store, records_read: int) -> bool:
     """Whether a first load should use the writer: a store another process can open (not an
-    in-memory SQLite), a second core to run it on, and (auto) a first page big enough to pay for
-    the process (~0.5 s of start-up on the other core)."""
+    in-memory SQLite), a second core to run it on, and (auto) enough records read so far to pay
+    for the process (~0.5 s of start-up on the other core)."""
     if setting == "off" or (store.backend == "sqlite" and store.sqlite_path is None):
         return False
     if setting == "on":
         return True
-    return cpus_available() >= 2 and first_page >= AUTO_MIN_PAGE
+    return cpus_available() >= 2 and records_read >= AUTO_MIN_RECORDS
 
 
 class FirstLoadWriter:

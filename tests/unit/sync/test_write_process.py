@@ -189,3 +189,25 @@ def test_dates_and_decimals_cross_the_pipe_as_they_are() -> None:
     [(_, columns, sent_rows, sent)] = encode(odd.take())
     assert columns.index("amount") not in [index for index, _ in sent]
     assert [row[columns.index("amount")] for row in decode(sent_rows, sent)] == ["12.50", Decimal("1")]
+
+
+@pytest.mark.skipif(__import__("prm_sync.sync.writer", fromlist=["x"]).cpus_available() < 2,
+                    reason="auto uses the writer with two or more cores only")
+def test_auto_hands_over_from_the_first_unit_after_1000_records(stores: dict[str, Store], tmp_path: Path) -> None:
+    """HubSpot's search pages hold 200 records: the first four are written in line, the rest (from
+    the page that brings the count to 1,000) by the writer (each page is a unit of work: it carries
+    its cursor)."""
+    crm = FakeCrm(Clock(), page_size=200)
+    for i in range(1_500):
+        crm.create("companies", partner_fields(f"Partenaire Élysée {i}"))
+    store = stores["on"]
+    watching = _inline_inserts(store)
+    seen = next(watching)
+    report = run_sync(store, crm, load_mapping(ROOT / "mappings" / "hubspot.yaml"), _config(tmp_path, "auto"),
+                      clock=crm.clock, entities=["partner"], direction="pull")
+    watching.close()
+    assert report.counts["partner"]["prm"]["create"] == 1_500
+    assert seen.count("partner") == 4 and seen.count("link") == 4
+    with store.session() as s:
+        assert len(s.exec(select(Partner)).all()) == 1_500
+        assert len(s.exec(select(Link)).all()) == 1_500
