@@ -181,12 +181,11 @@ class FirstLoadWriter:
         if process is None:
             return
         try:
-            if self._send_error is None and not self._failed:
-                try:
+            if self._sender is not None and self._sender.is_alive():
+                try:  # also wakes the feed thread when the writer has failed: its send then fails, it ends
                     self._outbox.put(("stop",), timeout=CLOSE_TIMEOUT_S)
                 except queue.Full:
                     process.kill()
-            if self._sender is not None:
                 self._sender.join(CLOSE_TIMEOUT_S)
             while raise_errors and not self._failed and self._acked < self._sent:
                 self._collect(block=True, process=process)

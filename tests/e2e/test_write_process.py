@@ -84,6 +84,16 @@ _RUN_SIDE = textwrap.dedent("""
     writer.rows(encode(rows.take()))
     writer.commit(None)
     writer.drain()
+    if sys.argv[3] == "bad-row":
+        rows.new(Partner, {"id": "bad", "name": "No Time GmbH"})   # created_at is NOT NULL
+        writer.rows(encode(rows.take()))
+        try:
+            writer.drain()
+        except Exception as exc:
+            print(type(exc).__name__, flush=True)
+        writer.close(raise_errors=False)   # ends at once: nothing masks the error already raised
+        print("closed", writer._process is None, flush=True)
+        sys.exit(0)
     for i in range(5):
         rows.new(Partner, {"id": f"q{i}", "name": f"Müller {i}", "created_at": now, "updated_at": now})
     writer.rows(encode(rows.take()))     # an open unit: never committed
@@ -151,3 +161,14 @@ def test_a_writer_that_dies_fails_the_run_plainly_and_what_it_committed_stays(tm
     assert side.returncode == 3, err
     assert "WriterFailed the store's writer process ended unexpectedly (exit code -9)" in out
     assert _partner_names(url) == ["Đông Á 0", "Đông Á 1", "Đông Á 2", "Đông Á 3"]
+
+
+def test_a_store_error_in_the_writer_reaches_the_run_and_the_writer_ends(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'prm.db'}"
+    with open_store(url) as store:
+        upgrade(store)
+    side = _run_side(url, 2, "bad-row")
+    out, err = side.communicate(timeout=120)   # a safety net against a hang, not a timing
+    assert side.returncode == 0, err
+    assert out.split() == ["IntegrityError", "closed", "True"]
+    assert _partner_names(url) == ["Đông Á 0", "Đông Á 1"]   # the failed unit wrote nothing
