@@ -34,6 +34,7 @@ from prm_sync.sync.hooks import before_run
 from prm_sync.sync.pull import PreparedPull, first_read_due, prepare_pull, pull_entity
 from prm_sync.sync.push import push_entity
 from prm_sync.sync.report import RunReport
+from prm_sync.sync.writer import GC_GEN0_THRESHOLD  # CPython's default is 700
 from prm_sync.util.redact import redact
 
 
@@ -87,8 +88,6 @@ def run_sync(
     return report
 
 
-#: allocations between young-generation collections during a run (CPython's default is 700)
-GC_GEN0_THRESHOLD = 100_000
 
 
 class _BulkGc:

@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from prm_sync.store.tables import DERIVED_COLUMNS, Link
 from prm_sync.store.types import UtcDateTime
-from prm_sync.sync.rows import HASH_OF_BASE, column_defaults, digest
+from prm_sync.sync.rows import column_defaults, crm_hash_of
 
 #: below this many new rows of one table in a unit of work, COPY's own round trips cost more
 COPY_MIN_ROWS = 200
@@ -77,13 +77,10 @@ class PendingRows:
         return write_batches(session, [(table, [row.__dict__ for row in rows]) for table, rows in self.take()])
 
 
-def _link_hash(row: Mapping[str, Any]) -> Any:
-    return digest(row["base"]) if row["crm_hash"] == HASH_OF_BASE else row["crm_hash"]
-
-
 # columns computed as rows are written: the store's (DERIVED_COLUMNS) and a new link's hash
 _DERIVED: dict[type[Any], dict[str, Callable[[Mapping[str, Any]], Any]]] = {
-    **DERIVED_COLUMNS, Link: {**DERIVED_COLUMNS.get(Link, {}), "crm_hash": _link_hash}}
+    **DERIVED_COLUMNS,
+    Link: {**DERIVED_COLUMNS.get(Link, {}), "crm_hash": lambda row: crm_hash_of(row["base"], row["crm_hash"])}}
 
 
 def columns_of(table: type[Any]) -> tuple[str, ...]:

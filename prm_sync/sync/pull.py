@@ -332,7 +332,7 @@ def _apply_one(
     elif link.crm_id is None:
         link.crm_id = rec.crm_id
     crm_hash = digest(crm)
-    if crm_hash_of(link) == crm_hash and row.id not in parked:
+    if crm_hash_of(link.base, link.crm_hash) == crm_hash and row.id not in parked:
         resolve(session, ctx, entity, "pull", rec.crm_id)
         _keep(session, ctx, link)
         return None

@@ -60,9 +60,9 @@ def snapshot(row: SyncedRow, names: Iterable[str]) -> dict[str, str | None]:
 HASH_OF_BASE = "(the hash of base)"
 
 
-def crm_hash_of(link: Any) -> str | None:
-    """A link's CRM hash, a new link's too (HASH_OF_BASE)."""
-    return digest(link.base) if link.crm_hash == HASH_OF_BASE else link.crm_hash
+def crm_hash_of(base: Any, crm_hash: str | None) -> str | None:
+    """A link's CRM hash from its `base` and `crm_hash` columns, a new link's too (HASH_OF_BASE)."""
+    return digest(base) if crm_hash == HASH_OF_BASE else crm_hash
 
 
 def digest(values: Mapping[str, str | None]) -> str:

@@ -43,14 +43,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from multiprocessing.connection import Connection
+from operator import itemgetter
 from typing import Any, Literal, NoReturn
 
 from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Connection as SaConnection
 from sqlalchemy.exc import DBAPIError
 
 from prm_sync.store import Store, StoreError
+from prm_sync.sync.inserts import columns_of, write_batches
 
 #: "auto" uses the writer for a first load once it has read at least this many records (from the
 #: unit of work that page opens on: Salesforce's first page of 2,000; HubSpot's fifth page of 200)
@@ -59,7 +63,9 @@ AUTO_MIN_RECORDS = 1_000
 QUEUE_PAGES = 2
 #: how long closing waits for the writer to finish what it was handed
 CLOSE_TIMEOUT_S = 300.0
-#: the writer's young-generation GC threshold (the run's own: sync/engine.py GC_GEN0_THRESHOLD)
+#: allocations between young-generation collections while rows go by the hundred thousand: the
+#: run's process during a run (sync/engine.py _BulkGc, which imports it from here: the writer
+#: process must not import the engine) and the writer process
 GC_GEN0_THRESHOLD = 100_000
 
 WriteProcess = Literal["auto", "on", "off"]
@@ -276,16 +282,12 @@ def encode(batches: list[tuple[type[Any], list[Any]]]) -> Encoded:
     (a date or a Decimal is pickled through its `__reduce__`: ~2.8 us each); `decode` turns
     them back. A column is sent so only when every value of it in the batch is None or of that
     very class, so nothing else is ever turned into a date or a Decimal."""
-    from operator import itemgetter
-
-    from prm_sync.sync.inserts import columns_of
-
     encoded = []
     for table, rows in batches:
         columns = columns_of(table)
         values = itemgetter(*columns)  # a draft holds every column in its __dict__ (inserts.Draft)
         taken: list[Any] = [values(row.__dict__) for row in rows]
-        sent = [(index, kind) for index, kind in _slow_columns(table)
+        sent = [(index, kind) for index, kind in _slow_columns(table)  # type: ignore[arg-type]  # a model class is hashable
                 if all(row[index] is None or row[index].__class__ is kind for row in taken)]
         if sent:
             taken = [_as_sent(row, sent) for row in taken]
@@ -314,27 +316,19 @@ def _as_sent(row: tuple[Any, ...], sent: list[tuple[int, type]]) -> list[Any]:
     return out
 
 
-_SLOW: dict[type[Any], list[tuple[int, type]]] = {}
-
-
+@cache
 def _slow_columns(table: type[Any]) -> list[tuple[int, type]]:
     """(position, date or Decimal) of the table's columns of those Python types."""
-    if table not in _SLOW:
-        from sqlalchemy import inspect as sa_inspect
-
-        from prm_sync.sync.inserts import columns_of
-
-        by_key = {c.key: c for c in sa_inspect(table).columns}
-        found = []
-        for index, key in enumerate(columns_of(table)):
-            try:
-                kind = by_key[key].type.python_type
-            except NotImplementedError:
-                continue
-            if kind in (date, Decimal):
-                found.append((index, kind))
-        _SLOW[table] = found
-    return _SLOW[table]
+    by_key = {c.key: c for c in sa_inspect(table).columns}
+    found = []
+    for index, key in enumerate(columns_of(table)):
+        try:
+            kind = by_key[key].type.python_type
+        except NotImplementedError:
+            continue
+        if kind in (date, Decimal):
+            found.append((index, kind))
+    return found
 
 
 def _reads(statement: str) -> bool:
@@ -351,13 +345,11 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
     from prm_sync.store import fence, open_store
     from prm_sync.store.bookkeeping import save_cursor
     from prm_sync.store.statistics import TableStatistics
-    from prm_sync.sync.inserts import write_batches
 
     # The run's process decides when to stop (SIGTERM / Ctrl-C stop it between units of work, and a
     # process group gets them both); the writer ends when told to, or when its pipe ends.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    # as the run's own process (sync/engine.py _BulkGc): rows by the hundred thousand, no cycles
     gc.set_threshold(GC_GEN0_THRESHOLD, *gc.get_threshold()[1:])
     opening = inbox.recv()
     store = open_store(opening[1], create=False)
