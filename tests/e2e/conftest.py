@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from tests.e2e.sync_world import World, open_world
 
@@ -18,3 +21,17 @@ def paired_world(request: pytest.FixtureRequest, crm: str, backend: str, tmp_pat
     store_url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_migrated_url")
     with open_world(crm, store_url, tmp_path, capsys, monkeypatch) as w:
         yield w
+
+
+@pytest.fixture
+def inserts_seen() -> Iterator[list[str]]:
+    """Tables that got an INSERT statement (COPY is not one)."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO"):
+            seen.append(statement.split()[2].strip('"'))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(Engine, "before_cursor_execute", record)

@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import URL
 
 from prm_sync.sync import inserts
@@ -22,20 +20,6 @@ def second_pg_url(pg_admin_url: URL) -> Iterator[str]:
     name = _create_database(pg_admin_url)
     yield pg_admin_url.set(database=name).render_as_string(hide_password=False)
     _drop_database(pg_admin_url, name)
-
-
-@pytest.fixture
-def inserts_seen() -> Iterator[list[str]]:
-    """Tables that got an INSERT statement (COPY is not one)."""
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("INSERT INTO"):
-            seen.append(statement.split()[2].strip('"'))
-
-    event.listen(Engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(Engine, "before_cursor_execute", record)
 
 
 def full_state(world: World) -> dict[str, Any]:

@@ -9,13 +9,9 @@ import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from prm_sync.store import Link, Partner, open_store, upgrade
@@ -26,25 +22,11 @@ from tests.e2e.test_sync_bulk_query import seed, set_bulk_query_threshold
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def inline_inserts() -> Iterator[list[str]]:
-    """Tables this process INSERTed into (the writer process's statements are not seen here)."""
-    seen: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.startswith("INSERT INTO"):
-            seen.append(statement.split()[2].strip('"'))
-
-    event.listen(Engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(Engine, "before_cursor_execute", record)
-
-
 @pytest.mark.parametrize("read", ["bulk", "rest"])
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def test_the_writer_process_stores_what_the_in_line_write_stores(
         backend: str, read: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, inline_inserts: list[str]) -> None:
+        monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, inserts_seen: list[str]) -> None:
     urls = [request.getfixturevalue("pg_migrated_url" if backend == "postgresql" else "sqlite_url")]
     urls.append(request.getfixturevalue("pg_url") if backend == "postgresql" else f"sqlite:///{tmp_path / 'b.db'}")
     states = {}
@@ -55,11 +37,11 @@ def test_the_writer_process_stores_what_the_in_line_write_stores(
             world.write_config(write_process=mode)
             set_bulk_query_threshold(world, 5 if read == "bulk" else 10**6)
             assert world.cli("db", "upgrade")[0] == 0
-            inline_inserts.clear()
+            inserts_seen.clear()
             first = world.sync()
             assert first["exit"] == 0, first
             states[mode] = full_state(world)
-            written_in_line = {"partner", "registration", "deal", "link"} & set(inline_inserts)
+            written_in_line = {"partner", "registration", "deal", "link"} & set(inserts_seen)
             assert written_in_line == (set() if mode == "on" else {"partner", "registration", "deal", "link"})
             snapshot = world.store_snapshot()
             again = world.sync()   # an incremental run after the first load writes nothing

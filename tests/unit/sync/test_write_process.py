@@ -3,7 +3,6 @@ write gives, in the cases that make the run's own process write or look up in th
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,32 +12,13 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from prm_sync.config import load_config
 from prm_sync.mapping import load_mapping
 from prm_sync.store import Link, Partner, Quarantine, Store, open_store, upgrade
 from prm_sync.sync.engine import run_sync
 from tests.unit.sync.fake_crm import FakeCrm
+from tests.unit.sync.test_engine import Clock, RepeatingAcrossPagesCrm, make_config, partner_fields
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        self.now += dt.timedelta(milliseconds=5)
-        return self.now
-
-
-def _config(tmp_path: Path, write_process: str) -> Any:
-    path = tmp_path / f"config-{write_process}.yaml"
-    path.write_text(
-        "crm: {type: hubspot, hubspot: {access_token: '${T}'}}\n"
-        f"mappings: {ROOT / 'mappings' / 'hubspot.yaml'}\n"
-        f"sync: {{lookback_seconds: 0, deletion_sweep_minutes: 0, write_process: {write_process}}}\n"
-    )
-    return load_config(path, env={"T": "x"})
 
 
 @pytest.fixture
@@ -86,18 +66,15 @@ def _pull_both(crm: FakeCrm, stores: dict[str, Store], tmp_path: Path) -> dict[s
         watching = _inline_inserts(store)
         seen = next(watching)
         clock = crm.clock
-        report = run_sync(store, crm, load_mapping(ROOT / "mappings" / "hubspot.yaml"), _config(tmp_path, mode),
-                          clock=clock, entities=["partner"], direction="pull")
+        report = run_sync(store, crm, load_mapping(ROOT / "mappings" / "hubspot.yaml"),
+                          make_config(tmp_path, write_process=mode), clock=clock, entities=["partner"],
+                          direction="pull")
         watching.close()
         assert report.counts["partner"]["prm"]["create"] >= 1
         inline[mode] = seen
     print(inline)
     assert _state(stores["on"]) == _state(stores["off"])
     return inline
-
-
-def partner_fields(name: str, **extra: str) -> dict[str, str]:
-    return {"name": name, "prm_is_partner": "true", "prm_partner_tier": "gold", **extra}
 
 
 def test_a_plain_first_load_is_written_by_the_writer_alone(stores: dict[str, Store], tmp_path: Path) -> None:
@@ -109,16 +86,6 @@ def test_a_plain_first_load_is_written_by_the_writer_alone(stores: dict[str, Sto
     assert "partner" in inline["off"] and "link" in inline["off"]
     with stores["on"].session() as s:
         assert len(s.exec(select(Partner)).all()) == 7
-
-
-class RepeatingAcrossPagesCrm(FakeCrm):
-    """Every page after the first repeats the previous page's last record."""
-
-    def read_changes(self, mapper, since, until):  # type: ignore[no-untyped-def]
-        last = None
-        for page in super().read_changes(mapper, since, until):
-            yield dataclasses.replace(page, records=[*([last] if last else []), *page.records])
-            last = page.records[-1] if page.records else None
 
 
 def test_a_record_met_again_settles_the_writer_and_the_rest_is_written_in_line(
@@ -203,8 +170,9 @@ def test_auto_hands_over_from_the_first_unit_after_1000_records(stores: dict[str
     store = stores["on"]
     watching = _inline_inserts(store)
     seen = next(watching)
-    report = run_sync(store, crm, load_mapping(ROOT / "mappings" / "hubspot.yaml"), _config(tmp_path, "auto"),
-                      clock=crm.clock, entities=["partner"], direction="pull")
+    report = run_sync(store, crm, load_mapping(ROOT / "mappings" / "hubspot.yaml"),
+                      make_config(tmp_path, write_process="auto"), clock=crm.clock, entities=["partner"],
+                      direction="pull")
     watching.close()
     assert report.counts["partner"]["prm"]["create"] == 1_500
     assert seen.count("partner") == 4 and seen.count("link") == 4
