@@ -430,4 +430,15 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    # The store is closed and every answer sent when `main` returns: the interpreter's own teardown
+    # (freeing every module and object one by one, ~0.1-0.2 s) is skipped, since the run waits for
+    # this process to end before it goes on.
+    try:
+        code = main(sys.argv)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    sys.stderr.flush()
+    os._exit(code)

@@ -179,3 +179,15 @@ def test_auto_hands_over_from_the_first_unit_after_1000_records(stores: dict[str
     with store.session() as s:
         assert len(s.exec(select(Partner)).all()) == 1_500
         assert len(s.exec(select(Link)).all()) == 1_500
+
+
+def test_a_writer_process_that_fails_before_serving_says_why_and_exits_1() -> None:
+    """The writer ends with os._exit (no interpreter teardown): an error of its own still reaches
+    its stderr as a traceback, with exit code 1."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "prm_sync.sync.writer", "997", "998"], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 1
+    assert "Traceback" in done.stderr and "OSError" in done.stderr
