@@ -9,8 +9,9 @@ more into PostgreSQL (a round trip per 500 ids). This filter answers the "no" in
 Up to `exact_limit` ids (200,000 by default) it is a set of their hashes, added and asked in C
 (a Bloom filter's probes in Python cost ~1 us an id, ~1 s of a 300,000-record pull's main
 thread). Its price is memory: 100,000 hashes hold ~8 MB, and the peak resident set of a pull of
-100,000 records per entity grew by ~17 MB (bench.mem_probe, allocator slack included). Past that, the hashes move into a Bloom filter of fixed memory (4 MiB by
-default) whatever the number of records, so a very big first load does not grow with it. False
+100,000 records per entity grew by ~17 MB (bench.mem_probe, allocator slack included). Past
+that, the hashes move into a Bloom filter of fixed memory (4 MiB by default) whatever the number
+of records, so a very big first load does not grow with it. False
 positives: none short of a 64-bit hash collision while exact; then ~6e-6 per id asked after
 200,000 ids stored (2**25 bits, 3 probes). Python's `hash` of a string is per process: the filter
 lives only as long as one pull.
