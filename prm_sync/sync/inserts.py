@@ -14,7 +14,7 @@ would send, so the stored rows are the same (tests/e2e/test_pull_copy.py).
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -74,7 +74,13 @@ class PendingRows:
     def write(self, session: Session) -> dict[type[Any], int]:
         """INSERT every draft made since the last write, in the session's transaction.
         Returns the rows written per table."""
-        return write_batches(session, [(table, [row.__dict__ for row in rows]) for table, rows in self.take()])
+        return write_rows(session, [(table, values_of(table, rows)) for table, rows in self.take()])
+
+
+def values_of(table: type[Any], drafts: list[Any]) -> list[tuple[Any, ...]]:
+    """The drafts' values in `columns_of(table)` order (a draft holds every column in its __dict__)."""
+    values = operator.itemgetter(*columns_of(table))
+    return [values(row.__dict__) for row in drafts]
 
 
 # columns computed as rows are written: the store's (DERIVED_COLUMNS) and a new link's hash
@@ -88,24 +94,21 @@ def columns_of(table: type[Any]) -> tuple[str, ...]:
     return _shape(table).columns
 
 
-def write_batches(session: Session, batches: list[tuple[type[Any], list[dict[str, Any]]]]) -> dict[type[Any], int]:
-    """INSERT rows (column -> value, every column of the table) per table, in this order, in the
-    session's transaction. Returns the rows written per table."""
+def write_rows(session: Session, batches: Sequence[tuple[type[Any], Sequence[Sequence[Any]]]]) -> dict[type[Any], int]:
+    """INSERT rows (every column of the table, in `columns_of(table)` order) per table, in this
+    order, in the session's transaction. Returns the rows written per table. (Rows as value
+    sequences, not dicts: the writer process receives them so, and a dict per row cost it ~10 %.)"""
     written = {}
     for table, rows in batches:
         shape = _shape(table)
-        derived = _DERIVED.get(table, {})
-        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-        if derived:
-            for row in rows:
-                for key, derive in derived.items():  # from the values as the page left them
-                    row[key] = derive(row)
+        if shape.derived:
+            rows = _with_derived(shape, rows)
+        by_columns: dict[tuple[str, ...], list[Sequence[Any]]] = {}
         if not shape.generated:  # most tables: one statement, no per-row test
-            by_columns[shape.columns] = rows
+            by_columns[shape.columns] = list(rows)
         for row in rows if shape.generated else ():
             # a database-generated id still None is left out: PostgreSQL refuses an explicit NULL
-            columns = shape.columns if all(row[k] is not None for k in shape.generated) else \
-                tuple(k for k in shape.columns if k not in shape.generated)
+            columns = shape.columns if all(row[i] is not None for i in shape.generated_at) else shape.without_generated
             by_columns.setdefault(columns, []).append(row)
         for columns, values in by_columns.items():
             _insert_many(session, table, columns, values)
@@ -113,10 +116,42 @@ def write_batches(session: Session, batches: list[tuple[type[Any], list[dict[str
     return written
 
 
-def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+class _RowView(Mapping[str, Any]):
+    """One row (a list in its table's column order) read by column name: what the derived
+    columns' functions take. One view serves a whole batch, moved from row to row."""
+
+    def __init__(self, index: Mapping[str, int]) -> None:
+        self.index = index
+        self.row: list[Any] = []
+
+    def __getitem__(self, key: str) -> Any:
+        return self.row[self.index[key]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.index)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def _with_derived(shape: _Shape, rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """The rows with their derived columns computed from the values as the page left them (in the
+    order the columns are declared: one may read another computed before it)."""
+    view = _RowView(shape.index)
+    out = []
+    for values in rows:
+        row = view.row = list(values)
+        for at, derive in shape.derived:
+            row[at] = derive(view)
+        out.append(row)
+    return out
+
+
+def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], rows: list[Sequence[Any]]) -> None:
     """One executemany (or COPY) through the driver, values converted by the columns' own bind
     processors. (The same as `session.execute(insert(table), rows)`, without SQLAlchemy's per-row
-    parameter assembly, which cost as much as SQLite's own work here.) `rows`: column -> value."""
+    parameter assembly, which cost as much as SQLite's own work here.) `rows`: every column of the
+    table, in its order (`columns` may leave some out)."""
     connection = session.connection()
     dialect = connection.dialect
     statement = _statement(table, columns, dialect)
@@ -128,12 +163,12 @@ def _insert_many(session: Session, table: type[Any], columns: tuple[str, ...], r
     connection.exec_driver_sql(statement.sql, params)
 
 
-def _bound_values(statement: _Statement, rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
+def _bound_values(statement: _Statement, rows: list[Sequence[Any]]) -> Iterator[list[Any]]:
     """Each row's values in the statement's column order, through the columns' bind processors."""
-    values_of = operator.itemgetter(*statement.order)
+    take = operator.itemgetter(*statement.at)
     processors, keeping_none = statement.processors, statement.keeping_none
     for row in rows:
-        values = list(values_of(row)) if len(statement.order) > 1 else [values_of(row)]
+        values = list(take(row)) if len(statement.at) > 1 else [take(row)]
         for index, process in processors:
             value = values[index]
             if value is not None or index not in keeping_none:
@@ -148,7 +183,7 @@ def _copy_query(table: type[Any], statement: _Statement) -> Any:
         sql.Identifier(table.__table__.name), sql.SQL(", ").join(map(sql.Identifier, statement.order)))
 
 
-def _copy(driver: Any, table: type[Any], statement: _Statement, rows: list[dict[str, Any]], dialect: Dialect) -> None:
+def _copy(driver: Any, table: type[Any], statement: _Statement, rows: list[Sequence[Any]], dialect: Dialect) -> None:
     """`COPY table (columns) FROM STDIN` on the session's own psycopg connection (its transaction)."""
     query = _copy_query(table, statement)
     with _as_sqlalchemy_error(dialect, driver, query), driver.cursor() as cursor, cursor.copy(query) as copy:
@@ -174,6 +209,8 @@ class _Statement:
         self.sql = str(compiled)
         self.positional = bool(compiled.positiontup)
         self.order: tuple[str, ...] = tuple(compiled.positiontup or columns)
+        position = _shape(table).index
+        self.at: tuple[int, ...] = tuple(position[key] for key in self.order)  # in a row of every column
         by_key = {c.key: c for c in table.__table__.columns}
         self.processors: list[tuple[int, Callable[[Any], Any]]] = []  # (position in `order`, processor)
         # positions whose processor turns None into None (most; not JSON's, which writes 'null'):
@@ -257,6 +294,11 @@ class _Shape:
         self.columns = tuple(c.key for c in columns)
         self.generated = tuple(c.key for c in columns if c.primary_key and c.autoincrement is not False
                                and c.type.python_type is int)
+        self.index = {key: at for at, key in enumerate(self.columns)}
+        self.generated_at = tuple(self.index[key] for key in self.generated)
+        self.without_generated = tuple(key for key in self.columns if key not in self.generated)
+        #: (position, function of the row) of the columns computed as rows are written (_DERIVED)
+        self.derived = tuple((self.index[key], derive) for key, derive in _DERIVED.get(table, {}).items())
         defaults = column_defaults(table)  # type: ignore[arg-type]  # a model class is hashable; its metaclass hides it
         self.template = {key: default for key, (_nullable, default) in defaults.items()}
 

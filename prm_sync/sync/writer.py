@@ -45,7 +45,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from multiprocessing.connection import Connection
-from operator import itemgetter
 from typing import Any, Literal, NoReturn
 
 from sqlalchemy import event
@@ -54,7 +53,7 @@ from sqlalchemy.engine import Connection as SaConnection
 from sqlalchemy.exc import DBAPIError
 
 from prm_sync.store import Store, StoreError
-from prm_sync.sync.inserts import columns_of, write_batches
+from prm_sync.sync.inserts import columns_of, values_of, write_rows
 
 #: "auto" uses the writer for a first load once it has read at least this many records (from the
 #: unit of work that page opens on: Salesforce's first page of 2,000; HubSpot's fifth page of 200)
@@ -285,8 +284,7 @@ def encode(batches: list[tuple[type[Any], list[Any]]]) -> Encoded:
     encoded = []
     for table, rows in batches:
         columns = columns_of(table)
-        values = itemgetter(*columns)  # a draft holds every column in its __dict__ (inserts.Draft)
-        taken: list[Any] = [values(row.__dict__) for row in rows]
+        taken: list[Any] = values_of(table, rows)
         sent = [(index, kind) for index, kind in _slow_columns(table)  # type: ignore[arg-type]  # a model class is hashable
                 if all(row[index] is None or row[index].__class__ is kind for row in taken)]
         if sent:
@@ -331,6 +329,13 @@ def _slow_columns(table: type[Any]) -> list[tuple[int, type]]:
     return found
 
 
+def _same_columns(table: type[Any], columns: tuple[str, ...]) -> bool:
+    """The rows' columns are the table's, in its order (the run and its writer run the same code)."""
+    if columns != columns_of(table):
+        raise RuntimeError(f"the writer was sent {table.__name__} rows of other columns: {columns}")
+    return True
+
+
 def _reads(statement: str) -> bool:
     head = statement.lstrip()[:6].upper()
     return head.startswith(("SELECT", "BEGIN"))
@@ -370,9 +375,9 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
                     session = Session(store.engine.execution_options(prm_sync_immediate=True),
                                       expire_on_commit=False)
                 if message[0] == "rows":
-                    batches = [(table, [dict(zip(columns, values, strict=True)) for values in decode(rows, sent)])
-                               for table, columns, rows, sent in message[1]]
-                    for table, count in write_batches(session, batches).items():
+                    batches = [(table, decode(rows, sent)) for table, columns, rows, sent in message[1]
+                               if _same_columns(table, columns)]
+                    for table, count in write_rows(session, batches).items():
                         statistics.wrote(session, table.__table__, count)
                     continue
                 cursor = message[2]

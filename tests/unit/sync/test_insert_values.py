@@ -74,7 +74,7 @@ def test_bound_values_skip_only_processors_that_keep_none(dialect: Dialect) -> N
 
     for table in (st.Partner, st.Registration, st.Deal, st.Link, st.PartnerStatusChange):
         statement = _statement(table, _shape(table).columns, dialect)
-        empty = dict.fromkeys(statement.order)
+        empty = [None] * len(_shape(table).columns)   # a row of every column, all empty
         [values] = list(_bound_values(statement, [empty]))
         expected = [None] * len(statement.order)
         for index, process in statement.processors:
