@@ -96,12 +96,7 @@ class SettledRechecks(Protocol):
 
 
 class PreparedChanges(Protocol):
-    """A change read whose deciding work is done (see PreparedReads); read it once.
-    `expected_records`: how many records the read holds, when the CRM said so while preparing it
-    (a Salesforce first page's totalSize), else None. The engine prepares the next entity's read
-    during a long one instead of before it (sync/pull.py NextRead)."""
-
-    expected_records: int | None
+    """A change read whose deciding work is done (see PreparedReads); read it once."""
 
     def pages(self) -> Iterator[Page]:
         """The pages `read_changes(mapper, since, until)` would give for the arguments it was prepared
@@ -112,14 +107,12 @@ class PreparedChanges(Protocol):
 class PreparedReads(Protocol):
     """A connector (declaring ``capabilities.prepares_reads``) whose change read can be started
     ahead of being read: the engine prepares the next entity's first read before it pulls the
-    current one (or, when the current one's read is long, while it reads it), so work the CRM does
-    on its own (a Salesforce Bulk API 2.0 query job) runs while the store applies the current entity.
+    current one, so work the CRM does on its own (a Salesforce Bulk API 2.0 query job) runs while
+    the store applies the current entity.
 
-    The contract stays one call at a time: `prepare_changes` makes its calls at once, on the
+    The contract stays one read at a time: `prepare_changes` makes its calls at once, on the
     caller's thread, and returns; no call of it is in flight afterwards, and the prepared read is
-    read later like any other (`PreparedChanges.pages`). It is called while nothing else reads, or
-    by the thread reading the current entity's pages, between two of them (that read's streamed
-    response may then be open; no call of it is in flight meanwhile). A prepared read
+    read later like any other (`PreparedChanges.pages`), while nothing else reads. A prepared read
     holds no open connection or thread: one never read (the run stopped first) is just dropped,
     and whatever the CRM holds for it (a finished query job) expires there by itself.
     """

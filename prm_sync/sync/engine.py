@@ -8,9 +8,8 @@
           pull changes (page = unit of work), sweep deletions when due,
           push deletions, push changes (batch = unit of work)
         a first read (no cursor, or --full) of the next entity is prepared before this entity's pull
-        (during it, after its first page, when this entity's read is long) when the connector can
-        (capabilities.prepares_reads: a Salesforce Bulk API 2.0 query job then runs while this
-        entity is applied; sync/pull.py prepare_pull says why nothing is lost, NextRead when)
+        when the connector can (capabilities.prepares_reads: a Salesforce Bulk API 2.0 query job
+        then runs while this entity is applied; sync/pull.py prepare_pull says why nothing is lost)
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ from prm_sync.sync.context import RunContext, utc_now
 from prm_sync.sync.deletes import push_deletions, sweep_deletions
 from prm_sync.sync.events import NullObserver, RunObserver, StopRequested
 from prm_sync.sync.hooks import before_run
-from prm_sync.sync.pull import NextRead, PreparedPull, first_read_due, long_read, prepare_pull, pull_entity
+from prm_sync.sync.pull import PreparedPull, first_read_due, prepare_pull, pull_entity
 from prm_sync.sync.push import push_entity
 from prm_sync.sync.report import RunReport
 from prm_sync.sync.writer import GC_GEN0_THRESHOLD  # CPython's default is 700
@@ -132,19 +131,16 @@ def _run_entities(ctx: RunContext, order: Sequence[Entity], direction: str) -> N
     prepared: PreparedPull | None = None  # this entity's first read, prepared in an earlier turn
     for index, entity in enumerate(order):
         if direction in ("pull", "both"):
-            ahead: NextRead | None = None
+            ahead: PreparedPull | None = None
             following = order[index + 1] if index + 1 < len(order) else None
             if following is not None and first_read_due(ctx, following):
                 # The next entity's first read starts now (its Bulk job works while this entity is
-                # pulled), or once this entity's long read has its first page; this entity's own
-                # first read now, when not prepared yet (the first entity of a run).
+                # pulled); this entity's own first, when not prepared yet (the first entity of a run).
                 if prepared is None and first_read_due(ctx, entity):
                     prepared = prepare_pull(ctx, entity)
-                ahead = NextRead(ctx, following, during=long_read(prepared))
-                if not ahead.during:
-                    ahead.prepare()
-            pull_entity(ctx, entity, prepared, ahead)
-            prepared = ahead.take() if ahead is not None else None
+                ahead = prepare_pull(ctx, following)
+            pull_entity(ctx, entity, prepared)
+            prepared = ahead
             sweep_deletions(ctx, entity)
         if direction in ("push", "both"):
             push_deletions(ctx, entity)

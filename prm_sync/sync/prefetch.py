@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextvars
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -27,13 +27,10 @@ class _End:
 
 
 @contextmanager
-def read_ahead(pages: Iterator[T], depth: int = 1,
-               after_first: Callable[[], None] | None = None) -> Iterator[Iterator[T]]:
+def read_ahead(pages: Iterator[T], depth: int = 1) -> Iterator[Iterator[T]]:
     """An iterator over `pages`, read by a worker thread up to `depth` pages ahead of the caller.
     The reader's exceptions are raised to the caller in order, after the pages read before them.
-    Leaving the block stops the reader and waits for it (an HTTP call in flight finishes first).
-    `after_first`: called by the reader once the first page is handed over, before it reads the
-    next one (the caller's thread is then working on that page)."""
+    Leaving the block stops the reader and waits for it (an HTTP call in flight finishes first)."""
     ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -47,14 +44,10 @@ def read_ahead(pages: Iterator[T], depth: int = 1,
         return False
 
     def read() -> None:
-        then = after_first
         try:
             for page in pages:
                 if not offer(page):
                     return
-                if then is not None:
-                    call, then = then, None
-                    call()
             offer(_End())
         except BaseException as exc:  # handed to the caller's thread, raised there
             offer(_End(exc))

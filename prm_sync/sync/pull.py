@@ -77,40 +77,6 @@ class PreparedPull:
         return self.read.pages()
 
 
-#: a prepared read at least this long (records) has the next entity's read prepared during it, once
-#: its first page has come, instead of before it: the next query job then still has the seconds
-#: this one takes, and the CRM does not build both jobs at once while this one's first page waits
-LONG_READ_RECORDS = 20_000
-
-
-@dataclass
-class NextRead:
-    """The next entity's first read, prepared before this entity's pull, or during it (`during`:
-    this entity's read is long): by this entity's reader thread once the first page has come, the
-    run's thread applying it meanwhile. Taken after the pull, prepared then if it was not yet (a
-    read with no page). Calls stay one at a time: during a pull, only its reader calls the CRM."""
-
-    ctx: RunContext
-    entity: Entity
-    during: bool = False
-    prepared: PreparedPull | None = None
-
-    def prepare(self) -> None:
-        if self.prepared is None:
-            self.prepared = prepare_pull(self.ctx, self.entity)
-
-    def take(self) -> PreparedPull:
-        self.prepare()
-        assert self.prepared is not None
-        return self.prepared
-
-
-def long_read(prepared: PreparedPull | None) -> bool:
-    """Whether a prepared read said it holds at least LONG_READ_RECORDS records."""
-    expected = prepared.read.expected_records if prepared is not None and prepared.read is not None else None
-    return expected is not None and expected >= LONG_READ_RECORDS
-
-
 def pulls(mapper: EntityMapper) -> bool:
     """Whether the entity reads anything from the CRM."""
     return bool(mapper.pull_fields) or any(r.pull for r in mapper.references)
@@ -147,11 +113,9 @@ def prepare_pull(ctx: RunContext, entity: Entity) -> PreparedPull:
     return prepared
 
 
-def pull_entity(ctx: RunContext, entity: Entity, prepared: PreparedPull | None = None,
-                following: NextRead | None = None) -> None:
+def pull_entity(ctx: RunContext, entity: Entity, prepared: PreparedPull | None = None) -> None:
     """Pull the entity's changes; `prepared`: its first read, prepared earlier (`prepare_pull`), read
-    if this pull is indeed a first read (otherwise dropped, unread). `following`: the next entity's
-    first read, prepared by this entity's reader after the first page when `following.during`."""
+    if this pull is indeed a first read (otherwise dropped, unread)."""
     mapper = ctx.mapping[entity]
     if not pulls(mapper):
         return
@@ -180,8 +144,7 @@ def pull_entity(ctx: RunContext, entity: Entity, prepared: PreparedPull | None =
         changes = ctx.connector.read_changes(mapper, since, ctx.started)
     handover: FirstLoadWriter | None = None  # the writer process, when this first load uses it
     try:
-        then = following.prepare if following is not None and following.during else None
-        with read_ahead(changes, after_first=then) as pages, ExitStack() as unit:
+        with read_ahead(changes) as pages, ExitStack() as unit:
             work: Session | None = None
             in_unit = 0  # records applied in the open unit of work
             saving: tuple[str, str, dt.datetime, str | None] | None = None  # the open unit's cursor

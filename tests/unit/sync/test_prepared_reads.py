@@ -5,7 +5,6 @@ first leaves behind. Against the in-memory fake CRM (real SQLite store)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,6 @@ class Prepared:
     mapper: EntityMapper
     since: Cursor | None
     until: dt.datetime
-    expected_records: int | None = None
 
     def pages(self) -> Iterator[Page]:
         self.crm.log.append(("read prepared", self.mapper.entity.value))
@@ -44,21 +42,13 @@ class PreparingCrm(FakeCrm):
         super().__init__(clock, page_size)
         self.log: list[tuple[str, str]] = []
         self.failing: dict[str, Exception] = {}
-        self.counted = False  # a prepared read says how many records it holds (as Salesforce's totalSize)
-        self.threads: list[str] = []  # the thread each prepare was made on
 
     def prepare_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> Prepared:
         self.log.append(("prepare", mapper.entity.value))
-        self.threads.append(threading.current_thread().name)
         if mapper.entity.value in self.failing:
             self.reads += 1  # the failed call counts
             raise self.failing[mapper.entity.value]
-        held = None
-        if self.counted:  # what the CRM would say it holds: counted without counting a call
-            calls = self.reads
-            held = sum(len(page.records) for page in FakeCrm.read_changes(self, mapper, since, until))
-            self.reads = calls
-        return Prepared(self, mapper, since, until, held)
+        return Prepared(self, mapper, since, until)
 
     def read_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> Iterator[Page]:
         self.log.append(("read", mapper.entity.value))
@@ -207,41 +197,3 @@ def test_a_failed_prepare_fails_the_run_in_that_entitys_turn_not_before(
     report = pull(store, crm, tmp_path, clock)
     assert report.pulled == {"partner": 1, "lead": 1, "deal": 40}   # partner, lead: from their cursors
     assert crm.log == [("read", "partner"), ("prepare", "deal"), ("read", "lead"), ("read prepared", "deal")]
-
-
-def test_during_a_long_read_the_next_entitys_read_is_prepared_by_its_reader_after_the_first_page(
-        store: Store, second_store: Store, tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A first read that says it is long (PreparedChanges.expected_records >= LONG_READ_RECORDS)
-    has the next entity's read prepared by its reader thread once its first page has come, not
-    before it: the CRM works on one query job at a time while that page is awaited, and the run's
-    thread does not wait for those calls. A short one keeps the order above. Same rows either way."""
-    import prm_sync.sync.pull as pull_module
-
-    crm = PreparingCrm(clock, page_size=25)
-    crm.counted = True
-    seed(crm)
-    monkeypatch.setattr(pull_module, "LONG_READ_RECORDS", 2)  # every page counts here (FakeCrm pages)
-    report = pull(store, crm, tmp_path, clock)
-    assert crm.log == [("prepare", "partner"), ("read prepared", "partner"), ("prepare", "lead"),
-                       ("read prepared", "lead"), ("prepare", "deal"), ("read prepared", "deal")]
-    assert crm.threads == [threading.current_thread().name, "prm-sync-read-ahead", "prm-sync-read-ahead"]
-    plain = FakeCrm(clock, page_size=25)
-    plain.records = crm.records
-    plain_report = pull(second_store, plain, tmp_path, clock)
-    assert report.pulled == plain_report.pulled and report.counts == plain_report.counts
-    assert report.api_calls == plain_report.api_calls
-    assert store_rows(store) == store_rows(second_store)
-
-
-def test_a_read_short_of_long_read_records_keeps_the_next_prepare_before_it(
-        store: Store, tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
-    import prm_sync.sync.pull as pull_module
-
-    crm = PreparingCrm(clock, page_size=25)
-    crm.counted = True
-    seed(crm)
-    monkeypatch.setattr(pull_module, "LONG_READ_RECORDS", 10_000)
-    pull(store, crm, tmp_path, clock)
-    assert crm.log == [("prepare", "partner"), ("prepare", "lead"), ("read prepared", "partner"),
-                       ("prepare", "deal"), ("read prepared", "lead"), ("read prepared", "deal")]
-    assert set(crm.threads) == {threading.current_thread().name}
