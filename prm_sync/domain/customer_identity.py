@@ -164,7 +164,11 @@ def email_domain(email: str | None, extra_free_mail: Iterable[str] = ()) -> str 
     """The registrable domain of a business email; None for free-mail addresses or no address."""
     if not email or "@" not in email:
         return None
-    host = email.strip().rsplit("@", 1)[1]
+    return _business_domain(email.strip().rsplit("@", 1)[1], tuple(extra_free_mail))
+
+
+@lru_cache(maxsize=KEY_CACHE_SIZE)  # one answer per mail host: a company's contacts share theirs
+def _business_domain(host: str, extra_free_mail: tuple[str, ...]) -> str | None:
     domain = registrable_domain(host)
     if domain is None:
         return None

@@ -7,7 +7,7 @@ which to write, the upsert key, the filter and how each value converts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -123,28 +123,31 @@ class EntityMapper:
         return list(dict.fromkeys(names))
 
     @cached_property
-    def _pull_plan(self) -> tuple[tuple[CompiledField, bool], ...]:
-        """Each pulled field and whether it is plain text: text on both sides, no values map, no
-        choices, no default, not required. `read` of such a field is the text itself, or None when
-        empty or blank; `to_prm` reads those inline (it runs for every field of every pulled record)."""
-        return tuple((f, f.crm_type == FieldKind.STRING and f.prm.kind == FieldKind.STRING
-                      and f.to_prm_values is None and not f.prm.choices and f.default is None and not f.required)
+    def _pull_plan(self) -> tuple[tuple[str, str, bool, Callable[[Any], Any]], ...]:
+        """Each pulled field as (PRM name, CRM field, plain, its `read`), taken once (`to_prm` runs
+        for every field of every pulled record). Plain: text on both sides, no values map, no
+        choices, no default, not required; `read` of such a field is the text itself, or None when
+        empty or blank, so `to_prm` reads those inline."""
+        return tuple((f.name, f.crm, f.crm_type == FieldKind.STRING and f.prm.kind == FieldKind.STRING
+                      and f.to_prm_values is None and not f.prm.choices and f.default is None and not f.required,
+                      f.read)
                      for f in self.pull_fields)
 
     def to_prm(self, crm_id: str, record: Mapping[str, Any]) -> MappedRecord:
         """Map one CRM record (field -> wire value); problems are collected, not raised."""
-        key = record.get(self.crm_key) if self.crm_key else None
+        get = record.get
+        key = get(self.crm_key) if self.crm_key else None
         mapped = MappedRecord(crm_id=crm_id, prm_id=str(key) if key not in (None, "") else None)
         values = mapped.values
-        for fld, plain in self._pull_plan:
-            raw = record.get(fld.crm)
+        for name, crm, plain, read in self._pull_plan:
+            raw = get(crm)
             if plain and (raw is None or raw.__class__ is str):
-                values[fld.name] = raw if raw and not raw.isspace() else None
+                values[name] = raw if raw and not raw.isspace() else None
                 continue
             try:
-                values[fld.name] = fld.read(raw)
+                values[name] = read(raw)
             except BadValue as exc:
-                mapped.problems[fld.crm] = str(exc)
+                mapped.problems[crm] = str(exc)
         for ref in self.references:
             if ref.crm is not None and ref.pull:
                 target = record.get(ref.crm)

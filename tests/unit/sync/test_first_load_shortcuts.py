@@ -24,7 +24,7 @@ def test_to_prm_reads_plain_text_fields_inline_as_their_read_would(crm: str) -> 
     mapping = load_mapping(ROOT / "mappings" / f"{crm}.yaml")
     plain = 0
     for mapper in mapping.entities.values():
-        plain += sum(1 for _, is_plain in mapper._pull_plan if is_plain)
+        plain += sum(1 for _, _, is_plain, _ in mapper._pull_plan if is_plain)
         for raw in RAW:
             record = {f.crm: raw for f in mapper.pull_fields}
             mapped = mapper.to_prm("c1", record)
