@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from prm_sync.domain.fields import Entity, FieldKind, PrmField
-from prm_sync.mapping.values import BadValue, canonical, decode, encode, parse_prm
+from prm_sync.mapping.values import READERS, BadValue, canonical, decode, encode, parse_prm
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,23 @@ class CompiledField:
                 raise BadValue(f"{value!r} has no CRM value in the values map")
             return self.to_crm_values[key]
         return encode(value, self.prm.kind, self.crm_type)
+
+
+def _direct_read(fld: CompiledField) -> Callable[[Any], Any] | None:
+    """`fld.read` without its general steps, for a field read as its own kind with no values map,
+    choices, default or required value (a date, a number, an email...): empty is None, anything
+    else goes to the kind's reader. None for any other field."""
+    if fld.to_prm_values is not None or fld.prm.choices or fld.default is not None or fld.required \
+            or fld.crm_type != fld.prm.kind:
+        return None
+    reader = READERS[fld.crm_type]
+
+    def read(raw: Any) -> Any:
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        return reader(raw)
+
+    return read
 
 
 @dataclass(frozen=True)
@@ -130,7 +147,7 @@ class EntityMapper:
         empty or blank, so `to_prm` reads those inline."""
         return tuple((f.name, f.crm, f.crm_type == FieldKind.STRING and f.prm.kind == FieldKind.STRING
                       and f.to_prm_values is None and not f.prm.choices and f.default is None and not f.required,
-                      f.read)
+                      _direct_read(f) or f.read)
                      for f in self.pull_fields)
 
     def to_prm(self, crm_id: str, record: Mapping[str, Any]) -> MappedRecord:

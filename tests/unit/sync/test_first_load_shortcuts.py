@@ -16,15 +16,18 @@ from prm_sync.store.jsoncodec import _encode, dumps_json
 from prm_sync.sync.report import Created
 
 ROOT = Path(__file__).resolve().parents[3]
-RAW = [None, "", "   ", "\t\n", "Acme", " padded ", "Đông Á", "true", "12.50", 7, Decimal("1.5"), True]
+RAW = [None, "", "   ", "\t\n", "Acme", " padded ", "Đông Á", "true", "12.50", 7, Decimal("1.5"), True,
+       "2026-03-01", "2026-03-01T10:00:00.000+0000", "a@b.example", " a@b.example ", "1e3", "-0.00", False, 0]
 
 
 @pytest.mark.parametrize("crm", ["salesforce", "hubspot"])
 def test_to_prm_reads_plain_text_fields_inline_as_their_read_would(crm: str) -> None:
     mapping = load_mapping(ROOT / "mappings" / f"{crm}.yaml")
-    plain = 0
+    plain = direct = 0
     for mapper in mapping.entities.values():
         plain += sum(1 for _, _, is_plain, _ in mapper._pull_plan if is_plain)
+        reads = {f.name: f.read for f in mapper.pull_fields}
+        direct += sum(1 for name, _, is_plain, read in mapper._pull_plan if not is_plain and read != reads[name])
         for raw in RAW:
             record = {f.crm: raw for f in mapper.pull_fields}
             mapped = mapper.to_prm("c1", record)
@@ -36,6 +39,7 @@ def test_to_prm_reads_plain_text_fields_inline_as_their_read_would(crm: str) -> 
                     continue
                 assert mapped.values[fld.name] == expected and type(mapped.values[fld.name]) is type(expected)
     assert plain > 3   # the shortcut is taken (names, phones, streets...)
+    assert direct > 3   # and the direct reads (dates, amounts, emails...), which gave what `read` gives
 
 
 def test_created_diffs_read_like_the_dict_of_pairs() -> None:
