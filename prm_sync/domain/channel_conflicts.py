@@ -104,6 +104,10 @@ class ConflictIndex:
     """Customer key -> holders, in the order they were added (oldest registration first)."""
 
     _by_key: dict[str, list[Holder]] = field(default_factory=dict)
+    #: `summary`'s answers by (keys, the holders found): holders are never removed from an index,
+    #: so their ids name them for its lifetime (bounded: cleared past SUMMARY_MEMORY entries)
+    _summaries: dict[tuple[CustomerKeys, tuple[tuple[str, int, str], ...]],
+                     tuple[str | None, str | None, str | None]] = field(default_factory=dict)
 
     def add(self, holder: Holder) -> None:
         for key in holder.keys.keys:
@@ -142,6 +146,35 @@ class ConflictIndex:
 
         `registered_at` re-checks an existing registration: registrations made at or after it
         came second and do not count against it (the first to register holds the customer)."""
+        # explaining a match is the costly part
+        return [ChannelConflict(reason, holder, explain_match(keys, holder.keys) or key.split(":", 1)[1])
+                for reason, holder, key in self._found(keys, partner_id, now, exclude_id, registered_at, limit)]
+
+    def summary(
+        self, keys: CustomerKeys, partner_id: str, now: dt.datetime, *, exclude_id: str | None = None,
+        registered_at: dt.datetime | None = None,
+    ) -> tuple[str | None, str | None, str | None]:
+        """What a registration stores of its conflicts: `summarize(find(..., limit=DETAIL_LIMIT + 1))`.
+        A first load's registrations of a popular customer name the same first holders one after
+        another: their texts are made once (~12 us a registration), then remembered."""
+        found = self._found(keys, partner_id, now, exclude_id, registered_at, DETAIL_LIMIT + 1)
+        if not found:
+            return None, None, None
+        memo = (keys, tuple((reason, id(holder), key) for reason, holder, key in found))
+        answer = self._summaries.get(memo)
+        if answer is None:
+            if len(self._summaries) >= SUMMARY_MEMORY:
+                self._summaries.clear()
+            answer = self._summaries[memo] = summarize(
+                [ChannelConflict(reason, holder, explain_match(keys, holder.keys) or key.split(":", 1)[1])
+                 for reason, holder, key in found])
+        return answer
+
+    def _found(
+        self, keys: CustomerKeys, partner_id: str, now: dt.datetime, exclude_id: str | None,
+        registered_at: dt.datetime | None, limit: int | None,
+    ) -> list[tuple[ConflictReason, Holder, str]]:
+        """`find`'s conflicts as (reason, holder, the key it was found by), in `find`'s order."""
         seen: set[tuple[str, str]] = set()
         buckets: dict[ConflictReason, list[tuple[Holder, str]]] = {reason: [] for reason in REASON_ORDER}
         top = buckets[REASON_ORDER[0]]
@@ -162,10 +195,8 @@ class ConflictIndex:
                     break  # nothing found later can outrank what is kept (a very popular customer)
             if limit is not None and len(top) >= limit:
                 break
-        # most important first, oldest first within a reason; explaining a match is the costly part
-        ordered = [(reason, holder, key) for reason in REASON_ORDER for holder, key in buckets[reason]][:limit]
-        return [ChannelConflict(reason, holder, explain_match(keys, holder.keys) or key.split(":", 1)[1])
-                for reason, holder, key in ordered]
+        # most important first, oldest first within a reason
+        return [(reason, holder, key) for reason in REASON_ORDER for holder, key in buckets[reason]][:limit]
 
 
 def _reason(holder: Holder, partner_id: str, now: dt.datetime) -> ConflictReason | None:
@@ -179,6 +210,7 @@ def _reason(holder: Holder, partner_id: str, now: dt.datetime) -> ConflictReason
 
 
 DETAIL_LIMIT = 10  # conflicts spelled out on a registration; the rest are counted
+SUMMARY_MEMORY = 1024  # summaries an index remembers (ConflictIndex.summary): ~2.5 MB at most
 
 
 def summarize(conflicts: list[ChannelConflict]) -> tuple[str | None, str | None, str | None]:

@@ -181,8 +181,11 @@ def check_registrations(
         keys = keys_of(settings, reg.company, reg.email, reg.website)  # once: the check and the index use them
         if add_to_index:
             keys = index.shared_keys(keys)
-        if reg.status in OPEN_STATUSES and recheck_conflicts(session, reg, settings, now, index, keys):
-            flagged.append(reg)
+        if reg.status in OPEN_STATUSES:  # recheck_conflicts, through the index's remembered summaries
+            reg.conflict_reason, reg.conflict_with, reg.conflict_detail = index.summary(
+                keys, reg.partner_id, now, exclude_id=reg.id, registered_at=reg.created_at)
+            if reg.conflict_reason is not None:
+                flagged.append(reg)
         if add_to_index:
             if names is None:
                 names = dict(session.exec(select(Partner.id, Partner.name)).all())

@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from prm_sync.domain.channel_conflicts import (
+    DETAIL_LIMIT,
     ConflictIndex,
     deal_holders,
     deal_keys,
@@ -177,3 +180,29 @@ def test_an_index_of_repeated_customers_holds_each_customer_keys_once() -> None:
     # measured: ~180 B a holder (Holder 104 B, its protection end 48 B, list slots); ~365 B with keys unshared
     assert grown / len(rows) < 260, grown / len(rows)
     assert len({id(h.keys) for holders in index._by_key.values() for h in holders}) == 40
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), st.sampled_from(["Acme", "Beta", "Công ty Gamma"]),
+                          st.sampled_from([None, "x@acme.example", "y@beta.example", "z@gmail.com"]),
+                          st.sampled_from(["submitted", "approved", "expired", "rejected"]),
+                          st.integers(0, 200), st.booleans()), min_size=1, max_size=40),
+       st.integers(0, 400))
+def test_a_summary_is_what_summarize_makes_of_the_conflicts_found(
+        regs: list[tuple[str, str, str | None, str, int, bool]], days: int) -> None:
+    """`ConflictIndex.summary` (what a pulled registration stores, remembered per the holders it
+    names) equals `summarize(find(..., limit=DETAIL_LIMIT + 1))`, asked of each registration in
+    turn as the index grows, as the sync's rules ask it."""
+    index = ConflictIndex()
+    for i, (partner, company, email, status, day, converted) in enumerate(regs):
+        keys = index.shared_keys(customer_keys(company, email))
+        at = T0 + DAY * day
+        now = T0 + DAY * days
+        for _ in range(2):  # the second time from what the first one remembered
+            expected = summarize(index.find(keys, partner, now, exclude_id=f"r{i}", registered_at=at,
+                                            limit=DETAIL_LIMIT + 1))
+            assert index.summary(keys, partner, now, exclude_id=f"r{i}", registered_at=at) == expected
+        holder = registration_holder(f"r{i}", partner, f"Partner {partner}", keys, Protection(status, at),
+                                     converted=converted)
+        if holder is not None:
+            index.add(holder)
