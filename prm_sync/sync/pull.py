@@ -238,20 +238,20 @@ def apply_page(session: Session, ctx: RunContext, mapper: EntityMapper, records:
     entity = mapper.entity
     table = TABLES[entity]
     mapped = [(rec, mapper.to_prm(rec.crm_id, rec.fields)) for rec in records]
+    crm_ids = [rec.crm_id for rec in records]
+    prm_keys = [m.prm_id for _, m in mapped]  # the PRM ids the CRM records carry (mostly None)
     # every row of a fresh entity has its link (made with it): no link found, no row to find either.
     # Only this pull has stored links of it (run lock): its filter answers "none of these" in memory,
     # and a "maybe" (a record read again, or a rare false positive) asks the database.
-    maybe = fresh is not None and (
-        fresh.may_hold_any(rec.crm_id for rec in records) or fresh.may_hold_any(m.prm_id for _, m in mapped))
+    maybe = fresh is not None and (fresh.may_hold_any(crm_ids) or fresh.may_hold_any(prm_keys))
     if maybe and handover is not None:  # the look-ups below must see what the writer was handed
         handover.settle(session.connection())
     nothing_stored = fresh is not None and not (
-        maybe and linked_any(session, entity.value, (rec.crm_id for rec in records),
-                             (m.prm_id for _, m in mapped if m.prm_id)))
+        maybe and linked_any(session, entity.value, crm_ids, (key for key in prm_keys if key)))
     if fresh is not None:  # before any row is made: a page that holds a record twice finds it itself
-        fresh.add_all(rec.crm_id for rec in records)
-        fresh.add_all(m.prm_id for _, m in mapped)
-    by_crm = {} if nothing_stored else links_by_crm(session, entity.value, (rec.crm_id for rec in records))
+        fresh.add_all(crm_ids)
+        fresh.add_all(prm_keys)
+    by_crm = {} if nothing_stored else links_by_crm(session, entity.value, crm_ids)
     keys = (m.prm_id for rec, m in mapped if m.prm_id and rec.crm_id not in by_crm)
     by_key = {} if nothing_stored else links_by_prm(session, entity.value, keys)
     targets: dict[Entity, set[str]] = {}
