@@ -400,7 +400,9 @@ def _create_row(
             setattr(link, key, value)
         session.add(link)
     created = Created(crm)
-    ctx.report.count(entity, "prm", "create", Change(entity, "prm", "create", prm_id, created))
+    report = ctx.report  # past its cap the report keeps no more changes: none is made (a first load's 100,000s)
+    report.count(entity, "prm", "create",
+                 Change(entity, "prm", "create", prm_id, created) if report.keeps_changes else None)
     ctx.page_changes.append((row, created))
     ctx.page_stamps[row.id] = (rec.modstamp, True)
     resolve(session, ctx, entity, "pull", rec.crm_id)

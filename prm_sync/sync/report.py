@@ -67,6 +67,11 @@ class RunReport:
         if change is not None and len(self.changes) < self.keep_changes:
             self.changes.append(change)
 
+    @property
+    def keeps_changes(self) -> bool:
+        """Whether a change counted now would be remembered (a caller may skip making one)."""
+        return len(self.changes) < self.keep_changes
+
     def total(self, *actions: str) -> int:
         return sum(
             n for sides in self.counts.values() for acts in sides.values()

@@ -471,3 +471,14 @@ def test_a_bulk_first_load_broken_off_keeps_the_units_committed_before(
         assert len(s.exec(select(Partner)).all()) == 65
         assert len(s.exec(select(Link).where(Link.entity == "partner")).all()) == 65
 
+
+
+def test_a_first_load_under_the_report_cap_reports_each_created_row(
+        store: Store, crm: FakeCrm, tmp_path: Path, clock: Clock) -> None:
+    """Each created row is in the report's changes while under its cap (past it, none is made:
+    tests/unit/sync/test_report_cap.py)."""
+    ids = [crm.create("companies", partner_fields(f"P{i}")) for i in range(30)]
+    report = sync(store, crm, tmp_path, clock, entities=["partner"], direction="pull")
+    created = [c for c in report.changes if c.action == "create" and c.side == "prm"]
+    assert len(created) == len(ids) == report.counts["partner"]["prm"]["create"]
+    assert all(c.fields["name"][1].startswith("P") for c in created)
