@@ -38,9 +38,8 @@ class Draft:
     (scalar column defaults filled in, None where no value was given)."""
 
     def __init__(self, table: type[Any], values: Mapping[str, Any]) -> None:
-        fields = self.__dict__
-        fields.update(_TEMPLATES.get(table) or _shape(table).template)
-        fields.update(values)
+        self.__dict__.update(_shape(table).template)
+        self.__dict__.update(values)
 
 
 class PendingRows:
@@ -305,11 +304,9 @@ class _Shape:
 
 
 _SHAPES: dict[type[Any], _Shape] = {}
-_TEMPLATES: dict[type[Any], dict[str, Any]] = {}  # each table's draft template (a draft per new row)
 
 
 def _shape(table: type[Any]) -> _Shape:
     if table not in _SHAPES:
         _SHAPES[table] = _Shape(table)
-        _TEMPLATES[table] = _SHAPES[table].template
     return _SHAPES[table]

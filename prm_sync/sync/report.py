@@ -64,7 +64,7 @@ class RunReport:
 
     def count(self, entity: str, side: str, action: str, change: Change | None = None) -> None:
         self.counts[entity][side][action] += 1
-        if change is not None and len(self.changes) < self.keep_changes:
+        if change is not None and self.keeps_changes:
             self.changes.append(change)
 
     @property

@@ -329,13 +329,6 @@ def _slow_columns(table: type[Any]) -> list[tuple[int, type]]:
     return found
 
 
-def _same_columns(table: type[Any], columns: tuple[str, ...]) -> bool:
-    """The rows' columns are the table's, in its order (the run and its writer run the same code)."""
-    if columns != columns_of(table):
-        raise RuntimeError(f"the writer was sent {table.__name__} rows of other columns: {columns}")
-    return True
-
-
 def _reads(statement: str) -> bool:
     head = statement.lstrip()[:6].upper()
     return head.startswith(("SELECT", "BEGIN"))
@@ -375,8 +368,11 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
                     session = Session(store.engine.execution_options(prm_sync_immediate=True),
                                       expire_on_commit=False)
                 if message[0] == "rows":
-                    batches = [(table, decode(rows, sent)) for table, columns, rows, sent in message[1]
-                               if _same_columns(table, columns)]
+                    batches = []
+                    for table, columns, rows, sent in message[1]:
+                        if columns != columns_of(table):  # the run and its writer run the same code
+                            raise RuntimeError(f"the writer was sent {table.__name__} rows of other columns")
+                        batches.append((table, decode(rows, sent)))
                     for table, count in write_rows(session, batches).items():
                         statistics.wrote(session, table.__table__, count)
                     continue

@@ -11,10 +11,9 @@ Up to `exact_limit` ids (200,000 by default) it is a set of their hashes, added 
 thread). Its price is memory: 100,000 hashes hold ~8 MB, and the peak resident set of a pull of
 100,000 records per entity grew by ~17 MB (bench.mem_probe, allocator slack included). Past
 that, the hashes move into a Bloom filter of fixed memory (4 MiB by default) whatever the number
-of records, so a very big first load does not grow with it. False
-positives: none short of a 64-bit hash collision while exact; then ~6e-6 per id asked after
-200,000 ids stored (2**25 bits, 3 probes). Python's `hash` of a string is per process: the filter
-lives only as long as one pull.
+of records, so a very big first load does not grow with it. False positives: none short of a
+64-bit hash collision while exact; then ~6e-6 per id asked after 200,000 ids stored (2**25 bits,
+3 probes). Python's `hash` of a string is per process: the filter lives only as long as one pull.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ class IdFilter:
     def __init__(self, bits: int = DEFAULT_BITS, exact_limit: int = EXACT_LIMIT) -> None:
         if bits < 64 or bits & (bits - 1):
             raise ValueError(f"bits must be a power of two >= 64, not {bits}")
-        self._size = bits
         self._exact: set[int] | None = set()
         self._exact_limit = exact_limit
         self._bits = bytearray()
@@ -46,7 +44,7 @@ class IdFilter:
             self._exact.update(map(hash, filter(None, ids)))
             if len(self._exact) > self._exact_limit:
                 hashes, self._exact = self._exact, None
-                self._bits = bytearray(self._size >> 3)
+                self._bits = bytearray((self._mask + 1) >> 3)
                 self._add_hashes(hashes)
             return
         self._add_hashes(map(hash, filter(None, ids)))
