@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, Index, Text, UniqueConstraint
 from sqlmodel import Field
 
 from prm_sync.store.tables.base import StoreModel, one_of
-from prm_sync.store.types import UtcDateTime, utcnow
+from prm_sync.store.types import Key, UtcDateTime, utcnow
 
 RUN_STATUSES: tuple[str, ...] = ("running", "ok", "errors", "failed", "aborted")
 QUARANTINE_SIDES: tuple[str, ...] = ("pull", "push")
@@ -23,9 +23,9 @@ class Link(StoreModel, table=True):
     __tablename__ = "link"
     __table_args__ = (UniqueConstraint("entity", "crm_id"),)
 
-    entity: str = Field(primary_key=True)
-    prm_id: str = Field(primary_key=True)
-    crm_id: str | None = None
+    entity: str = Field(primary_key=True, sa_type=Key)
+    prm_id: str = Field(primary_key=True, sa_type=Key)
+    crm_id: str | None = Field(default=None, sa_type=Key)
     prm_hash: str | None = None
     crm_hash: str | None = None
     synced_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
@@ -40,10 +40,10 @@ class SyncCursor(StoreModel, table=True):
 
     __tablename__ = "sync_cursor"
 
-    entity: str = Field(primary_key=True)
-    stream: str = Field(primary_key=True)
+    entity: str = Field(primary_key=True, sa_type=Key)
+    stream: str = Field(primary_key=True, sa_type=Key)
     modstamp: datetime = Field(sa_type=UtcDateTime, nullable=False)
-    record_id: str | None = None
+    record_id: str | None = Field(default=None, sa_type=Key)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
 
 
@@ -79,11 +79,11 @@ class Quarantine(StoreModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="sync_run.id", index=True)
-    entity: str
+    entity: str = Field(sa_type=Key)
     side: str
-    record_key: str
-    crm_id: str | None = None
-    prm_id: str | None = None
+    record_key: str = Field(sa_type=Key)
+    crm_id: str | None = Field(default=None, sa_type=Key)
+    prm_id: str | None = Field(default=None, sa_type=Key)
     kind: str
     reason: str = Field(sa_type=Text, nullable=False)
     payload: dict[str, Any] | None = Field(default=None, sa_type=JSON)
@@ -103,9 +103,9 @@ class Conflict(StoreModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    entity: str
-    prm_id: str
-    crm_id: str | None = None
+    entity: str = Field(sa_type=Key)
+    prm_id: str = Field(sa_type=Key)
+    crm_id: str | None = Field(default=None, sa_type=Key)
     field: str
     prm_value: Any = Field(default=None, sa_type=JSON, nullable=True)
     crm_value: Any = Field(default=None, sa_type=JSON, nullable=True)

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Text
 from sqlmodel import Field
 
 from prm_sync.store.tables.base import Timestamps, one_of
-from prm_sync.store.types import Money, UtcDateTime, new_id
+from prm_sync.store.types import Key, Money, UtcDateTime, new_id
 
 COMMISSION_KINDS: tuple[str, ...] = ("commission", "clawback")
 
@@ -20,9 +20,9 @@ class CommissionLine(Timestamps, table=True):
     __tablename__ = "commission_line"
     __table_args__ = (CheckConstraint(one_of("kind", COMMISSION_KINDS), name="kind"),)
 
-    id: str = Field(default_factory=new_id, primary_key=True)
-    deal_id: str = Field(foreign_key="deal.id", index=True)
-    partner_id: str = Field(foreign_key="partner.id", index=True)
+    id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
+    deal_id: str = Field(foreign_key="deal.id", index=True, sa_type=Key)
+    partner_id: str = Field(foreign_key="partner.id", index=True, sa_type=Key)
     amount: Decimal = Field(sa_type=Money, nullable=False)
     currency: str
     status: str = "calculated"

@@ -7,7 +7,7 @@ from sqlmodel import Field
 
 from prm_sync.domain.fields import CONTACT_ROLES
 from prm_sync.store.tables.base import SoftDeleted, Timestamps, one_of
-from prm_sync.store.types import new_id
+from prm_sync.store.types import Key, new_id
 
 
 class PartnerContact(Timestamps, SoftDeleted, table=True):
@@ -16,8 +16,8 @@ class PartnerContact(Timestamps, SoftDeleted, table=True):
     __tablename__ = "partner_contact"
     __table_args__ = (CheckConstraint(one_of("role", CONTACT_ROLES), name="role"),)
 
-    id: str = Field(default_factory=new_id, primary_key=True)
-    partner_id: str = Field(foreign_key="partner.id", index=True)
+    id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
+    partner_id: str = Field(foreign_key="partner.id", index=True, sa_type=Key)
     first_name: str | None = None
     last_name: str | None = None
     email: str | None = Field(default=None, index=True)

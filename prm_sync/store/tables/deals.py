@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlmodel import Field
 
 from prm_sync.store.tables.base import SoftDeleted, Timestamps
-from prm_sync.store.types import Money, new_id
+from prm_sync.store.types import Key, Money, new_id
 
 
 class Deal(Timestamps, SoftDeleted, table=True):
@@ -16,8 +16,8 @@ class Deal(Timestamps, SoftDeleted, table=True):
 
     __tablename__ = "deal"
 
-    id: str = Field(default_factory=new_id, primary_key=True)
-    partner_id: str = Field(foreign_key="partner.id", index=True)
+    id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
+    partner_id: str = Field(foreign_key="partner.id", index=True, sa_type=Key)
     name: str
     amount: Decimal | None = Field(default=None, sa_type=Money)
     currency: str | None = None
@@ -27,5 +27,5 @@ class Deal(Timestamps, SoftDeleted, table=True):
     is_closed: bool = False
     deal_type: str | None = None
     product_line: str | None = None
-    registration_id: str | None = Field(default=None, index=True)
-    fund_request_id: str | None = Field(default=None, index=True)   # a CRM field (pulled): MDF ROI
+    registration_id: str | None = Field(default=None, index=True, sa_type=Key)
+    fund_request_id: str | None = Field(default=None, index=True, sa_type=Key)   # a CRM field (pulled): MDF ROI

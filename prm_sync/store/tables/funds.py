@@ -15,7 +15,7 @@ from sqlmodel import Field
 from prm_sync.domain.fields import FUND_CLAIM_STATUSES as CLAIM_STATUSES
 from prm_sync.domain.fields import FUND_REQUEST_STATUSES as REQUEST_STATUSES
 from prm_sync.store.tables.base import SoftDeleted, StoreModel, Timestamps, one_of
-from prm_sync.store.types import Money, UtcDateTime, new_id, utcnow
+from prm_sync.store.types import Key, Money, UtcDateTime, new_id, utcnow
 
 
 class FundBudget(Timestamps, table=True):
@@ -24,7 +24,7 @@ class FundBudget(Timestamps, table=True):
     __tablename__ = "fund_budget"
     __table_args__ = (UniqueConstraint("period", "currency"),)
 
-    id: str = Field(default_factory=new_id, primary_key=True)
+    id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
     period: str                     # 2026, 2026-Q3 or 2026-07 (prm_sync.domain.commissions.periods)
     starts_on: date
     ends_on: date                   # exclusive
@@ -39,8 +39,8 @@ class FundAllocation(StoreModel, table=True):
     __table_args__ = (UniqueConstraint("budget_id", "partner_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    budget_id: str = Field(foreign_key="fund_budget.id", index=True)
-    partner_id: str = Field(foreign_key="partner.id", index=True)
+    budget_id: str = Field(foreign_key="fund_budget.id", index=True, sa_type=Key)
+    partner_id: str = Field(foreign_key="partner.id", index=True, sa_type=Key)
     amount: Decimal = Field(sa_type=Money)
     set_by: str
     set_at: datetime = Field(default_factory=utcnow, sa_type=UtcDateTime, nullable=False)
@@ -52,8 +52,8 @@ class FundRequest(Timestamps, SoftDeleted, table=True):
     __tablename__ = "fund_request"
     __table_args__ = (CheckConstraint(one_of("status", REQUEST_STATUSES), name="status"),)
 
-    id: str = Field(default_factory=new_id, primary_key=True)
-    partner_id: str = Field(foreign_key="partner.id", index=True)
+    id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
+    partner_id: str = Field(foreign_key="partner.id", index=True, sa_type=Key)
     period: str | None = None       # the budget's period; derived from planned_start when empty
     activity_type: str | None = None
     description: str | None = None
@@ -72,9 +72,9 @@ class FundClaim(Timestamps, SoftDeleted, table=True):
     __tablename__ = "fund_claim"
     __table_args__ = (CheckConstraint(one_of("status", CLAIM_STATUSES), name="status"),)
 
-    id: str = Field(default_factory=new_id, primary_key=True)
-    request_id: str = Field(foreign_key="fund_request.id", index=True)
-    partner_id: str = Field(foreign_key="partner.id", index=True)
+    id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
+    request_id: str = Field(foreign_key="fund_request.id", index=True, sa_type=Key)
+    partner_id: str = Field(foreign_key="partner.id", index=True, sa_type=Key)
     amount: Decimal = Field(sa_type=Money)
     currency: str = "USD"
     proof: str | None = None        # URL(s) or file path(s), one per line
@@ -89,8 +89,8 @@ class FundHistory(StoreModel, table=True):
     __table_args__ = (Index("ix_fund_history_subject", "subject", "subject_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    subject: str                    # fund_request | fund_claim
-    subject_id: str
+    subject: str = Field(sa_type=Key)  # fund_request | fund_claim
+    subject_id: str = Field(sa_type=Key)
     from_status: str | None = None
     to_status: str
     amount: Decimal | None = Field(default=None, sa_type=Money)

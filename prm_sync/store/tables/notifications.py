@@ -9,7 +9,7 @@ from sqlalchemy import JSON, CheckConstraint, Index, Text
 from sqlmodel import Field
 
 from prm_sync.store.tables.base import StoreModel, one_of
-from prm_sync.store.types import UtcDateTime, utcnow
+from prm_sync.store.types import Key, UtcDateTime, utcnow
 
 NOTIFICATION_STATES: tuple[str, ...] = ("pending", "sent", "failed", "dropped")
 
@@ -27,8 +27,8 @@ class Notification(StoreModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str
     dedupe_key: str = Field(unique=True)
-    partner_id: str | None = Field(default=None, foreign_key="partner.id", index=True)
-    subject_id: str | None = None                     # the registration, contract, certification...
+    partner_id: str | None = Field(default=None, foreign_key="partner.id", index=True, sa_type=Key)
+    subject_id: str | None = Field(default=None, sa_type=Key)  # the registration, contract, certification...
     threshold: int | None = None                      # days before the date (time-driven kinds)
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON, nullable=False)
     occurred_at: datetime = Field(sa_type=UtcDateTime, nullable=False)

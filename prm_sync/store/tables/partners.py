@@ -12,7 +12,7 @@ from sqlmodel import Field
 
 from prm_sync.store.name_keys import name_key
 from prm_sync.store.tables.base import SoftDeleted, StoreModel, Timestamps, one_of
-from prm_sync.store.types import Money, UtcDateTime, new_id, utcnow
+from prm_sync.store.types import Key, Money, UtcDateTime, new_id, utcnow
 
 CONTRACT_STATES: tuple[str, ...] = ("active", "expired", "terminated")
 
@@ -22,11 +22,11 @@ class Partner(Timestamps, SoftDeleted, table=True):
 
     __tablename__ = "partner"
 
-    id: str = Field(default_factory=new_id, primary_key=True)
+    id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
     name: str
     # name_key(name), kept by the ORM events below and by DERIVED_COLUMNS for rows written without
     # the ORM; name look-ups compare it. Not unique: two partners may share a name (merge them).
-    name_key: str | None = Field(default=None, index=True)
+    name_key: str | None = Field(default=None, index=True, sa_type=Key)
     tier: str = "registered"
     status: str = "prospect"
     country: str | None = None
@@ -61,7 +61,7 @@ class PartnerStatusChange(StoreModel, table=True):
     __tablename__ = "partner_status_change"
 
     id: int | None = Field(default=None, primary_key=True)
-    partner_id: str = Field(foreign_key="partner.id", index=True)
+    partner_id: str = Field(foreign_key="partner.id", index=True, sa_type=Key)
     from_status: str | None = None
     to_status: str
     reason: str | None = None
@@ -75,11 +75,12 @@ class Certification(StoreModel, table=True):
     __tablename__ = "certification"
 
     id: int | None = Field(default=None, primary_key=True)
-    partner_id: str = Field(foreign_key="partner.id", index=True)
+    partner_id: str = Field(foreign_key="partner.id", index=True, sa_type=Key)
     name: str
     earned_on: date
     expires_on: date | None = None
-    catalogue_id: str | None = None             # program.certifications id (None: recorded before the catalogue)
+    # program.certifications id (None: recorded before the catalogue)
+    catalogue_id: str | None = Field(default=None, sa_type=Key)
     holder: str | None = None                   # the person certified (per-person certifications)
 
 
@@ -89,7 +90,7 @@ class PartnerTierChange(StoreModel, table=True):
     __tablename__ = "partner_tier_change"
 
     id: int | None = Field(default=None, primary_key=True)
-    partner_id: str = Field(foreign_key="partner.id", index=True)
+    partner_id: str = Field(foreign_key="partner.id", index=True, sa_type=Key)
     from_tier: str | None = None
     to_tier: str
     from_discount: Decimal | None = Field(default=None, sa_type=Money)
@@ -105,12 +106,12 @@ class Contract(Timestamps, table=True):
     __tablename__ = "contract"
     __table_args__ = (CheckConstraint(one_of("state", CONTRACT_STATES), name="state"),)
 
-    id: str = Field(default_factory=new_id, primary_key=True)
-    partner_id: str = Field(foreign_key="partner.id", index=True)
+    id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
+    partner_id: str = Field(foreign_key="partner.id", index=True, sa_type=Key)
     starts_on: date
     ends_on: date | None = None
     auto_renew: bool = False
     notice_days: int = 0
     terms_url: str | None = None
     state: str = "active"
-    renewed_from: str | None = Field(default=None, foreign_key="contract.id", index=True)
+    renewed_from: str | None = Field(default=None, foreign_key="contract.id", index=True, sa_type=Key)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlmodel import Field
 
 from prm_sync.store.tables.base import SoftDeleted, Timestamps
-from prm_sync.store.types import Money, UtcDateTime, new_id
+from prm_sync.store.types import Key, Money, UtcDateTime, new_id
 
 
 class Registration(Timestamps, SoftDeleted, table=True):
@@ -16,8 +16,8 @@ class Registration(Timestamps, SoftDeleted, table=True):
 
     __tablename__ = "registration"
 
-    id: str = Field(default_factory=new_id, primary_key=True)
-    partner_id: str = Field(foreign_key="partner.id", index=True)
+    id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
+    partner_id: str = Field(foreign_key="partner.id", index=True, sa_type=Key)
     company: str
     contact_first_name: str | None = None
     contact_last_name: str | None = None
@@ -41,4 +41,4 @@ class Registration(Timestamps, SoftDeleted, table=True):
     # `leads import`: a hash of the CSV row's values as imported (see services/lead_import).
     import_fingerprint: str | None = None
     # the MDF request whose activity produced this registration (ROI; FIELDS[lead].fund_request_id)
-    fund_request_id: str | None = Field(default=None, index=True)
+    fund_request_id: str | None = Field(default=None, index=True, sa_type=Key)
