@@ -92,6 +92,12 @@ def _statements(store: Store) -> dict[str, tuple[str, str | None]]:
                 "SELECT crm_id, prm_id FROM link WHERE entity = :e ORDER BY prm_id LIMIT 500"), {"e": entity}).all()
         by_crm = f"FROM link WHERE entity = '{entity}' AND crm_id IN ({_quoted([r[0] for r in sample])})"
         by_prm = f"FROM link WHERE entity = '{entity}' AND prm_id IN ({_quoted([r[1] for r in sample])})"
+        # PostgreSQL's look-ups send the ids as one array (sync/lookup.py)
+        any_crm = f"FROM link WHERE entity = '{entity}' AND crm_id = ANY(ARRAY[{_quoted([r[0] for r in sample])}])"
+        any_prm = f"FROM link WHERE entity = '{entity}' AND prm_id = ANY(ARRAY[{_quoted([r[1] for r in sample])}])"
+        out |= {f"{entity} linked_any crm_id array": (f"SELECT 1 {any_crm} LIMIT 1", "uq_link_entity_crm_id"),
+                f"{entity} linked_any prm_id array": (f"SELECT 1 {any_prm} LIMIT 1", "pk_link"),
+                f"{entity} prm_ids_by_crm array": (f"SELECT crm_id, prm_id {any_crm}", "uq_link_entity_crm_id")}
         out |= {f"{entity} linked_any crm_id": (f"SELECT 1 {by_crm} LIMIT 1", "uq_link_entity_crm_id"),
                 f"{entity} linked_any prm_id": (f"SELECT 1 {by_prm} LIMIT 1", "pk_link"),
                 f"{entity} prm_ids_by_crm": (f"SELECT crm_id, prm_id {by_crm}", "uq_link_entity_crm_id"),
