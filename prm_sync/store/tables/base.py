@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import MetaData
+from sqlalchemy import Index, MetaData, text
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -28,6 +28,15 @@ STORE_METADATA = MetaData(naming_convention=NAMING_CONVENTION)
 
 class StoreModel(SQLModel, registry=registry(metadata=STORE_METADATA)):
     """Base of every prm-sync table."""
+
+
+def sparse_index(table: str, column: str) -> Index:
+    """An index of `column` over the rows that hold a value: for a reference most rows leave
+    empty (a deal's registration, an MDF request). `column = x` and `column IN (...)` still use
+    it on both stores (each proves `column IS NOT NULL`), and a row without one costs no index
+    entry (a first load of 100,000 deals: 200,000 entries fewer)."""
+    present = text(f"{column} IS NOT NULL")
+    return Index(f"ix_{table}_{column}", column, sqlite_where=present, postgresql_where=present)
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:

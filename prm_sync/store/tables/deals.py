@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import Field
 
-from prm_sync.store.tables.base import SoftDeleted, Timestamps
+from prm_sync.store.tables.base import SoftDeleted, Timestamps, sparse_index
 from prm_sync.store.types import Key, Money, new_id
 
 
@@ -15,6 +15,7 @@ class Deal(Timestamps, SoftDeleted, table=True):
     """A CRM opportunity/deal credited to a partner (FIELDS[deal])."""
 
     __tablename__ = "deal"
+    __table_args__ = (sparse_index("deal", "registration_id"), sparse_index("deal", "fund_request_id"))
 
     id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
     partner_id: str = Field(foreign_key="partner.id", index=True, sa_type=Key)
@@ -27,5 +28,5 @@ class Deal(Timestamps, SoftDeleted, table=True):
     is_closed: bool = False
     deal_type: str | None = None
     product_line: str | None = None
-    registration_id: str | None = Field(default=None, index=True, sa_type=Key)
-    fund_request_id: str | None = Field(default=None, index=True, sa_type=Key)   # a CRM field (pulled): MDF ROI
+    registration_id: str | None = Field(default=None, sa_type=Key)
+    fund_request_id: str | None = Field(default=None, sa_type=Key)   # a CRM field (pulled): MDF ROI

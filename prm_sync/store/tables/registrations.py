@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import Field
 
-from prm_sync.store.tables.base import SoftDeleted, Timestamps
+from prm_sync.store.tables.base import SoftDeleted, Timestamps, sparse_index
 from prm_sync.store.types import Key, Money, UtcDateTime, new_id
 
 
@@ -15,6 +15,7 @@ class Registration(Timestamps, SoftDeleted, table=True):
     """A registered lead (FIELDS[lead]) plus its approval bookkeeping."""
 
     __tablename__ = "registration"
+    __table_args__ = (sparse_index("registration", "fund_request_id"),)
 
     id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
     partner_id: str = Field(foreign_key="partner.id", index=True, sa_type=Key)
@@ -41,4 +42,4 @@ class Registration(Timestamps, SoftDeleted, table=True):
     # `leads import`: a hash of the CSV row's values as imported (see services/lead_import).
     import_fingerprint: str | None = None
     # the MDF request whose activity produced this registration (ROI; FIELDS[lead].fund_request_id)
-    fund_request_id: str | None = Field(default=None, index=True, sa_type=Key)
+    fund_request_id: str | None = Field(default=None, sa_type=Key)
