@@ -88,8 +88,6 @@ def run_sync(
     return report
 
 
-
-
 class _BulkGc:
     """Collect the young generation less often while runs map records by the hundred thousand.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlmodel import Session, col, select
 
 from prm_sync.store import Link, Partner
@@ -31,20 +32,14 @@ def links_by_crm(session: Session, entity: str, crm_ids: Iterable[str]) -> dict[
 def prm_ids_by_crm(session: Session, entity: str, crm_ids: Iterable[str]) -> dict[str, str]:
     """CRM id -> PRM id of linked records: two columns read as plain driver SQL (each page of
     registrations and deals resolves its partners here; no Link objects, no ORM compilation)."""
-    out: dict[str, str] = {}
-    for sql, params in _select(session, "crm_id, prm_id", "crm_id", crm_ids, entity=entity):
-        out.update(session.connection().exec_driver_sql(sql, params).fetchall())  # fetchall: not row by row
-    return out
+    return _pairs(session, "crm_id, prm_id", "crm_id", crm_ids, entity=entity)
 
 
 def partner_names(session: Session, partner_ids: Iterable[str]) -> dict[str, str]:
     """Partner id -> name for these partners only (plain driver SQL, like `prm_ids_by_crm`): a page
     of registrations names its partners' holders in the conflict index without the run keeping a
     map of every partner (~20 MB per 100,000 partners, held for the whole registration pull)."""
-    out: dict[str, str] = {}
-    for sql, params in _select(session, "id, name", "id", partner_ids, table=Partner.__tablename__):
-        out.update(session.connection().exec_driver_sql(sql, params).fetchall())
-    return out
+    return _pairs(session, "id, name", "id", partner_ids, table=Partner.__tablename__)
 
 
 def links_by_prm(session: Session, entity: str, prm_ids: Iterable[str]) -> dict[str, Link]:
@@ -60,7 +55,17 @@ def links_by_prm(session: Session, entity: str, prm_ids: Iterable[str]) -> dict[
 _ARRAY_CHUNK = 10_000
 
 
-def _select(session: Session, what: str, column: str, ids: Iterable[str], *, entity: str | None = None,
+def _pairs(session: Session, what: str, column: str, ids: Iterable[str], *, entity: str | None = None,
+           table: str = Link.__tablename__) -> dict[str, str]:
+    """`what` (two columns) of the rows `_select` finds, as a dict of the first to the second."""
+    connection = session.connection()
+    out: dict[str, str] = {}
+    for sql, params in _select(connection, what, column, ids, entity=entity, table=table):
+        out.update(connection.exec_driver_sql(sql, params).fetchall())  # fetchall: not row by row
+    return out
+
+
+def _select(connection: Connection, what: str, column: str, ids: Iterable[str], *, entity: str | None = None,
             table: str = Link.__tablename__) -> Iterator[tuple[str, tuple[Any, ...]]]:
     """(statement, parameters) that read `what` of the rows whose `column` is one of `ids`, and (on
     `link`) whose entity is `entity`, as plain driver SQL. PostgreSQL gets the ids as one array
@@ -69,7 +74,6 @@ def _select(session: Session, what: str, column: str, ids: Iterable[str], *, ent
     less wall time, one round trip instead of four). Others get `IN (?, ...)` in chunks below
     every database's bound-parameter limit."""
     wanted = sorted({i for i in ids if i})
-    connection = session.connection()
     where = [entity] if table == Link.__tablename__ else []
     if connection.dialect.name == "postgresql":
         for start in range(0, len(wanted), _ARRAY_CHUNK):
@@ -107,9 +111,10 @@ def linked_any(session: Session, entity: str, crm_ids: Iterable[str], prm_ids: I
     asks this and the answer is "no" (the rows were not there when the entity's pull began, so only
     a record the read returns twice finds its own earlier row), and SQLAlchemy's compilation of an
     expanding IN and its ORM result handling cost far more than the database's own work."""
+    connection = session.connection()
     for column, ids in (("crm_id", crm_ids), ("prm_id", prm_ids)):
-        for sql, params in _select(session, "1", column, ids, entity=entity):
-            if session.connection().exec_driver_sql(sql + " LIMIT 1", params).first():
+        for sql, params in _select(connection, "1", column, ids, entity=entity):
+            if connection.exec_driver_sql(sql + " LIMIT 1", params).first():
                 return True
     return False
 
