@@ -101,6 +101,10 @@ def out_value(value: Any) -> Any:
 
 
 def csv_value(value: Any) -> str:
+    """A typed value as a Bulk CSV cell. Text first: most cells are text, and a Bulk query job
+    writes one cell per field of every record it returns."""
+    if value.__class__ is str:
+        return value  # type: ignore[no-any-return]
     if value is None:
         return ""
     if isinstance(value, bool):
