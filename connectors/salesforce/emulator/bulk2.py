@@ -21,11 +21,13 @@ written). Aggregates (``COUNT()``) are refused, as there.
 
 from __future__ import annotations
 
+import collections
 import csv
+import functools
 import io
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +72,29 @@ class Jobs:
         self.items: dict[str, Job] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self._waiting: collections.deque[Callable[[], None]] = collections.deque()
+        self._working = False  # a worker thread is taking rows (it ends when none wait)
+
+    def take_rows(self, work: Callable[[], None]) -> None:
+        """Run a query job's `work` (taking its rows) on the emulator's one job worker, jobs in the
+        order they were created. The emulator is one Python process: jobs taking their rows side
+        by side would share its one interpreter lock, and the first job created, the one a client
+        polls first, would be ready last. One at a time, it is ready as soon as its own rows are."""
+        with self._lock:
+            self._waiting.append(work)
+            if self._working:
+                return
+            self._working = True
+        threading.Thread(target=self._work, name="bulk-query-jobs", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                if not self._waiting:
+                    self._working = False
+                    return
+                work = self._waiting.popleft()
+            work()
 
     def new_id(self, prefix: str) -> str:
         with self._lock:
@@ -289,8 +314,7 @@ def _create_query(emu: SalesforceEmulator, body: dict[str, Any], info: dict[str,
     job = Job(job_id, "query", info, header=[".".join(c.path) for c in compiled.columns])
     emu.jobs.items[job_id] = job
     answer = dict(info)
-    threading.Thread(target=_take_rows, args=(emu, job, compiled, operation == "queryAll"),
-                     name=f"bulk-query-{job_id}", daemon=True).start()
+    emu.jobs.take_rows(functools.partial(_take_rows, emu, job, compiled, operation == "queryAll"))
     return json_response(answer)
 
 
@@ -308,8 +332,14 @@ def _take_rows(emu: SalesforceEmulator, job: Job, compiled: CompiledQuery, all_r
             rows = compiled.sort(rows)
         if compiled.query.limit is not None:
             rows = rows[:compiled.query.limit]
-        getters, end = [c.getter for c in compiled.columns], line_end(job.info["lineEnding"])
-        job.query_rows = [csv_line([csv_value(get(r)) for get in getters], end) for r in rows]
+        end = line_end(job.info["lineEnding"])
+        fields = [c.field for c in compiled.columns]
+        if None in fields:  # a relationship's field: its getter finds the related record
+            getters = [c.getter for c in compiled.columns]
+            job.query_rows = [csv_line([csv_value(get(r)) for get in getters], end) for r in rows]
+        else:  # the record's own fields only: read straight from it
+            job.query_rows = [csv_line([v if v.__class__ is str else csv_value(v) for v in map(r.get, fields)], end)
+                              for r in rows]
     except Exception as exc:  # the job fails, as on Salesforce; its status poll says why
         job.info.update(state="Failed", errorMessage=f"{type(exc).__name__}: {exc}")
     finally:

@@ -58,6 +58,7 @@ class Column:
     getter: Getter
     target: str | None = None  # related object name for relationship columns
     related_finder: Callable[[Record], Record | None] | None = None
+    field: str | None = None  # the record's own field this column reads (None: a relationship's)
 
 
 @dataclass
@@ -145,7 +146,7 @@ def _resolve(schema: Schema, obj: ObjectDef, path: tuple[str, ...], lookup: Look
     if len(path) == 1:
         fdef = _field(obj, path[0])
         name = fdef.name
-        return fdef, Column((name,), lambda r, n=name: r.get(n))
+        return fdef, Column((name,), lambda r, n=name: r.get(n), field=name)
     if len(path) != 2:
         raise SoqlError(f"Didn't understand relationship '{'.'.join(path)}'", "INVALID_FIELD")
     rel_name = path[0]

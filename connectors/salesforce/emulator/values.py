@@ -111,8 +111,8 @@ def csv_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value == value.to_integral() else str(value)
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if isinstance(value, dt.datetime):  # the store's are UTC: 2026-02-22T21:24:49.341Z
+        return value.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
     return str(out_value(value))
 
 

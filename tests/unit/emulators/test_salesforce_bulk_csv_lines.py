@@ -1,16 +1,18 @@
-"""The Salesforce emulator writes a Bulk 2.0 query job's rows as CSV lines once, when the job takes
-its rows: each line must be what `csv.writer` with QUOTE_ALL writes for the same cells."""
+"""The Salesforce emulator's Bulk 2.0 query jobs: each takes its rows on one worker, in the order the
+jobs were created, and writes them as CSV lines once: each line must be what `csv.writer` with
+QUOTE_ALL writes for the same cells."""
 
 from __future__ import annotations
 
 import csv
 import io
+import threading
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors.salesforce.emulator.bulk2 import csv_line, line_end
+from connectors.salesforce.emulator.bulk2 import Jobs, csv_line, line_end
 from connectors.salesforce.emulator.values import csv_value
 
 
@@ -37,3 +39,30 @@ def test_text_cells_are_returned_as_they_are() -> None:
     assert csv_value(text) is text
     assert csv_value(None) == ""
     assert csv_value(True) == "true"
+
+
+def test_query_jobs_take_their_rows_one_at_a_time_in_the_order_they_were_created() -> None:
+    jobs = Jobs()
+    release, done = threading.Event(), threading.Event()
+    log: list[str] = []
+
+    def first() -> None:
+        log.append("first starts")
+        assert release.wait(10)
+        log.append("first ends")
+
+    jobs.take_rows(first)
+    jobs.take_rows(lambda: log.append("second"))
+    jobs.take_rows(lambda: (log.append("third"), done.set()))
+    assert log == ["first starts"] or log == []  # the second waits for the first, however long
+    release.set()
+    assert done.wait(10)
+    assert log == ["first starts", "first ends", "second", "third"]
+    # the worker ends when no job waits, and a later job starts a new one
+    again = threading.Event()
+    for _ in range(100):
+        if not jobs._working:
+            break
+        threading.Event().wait(0.01)
+    jobs.take_rows(again.set)
+    assert again.wait(10)
