@@ -66,6 +66,12 @@ class CompiledField:
         return encode(value, self.prm.kind, self.crm_type)
 
 
+def _plain(fld: CompiledField) -> bool:
+    """Text on both sides, no values map, no choices, no default, not required: read as it is."""
+    return (fld.crm_type == FieldKind.STRING and fld.prm.kind == FieldKind.STRING and fld.to_prm_values is None
+            and not fld.prm.choices and fld.default is None and not fld.required)
+
+
 def _direct_read(fld: CompiledField) -> Callable[[Any], Any] | None:
     """`fld.read` without its general steps, for a field read as its own kind with no values map,
     choices, default or required value (a date, a number, an email...): empty is None, anything
@@ -81,6 +87,10 @@ def _direct_read(fld: CompiledField) -> Callable[[Any], Any] | None:
         return reader(raw)
 
     return read
+
+
+#: CRM texts `to_prm` remembers the reading of, per field (EntityMapper._pull_plan)
+READ_MEMORY = 4096
 
 
 @dataclass(frozen=True)
@@ -140,14 +150,15 @@ class EntityMapper:
         return list(dict.fromkeys(names))
 
     @cached_property
-    def _pull_plan(self) -> tuple[tuple[str, str, bool, Callable[[Any], Any]], ...]:
-        """Each pulled field as (PRM name, CRM field, plain, its `read`), taken once (`to_prm` runs
-        for every field of every pulled record). Plain: text on both sides, no values map, no
+    def _pull_plan(self) -> tuple[tuple[str, str, bool, Callable[[Any], Any], dict[str, Any] | None], ...]:
+        """Each pulled field as (PRM name, CRM field, plain, its `read`, memo), taken once (`to_prm`
+        runs for every field of every pulled record). Plain: text on both sides, no values map, no
         choices, no default, not required; `read` of such a field is the text itself, or None when
-        empty or blank, so `to_prm` reads those inline."""
-        return tuple((f.name, f.crm, f.crm_type == FieldKind.STRING and f.prm.kind == FieldKind.STRING
-                      and f.to_prm_values is None and not f.prm.choices and f.default is None and not f.required,
-                      _direct_read(f) or f.read)
+        empty or blank, so `to_prm` reads those inline. Memo (the other fields): what `read` made
+        of a CRM text, as a first load meets the same few texts again and again (a stage, a
+        currency, a close date; Bulk 2.0's CSV gives every value as text). `read` is a pure
+        function of the text and its results are immutable, so an answer is reused as it is."""
+        return tuple((f.name, f.crm, _plain(f), _direct_read(f) or f.read, None if _plain(f) else {})
                      for f in self.pull_fields)
 
     def to_prm(self, crm_id: str, record: Mapping[str, Any]) -> MappedRecord:
@@ -156,15 +167,21 @@ class EntityMapper:
         key = get(self.crm_key) if self.crm_key else None
         mapped = MappedRecord(crm_id=crm_id, prm_id=str(key) if key not in (None, "") else None)
         values = mapped.values
-        for name, crm, plain, read in self._pull_plan:
+        for name, crm, plain, read, memo in self._pull_plan:
             raw = get(crm)
             if plain and (raw is None or raw.__class__ is str):
                 values[name] = raw if raw and not raw.isspace() else None
                 continue
+            if memo is not None and raw.__class__ is str and raw in memo:
+                values[name] = memo[raw]
+                continue
             try:
-                values[name] = read(raw)
-            except BadValue as exc:
+                value = values[name] = read(raw)
+            except BadValue as exc:  # never remembered: each record with it names its problem
                 mapped.problems[crm] = str(exc)
+                continue
+            if memo is not None and raw.__class__ is str and len(memo) < READ_MEMORY:
+                memo[raw] = value
         for ref in self.references:
             if ref.crm is not None and ref.pull:
                 target = record.get(ref.crm)

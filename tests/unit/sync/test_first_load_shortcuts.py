@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from prm_sync.domain.channel_conflicts import REASON_ORDER, ChannelConflict, Holder
 from prm_sync.domain.customer_identity import CustomerKeys, customer_keys
 from prm_sync.mapping import load_mapping
+from prm_sync.mapping.mapper import READ_MEMORY
 from prm_sync.mapping.values import BadValue
 from prm_sync.store.jsoncodec import _encode, dumps_json
 from prm_sync.sync.report import Created
@@ -25,10 +27,10 @@ def test_to_prm_reads_plain_text_fields_inline_as_their_read_would(crm: str) -> 
     mapping = load_mapping(ROOT / "mappings" / f"{crm}.yaml")
     plain = direct = 0
     for mapper in mapping.entities.values():
-        plain += sum(1 for _, _, is_plain, _ in mapper._pull_plan if is_plain)
+        plain += sum(1 for _, _, is_plain, _, _ in mapper._pull_plan if is_plain)
         reads = {f.name: f.read for f in mapper.pull_fields}
-        direct += sum(1 for name, _, is_plain, read in mapper._pull_plan if not is_plain and read != reads[name])
-        for raw in RAW:
+        direct += sum(1 for name, _, is_plain, read, _ in mapper._pull_plan if not is_plain and read != reads[name])
+        for raw in RAW * 2:  # twice: the second time from to_prm's memo where it read text
             record = {f.crm: raw for f in mapper.pull_fields}
             mapped = mapper.to_prm("c1", record)
             for fld in mapper.pull_fields:
@@ -40,6 +42,23 @@ def test_to_prm_reads_plain_text_fields_inline_as_their_read_would(crm: str) -> 
                 assert mapped.values[fld.name] == expected and type(mapped.values[fld.name]) is type(expected)
     assert plain > 3   # the shortcut is taken (names, phones, streets...)
     assert direct > 3   # and the direct reads (dates, amounts, emails...), which gave what `read` gives
+
+
+def test_to_prm_remembers_what_it_read_of_a_text_but_never_a_problem_and_only_so_many() -> None:
+    mapper = load_mapping(ROOT / "mappings" / "salesforce.yaml")["deal"]
+    close = next(f for f in mapper.pull_fields if f.name == "close_date")
+    memo = next(memo for name, *_, memo in mapper._pull_plan if name == "close_date")
+    assert memo is not None
+    first = mapper.to_prm("c1", {close.crm: "2026-03-01"}).values["close_date"]
+    again = mapper.to_prm("c2", {close.crm: "2026-03-01"}).values["close_date"]
+    assert again == first and memo == {"2026-03-01": first}
+    for n in range(2):  # a bad text is named on every record that holds it
+        assert close.crm in mapper.to_prm(f"bad{n}", {close.crm: "not a date"}).problems
+    assert "not a date" not in memo
+    for day in range(READ_MEMORY + 50):
+        text = (date(2000, 1, 1) + timedelta(days=day)).isoformat()
+        assert mapper.to_prm("c", {close.crm: text}).values["close_date"] == date.fromisoformat(text)
+    assert len(memo) == READ_MEMORY
 
 
 def test_created_diffs_read_like_the_dict_of_pairs() -> None:
