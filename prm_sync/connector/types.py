@@ -27,9 +27,10 @@ class Cursor:
             raise ValueError("cursor timestamps must be timezone-aware")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CrmRecord:
-    """One CRM record as read: its id, its modified time, and CRM field -> wire value.
+    """One CRM record as read: its id, its modified time, and CRM field -> wire value. (Slots: a
+    first load reads them by the hundred thousand.)
 
     `associations` holds, for each mapped association reference (HubSpot), the CRM ids of the
     associated records of the target type (may be empty).

@@ -105,9 +105,10 @@ class CompiledReference:
     required: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class MappedRecord:
-    """The PRM side of one CRM record: values by PRM field, reference CRM ids, and problems."""
+    """The PRM side of one CRM record: values by PRM field, reference CRM ids, and problems. (Slots:
+    one per record pulled.)"""
 
     crm_id: str
     prm_id: str | None
