@@ -81,6 +81,7 @@ class PreparedRead:
     at: float                             # when the first page came or the job was created (clock)
     prepared: bool                        # made ahead of its read (else: at the start of read_changes)
     clock: Callable[[], float] = time.monotonic
+    expected: int | None = None           # the first page's totalSize: the records the read holds
     _read: bool = False
 
     def pages(self) -> Iterator[Page]:
@@ -108,10 +109,13 @@ def prepare_changes(client: SalesforceClient, mapper: EntityMapper, since: Curso
     same query) it holds more than `bulk.threshold` rows, the Bulk API 2.0 query job's create."""
     soql = changes_query(mapper, since, until)
     first = _first_page(client, soql)
-    if since is None and bulk is not None and int(first.get("totalSize") or 0) > bulk.threshold:
+    expected = int(first.get("totalSize") or 0)
+    if since is None and bulk is not None and expected > bulk.threshold:
         job_id = create_job(client, bulk_changes_query(mapper, until))
-        return PreparedRead(client, mapper, since, until, bulk, soql, None, job_id, clock(), prepared, clock)
-    return PreparedRead(client, mapper, since, until, bulk, soql, first, None, clock(), prepared, clock)
+        return PreparedRead(client, mapper, since, until, bulk, soql, None, job_id, clock(), prepared, clock,
+                            expected=expected)
+    return PreparedRead(client, mapper, since, until, bulk, soql, first, None, clock(), prepared, clock,
+                        expected=expected)
 
 
 def read_changes(client: SalesforceClient, mapper: EntityMapper, since: Cursor | None,

@@ -96,7 +96,13 @@ class SettledRechecks(Protocol):
 
 
 class PreparedChanges(Protocol):
-    """A change read whose deciding work is done (see PreparedReads); read it once."""
+    """A change read whose deciding work is done (see PreparedReads); read it once.
+
+    `expected`: how many records the CRM counted for the read while preparing it (Salesforce: the
+    first REST page's `totalSize`), or None when it did not say. Only a hint (records may change
+    before they are read): the engine starts what a big first load needs before the first page."""
+
+    expected: int | None
 
     def pages(self) -> Iterator[Page]:
         """The pages `read_changes(mapper, since, until)` would give for the arguments it was prepared

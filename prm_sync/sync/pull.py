@@ -137,6 +137,11 @@ def pull_entity(ctx: RunContext, entity: Entity, prepared: PreparedPull | None =
         since = Cursor(cursor[0], cursor[1])  # exact compound position: equal timestamps are not re-read
     seen: set[str] | None = set() if ctx.full else None
     if since is None and prepared is not None and prepared.entity == entity and prepared.until == ctx.started:
+        if fresh is not None and prepared.read is not None and \
+                _writes_apart(ctx, mapper, prepared.read.expected or 0):
+            # the writer process starts now: its start-up (~1 s) overlaps the CRM's work on the
+            # read (a Bulk job taking its rows), not the first pages, which would wait for it
+            ctx.first_load_writer().start()
         changes = prepared.pages()
     elif settled:  # rechecks(ctx)
         changes = cast(SettledRechecks, ctx.connector).read_changes(mapper, since, ctx.started, settled=settled)

@@ -114,6 +114,11 @@ class FirstLoadWriter:
 
     # -- the pull's side ------------------------------------------------------------------------
 
+    def start(self) -> None:
+        """Start the process now (it opens the store meanwhile), ahead of the first hand-over."""
+        if self._process is None and not self._failed:
+            self._start()
+
     def rows(self, batches: Encoded) -> None:
         """Hand over a page's new rows (`encode`d): written in the writer's open unit of work."""
         if batches:

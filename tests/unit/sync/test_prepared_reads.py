@@ -27,6 +27,7 @@ class Prepared:
     mapper: EntityMapper
     since: Cursor | None
     until: dt.datetime
+    expected: int | None = None
 
     def pages(self) -> Iterator[Page]:
         self.crm.log.append(("read prepared", self.mapper.entity.value))
@@ -197,3 +198,60 @@ def test_a_failed_prepare_fails_the_run_in_that_entitys_turn_not_before(
     report = pull(store, crm, tmp_path, clock)
     assert report.pulled == {"partner": 1, "lead": 1, "deal": 40}   # partner, lead: from their cursors
     assert crm.log == [("read", "partner"), ("prepare", "deal"), ("read", "lead"), ("read prepared", "deal")]
+
+
+def _writer_children() -> list[int]:
+    """This process's children that are the store's writer process (sync/writer.py)."""
+    found = []
+    for task in Path("/proc/self/task").iterdir():
+        for pid in (task / "children").read_text().split():
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"prm_sync.sync.writer" in command:
+                found.append(int(pid))
+    return found
+
+
+class CountingCrm(PreparingCrm):
+    """Prepared reads that say how many records the CRM counted, and note at their first page
+    whether the writer process was already running."""
+
+    def __init__(self, clock: Callable[[], dt.datetime], expected: int) -> None:
+        super().__init__(clock, page_size=25)
+        self.expected = expected
+        self.writer_at_first_page: dict[str, bool] = {}
+
+    def prepare_changes(self, mapper: EntityMapper, since: Cursor | None, until: dt.datetime) -> Prepared:
+        super().prepare_changes(mapper, since, until)
+        return CountedPrepared(self, mapper, since, until, self.expected)
+
+
+class CountedPrepared(Prepared):
+    def pages(self) -> Iterator[Page]:
+        assert isinstance(self.crm, CountingCrm)
+        self.crm.writer_at_first_page.setdefault(self.mapper.entity.value, bool(_writer_children()))
+        return super().pages()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the process tree from /proc (Linux)")
+@pytest.mark.parametrize(("expected", "started"), [(50_000, True), (10, False)])
+def test_a_big_prepared_first_load_starts_the_writer_process_before_its_first_page(
+        store: Store, tmp_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch, expected: int,
+        started: bool) -> None:
+    from prm_sync.sync import writer
+
+    monkeypatch.setattr(writer, "cpus_available", lambda: 2)  # auto wants a second core
+    crm = CountingCrm(clock, expected)
+    seed(crm)
+    report = pull(store, crm, tmp_path, clock)
+    assert not report.has_problems
+    # the first entity's read is prepared too (the run's first turn prepares it with the next's)
+    assert crm.writer_at_first_page["partner"] is started
+    assert _writer_children() == []  # started or not, the run ended it
+    with store.session() as session:  # and nothing was lost: every record was stored, once
+        from sqlmodel import func, select
+
+        from prm_sync.store import Partner
+        assert session.exec(select(func.count()).select_from(Partner)).one() == 30
