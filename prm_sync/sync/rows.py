@@ -68,10 +68,24 @@ def crm_hash_of(base: Any, crm_hash: str | None) -> str | None:
 def digest(values: Mapping[str, str | None]) -> str:
     """SHA-256 (first 32 hex digits) of each key, then \\x01 for None or \\x02 and the value's UTF-8
     (lone surrogates passed through), then \\x00, in key order. Built as one text and encoded once:
-    the same bytes as hashing part by part (a pull hashes every record it creates)."""
-    text = "".join([f"{key}\x01\x00" if values[key] is None else f"{key}\x02{values[key]}\x00"
-                    for key in sorted(values)])
+    the same bytes as hashing part by part (a pull hashes every record it creates, and the records
+    of an entity share their keys: their order and texts are worked out once, `_digest_plan`)."""
+    text = "".join([none if (value := values[key]) is None else f"{prefix}{value}\x00"
+                    for key, none, prefix in _digest_plan(tuple(values))])
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+_DIGEST_PLANS: dict[tuple[str, ...], tuple[tuple[str, str, str], ...]] = {}
+
+
+def _digest_plan(keys: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    """Each key in sorted order, with its text when the value is None and the text before a value."""
+    plan = _DIGEST_PLANS.get(keys)
+    if plan is None:
+        if len(_DIGEST_PLANS) >= 256:  # a few key sets per entity in practice; bounded all the same
+            _DIGEST_PLANS.clear()
+        plan = _DIGEST_PLANS[keys] = tuple((key, f"{key}\x01\x00", f"{key}\x02") for key in sorted(keys))
+    return plan
 
 
 @cache
