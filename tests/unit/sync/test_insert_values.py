@@ -6,12 +6,15 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import Date
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
-from prm_sync.store import Link
+from prm_sync.store import Link, Partner
 from prm_sync.store.types import UtcDateTime
-from prm_sync.sync.inserts import _sqlite_utc_text, _statement, _utc_as_is
+from prm_sync.sync.inserts import _sqlite_date_text, _sqlite_utc_text, _statement, _utc_as_is
 
 DIALECT = sqlite.dialect()
 GENERAL = UtcDateTime().dialect_impl(DIALECT).bind_processor(DIALECT)
@@ -124,3 +127,30 @@ def test_link_statements_on_postgresql_use_the_fast_processor() -> None:
     statement = _statement(Link, ("entity", "prm_id", "crm_id", "synced_at"), PG)
     [(_index, process)] = [(i, p) for i, p in statement.processors if statement.order[i] == "synced_at"]
     assert process.__qualname__.startswith("_utc_as_is")
+
+
+DATE_GENERAL = Date().dialect_impl(DIALECT).bind_processor(DIALECT)
+
+
+@given(st.dates() | st.datetimes() | st.none())
+def test_the_fast_date_text_is_the_general_processors_text(value: dt.date | None) -> None:
+    assert DATE_GENERAL is not None
+    assert _sqlite_date_text(DATE_GENERAL)(value) == DATE_GENERAL(value)  # a datetime: its date only
+
+
+def test_a_date_that_is_not_a_date_is_still_refused_and_a_changed_format_drops_the_fast_path() -> None:
+    assert DATE_GENERAL is not None
+    with pytest.raises(TypeError):
+        _sqlite_date_text(DATE_GENERAL)("2026-01-02")
+
+    def other(value: object) -> object:
+        return "something else"
+
+    assert _sqlite_date_text(other) is other
+
+
+def test_partner_statements_on_sqlite_use_the_fast_date_processor() -> None:
+    statement = _statement(Partner, ("id", "name", "joined_on"), DIALECT)
+    [process] = [p for i, p in statement.processors if statement.order[i] == "joined_on"]
+    assert process.__qualname__.startswith("_sqlite_date_text")
+    assert process(dt.date(2021, 10, 25)) == "2021-10-25"
