@@ -36,14 +36,17 @@ def after_pull_page(session: Session, ctx: RunContext, entity: Entity,
     if not changes:
         return
     if entity == Entity.PARTNER:
+        # one time for the page's history rows, as for its rows' own times (a first load writes one
+        # per partner: one datetime object is pickled to the writer and formatted once, not 2,000)
+        now = ctx.clock()
         for partner, diffs in changes:
             if "status" in diffs and diffs["status"][1] is not None:
                 before, after = diffs["status"]  # the row already holds `after`
                 ctx.new_rows.new(PartnerStatusChange, {
                     "partner_id": partner.id, "from_status": after if before is None else before, "to_status": after,
-                    "reason": "set in the CRM", "actor": "crm", "at": ctx.clock()})
+                    "reason": "set in the CRM", "actor": "crm", "at": now})
             if "tier" in diffs and diffs["tier"][0] is not None and diffs["tier"][1] is not None:
-                record_crm_tier_change(ctx.new_rows, partner, diffs["tier"], ctx.config.program, ctx.clock())
+                record_crm_tier_change(ctx.new_rows, partner, diffs["tier"], ctx.config.program, now)
     elif entity == Entity.FUND_REQUEST:
         park_refusals(session, ctx, apply_crm_request_changes(session, ctx.config.funds.settings(), changes,
                                                               ctx.clock()))

@@ -482,3 +482,16 @@ def test_a_first_load_under_the_report_cap_reports_each_created_row(
     created = [c for c in report.changes if c.action == "create" and c.side == "prm"]
     assert len(created) == len(ids) == report.counts["partner"]["prm"]["create"]
     assert all(c.fields["name"][1].startswith("P") for c in created)
+
+
+def test_a_pages_partner_history_rows_share_one_time(store: Store, tmp_path: Path, clock: Clock) -> None:
+    from prm_sync.store import PartnerStatusChange
+
+    crm = FakeCrm(clock, page_size=50)  # the clock moves on each time it is read
+    for i in range(60):
+        crm.create("companies", partner_fields(f"P{i}", prm_partner_status="active"))
+    report = sync(store, crm, tmp_path, clock, entities=["partner"], direction="pull")
+    assert report.pulled["partner"] == 60
+    with store.session() as s:
+        times = [row.at for row in s.exec(select(PartnerStatusChange)).all()]
+    assert len(times) == 60 and len(set(times)) == 2  # two pages, one time each
