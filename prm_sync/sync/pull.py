@@ -38,6 +38,7 @@ from prm_sync.sync.rows import (
     crm_hash_of,
     deleted_reason,
     digest,
+    hash_new_links,
     rules,
     set_deleted_reason,
     snapshot,
@@ -232,6 +233,8 @@ def apply_and_check(session: Session, ctx: RunContext, mapper: EntityMapper, rec
     apply_page(session, ctx, mapper, records, fresh=fresh, handover=handover)
     after_pull_page(session, ctx, mapper.entity, ctx.page_changes)
     if handover is not None and handover.active:
+        if handover.behind():  # the hand-over would wait: the writer's work on these links is done here
+            hash_new_links(ctx.new_rows.drafts(Link))
         handover.rows(encode(ctx.new_rows.take()))
         return
     for table, count in ctx.new_rows.write(session).items():

@@ -60,6 +60,14 @@ def snapshot(row: SyncedRow, names: Iterable[str]) -> dict[str, str | None]:
 HASH_OF_BASE = "(the hash of base)"
 
 
+def hash_new_links(links: Iterable[Any]) -> None:
+    """Take the hash of each new link (HASH_OF_BASE) now: what its INSERT would take (the run's
+    process does this for the writer process when it would otherwise wait for it)."""
+    for link in links:
+        if link.crm_hash == HASH_OF_BASE:
+            link.crm_hash = digest(link.base)
+
+
 def crm_hash_of(base: Any, crm_hash: str | None) -> str | None:
     """A link's CRM hash from its `base` and `crm_hash` columns, a new link's too (HASH_OF_BASE)."""
     return digest(base) if crm_hash == HASH_OF_BASE else crm_hash

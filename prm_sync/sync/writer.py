@@ -119,6 +119,11 @@ class FirstLoadWriter:
         if self._process is None and not self._failed:
             self._start()
 
+    def behind(self) -> bool:
+        """Whether a hand-over now would wait: the pages handed over fill the queue (the writer is
+        slower than the pull at this moment)."""
+        return self._outbox.full()
+
     def rows(self, batches: Encoded) -> None:
         """Hand over a page's new rows (`encode`d): written in the writer's open unit of work."""
         if batches:

@@ -51,6 +51,27 @@ def test_the_writer_process_stores_what_the_in_line_write_stores(
     assert len(states["on"]["partner"]) == 8 and len(states["on"]["lead links"]) == 9
 
 
+def test_links_hashed_by_the_run_while_the_writer_is_behind_are_stored_as_the_writer_hashes_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from prm_sync.sync.writer import FirstLoadWriter
+
+    states = {}
+    with open_world("salesforce", f"sqlite:///{tmp_path / 'a.db'}", tmp_path, capsys, monkeypatch) as world:
+        seed(world)
+        for name, behind in (("run hashes", True), ("writer hashes", False)):
+            monkeypatch.setattr(FirstLoadWriter, "behind", lambda self, behind=behind: behind)
+            world.store_url = f"sqlite:///{tmp_path / (name.replace(' ', '-') + '.db')}"
+            world.write_config(write_process="on")
+            set_bulk_query_threshold(world, 5)
+            assert world.cli("db", "upgrade")[0] == 0
+            assert world.sync()["exit"] == 0
+            states[name] = full_state(world)
+            again = world.sync()   # the stored hashes are the CRM records' own: nothing to do
+            assert again["exit"] == 0 and again["counts"] == {}, again
+    assert states["run hashes"] == states["writer hashes"]
+    assert len(states["run hashes"]["partner"]) == 8
+
+
 _RUN_SIDE = textwrap.dedent("""
     import datetime as dt, os, sys, time
     from prm_sync.store import Partner, Link, open_store
