@@ -64,8 +64,7 @@ def hash_new_links(links: Iterable[Any]) -> None:
     """Take the hash of each new link (HASH_OF_BASE) now: what its INSERT would take (the run's
     process does this for the writer process when it would otherwise wait for it)."""
     for link in links:
-        if link.crm_hash == HASH_OF_BASE:
-            link.crm_hash = digest(link.base)
+        link.crm_hash = crm_hash_of(link.base, link.crm_hash)
 
 
 def crm_hash_of(base: Any, crm_hash: str | None) -> str | None:

@@ -259,7 +259,7 @@ def _process(emu: SalesforceEmulator, job: Job) -> None:
 def _csv(header: list[str], rows: list[list[str]], line_ending: str = "LF",
          quoting: int = csv.QUOTE_MINIMAL) -> Response:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n" if line_ending == "CRLF" else "\n", quoting=quoting)
+    writer = csv.writer(out, lineterminator=line_end(line_ending), quoting=quoting)
     writer.writerow(header)
     writer.writerows(rows)
     return Response(out.getvalue(), status=200, content_type="text/csv")
