@@ -172,12 +172,19 @@ def check_registrations(
     registration to it. It adds nothing to the session: rows loaded from it are written with their
     changes at its next flush; rows not yet stored are the caller's to write."""
     flagged = []
+    protection = dt.timedelta(days=settings.protection_days)
+    # registration time -> the end of its protection: the registrations of a pulled page share one
+    # creation time, and so one end (one object, which the store's writer sends and formats once)
+    ends: dict[dt.datetime, dt.datetime] = {now: now + protection}
     for reg in regs:
         if reg.status == "approved" and reg.approved_at is None:
             reg.approved_at = now
-            reg.expires_at = now + dt.timedelta(days=settings.protection_days)
+            reg.expires_at = ends[now]
         elif reg.expires_at is None:
-            reg.expires_at = reg.created_at + dt.timedelta(days=settings.protection_days)
+            end = ends.get(reg.created_at)
+            if end is None:
+                end = ends[reg.created_at] = reg.created_at + protection
+            reg.expires_at = end
         keys = keys_of(settings, reg.company, reg.email, reg.website)  # once: the check and the index use them
         if add_to_index:
             keys = index.shared_keys(keys)

@@ -381,8 +381,12 @@ def _apply_one(
 
 def _create_row(
     session: Session, ctx: RunContext, mapper: EntityMapper, rec: CrmRecord, m: MappedRecord, link: Link | None,
-    values: Mapping[str, Any], crm: Mapping[str, str | None], now: dt.datetime,
+    values: dict[str, Any], crm: dict[str, str | None], now: dt.datetime,
 ) -> tuple[SyncedRow, Link] | None:
+    """A new row (and link) for a CRM record the store does not hold. `values` (the record's mapped
+    values and references) and `crm` (their canonical texts) are this record's own dicts, made for
+    this call: the row takes `values` as its columns, a new link `crm` as its base, without copies (a
+    first load creates every record it reads)."""
     entity = mapper.entity.value
     table = TABLES[mapper.entity]
     shape = column_rules(table)
@@ -393,14 +397,21 @@ def _create_row(
         quarantine(session, ctx, entity=entity, side="pull", kind="invalid", record_key=rec.crm_id, crm_id=rec.crm_id,
                    prm_id=m.prm_id, reason="; ".join(problems), payload=_payload(rec))
         return None
-    columns = {name: value for name, value in values.items()
-               if name in shape.columns and not (value is None and name in shape.defaulted)}
+    if values.keys() <= shape.columns:  # as the mapping is meant to be: this record's dict becomes the row's
+        columns = values
+        for name in shape.defaulted:
+            if name in columns and columns[name] is None:
+                del columns[name]
+    else:
+        columns = {name: value for name, value in values.items()
+                   if name in shape.columns and not (value is None and name in shape.defaulted)}
     columns.update(id=prm_id, created_at=now, updated_at=now)
     row = ctx.new_rows.new(table, columns)
     # The PRM id must still be written to the CRM record's key field unless it already holds it.
     synced_at = now if m.prm_id == prm_id or not mapper.crm_key or mapper.direction == "pull" else None
     if link is None:  # its hash is taken as it is written (HASH_OF_BASE): by the writer process, if any
-        link = ctx.new_rows.new(Link, {"entity": entity, "prm_id": prm_id, "crm_id": rec.crm_id, "base": dict(crm),
+        # `crm` itself is the base (no copy): nothing changes it in place; a merge copies a base first
+        link = ctx.new_rows.new(Link, {"entity": entity, "prm_id": prm_id, "crm_id": rec.crm_id, "base": crm,
                                        "crm_hash": HASH_OF_BASE, "synced_at": synced_at})
     else:
         link_values = {"crm_id": rec.crm_id, "base": dict(crm), "crm_hash": digest(crm), "synced_at": synced_at}
