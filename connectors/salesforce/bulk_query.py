@@ -246,9 +246,9 @@ def row_reader(header: Sequence[str], kinds: Mapping[str, str], to_record: Calla
     def read(row: list[str]) -> CrmRecord:
         if len(row) != width:
             return general(row)
-        fields: dict[str, Any] = {}
-        for index, name, reader in plain:
-            fields[name] = _cell(row[index], reader)
+        # a text column (most) is its cell, or None when empty: `_cell` without its call
+        fields: dict[str, Any] = {name: _cell(row[index], reader) if reader is not None else row[index] or None
+                                  for index, name, reader in plain}
         for rel, subs in nested.items():
             values = {sub: _cell(row[index], reader) for index, sub, reader in subs}
             fields[rel] = values if any(v is not None for v in values.values()) else None

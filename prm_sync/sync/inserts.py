@@ -38,8 +38,7 @@ class Draft:
     (scalar column defaults filled in, None where no value was given)."""
 
     def __init__(self, table: type[Any], values: Mapping[str, Any]) -> None:
-        self.__dict__.update(_shape(table).template)
-        self.__dict__.update(values)
+        self.__dict__ = {**_shape(table).template, **values}
 
 
 class PendingRows:
@@ -47,8 +46,10 @@ class PendingRows:
         self._rows: dict[type[Any], list[Draft]] = {}
 
     def new(self, table: type[Any], values: Mapping[str, Any]) -> Any:
-        """A draft row of `table`, written at the next `write` (typed Any: it stands in for a row)."""
-        row = Draft(table, values)
+        """A draft row of `table`, written at the next `write` (typed Any: it stands in for a row).
+        (A first load makes two per record: `Draft.__init__`'s work done here, without its call.)"""
+        row = _new_draft(Draft)
+        row.__dict__ = {**_template(table), **values}
         self._rows.setdefault(table, []).append(row)
         return row
 
@@ -323,9 +324,17 @@ class _Shape:
 
 
 _SHAPES: dict[type[Any], _Shape] = {}
+_new_draft = object.__new__
 
 
 def _shape(table: type[Any]) -> _Shape:
-    if table not in _SHAPES:
-        _SHAPES[table] = _Shape(table)
-    return _SHAPES[table]
+    shape = _SHAPES.get(table)
+    if shape is None:
+        shape = _SHAPES[table] = _Shape(table)
+    return shape
+
+
+def _template(table: type[Any]) -> dict[str, Any]:
+    """A new draft's columns before its values: every column, its scalar default or None."""
+    shape = _SHAPES.get(table)
+    return (shape if shape is not None else _shape(table)).template
