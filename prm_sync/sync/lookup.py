@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -77,10 +78,34 @@ def _select(connection: Connection, what: str, column: str, ids: Iterable[str], 
     where = [entity] if table == Link.__tablename__ else []
     if connection.dialect.name == "postgresql":
         for start in range(0, len(wanted), _ARRAY_CHUNK):
-            yield _select_sql("array", what, column, 1, table=table), (*where, wanted[start:start + _ARRAY_CHUNK])
+            chunk = wanted[start:start + _ARRAY_CHUNK]
+            literal = _array_literal(chunk)
+            if literal is not None:
+                yield _select_sql("array text", what, column, 1, table=table), (*where, literal)
+            else:
+                yield _select_sql("array", what, column, 1, table=table), (*where, chunk)
         return
     for chunk in _chunks(wanted):
         yield _select_sql(connection.dialect.paramstyle, what, column, len(chunk), table=table), (*where, *chunk)
+
+
+#: ids that stand in a PostgreSQL array literal as they are (no quotes, no escapes): every id the
+#: CRMs and prm-sync make (Salesforce's 18 characters, HubSpot's digits, PRM ids' hex digits)
+_PLAIN_IDS = re.compile(r"[0-9A-Za-z_.-]+(?:,[0-9A-Za-z_.-]+)*")
+_NULL_ELEMENT = re.compile(r"(?:^|,)null(?:,|$)", re.IGNORECASE)
+
+
+def _array_literal(ids: list[str]) -> str | None:
+    """`ids` as the text of a PostgreSQL array (`{a,b,c}`), when each id can stand in it unquoted;
+    else None (the list is then sent as it is, which psycopg quotes per element). Why: psycopg's
+    list dumper works in Python per element (~0.2 us each: ~0.45 s of a 300,000-record first pull's
+    main thread, its bottleneck); this is one join and one regular expression in C. An unquoted
+    NULL would be an SQL NULL, not the text, and a comma would cut an id in two: such ids take the
+    list path too."""
+    joined = ",".join(ids)
+    if joined.count(",") != len(ids) - 1 or not _PLAIN_IDS.fullmatch(joined) or _NULL_ELEMENT.search(joined):
+        return None
+    return "{" + joined + "}"
 
 
 _SQL: dict[tuple[str, str, str, int, str], str] = {}
@@ -88,12 +113,16 @@ _SQL: dict[tuple[str, str, str, int, str], str] = {}
 
 def _select_sql(style: str, what: str, column: str, count: int, *, table: str = Link.__tablename__) -> str:
     """`SELECT <what> FROM link WHERE entity = ? AND <column> IN (?, ...)` in the driver's
-    paramstyle (or, style "array", `<column> = ANY(%s)`); for another `table`, without the entity."""
+    paramstyle (or, style "array", `<column> = ANY(%s)`; "array text", `= ANY(%s::text[])`); for
+    another `table`, without the entity."""
     key = (style, what, column, count, table)
     if key not in _SQL:
-        mark = "?" if style == "qmark" else "%s"  # sqlite3; psycopg ("format"/"pyformat", "array")
+        mark = "?" if style == "qmark" else "%s"  # sqlite3; psycopg ("format"/"pyformat", "array", "array text")
         entity = f"entity = {mark} AND " if table == Link.__tablename__ else ""
-        among = f"= ANY({mark})" if style == "array" else f"IN ({', '.join([mark] * count)})"
+        if style == "array text":  # the ids as the text of an array (`_array_literal`)
+            among = f"= ANY({mark}::text[])"
+        else:
+            among = f"= ANY({mark})" if style == "array" else f"IN ({', '.join([mark] * count)})"
         _SQL[key] = f"SELECT {what} FROM {table} WHERE {entity}{column} {among}"
     return _SQL[key]
 

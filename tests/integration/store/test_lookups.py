@@ -51,3 +51,41 @@ def test_look_ups_answer_alike_in_one_statement_per_page_on_postgresql(store: St
         assert "= ANY(" in looked_up[0]
     else:
         assert (len(looked_up), len(named)) == (5, 5)  # 2,100 ids: chunks of 500
+
+
+ODD_IDS = ["a,b", "{x}", 'q"uote', "back\\slash", "with space", "NULL", "null", "Đông-Á", "ok-1", "a.b_c"]
+
+
+def test_ids_that_an_array_literal_would_misread_are_found_alike(store: Store) -> None:
+    """PostgreSQL sends plain ids (letters, digits, '-', '_', '.') as the text of one array; an id
+    with a comma, brace, quote, backslash or space, a non-ASCII one, or one spelled NULL goes as a
+    list that psycopg quotes: either way the answers are the stored rows, on both stores."""
+    now = utcnow()
+    with store.session(write=True) as session:
+        session.execute(insert(Partner.__table__), [  # type: ignore[attr-defined]
+            {"id": f"p{i}", "name": f"Partner {i}", "tier": "gold", "status": "active",
+             "created_at": now, "updated_at": now} for i in range(len(ODD_IDS))])
+        session.execute(insert(Link.__table__), [  # type: ignore[attr-defined]
+            {"entity": "partner", "prm_id": f"p{i}", "crm_id": crm_id, "base": {}} for i, crm_id in enumerate(ODD_IDS)])
+        session.commit()
+    parameters: list[Any] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, params: Any, *args: Any) -> None:
+        if statement.startswith("SELECT crm_id, prm_id"):
+            parameters.append(params)
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    with store.session() as session:
+        for crm_id in ODD_IDS:  # each alone: the plain ones take the text path, the others the list
+            assert prm_ids_by_crm(session, "partner", [crm_id, "001Anobody"]) == {crm_id: f"p{ODD_IDS.index(crm_id)}"}
+        assert prm_ids_by_crm(session, "partner", ODD_IDS) == {c: f"p{i}" for i, c in enumerate(ODD_IDS)}
+        assert prm_ids_by_crm(session, "partner", ["nul", "nulls", "NULLx"]) == {}
+        assert linked_any(session, "partner", ["NULL"], [])
+        assert not linked_any(session, "partner", ["nobody-1"], [])
+    event.remove(store.engine, "before_cursor_execute", seen)
+    if store.backend == "postgresql":
+        sent = [p[1] for p in parameters]
+        assert sent[ODD_IDS.index("ok-1")] == "{001Anobody,ok-1}"     # the array's text
+        assert sent[ODD_IDS.index("a.b_c")] == "{001Anobody,a.b_c}"
+        for odd in ("a,b", "{x}", 'q"uote', "back\\slash", "with space", "NULL", "null", "Đông-Á"):
+            assert sent[ODD_IDS.index(odd)] == ["001Anobody", odd]    # a list, quoted by psycopg

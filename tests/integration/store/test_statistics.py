@@ -95,6 +95,13 @@ def _statements(store: Store) -> dict[str, tuple[str, str | None]]:
         # PostgreSQL's look-ups send the ids as one array (sync/lookup.py)
         any_crm = f"FROM link WHERE entity = '{entity}' AND crm_id = ANY(ARRAY[{_quoted([r[0] for r in sample])}])"
         any_prm = f"FROM link WHERE entity = '{entity}' AND prm_id = ANY(ARRAY[{_quoted([r[1] for r in sample])}])"
+        # ... and plain ids (all a pull meets) as the text of one array (sync/lookup.py _array_literal)
+        crm_text, prm_text = (",".join(r[0] for r in sample), ",".join(r[1] for r in sample))
+        text_crm = f"FROM link WHERE entity = '{entity}' AND crm_id = ANY('{{{crm_text}}}'::text[])"
+        text_prm = f"FROM link WHERE entity = '{entity}' AND prm_id = ANY('{{{prm_text}}}'::text[])"
+        out |= {f"{entity} linked_any crm_id text array": (f"SELECT 1 {text_crm} LIMIT 1", "uq_link_entity_crm_id"),
+                f"{entity} linked_any prm_id text array": (f"SELECT 1 {text_prm} LIMIT 1", "pk_link"),
+                f"{entity} prm_ids_by_crm text array": (f"SELECT crm_id, prm_id {text_crm}", "uq_link_entity_crm_id")}
         out |= {f"{entity} linked_any crm_id array": (f"SELECT 1 {any_crm} LIMIT 1", "uq_link_entity_crm_id"),
                 f"{entity} linked_any prm_id array": (f"SELECT 1 {any_prm} LIMIT 1", "pk_link"),
                 f"{entity} prm_ids_by_crm array": (f"SELECT crm_id, prm_id {any_crm}", "uq_link_entity_crm_id")}
