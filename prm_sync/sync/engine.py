@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -88,28 +89,45 @@ def run_sync(
     return report
 
 
+#: how long a thread of the run's process may hold the GIL while another waits for it (CPython's
+#: default: 5 ms); see _BulkGc
+SWITCH_INTERVAL_S = 0.02
+
+
 class _BulkGc:
-    """Collect the young generation less often while runs map records by the hundred thousand.
+    """Collect the young generation less often, and switch threads less often, while runs map
+    records by the hundred thousand.
 
     A run allocates a few dicts and objects per record and frees nearly all of them by reference
     counting; with CPython's default threshold the cycle collector ran every 700 allocations and
     took about a sixth of a large pull's CPU time. Collections still run (memory stays bounded),
     only less often. Each young collection walks what the pages being mapped hold alive, whatever
     the threshold: at 20,000 a 300k pull spent ~2.5 s in ~400 collections, at 100,000 ~0.35 s.
-    The setting is process-wide, so runs overlapping in one daemon share it: the first to start
-    raises the threshold and the last to end restores it."""
+
+    The GIL: a first load's process runs three threads (the read-ahead parsing the next page, the
+    writer's feed pickling the last one, the main thread mapping this one), and it is the pull's
+    bottleneck. With CPython's 5 ms switch interval, the main thread was made to hand the GIL
+    over every 5 ms while another waited; at 20 ms the same 300k Bulk pull into SQLite took ~3 %
+    less time (interleaved pairs, bench/PROFILE.md session 12; into PostgreSQL, no change). The
+    threads' waits are I/O, which releases the GIL at once whatever the interval.
+
+    The settings are process-wide, so runs overlapping in one daemon share them: the first to
+    start sets them and the last to end restores them."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._runs = 0
         self._saved: tuple[int, int, int] = gc.get_threshold()
+        self._saved_interval = sys.getswitchinterval()
 
     @contextmanager
     def during_run(self) -> Iterator[None]:
         with self._lock:
             if self._runs == 0:
                 self._saved = gc.get_threshold()
+                self._saved_interval = sys.getswitchinterval()
                 gc.set_threshold(max(self._saved[0], GC_GEN0_THRESHOLD), *self._saved[1:])
+                sys.setswitchinterval(max(self._saved_interval, SWITCH_INTERVAL_S))
             self._runs += 1
         try:
             yield
@@ -118,6 +136,7 @@ class _BulkGc:
                 self._runs -= 1
                 if self._runs == 0:
                     gc.set_threshold(*self._saved)
+                    sys.setswitchinterval(self._saved_interval)
 
 
 _bulk_gc = _BulkGc().during_run

@@ -279,6 +279,27 @@ def test_a_run_collects_the_young_generation_less_often_and_restores_the_setting
     assert gc.get_threshold() == before
 
 
+def test_a_run_lets_its_threads_hold_the_gil_longer_and_restores_the_interval(
+        store: Store, crm: FakeCrm, tmp_path: Path, clock: Clock) -> None:
+    import sys
+
+    from prm_sync.sync.engine import SWITCH_INTERVAL_S
+    from prm_sync.sync.events import NullObserver
+
+    seen: list[float] = []
+
+    class Watch(NullObserver):
+        def progress(self, entity: str, phase: str, done: int, total: int | None = None) -> None:
+            seen.append(sys.getswitchinterval())
+
+    before = sys.getswitchinterval()
+    assert before < SWITCH_INTERVAL_S  # CPython's 5 ms
+    crm.create("companies", partner_fields("Acme"))
+    sync(store, crm, tmp_path, clock, entities=["partner"], observer=Watch())
+    assert seen and min(seen) == SWITCH_INTERVAL_S
+    assert sys.getswitchinterval() == before
+
+
 class RepeatingAcrossPagesCrm(FakeCrm):
     """A CRM whose every page after the first repeats the previous page's last record (a record
     changed while the read went on, met again further on)."""
