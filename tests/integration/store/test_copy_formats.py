@@ -31,7 +31,7 @@ def _registrations(prefix: str, partner_id: str, count: int) -> list[list[Any]]:
     now = datetime(2026, 12, 7, 12, 30, 45, 123456, tzinfo=UTC)
     rows = []
     for i in range(count):
-        values = {key: None for key in columns_of(Registration)}
+        values: dict[str, Any] = dict.fromkeys(columns_of(Registration))
         values.update(
             id=f"{prefix}{i:04d}", partner_id=partner_id, company=NAMES[i % len(NAMES)],
             email=None if i % 3 else f"ä{i}@example.com", created_at=now, updated_at=now + timedelta(microseconds=i),
@@ -47,7 +47,7 @@ def _registrations(prefix: str, partner_id: str, count: int) -> list[list[Any]]:
 def _links(prefix: str, count: int) -> list[list[Any]]:
     rows = []
     for i in range(count):
-        values = {key: None for key in columns_of(Link)}
+        values: dict[str, Any] = dict.fromkeys(columns_of(Link))
         values.update(entity="lead", prm_id=f"{prefix}{i:04d}", crm_id=f"00Q{prefix}{i:012d}",
                       base={"company": NAMES[i % len(NAMES)], "amount": "1234.50", "none": None},
                       crm_hash=f"h{i}")
@@ -79,16 +79,23 @@ def _seed_partner(store: Store) -> str:
     return "p-copy"
 
 
-def test_binary_copy_stores_what_executemany_stores(pg_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    partner = _seed_partner(pg_store)
-    formats: list[bool] = []
+@pytest.fixture
+def formats(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Each COPY's format as it is sent: True for binary."""
+    sent: list[bool] = []
     plain_query = inserts._copy_query
 
     def seen(table: type[Any], statement: Any, *, binary: bool = False) -> Any:
-        formats.append(binary)
+        sent.append(binary)
         return plain_query(table, statement, binary=binary)
 
     monkeypatch.setattr(inserts, "_copy_query", seen)
+    return sent
+
+
+def test_binary_copy_stores_what_executemany_stores(pg_store: Store, monkeypatch: pytest.MonkeyPatch,
+                                                    formats: list[bool]) -> None:
+    partner = _seed_partner(pg_store)
     _write(pg_store, [(Registration, _registrations("c", partner, 300)), (Link, _links("c", 300))], 1, monkeypatch)
     assert formats == [True, True]  # both tables went in binary
     _write(pg_store, [(Registration, _registrations("e", partner, 300)), (Link, _links("e", 300))], 10**9,
@@ -112,18 +119,10 @@ def test_binary_copy_stores_what_executemany_stores(pg_store: Store, monkeypatch
 
 
 def test_a_batch_with_a_value_of_another_class_goes_as_text_and_is_stored_alike(
-        pg_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+        pg_store: Store, monkeypatch: pytest.MonkeyPatch, formats: list[bool]) -> None:
     """A date-time in a date column (its binary form is another type's): the batch goes as text,
     which the server reads as it reads executemany's value (the date)."""
     partner = _seed_partner(pg_store)
-    formats: list[bool] = []
-    plain_query = inserts._copy_query
-
-    def seen(table: type[Any], statement: Any, *, binary: bool = False) -> Any:
-        formats.append(binary)
-        return plain_query(table, statement, binary=binary)
-
-    monkeypatch.setattr(inserts, "_copy_query", seen)
     at = columns_of(Registration).index
     for prefix, copy_min in (("c", 1), ("e", 10**9)):
         rows = _registrations(prefix, partner, 250)
