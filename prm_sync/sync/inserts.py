@@ -205,9 +205,9 @@ def _copy(driver: Any, table: type[Any], statement: _Statement, rows: list[Seque
 
 #: the PostgreSQL types a COPY sends in binary (by the column's type as SQLAlchemy compiles it), as
 #: (the oid whose binary form is sent, the one Python class such a value must be); anything else
-#: goes as text. JSON: SQLAlchemy's bind processor wraps the value in psycopg's `Json` (`_json_class`),
-#: which psycopg dumps with the engine's serializer in either format (`json`'s binary form is its
-#: text; `jsonb` is not listed).
+#: goes as text. JSON (`_binary_form`): SQLAlchemy's bind processor wraps the value in psycopg's
+#: `Json`, which psycopg dumps with the engine's serializer in either format (`json`'s binary form
+#: is its text; `jsonb` is not listed).
 _BINARY_FORMS: dict[str, tuple[int, type]] = {
     "VARCHAR": (1043, str), "TEXT": (25, str),
     "TIMESTAMP WITH TIME ZONE": (1184, datetime), "DATE": (1082, date), "NUMERIC": (1700, Decimal),
@@ -225,8 +225,8 @@ def _binary_form(type_name: str) -> tuple[int, type] | None:
 
 def _binary_oids(statement: _Statement, rows: list[list[Any]]) -> list[int] | None:
     """The oids to send `rows` (bound values, in `statement.order`) as binary, or None when a column
-    is not of a listed type or holds a value of another class (an int in a money column, a datetime
-    in a date column: their binary forms differ; text COPY lets the server read them)."""
+    is not of a listed type or holds a value of another class (a datetime in a date column, a str in
+    a date-time column: their binary forms differ; text COPY lets the server read them)."""
     if statement.binary_forms is None:
         return None
     for (_oid, kind), column in zip(statement.binary_forms, zip(*rows, strict=True), strict=False):
