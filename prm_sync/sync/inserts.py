@@ -47,10 +47,8 @@ class PendingRows:
         self._rows: dict[type[Any], list[Draft]] = {}
 
     def new(self, table: type[Any], values: Mapping[str, Any]) -> Any:
-        """A draft row of `table`, written at the next `write` (typed Any: it stands in for a row).
-        (A first load makes two per record: `Draft.__init__`'s work done here, without its call.)"""
-        row = _new_draft(Draft)
-        row.__dict__ = {**_template(table), **values}
+        """A draft row of `table`, written at the next `write` (typed Any: it stands in for a row)."""
+        row = Draft(table, values)
         self._rows.setdefault(table, []).append(row)
         return row
 
@@ -260,13 +258,14 @@ class _Statement:
         # positions whose processor turns None into None (most; not JSON's, which writes 'null'):
         # a pull's rows hold many empty columns, and each call costs a few nested Python calls
         self.keeping_none: set[int] = set()
-        #: per column of `order`, its binary COPY form (PostgreSQL: `_BINARY_FORMS`), or None for the table
-        forms = [_binary_form(by_key[key].type.dialect_impl(dialect).compile(dialect=dialect).split(" COLLATE")[0])
-                 for key in self.order] if dialect.name == "postgresql" else [None]
-        self.binary_forms: list[tuple[int, type]] | None = \
-            None if None in forms else [form for form in forms if form is not None]
+        forms: list[tuple[int, type]] = []  # each column's binary COPY form (PostgreSQL: `_binary_form`)
         for index, key in enumerate(self.order):
-            processor = by_key[key].type.dialect_impl(dialect).bind_processor(dialect)
+            impl = by_key[key].type.dialect_impl(dialect)
+            form = _binary_form(impl.compile(dialect=dialect).split(" COLLATE")[0]) \
+                if dialect.name == "postgresql" else None
+            if form is not None:
+                forms.append(form)
+            processor = impl.bind_processor(dialect)
             if processor is not None and isinstance(by_key[key].type, UtcDateTime):
                 processor = _sqlite_utc_text(processor) if dialect.name == "sqlite" else _utc_as_is(processor)
             elif processor is not None and dialect.name == "sqlite" and by_key[key].type._type_affinity is Date:
@@ -275,6 +274,8 @@ class _Statement:
                 self.processors.append((index, processor))
                 if _keeps_none(processor):
                     self.keeping_none.add(index)
+        #: the columns' binary COPY forms, or None when one column has none (the table goes as text)
+        self.binary_forms: list[tuple[int, type]] | None = forms if len(forms) == len(self.order) else None
 
 
 def _keeps_none(processor: Callable[[Any], Any]) -> bool:
@@ -372,7 +373,6 @@ class _Shape:
 
 
 _SHAPES: dict[type[Any], _Shape] = {}
-_new_draft = object.__new__
 
 
 def _shape(table: type[Any]) -> _Shape:
@@ -380,9 +380,3 @@ def _shape(table: type[Any]) -> _Shape:
     if shape is None:
         shape = _SHAPES[table] = _Shape(table)
     return shape
-
-
-def _template(table: type[Any]) -> dict[str, Any]:
-    """A new draft's columns before its values: every column, its scalar default or None."""
-    shape = _SHAPES.get(table)
-    return (shape if shape is not None else _shape(table)).template

@@ -397,14 +397,12 @@ def _create_row(
         quarantine(session, ctx, entity=entity, side="pull", kind="invalid", record_key=rec.crm_id, crm_id=rec.crm_id,
                    prm_id=m.prm_id, reason="; ".join(problems), payload=_payload(rec))
         return None
-    if values.keys() <= shape.columns:  # as the mapping is meant to be: this record's dict becomes the row's
-        columns = values
-        for name in shape.defaulted:
-            if name in columns and columns[name] is None:
-                del columns[name]
-    else:
-        columns = {name: value for name, value in values.items()
-                   if name in shape.columns and not (value is None and name in shape.defaulted)}
+    # this record's dict becomes the row's when every name is a column (as the mapping is meant to be)
+    columns = values if values.keys() <= shape.columns else \
+        {name: value for name, value in values.items() if name in shape.columns}
+    for name in shape.defaulted:  # an empty value where the column has a default: the default
+        if name in columns and columns[name] is None:
+            del columns[name]
     columns.update(id=prm_id, created_at=now, updated_at=now)
     row = ctx.new_rows.new(table, columns)
     # The PRM id must still be written to the CRM record's key field unless it already holds it.
