@@ -1,14 +1,17 @@
-"""A page's batched look-ups (sync/lookup.py) on both stores: the same answers, and on PostgreSQL
-one statement per page (the ids as one array), where SQLite takes them 500 at a time."""
+"""A page's batched look-ups (sync/lookup.py) on both stores: the same answers, in one statement per
+page (PostgreSQL: the ids as one array; SQLite: as one JSON array, the answer as one JSON object),
+and on a SQLite without its JSON functions 500 ids at a time."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import event, insert
 
 from prm_sync.store import Link, Partner, Store
 from prm_sync.store.types import utcnow
+from prm_sync.sync import lookup
 from prm_sync.sync.lookup import linked_any, partner_names, prm_ids_by_crm
 
 COUNT = 2_100  # more than four chunks of 500
@@ -25,7 +28,7 @@ def _seed(store: Store) -> None:
         session.commit()
 
 
-def test_look_ups_answer_alike_in_one_statement_per_page_on_postgresql(store: Store) -> None:
+def test_look_ups_answer_alike_in_one_statement_per_page(store: Store) -> None:
     _seed(store)
     statements: list[str] = []
 
@@ -44,13 +47,49 @@ def test_look_ups_answer_alike_in_one_statement_per_page_on_postgresql(store: St
     event.remove(store.engine, "before_cursor_execute", seen)
     assert found == {f"001A{i:05d}": f"p{i:05d}" for i in range(COUNT)}
     assert names == {f"p{i:05d}": f"Đông Á {i}" for i in range(COUNT)}
-    looked_up = [s for s in statements if s.startswith("SELECT crm_id, prm_id")]
-    named = [s for s in statements if s.startswith("SELECT id, name")]
-    if store.backend == "postgresql":
-        assert (len(looked_up), len(named)) == (1, 1)
-        assert "= ANY(" in looked_up[0]
-    else:
-        assert (len(looked_up), len(named)) == (5, 5)  # 2,100 ids: chunks of 500
+    looked_up = [s for s in statements if "crm_id, prm_id" in s]
+    named = [s for s in statements if "id, name" in s]
+    assert (len(looked_up), len(named)) == (1, 1)
+    assert ("= ANY(" if store.backend == "postgresql" else "json_each(") in looked_up[0]
+
+
+def test_sqlite_without_json_functions_looks_up_500_ids_at_a_time(store: Store,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    if store.backend != "sqlite":
+        pytest.skip("SQLite's fallback")
+    monkeypatch.setattr(lookup, "_sqlite_json", lambda: False)  # a SQLite built without JSON1
+    _seed(store)
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", seen)
+    with store.session() as session:
+        found = prm_ids_by_crm(session, "partner", [f"001A{i:05d}" for i in range(COUNT)] + ["001Anobody"])
+        names = partner_names(session, [f"p{i:05d}" for i in range(COUNT)])
+    event.remove(store.engine, "before_cursor_execute", seen)
+    assert found == {f"001A{i:05d}": f"p{i:05d}" for i in range(COUNT)}
+    assert names == {f"p{i:05d}": f"Đông Á {i}" for i in range(COUNT)}
+    assert len([s for s in statements if s.startswith("SELECT crm_id, prm_id")]) == 5  # 2,100 ids: chunks of 500
+    assert not [s for s in statements if "json_each" in s]
+
+
+#: names as partners spell them, and what JSON must escape
+ODD_NAMES = ['Công ty "Đông Á"', "Müller & Söhne\\GmbH", "tab\there\n", "line\nbreak\t", "東京 🚀", "Ærø {a,b}", "''"]
+
+
+def test_names_come_back_as_stored(store: Store) -> None:
+    now = utcnow()
+    names = ODD_NAMES
+    with store.session(write=True) as session:
+        session.execute(insert(Partner.__table__), [  # type: ignore[attr-defined]
+            {"id": f"p{i}", "name": name, "tier": "gold", "status": "active",
+             "created_at": now, "updated_at": now} for i, name in enumerate(names)])
+        session.commit()
+    with store.session() as session:
+        assert partner_names(session, [f"p{i}" for i in range(len(names))] + ["p-none"]) == \
+            {f"p{i}": name for i, name in enumerate(names)}
 
 
 ODD_IDS = ["a,b", "{x}", 'q"uote', "back\\slash", "with space", "NULL", "null", "Đông-Á", "ok-1", "a.b_c"]
