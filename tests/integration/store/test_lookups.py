@@ -128,3 +128,17 @@ def test_ids_that_an_array_literal_would_misread_are_found_alike(store: Store) -
         assert sent[ODD_IDS.index("a.b_c")] == "{001Anobody,a.b_c}"
         for odd in ("a,b", "{x}", 'q"uote', "back\\slash", "with space", "NULL", "null", "Đông-Á"):
             assert sent[ODD_IDS.index(odd)] == ["001Anobody", odd]    # a list, quoted by psycopg
+
+
+def test_sqlite_finds_an_id_holding_a_nul(store: Store) -> None:
+    """SQLite's `json_each` cuts a text at an escaped NUL: such ids are looked up as rows."""
+    if store.backend != "sqlite":
+        pytest.skip("PostgreSQL text holds no NUL")
+    with store.session(write=True) as session:
+        session.execute(insert(Link.__table__), [  # type: ignore[attr-defined]
+            {"entity": "partner", "prm_id": f"p{i}", "crm_id": crm_id, "base": {}}
+            for i, crm_id in enumerate(["a\x00b", "a", "plain"])])
+        session.commit()
+    with store.session() as session:
+        assert prm_ids_by_crm(session, "partner", ["a\x00b", "plain", "b"]) == {"a\x00b": "p0", "plain": "p2"}
+        assert prm_ids_by_crm(session, "partner", ["plain", "\\u0000"]) == {"plain": "p2"}
