@@ -142,3 +142,20 @@ def test_sqlite_finds_an_id_holding_a_nul(store: Store) -> None:
     with store.session() as session:
         assert prm_ids_by_crm(session, "partner", ["a\x00b", "plain", "b"]) == {"a\x00b": "p0", "plain": "p2"}
         assert prm_ids_by_crm(session, "partner", ["plain", "\\u0000"]) == {"plain": "p2"}
+
+
+def test_sqlite_json_look_ups_walk_the_index(store: Store) -> None:
+    """The JSON look-ups search the index of the column they ask about, once per id; never a scan
+    of `link` or `partner` (each page would read every row of the entity)."""
+    if store.backend != "sqlite":
+        pytest.skip("SQLite's statements")
+    _seed(store)
+    with store.session() as session:
+        connection = session.connection()
+        for sql, params, searched in (
+                (lookup._json_pairs_sql("crm_id, prm_id", "crm_id", "link"), ("partner", '["001A00001"]'),
+                 "(entity=? AND crm_id=?)"),
+                (lookup._json_pairs_sql("id, name", "id", "partner"), ('["p00001"]',), "(id=?)")):
+            plan = [row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
+            assert any(step.startswith("SEARCH") and step.endswith(searched) for step in plan), plan
+            assert not any(step.startswith(("SCAN link", "SCAN partner")) for step in plan), plan
