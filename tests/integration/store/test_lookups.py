@@ -4,17 +4,26 @@ and on a SQLite without its JSON functions 500 ids at a time."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import event, insert
 
-from prm_sync.store import Link, Partner, Store
+from prm_sync.store import Link, Partner, Store, open_store, upgrade
 from prm_sync.store.types import utcnow
 from prm_sync.sync import lookup
 from prm_sync.sync.lookup import linked_any, partner_names, prm_ids_by_crm
 
 COUNT = 2_100  # more than four chunks of 500
+
+
+@pytest.fixture
+def sqlite_store(sqlite_url: str) -> Iterator[Store]:
+    """A migrated SQLite store, for what only SQLite does (no PostgreSQL variant to skip)."""
+    with open_store(sqlite_url) as opened:
+        upgrade(opened)
+        yield opened
 
 
 def _seed(store: Store) -> None:
@@ -53,10 +62,9 @@ def test_look_ups_answer_alike_in_one_statement_per_page(store: Store) -> None:
     assert ("= ANY(" if store.backend == "postgresql" else "json_each(") in looked_up[0]
 
 
-def test_sqlite_without_json_functions_looks_up_500_ids_at_a_time(store: Store,
+def test_sqlite_without_json_functions_looks_up_500_ids_at_a_time(sqlite_store: Store,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    if store.backend != "sqlite":
-        pytest.skip("SQLite's fallback")
+    store = sqlite_store
     monkeypatch.setattr(lookup, "_sqlite_json", lambda: False)  # a SQLite built without JSON1
     _seed(store)
     statements: list[str] = []
@@ -130,10 +138,10 @@ def test_ids_that_an_array_literal_would_misread_are_found_alike(store: Store) -
             assert sent[ODD_IDS.index(odd)] == ["001Anobody", odd]    # a list, quoted by psycopg
 
 
-def test_sqlite_finds_an_id_holding_a_nul(store: Store) -> None:
-    """SQLite's `json_each` cuts a text at an escaped NUL: such ids are looked up as rows."""
-    if store.backend != "sqlite":
-        pytest.skip("PostgreSQL text holds no NUL")
+def test_sqlite_finds_an_id_holding_a_nul(sqlite_store: Store) -> None:
+    """SQLite's `json_each` cuts a text at an escaped NUL: such ids are looked up as rows
+    (PostgreSQL's text holds no NUL)."""
+    store = sqlite_store
     with store.session(write=True) as session:
         session.execute(insert(Link.__table__), [  # type: ignore[attr-defined]
             {"entity": "partner", "prm_id": f"p{i}", "crm_id": crm_id, "base": {}}
@@ -144,11 +152,10 @@ def test_sqlite_finds_an_id_holding_a_nul(store: Store) -> None:
         assert prm_ids_by_crm(session, "partner", ["plain", "\\u0000"]) == {"plain": "p2"}
 
 
-def test_sqlite_json_look_ups_walk_the_index(store: Store) -> None:
+def test_sqlite_json_look_ups_walk_the_index(sqlite_store: Store) -> None:
     """The JSON look-ups search the index of the column they ask about, once per id; never a scan
     of `link` or `partner` (each page would read every row of the entity)."""
-    if store.backend != "sqlite":
-        pytest.skip("SQLite's statements")
+    store = sqlite_store
     _seed(store)
     with store.session() as session:
         connection = session.connection()
