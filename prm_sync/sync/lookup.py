@@ -75,14 +75,15 @@ def _pairs(session: Session, what: str, column: str, ids: Iterable[str], *, enti
     out: dict[str, str] = {}
     if connection.dialect.name == "sqlite" and _sqlite_json():
         wanted = sorted({i for i in ids if i})
-        sql = _json_pairs_sql(what, column, table)
+        sql = _select_sql("json", what, column, 1, table=table)
         where = (entity,) if table == Link.__tablename__ else ()
         for start in range(0, len(wanted), _ARRAY_CHUNK):
-            array = json.dumps(wanted[start:start + _ARRAY_CHUNK])
+            chunk = wanted[start:start + _ARRAY_CHUNK]
+            array = json.dumps(chunk)
             if "\\u0000" in array:
-                out.update(_pairs_as_rows(connection, what, column, wanted[start:start + _ARRAY_CHUNK], entity, table))
-                continue
-            out.update(json.loads(connection.exec_driver_sql(sql, (*where, array)).scalar() or "{}"))
+                out.update(_pairs_as_rows(connection, what, column, chunk, entity, table))
+            else:
+                out.update(json.loads(connection.exec_driver_sql(sql, (*where, array)).scalar() or "{}"))
         return out
     return _pairs_as_rows(connection, what, column, ids, entity, table)
 
@@ -130,15 +131,6 @@ def _sqlite_json() -> bool:
         return False
 
 
-def _json_pairs_sql(what: str, column: str, table: str) -> str:
-    """`SELECT json_group_object(a, b) FROM <table> WHERE [entity = ? AND] <column> IN (the JSON
-    array's values)`: the rows' two columns as one JSON object (no rows: `{}`)."""
-    first, second = (name.strip() for name in what.split(","))
-    entity = "entity = ? AND " if table == Link.__tablename__ else ""
-    return (f"SELECT json_group_object({first}, {second}) FROM {table} "
-            f"WHERE {entity}{column} IN (SELECT value FROM json_each(?))")
-
-
 #: ids that stand in a PostgreSQL array literal as they are (no quotes, no escapes): every id the
 #: CRMs and prm-sync make (Salesforce's 18 characters, HubSpot's digits, PRM ids' hex digits)
 _PLAIN_IDS = re.compile(r"[0-9A-Za-z_.-]+(?:,[0-9A-Za-z_.-]+)*")
@@ -163,13 +155,18 @@ _SQL: dict[tuple[str, str, str, int, str], str] = {}
 
 def _select_sql(style: str, what: str, column: str, count: int, *, table: str = Link.__tablename__) -> str:
     """`SELECT <what> FROM link WHERE entity = ? AND <column> IN (?, ...)` in the driver's
-    paramstyle (or, style "array", `<column> = ANY(%s)`; "array text", `= ANY(%s::text[])`); for
-    another `table`, without the entity."""
+    paramstyle (or, style "array", `<column> = ANY(%s)`; "array text", `= ANY(%s::text[])`; "json"
+    (SQLite), `SELECT json_group_object(<what>) ... <column> IN (the values of one JSON array)`:
+    the rows' two columns as one JSON object, `{}` for none); for another `table`, without the
+    entity."""
     key = (style, what, column, count, table)
     if key not in _SQL:
-        mark = "?" if style == "qmark" else "%s"  # sqlite3; psycopg ("format"/"pyformat", "array", "array text")
+        # sqlite3 ("qmark", "json"); psycopg ("format"/"pyformat", "array", "array text")
+        mark = "?" if style in ("qmark", "json") else "%s"
         entity = f"entity = {mark} AND " if table == Link.__tablename__ else ""
-        if style == "array text":  # the ids as the text of an array (`_array_literal`)
+        if style == "json":
+            what, among = f"json_group_object({what})", f"IN (SELECT value FROM json_each({mark}))"
+        elif style == "array text":  # the ids as the text of an array (`_array_literal`)
             among = f"= ANY({mark}::text[])"
         else:
             among = f"= ANY({mark})" if style == "array" else f"IN ({', '.join([mark] * count)})"

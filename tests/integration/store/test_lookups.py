@@ -160,9 +160,9 @@ def test_sqlite_json_look_ups_walk_the_index(sqlite_store: Store) -> None:
     with store.session() as session:
         connection = session.connection()
         for sql, params, searched in (
-                (lookup._json_pairs_sql("crm_id, prm_id", "crm_id", "link"), ("partner", '["001A00001"]'),
+                (lookup._select_sql("json", "crm_id, prm_id", "crm_id", 1, table="link"), ("partner", '["001A00001"]'),
                  "(entity=? AND crm_id=?)"),
-                (lookup._json_pairs_sql("id, name", "id", "partner"), ('["p00001"]',), "(id=?)")):
+                (lookup._select_sql("json", "id, name", "id", 1, table="partner"), ('["p00001"]',), "(id=?)")):
             plan = [row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
             assert any(step.startswith("SEARCH") and step.endswith(searched) for step in plan), plan
             assert not any(step.startswith(("SCAN link", "SCAN partner")) for step in plan), plan
