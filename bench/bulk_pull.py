@@ -61,7 +61,11 @@ def measure(size: int, runs: int, stores: list[str], say: Any = print) -> dict[s
                     if copy_min is not None:
                         spec["copy_min_rows"] = copy_min
                     emu.calls_seen()
+                    busy_before = machine.busy_core_seconds()
                     sample = infra.run_worker(spec, emu.hello["env"])
+                    busy_after = machine.busy_core_seconds()
+                    sample["machine_busy_s"] = None if busy_before is None or busy_after is None \
+                        else busy_after - busy_before
                     sample["calls_seen"] = emu.calls_seen()
                     sample["load_1m"] = os.getloadavg()[0]
                     samples.setdefault(label, []).append(sample)
@@ -89,8 +93,8 @@ def render(samples: dict[str, list[dict[str, Any]]], size: int, runs: int) -> st
              "ratios are fairer than their times. Medians of the runs; calls as the emulator counted them.",
              "",
              "| path | records | median s | min s | records/s | × bare REST read | CPU s (median) | calls "
-             "| peak RSS MiB | writer's peak RSS MiB | load (1 min) |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| peak RSS MiB | writer's peak RSS MiB | machine busy core-s | load (1 min) |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for label, *_rest in ROWS:
         if label not in samples:
             continue
@@ -103,14 +107,45 @@ def render(samples: dict[str, list[dict[str, Any]]], size: int, runs: int) -> st
                      f"{median / rest_base:.2f} | {statistics.median(s['cpu_seconds'] for s in group):.1f} | "
                      f"{group[0]['calls_seen']} | "
                      f"{max(s['peak_rss_kb'] for s in group) / 1024:.0f} | {_writer_rss(group)} | "
-                     f"{min(loads):.1f}–{max(loads):.1f} |")
+                     f"{_machine_busy(group)} | {min(loads):.1f}–{max(loads):.1f} |")
     info = machine.describe()
+    lines += ["", *_same_run_ratios(samples)]
     lines += ["", "CPU s: the sync process's and its writer process's (sync/writer.py: a first load's rows are "
-              "written by a second process); peak RSS: each process's own.",
+              "written by a second process); peak RSS: each process's own. Machine busy core-s: what the whole "
+              "machine spent busy during the row (every process: the run, its writer, the emulator, the "
+              "PostgreSQL server), median.",
               "", "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()) + ".",
               "Bulk 2.0 rows: one first REST page (its totalSize decides), one job create, status polls "
               "(first after 0.2 s, then doubling), one results call per 50,000 rows, per entity.", END]
     return "\n".join(lines)
+
+
+#: (numerator, denominator) rows whose same-run ratios the issue's lines are about
+RATIOS = [("prm-sync Bulk 2.0 -> SQLite", "bare SDK REST query_all"),
+          ("prm-sync Bulk 2.0 -> PostgreSQL (COPY)", "prm-sync Bulk 2.0 -> SQLite"),
+          ("prm-sync REST -> PostgreSQL (COPY)", "prm-sync REST -> SQLite")]
+
+
+def _short(label: str) -> str:
+    return "the bare REST read" if label == "bare SDK REST query_all" else label.removeprefix("prm-sync ")
+
+
+def _same_run_ratios(samples: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """One line per ratio: each run's time over the other row's time in the same run (the rows of a
+    run are measured one after the other), then their median."""
+    lines = []
+    for top, bottom in RATIOS:
+        if top not in samples or bottom not in samples:
+            continue
+        ratios = [a["seconds"] / b["seconds"] for a, b in zip(samples[top], samples[bottom], strict=False)]
+        lines.append(f"- {_short(top)} over {_short(bottom)}, per run: {', '.join(f'{r:.2f}' for r in ratios)} "
+                     f"(median {statistics.median(ratios):.2f})")
+    return ["Same-run ratios (what issue 17's lines compare):", *lines] if lines else []
+
+
+def _machine_busy(group: list[dict[str, Any]]) -> str:
+    busy = [s["machine_busy_s"] for s in group if s.get("machine_busy_s") is not None]
+    return f"{statistics.median(busy):.1f}" if busy else "-"
 
 
 def _writer_rss(group: list[dict[str, Any]]) -> str:
