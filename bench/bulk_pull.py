@@ -10,6 +10,10 @@ fresh worker process on a fresh store. Rows, each `runs` times, in one run of th
 - prm-sync over REST (bulk_query_threshold above the size) and over Bulk 2.0 (default 10,000),
   into SQLite; into PostgreSQL with COPY and (Bulk) with executemany only.
 
+Each row also gets the whole machine's busy core-seconds during its runs (/proc/stat: the
+PostgreSQL server's and the emulator's CPU count too, not only the run's), and under the table
+the same-run ratios issue 17's lines compare, run by run.
+
 The section it writes replaces only its own block (between its markers) in the output file.
 """
 
