@@ -43,11 +43,23 @@ def set_deleted_reason(entity: str, row: Any, reason: str | None) -> None:
         row.deleted_reason = reason
 
 
-def rules(mapper: EntityMapper) -> list[FieldRule]:
-    """Merge rules for the mapped fields and references (references merge like fields)."""
-    out = [FieldRule(f.name, f.pull, f.push) for f in mapper.fields]
-    out += [FieldRule(r.name, r.pull, r.push) for r in mapper.references]
-    return out
+#: id(mapper) -> (the mapper, its rules); the mapper is kept so that its id is not reused meanwhile
+_RULES: dict[int, tuple[EntityMapper, tuple[FieldRule, ...]]] = {}
+
+
+def rules(mapper: EntityMapper) -> tuple[FieldRule, ...]:
+    """Merge rules for the mapped fields and references (references merge like fields). Made once
+    per mapper: an incremental pull asks twice per updated record, a push once per record. (By
+    identity: a mapper is not hashable, its constants being a dict.)"""
+    known = _RULES.get(id(mapper))
+    if known is not None and known[0] is mapper:
+        return known[1]
+    made = tuple(FieldRule(f.name, f.pull, f.push) for f in mapper.fields) + \
+        tuple(FieldRule(r.name, r.pull, r.push) for r in mapper.references)
+    if len(_RULES) >= 64:  # a few mappers per run in practice; bounded all the same
+        _RULES.clear()
+    _RULES[id(mapper)] = (mapper, made)
+    return made
 
 
 def snapshot(row: SyncedRow, names: Iterable[str]) -> dict[str, str | None]:
