@@ -8,25 +8,23 @@ import dataclasses
 from pathlib import Path
 
 from prm_sync.domain.fields import Entity
-from prm_sync.mapping import load_mapping
+from prm_sync.mapping import EntityMapper, load_mapping
 from prm_sync.sync.merge import FieldRule
 from prm_sync.sync.rows import rules
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_an_entitys_rules_are_its_fields_then_its_references_made_once_per_mapper() -> None:
-    mapper = load_mapping(ROOT / "mappings" / "salesforce.yaml").entities[Entity.LEAD]
-    expected = [FieldRule(f.name, f.pull, f.push) for f in mapper.fields] + \
-        [FieldRule(r.name, r.pull, r.push) for r in mapper.references]
-    first = rules(mapper)
-    assert list(first) == expected and any(r.name == "partner_id" for r in first)
-    assert rules(mapper) is first   # made once
-
-
-def expected_rules(mapper) -> list[FieldRule]:  # type: ignore[no-untyped-def]
+def expected_rules(mapper: EntityMapper) -> list[FieldRule]:
     return [FieldRule(f.name, f.pull, f.push) for f in mapper.fields] + \
         [FieldRule(r.name, r.pull, r.push) for r in mapper.references]
+
+
+def test_an_entitys_rules_are_its_fields_then_its_references_made_once_per_mapper() -> None:
+    mapper = load_mapping(ROOT / "mappings" / "salesforce.yaml").entities[Entity.LEAD]
+    first = rules(mapper)
+    assert list(first) == expected_rules(mapper) and any(r.name == "partner_id" for r in first)
+    assert rules(mapper) is first   # made once
 
 
 def test_another_mapper_gets_its_own_rules_even_when_equal_to_a_former_one() -> None:
