@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 from sqlmodel import col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from prm_sync.domain.fields import Entity
 from prm_sync.store import Link
@@ -19,10 +20,20 @@ from prm_sync.sync.context import RunContext
 from prm_sync.sync.pull import CRM_DELETED, mark_deleted
 from prm_sync.sync.quarantine import quarantine
 from prm_sync.sync.report import Change
-from prm_sync.sync.rows import TABLES
+from prm_sync.sync.rows import TABLES, SyncedRow
 
 SWEEP = "deleted"
 BATCH = 1000
+
+
+def deletions_to_push(entity: Entity, table: type[SyncedRow]) -> SelectOfScalar[Link]:
+    """The next batch of links whose PRM row was deleted and whose CRM record was not yet: found
+    from the deleted rows (`ix_<table>_deleted` holds their ids), each link by its key."""
+    deleted = select(table.id).where(col(table.deleted_at).is_not(None))
+    return (select(Link)
+            .where(Link.entity == entity.value, col(Link.prm_id).in_(deleted), col(Link.crm_id).is_not(None),
+                   col(Link.deleted_at).is_(None))
+            .order_by(Link.prm_id).limit(BATCH))
 
 
 def push_deletions(ctx: RunContext, entity: Entity) -> None:
@@ -32,11 +43,7 @@ def push_deletions(ctx: RunContext, entity: Entity) -> None:
         return
     while True:
         with ctx.unit() as session:
-            query = (select(Link).join(table, col(table.id) == col(Link.prm_id))
-                     .where(Link.entity == entity.value, col(Link.crm_id).is_not(None), col(Link.deleted_at).is_(None),
-                            col(table.deleted_at).is_not(None))
-                     .order_by(Link.prm_id).limit(BATCH))
-            links = list(session.exec(query).all())
+            links = list(session.exec(deletions_to_push(entity, table)).all())
             if not links:
                 return
             if mapper.on_delete == "ignore" or ctx.dry_run:

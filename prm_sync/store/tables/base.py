@@ -39,6 +39,14 @@ def sparse_index(table: str, column: str) -> Index:
     return Index(f"ix_{table}_{column}", column, sqlite_where=present, postgresql_where=present)
 
 
+def deleted_rows_index(table: str) -> Index:
+    """An index of the ids of the soft-deleted rows only: the deletions to push are found among
+    them (sync/deletes.py), not by reading every link of the entity each run (a no-op run over
+    100,000 records of each entity read all 300,000 links and their rows for it)."""
+    deleted = text("deleted_at IS NOT NULL")
+    return Index(f"ix_{table}_deleted", "id", sqlite_where=deleted, postgresql_where=deleted)
+
+
 def one_of(column: str, values: tuple[str, ...]) -> str:
     """SQL for a CHECK that `column` holds one of `values` (fixed, code-owned literals only)."""
     quoted = ", ".join(f"'{value}'" for value in values)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Text
 from sqlmodel import Field
 
-from prm_sync.store.tables.base import Timestamps, one_of
+from prm_sync.store.tables.base import Timestamps, deleted_rows_index, one_of
 from prm_sync.store.types import Key, Money, UtcDateTime, new_id
 
 COMMISSION_KINDS: tuple[str, ...] = ("commission", "clawback")
@@ -18,7 +18,8 @@ class CommissionLine(Timestamps, table=True):
     """One commission or clawback line for a deal (FIELDS[commission])."""
 
     __tablename__ = "commission_line"
-    __table_args__ = (CheckConstraint(one_of("kind", COMMISSION_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(one_of("kind", COMMISSION_KINDS), name="kind"),
+                      deleted_rows_index("commission_line"))
 
     id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
     deal_id: str = Field(foreign_key="deal.id", index=True, sa_type=Key)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import Field
 
-from prm_sync.store.tables.base import SoftDeleted, Timestamps, sparse_index
+from prm_sync.store.tables.base import SoftDeleted, Timestamps, deleted_rows_index, sparse_index
 from prm_sync.store.types import Key, Money, new_id
 
 
@@ -15,7 +15,8 @@ class Deal(Timestamps, SoftDeleted, table=True):
     """A CRM opportunity/deal credited to a partner (FIELDS[deal])."""
 
     __tablename__ = "deal"
-    __table_args__ = (sparse_index("deal", "registration_id"), sparse_index("deal", "fund_request_id"))
+    __table_args__ = (sparse_index("deal", "registration_id"), sparse_index("deal", "fund_request_id"),
+                      deleted_rows_index("deal"))
 
     id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
     partner_id: str = Field(foreign_key="partner.id", index=True, sa_type=Key)

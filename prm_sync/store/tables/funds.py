@@ -14,7 +14,7 @@ from sqlmodel import Field
 
 from prm_sync.domain.fields import FUND_CLAIM_STATUSES as CLAIM_STATUSES
 from prm_sync.domain.fields import FUND_REQUEST_STATUSES as REQUEST_STATUSES
-from prm_sync.store.tables.base import SoftDeleted, StoreModel, Timestamps, one_of
+from prm_sync.store.tables.base import SoftDeleted, StoreModel, Timestamps, deleted_rows_index, one_of
 from prm_sync.store.types import Key, Money, UtcDateTime, new_id, utcnow
 
 
@@ -50,7 +50,8 @@ class FundRequest(Timestamps, SoftDeleted, table=True):
     """A partner's request for funds before an activity (FIELDS[fund_request])."""
 
     __tablename__ = "fund_request"
-    __table_args__ = (CheckConstraint(one_of("status", REQUEST_STATUSES), name="status"),)
+    __table_args__ = (CheckConstraint(one_of("status", REQUEST_STATUSES), name="status"),
+                      deleted_rows_index("fund_request"))
 
     id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
     partner_id: str = Field(foreign_key="partner.id", index=True, sa_type=Key)
@@ -70,7 +71,8 @@ class FundClaim(Timestamps, SoftDeleted, table=True):
     """A claim against an approved request, after the activity, with proof (FIELDS[fund_claim])."""
 
     __tablename__ = "fund_claim"
-    __table_args__ = (CheckConstraint(one_of("status", CLAIM_STATUSES), name="status"),)
+    __table_args__ = (CheckConstraint(one_of("status", CLAIM_STATUSES), name="status"),
+                      deleted_rows_index("fund_claim"))
 
     id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
     request_id: str = Field(foreign_key="fund_request.id", index=True, sa_type=Key)

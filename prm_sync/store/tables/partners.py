@@ -11,7 +11,7 @@ from sqlalchemy import CheckConstraint, event
 from sqlmodel import Field
 
 from prm_sync.store.name_keys import name_key
-from prm_sync.store.tables.base import SoftDeleted, StoreModel, Timestamps, one_of
+from prm_sync.store.tables.base import SoftDeleted, StoreModel, Timestamps, deleted_rows_index, one_of
 from prm_sync.store.types import Key, Money, UtcDateTime, new_id, utcnow
 
 CONTRACT_STATES: tuple[str, ...] = ("active", "expired", "terminated")
@@ -21,6 +21,7 @@ class Partner(Timestamps, SoftDeleted, table=True):
     """A partner company (FIELDS[partner])."""
 
     __tablename__ = "partner"
+    __table_args__ = (deleted_rows_index("partner"),)
 
     id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
     name: str

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from sqlmodel import Field
 
-from prm_sync.store.tables.base import SoftDeleted, Timestamps, sparse_index
+from prm_sync.store.tables.base import SoftDeleted, Timestamps, deleted_rows_index, sparse_index
 from prm_sync.store.types import Key, Money, UtcDateTime, new_id
 
 
@@ -15,7 +15,7 @@ class Registration(Timestamps, SoftDeleted, table=True):
     """A registered lead (FIELDS[lead]) plus its approval bookkeeping."""
 
     __tablename__ = "registration"
-    __table_args__ = (sparse_index("registration", "fund_request_id"),)
+    __table_args__ = (sparse_index("registration", "fund_request_id"), deleted_rows_index("registration"))
 
     id: str = Field(default_factory=new_id, primary_key=True, sa_type=Key)
     partner_id: str = Field(foreign_key="partner.id", index=True, sa_type=Key)

@@ -53,9 +53,9 @@ def test_schema_comparison_would_see_a_difference(store: Store) -> None:
 
 
 def test_upgraded_store_is_at_head(store: Store) -> None:
-    assert current_revision(store) == head_revision() == "0012_sparse_reference_indexes"
-    assert check_schema(store) == "0012_sparse_reference_indexes"
-    assert upgrade(store) == "0012_sparse_reference_indexes"  # idempotent
+    assert current_revision(store) == head_revision() == "0013_deleted_rows_indexes"
+    assert check_schema(store) == "0013_deleted_rows_indexes"
+    assert upgrade(store) == "0013_deleted_rows_indexes"  # idempotent
 
 
 def test_empty_store_is_not_initialized(blank_store_url: str) -> None:
@@ -80,10 +80,10 @@ def test_store_behind_says_what_to_run(blank_store_url: str) -> None:
         with pytest.raises(SchemaBehind) as caught:
             check_schema(store)
         assert str(caught.value) == (
-            f"store {store.display_url} is at revision 0001; this prm-sync needs 0012_sparse_reference_indexes: "
+            f"store {store.display_url} is at revision 0001; this prm-sync needs 0013_deleted_rows_indexes: "
             "run `prm-sync db upgrade`"
         )
-        assert upgrade(store) == "0012_sparse_reference_indexes"
+        assert upgrade(store) == "0013_deleted_rows_indexes"
         assert _schema_diff(store, STORE_METADATA) == []
 
 
@@ -92,7 +92,7 @@ def test_store_ahead_is_refused_and_left_alone(store: Store) -> None:
         connection.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '0099'"))
     with pytest.raises(SchemaAhead, match=r"at revision 0099.*written by a newer prm-sync") as caught:
         check_schema(store)
-    assert (caught.value.current, caught.value.head) == ("0099", "0012_sparse_reference_indexes")
+    assert (caught.value.current, caught.value.head) == ("0099", "0013_deleted_rows_indexes")
     with pytest.raises(SchemaAhead):
         upgrade(store)
     assert current_revision(store) == "0099"
