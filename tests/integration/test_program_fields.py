@@ -63,3 +63,36 @@ def test_a_discount_edit_in_the_program_is_kept_in_history(store: Store) -> None
         rows = [(r.from_tier, r.to_tier, r.from_discount, r.to_discount, r.actor)
                 for r in session.exec(select(PartnerTierChange))]
     assert rows == [("gold", "gold", Decimal("17.50"), Decimal("20.00"), "program")]
+
+
+def _stale_ids(store: Store, program: ProgramSettings | None) -> set[str]:
+    from sqlmodel import select
+
+    from prm_sync.rules.program_fields import may_be_stale
+
+    with store.session() as session:
+        return set(session.exec(select(Partner.id).where(may_be_stale(session, program))).all())
+
+
+def test_only_partners_whose_fields_may_change_are_read(store: Store) -> None:
+    """The refresh runs twice per sync: it reads the partners that may change, not every partner."""
+    with store.session(write=True) as session:
+        session.add_all([Partner(id=f"ok{n}", name=f"Đông Á {n}", tier="registered") for n in range(20)])
+        session.add_all([Partner(id=f"gold{n}", name=f"Müller {n}", tier="gold", discount_percent=Decimal("17.50"))
+                         for n in range(5)])
+        session.add_all([
+            Partner(id="gold-unset", name="Gold, no discount yet", tier="gold"),
+            Partner(id="gold-old", name="Gold, old discount", tier="gold", discount_percent=Decimal("15")),
+            Partner(id="demoted", name="Registered with a discount", tier="registered",
+                    discount_percent=Decimal("17.50")),
+            Partner(id="counted", name="Counted once", tier="registered", valid_certifications=0),
+            Partner(id="certified", name="Certified SARL", tier="registered")])
+        session.flush()
+        session.add(Certification(partner_id="certified", name="A", catalogue_id="a", holder=None,
+                                  earned_on=dt.date(2030, 1, 1), expires_on=None))   # not yet valid: still read
+    assert _stale_ids(store, PROGRAM) == {"gold-unset", "gold-old", "demoted", "counted", "certified"}
+    assert _stale_ids(store, None) == {f"gold{n}" for n in range(5)} | {"gold-old", "demoted", "counted",
+                                                                         "certified"}
+    with store.session(write=True) as session:
+        assert refresh_program_fields(session, PROGRAM, DAY) == 3   # the three discounts; the counts stay
+    assert _stale_ids(store, PROGRAM) == {"counted", "certified"}
