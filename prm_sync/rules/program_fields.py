@@ -44,11 +44,11 @@ def valid_certification_counts(session: Session, day: dt.date) -> dict[str, int]
 
 
 def may_be_stale(session: Session, program: ProgramSettings | None) -> ColumnElement[bool]:
-    """A condition every partner whose program fields may differ from what they should be meets (a
-    superset: the caller decides each row). The database filters the partners, so a run reads the
-    few that may change, not all of them (two reads of 100,000 partners took ~0.25 s of a 1 s
-    no-op run): one with a count or a certification, and one whose discount is not the one its
-    tier has (each tier's discount worked out in Python, as `discount_percent` does)."""
+    """A condition met by every partner whose program fields may need a change: one with a count
+    or a certification, and one whose discount is not its tier's (each tier's discount worked out
+    in Python, by `discount_percent`). A superset: the caller still decides each row. The database
+    filters, so a run reads the few partners that may change instead of all of them (two reads of
+    100,000 partners took ~0.25 s of a 1 s no-op run)."""
     conditions: list[ColumnElement[bool]] = [
         col(Partner.valid_certifications).is_not(None),
         col(Partner.id).in_(select(Certification.partner_id)),
