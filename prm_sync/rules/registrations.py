@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import ColumnElement, and_, func, update
 from sqlmodel import Session, col, or_, select
 
 from prm_sync.config import RegistrationSettings
@@ -121,6 +121,23 @@ def recheck_conflicts(
     return conflicts
 
 
+#: how far past `now` the database's filter of ended protections looks (`may_have_ended`): the rule
+#: itself decides at the second, the filter only has to keep every registration that may have ended
+FILTER_SLACK = dt.timedelta(days=1)
+
+
+def may_have_ended(now: dt.datetime, protection_days: int) -> ColumnElement[bool]:
+    """A condition met by every registration whose protection may have ended at `now`
+    (`Protection.ends_at` in SQL, a day later: a superset the rule then decides row by row). Every
+    sync checks expiry; the database leaves out the registrations still protected, instead of the
+    run reading every open one (100,000 of them: ~5 % of a no-op run)."""
+    by = now + FILTER_SLACK
+    started = func.coalesce(col(Registration.approved_at), col(Registration.created_at))
+    return and_(or_(col(Registration.extended_until).is_(None), col(Registration.extended_until) <= by),
+                or_(col(Registration.expires_at) <= by,
+                    and_(col(Registration.expires_at).is_(None), started <= by - dt.timedelta(days=protection_days))))
+
+
 def expire_registrations(session: Session, now: dt.datetime, *, protection_days: int = 90,
                          notify: NotifyPolicy | None = None) -> list[str]:
     """Mark open registrations whose protection has ended as expired; return their ids (with `notify`,
@@ -132,7 +149,7 @@ def expire_registrations(session: Session, now: dt.datetime, *, protection_days:
         select(Registration.id, Registration.status, Registration.created_at, Registration.approved_at,  # type: ignore[call-overload]  # sqlmodel types select() for at most 4 columns
                Registration.expires_at, Registration.extended_until)
         .where(col(Registration.status).in_(list(OPEN_STATUSES)))
-        .where(col(Registration.deleted_at).is_(None))
+        .where(col(Registration.deleted_at).is_(None), may_have_ended(now, protection_days))
     ).all()
     for reg_id, status, created, approved, expires, extended in rows:
         protection = Protection(status, created, approved, expires, extended)

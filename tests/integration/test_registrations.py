@@ -135,3 +135,39 @@ def test_contracts_renew_on_end_date_and_expired_ones_flag_the_partner(session: 
     assert renew_contracts(session, dt.date(2025, 7, 1)).renewed == []  # idempotent
     flags = contract_flags(session, [yearly.partner_id, fixed.partner_id], dt.date(2025, 7, 1))
     assert flags == {fixed.partner_id: "contract expired 2025-06-30"}
+
+
+def test_expiry_reads_only_registrations_whose_protection_may_have_ended(store: Store) -> None:
+    """Every sync checks expiry: the database leaves out the open registrations still protected a day
+    from now, and the rule decides the rest exactly (an end at `now` expires, a second later not)."""
+    from sqlmodel import select
+
+    from prm_sync.rules.registrations import may_have_ended
+
+    now = T0 + 200 * DAY
+    with store.session(write=True) as s:
+        partner = add_partner(s, name="Đông Á", status="active").id
+        made = {
+            "ended": dict(created_at=T0, expires_at=T0 + 90 * DAY),
+            "ends now": dict(created_at=T0, expires_at=now),
+            "ends in a second": dict(created_at=T0, expires_at=now + dt.timedelta(seconds=1)),
+            "ends in a week": dict(created_at=T0, expires_at=now + 7 * DAY),
+            "extended": dict(created_at=T0, expires_at=T0 + 90 * DAY, extended_until=now + 30 * DAY),
+            "extension ended": dict(created_at=T0, expires_at=T0 + 90 * DAY, extended_until=now - DAY),
+            "no end, approved long ago": dict(created_at=T0, approved_at=T0 + DAY),
+            "no end, approved lately": dict(created_at=T0, approved_at=now - 10 * DAY),
+        }
+        ids = {}
+        for name, dates in made.items():
+            reg = Registration(partner_id=partner, company=name, contact_last_name="Lê", status="approved",
+                               updated_at=T0, **dates)
+            s.add(reg)
+            s.flush()
+            ids[reg.id] = name
+    with store.session() as s:
+        read = {ids[i] for i in s.exec(select(Registration.id).where(may_have_ended(now, 90))).all()}
+    assert {"ended", "ends now", "extension ended", "no end, approved long ago"} <= read
+    assert not read & {"ends in a week", "extended", "no end, approved lately"}
+    with store.session(write=True) as s:
+        expired = {ids[i] for i in expire_registrations(s, now, protection_days=90)}
+    assert expired == {"ended", "ends now", "extension ended", "no end, approved long ago"}
