@@ -30,3 +30,15 @@ def test_bench_runs_end_to_end_and_writes_results(tmp_path: Path) -> None:
     for mode in ("collections", "bulk", "batch upsert"):
         assert f"| {mode} | 60 |" in text
     assert "overhead ratio" in text and "×" in text
+
+
+@pytest.mark.slow
+def test_the_no_op_run_bench_measures_a_two_way_sync_that_finds_nothing(tmp_path: Path) -> None:
+    from bench import noop_run
+
+    out = tmp_path / "RESULTS.md"
+    assert noop_run.main(["--size", "40", "--runs", "2", "--store", "sqlite", "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.count(noop_run.BEGIN) == 1 and "## A run that finds nothing to do" in text
+    # each no-op run: one read per pulled entity, nothing pushed
+    assert re.search(r"\| sqlite \| [\d.]+ \([\d.]+-[\d.]+\) \| [\d.]+ \| 3 \| \d+ \|", text), text
