@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -115,6 +116,18 @@ def pg_available() -> bool:
             return True
     except psycopg.OperationalError:
         return False
+
+
+def add_store_option(parser: argparse.ArgumentParser) -> None:
+    """`--store sqlite|postgresql`, repeatable; `stores_wanted` reads it."""
+    parser.add_argument("--store", action="append", choices=["sqlite", "postgresql"],
+                        help=f"repeatable; default both (PostgreSQL only when {PG_URL_ENV} answers)")
+
+
+def stores_wanted(chosen: list[str] | None) -> list[str]:
+    """The stores `--store` chose (default both), without PostgreSQL when its server does not answer."""
+    stores = chosen or ["sqlite", "postgresql"]
+    return [s for s in stores if s != "postgresql" or pg_available()]
 
 
 def _migrate(url: str) -> None:

@@ -76,13 +76,10 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=100_000, help="partners = registrations = deals")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--store", action="append", choices=["sqlite", "postgresql"],
-                        help="repeatable; default both (PostgreSQL only when PRM_SYNC_TEST_PG_URL answers)")
+    infra.add_store_option(parser)
     parser.add_argument("--out", type=Path, help="also write the result as a section of this file (RESULTS.md)")
     args = parser.parse_args(argv)
-    stores = args.store or ["sqlite", "postgresql"]
-    if "postgresql" in stores and not infra.pg_available():
-        stores.remove("postgresql")
+    stores = infra.stores_wanted(args.store)
     samples = measure(args.size, args.runs, stores, lambda line: print(line, flush=True))
     section = render(samples, args.size, args.runs)
     if args.out is not None:
