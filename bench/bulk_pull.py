@@ -112,13 +112,12 @@ def render(samples: dict[str, list[dict[str, Any]]], size: int, runs: int) -> st
                      f"{group[0]['calls_seen']} | "
                      f"{max(s['peak_rss_kb'] for s in group) / 1024:.0f} | {_writer_rss(group)} | "
                      f"{_machine_busy(group)} | {min(loads):.1f}–{max(loads):.1f} |")
-    info = machine.describe()
     lines += ["", *_same_run_ratios(samples)]
     lines += ["", "CPU s: the sync process's and its writer process's (sync/writer.py: a first load's rows are "
               "written by a second process); peak RSS: each process's own. Machine busy core-s: what the whole "
               "machine spent busy during the row (every process: the run, its writer, the emulator, the "
               "PostgreSQL server), median.",
-              "", "Machine: " + ", ".join(f"{k} {v}" for k, v in info.items()) + ".",
+              "", machine.one_line(),
               "Bulk 2.0 rows: one first REST page (its totalSize decides), one job create, status polls "
               "(first after 0.2 s, then doubling), one results call per 50,000 rows, per entity.", END]
     return "\n".join(lines)

@@ -53,3 +53,8 @@ def describe() -> dict[str, str]:
         "Python": platform.python_version(),
         "OS": f"{platform.system()} {platform.release()} ({platform.machine()})",
     }
+
+
+def one_line() -> str:
+    """`describe()` as one sentence, for the foot of a RESULTS.md section."""
+    return "Machine: " + ", ".join(f"{k} {v}" for k, v in describe().items()) + "."

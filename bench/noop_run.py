@@ -23,6 +23,7 @@ from typing import Any
 
 from bench import infra, machine
 from bench.bulk_pull import write_section
+from bench.report import records, spread
 from bench.scenarios import PULLED
 
 HERE = Path(__file__).resolve().parent
@@ -41,14 +42,14 @@ def measure(size: int, runs: int, stores: list[str], say: Any = print) -> dict[s
                 spec: dict[str, Any] = {"job": "sync", "config": str(config), "crm": "salesforce",
                                         "direction": "pull", "entities": PULLED}
                 first = infra.run_worker(spec, emu.hello["env"])
-                say(f"  {store}: first load {first['seconds']:.1f} s, {sum(first['pulled'].values()):,} records")
+                say(f"  {store}: first load {first['seconds']:.1f} s, {records(first):,} records")
                 for run in range(runs):
                     sample = infra.run_worker({**spec, "direction": "both"}, emu.hello["env"])
                     sample["load_1m"] = os.getloadavg()[0]
                     samples.setdefault(store, []).append(sample)
                     say(f"  {store}: no-op run {run + 1}: {sample['seconds']:.3f} s, "
-                        f"{sample.get('cpu_seconds', 0):.3f} s CPU, {sample['api_calls']} calls, "
-                        f"{sum(sample['pulled'].values())} records read, load {sample['load_1m']:.1f}")
+                        f"{sample['cpu_seconds']:.3f} s CPU, {sample['api_calls']} calls, "
+                        f"{records(sample)} records read, load {sample['load_1m']:.1f}")
     return samples
 
 
@@ -56,18 +57,15 @@ def render(samples: dict[str, list[dict[str, Any]]], size: int, runs: int) -> st
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [BEGIN, f"## A run that finds nothing to do (salesforce; {size:,} of each entity in the store)", "",
              f"`python -m bench.noop_run --size {size} --runs {runs}` on {when}: a first load, then "
-             "syncs of both directions with nothing changed, each a fresh process. Medians (min-max).", "",
+             "syncs of both directions with nothing changed, each a fresh process. Medians (min–max).", "",
              "| store | job s | CPU s | API calls | records read | load (1 min) |", "|---|---:|---:|---:|---:|---:|"]
     for store, group in samples.items():
-        seconds = [s["seconds"] for s in group]
-        cpu = [s.get("cpu_seconds", 0.0) for s in group]
         loads = [s["load_1m"] for s in group]
-        lines.append(f"| {store} | {statistics.median(seconds):.3f} ({min(seconds):.3f}-{max(seconds):.3f}) | "
-                     f"{statistics.median(cpu):.3f} | {statistics.median(s['api_calls'] for s in group):.0f} | "
-                     f"{statistics.median(sum(s['pulled'].values()) for s in group):.0f} | "
-                     f"{min(loads):.1f}-{max(loads):.1f} |")
-    described = machine.describe()
-    lines += ["", "Machine: " + ", ".join(f"{k} {v}" for k, v in described.items()) + ".", END]
+        lines.append(f"| {store} | {spread([s['seconds'] for s in group], '{:.3f}')} | "
+                     f"{statistics.median(s['cpu_seconds'] for s in group):.3f} | "
+                     f"{statistics.median(s['api_calls'] for s in group):.0f} | "
+                     f"{statistics.median(records(s) for s in group):.0f} | {min(loads):.1f}–{max(loads):.1f} |")
+    lines += ["", machine.one_line(), END]
     return "\n".join(lines)
 
 

@@ -41,4 +41,4 @@ def test_the_no_op_run_bench_measures_a_two_way_sync_that_finds_nothing(tmp_path
     text = out.read_text(encoding="utf-8")
     assert text.count(noop_run.BEGIN) == 1 and "## A run that finds nothing to do" in text
     # each no-op run: one read per pulled entity, nothing pushed
-    assert re.search(r"\| sqlite \| [\d.]+ \([\d.]+-[\d.]+\) \| [\d.]+ \| 3 \| \d+ \|", text), text
+    assert re.search(r"\| sqlite \| [\d.]+ \([\d.]+–[\d.]+\) \| [\d.]+ \| 3 \| \d+ \|", text), text
