@@ -35,16 +35,20 @@ def sparse_index(table: str, column: str) -> Index:
     empty (a deal's registration, an MDF request). `column = x` and `column IN (...)` still use
     it on both stores (each proves `column IS NOT NULL`), and a row without one costs no index
     entry (a first load of 100,000 deals: 200,000 entries fewer)."""
-    present = text(f"{column} IS NOT NULL")
-    return Index(f"ix_{table}_{column}", column, sqlite_where=present, postgresql_where=present)
+    return _partial_index(f"ix_{table}_{column}", column, f"{column} IS NOT NULL")
 
 
 def deleted_rows_index(table: str) -> Index:
     """An index of the ids of the soft-deleted rows only: the deletions to push are found among
     them (sync/deletes.py), not by reading every link of the entity each run (a no-op run over
     100,000 records of each entity read all 300,000 links and their rows for it)."""
-    deleted = text("deleted_at IS NOT NULL")
-    return Index(f"ix_{table}_deleted", "id", sqlite_where=deleted, postgresql_where=deleted)
+    return _partial_index(f"ix_{table}_deleted", "id", "deleted_at IS NOT NULL")
+
+
+def _partial_index(name: str, column: str, where: str) -> Index:
+    """An index of `column` over the rows meeting `where`, on both stores."""
+    condition = text(where)
+    return Index(name, column, sqlite_where=condition, postgresql_where=condition)
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:
