@@ -12,9 +12,12 @@
     CrmError                          raised by connectors, handled by the engine (never shown raw)
     ├── TransientCrmError             429 / 5xx / connection drop / timeout: retried by RetryPolicy;
     │                                 when the retries run out, the connector raises CrmUnavailable
-    └── MissingCrmField               the CRM lacks a field the mapping names (INVALID_FIELD,
-                                      PROPERTY_DOESNT_EXIST): reported as a MappingError (exit 2) at
-                                      the mapping's line, as `check --online` says it
+    ├── MissingCrmField               the CRM lacks a field the mapping names (INVALID_FIELD,
+    │                                 PROPERTY_DOESNT_EXIST): reported as a MappingError (exit 2) at
+    │                                 the mapping's line, as `check --online` says it
+    └── CrmRefusedRead                the CRM refused a whole read built from the mapping (malformed
+                                      filter, a compound field in a Bulk query): a MappingError
+                                      (exit 2) at the entity, with the CRM's message
 
     StoreError (prm_sync.store.errors)  a store to create, upgrade or reach: exit 2
     └── LockHeld              exit 75 another prm-sync run holds the store's run lock
@@ -120,3 +123,13 @@ class MissingCrmField(CrmError):
         super().__init__(message)
         self.crm_object = crm_object
         self.field = field
+
+
+class CrmRefusedRead(CrmError):
+    """The CRM refused, as a whole, a read built from the mapping (a malformed filter, a field it
+    cannot read that way): retrying cannot help, editing the mapping can. Reported as a
+    MappingError (exit 2) at the entity reading `crm_object`, with the CRM's own words."""
+
+    def __init__(self, message: str, *, crm_object: str = "") -> None:
+        super().__init__(message)
+        self.crm_object = crm_object

@@ -20,7 +20,12 @@ def kind_of(sf_type: str) -> FieldKind:
     return _KINDS.get(sf_type, FieldKind.STRING)
 
 
-def field_info(field: Mapping[str, Any]) -> FieldInfo:
+#: describe types of compound fields: a structure in REST, refused by Bulk API queries, read-only
+COMPOUND_TYPES = frozenset({"address", "location"})
+
+
+def field_info(field: Mapping[str, Any], parts: tuple[str, ...] = ()) -> FieldInfo:
+    """One describe field; `parts`: the fields naming it as their `compoundFieldName`."""
     createable = bool(field.get("createable"))
     return FieldInfo(
         name=str(field["name"]),
@@ -33,8 +38,15 @@ def field_info(field: Mapping[str, Any]) -> FieldInfo:
         unique_key=bool(field.get("externalId")) or (bool(field.get("idLookup")) and bool(field.get("unique"))),
         options=tuple(str(p["value"]) for p in field.get("picklistValues") or () if p.get("active", True)),
         reference_to=tuple(str(r) for r in field.get("referenceTo") or ()),
+        compound=str(field.get("type", "")) in COMPOUND_TYPES,
+        parts=parts,
     )
 
 
 def fields_of(describe: Mapping[str, Any]) -> dict[str, FieldInfo]:
-    return {str(f["name"]): field_info(f) for f in describe.get("fields") or ()}
+    fields = describe.get("fields") or ()
+    parts: dict[str, list[str]] = {}
+    for f in fields:
+        if f.get("compoundFieldName"):
+            parts.setdefault(str(f["compoundFieldName"]), []).append(str(f["name"]))
+    return {str(f["name"]): field_info(f, tuple(parts.get(str(f["name"]), ()))) for f in fields}

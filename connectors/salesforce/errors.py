@@ -31,7 +31,14 @@ from simple_salesforce.exceptions import (
 )
 
 from connectors.transport_errors import Endpoint, certificate_error, certificate_failure, failed_url, root_cause
-from prm_sync.connector import BudgetExhausted, CrmError, CrmUnavailable, MissingCrmField, TransientCrmError
+from prm_sync.connector import (
+    BudgetExhausted,
+    CrmError,
+    CrmRefusedRead,
+    CrmUnavailable,
+    MissingCrmField,
+    TransientCrmError,
+)
 
 _TRANSIENT_NETWORK = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 
@@ -56,6 +63,18 @@ class SalesforceMissingField(SalesforceRequestError, MissingCrmField):
 
 # "No such column 'X' on entity 'Account'" (SOQL) / "No such column 'X' on sobject of type Account" (DML)
 _NO_SUCH_COLUMN = re.compile(r"No such column '([^']+)' on (?:entity '([^']+)'|sobject of type (\w+))")
+
+
+def refused_read(exc: SalesforceRequestError, crm_object: str) -> CrmRefusedRead | None:
+    """A 400 answer to a query built from the mapping, as the mapping problem it is (None: not
+    one). A compound field (BillingAddress) gets the way out: Bulk API queries refuse them."""
+    if isinstance(exc, SalesforceMissingField) or exc.status != 400:
+        return None
+    hint = ""
+    if "compound" in str(exc).lower():
+        hint = ("; a mapped field is a compound field (an address or a location): map its parts instead "
+                "(`prm-sync check --online` names the field and its parts)")
+    return CrmRefusedRead(f"Salesforce refused the query for {crm_object}: {exc}{hint}", crm_object=crm_object)
 
 
 def error_text(content: Any) -> str:

@@ -17,11 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from connectors.salesforce.bulk_query import BulkQuerySettings, create_job, read_job
 from connectors.salesforce.client import SalesforceClient
+from connectors.salesforce.errors import SalesforceRequestError, refused_read
 from connectors.salesforce.soql import bulk_changes_query, changes_query, deletions_query
 from prm_sync.connector import CrmRecord, Cursor, Deletion, EntityMapper, Page
 
@@ -108,14 +110,28 @@ def prepare_changes(client: SalesforceClient, mapper: EntityMapper, since: Curso
     full read (no cursor: initial or --full) whose first page says (`totalSize`, the COUNT() of the
     same query) it holds more than `bulk.threshold` rows, the Bulk API 2.0 query job's create."""
     soql = changes_query(mapper, since, until)
-    first = _first_page(client, soql)
+    with _refused_as_mapping(mapper):
+        first = _first_page(client, soql)
     expected = int(first.get("totalSize") or 0)
     if since is None and bulk is not None and expected > bulk.threshold:
-        job_id = create_job(client, bulk_changes_query(mapper, until))
+        with _refused_as_mapping(mapper):
+            job_id = create_job(client, bulk_changes_query(mapper, until))
         return PreparedRead(client, mapper, since, until, bulk, soql, None, job_id, clock(), prepared, clock,
                             expected=expected)
     return PreparedRead(client, mapper, since, until, bulk, soql, first, None, clock(), prepared, clock,
                         expected=expected)
+
+
+@contextmanager
+def _refused_as_mapping(mapper: EntityMapper) -> Iterator[None]:
+    """The query (built from the mapping) refused as a whole: a mapping problem, not a CRM outage."""
+    try:
+        yield
+    except SalesforceRequestError as exc:
+        refused = refused_read(exc, mapper.object)
+        if refused is None:
+            raise
+        raise refused from None
 
 
 def read_changes(client: SalesforceClient, mapper: EntityMapper, since: Cursor | None,

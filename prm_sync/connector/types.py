@@ -123,6 +123,10 @@ class FieldInfo:
     unique_key: bool = False        # usable as an upsert key (external id / unique property)
     options: tuple[str, ...] = ()   # picklist / enumeration values
     reference_to: tuple[str, ...] = ()
+    # A compound field (Salesforce's BillingAddress): one read-only structure made of other fields,
+    # its parts (BillingStreet, BillingCity, ...), which are what a mapping can read and write.
+    compound: bool = False
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

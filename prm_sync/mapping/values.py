@@ -101,10 +101,25 @@ def _read(raw: Any, kind: FieldKind) -> Any:
 
 
 def _read_text(raw: Any) -> str:
-    return raw if isinstance(raw, str) else canonical(raw)
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, dict | list):
+        raise BadValue(_structure(raw))
+    return canonical(raw)
+
+
+def _structure(raw: dict[str, Any] | list[Any]) -> str:
+    """Why a structured value (Salesforce's REST gives a compound field such as BillingAddress as
+    an object) is not read as text: its repr would be stored and pushed back as if it were one."""
+    keys = f" ({', '.join(map(str, list(raw)[:4]))}{', ...' if len(raw) > 4 else ''})" \
+        if isinstance(raw, dict) and raw else ""
+    return (f"the CRM gave a structure of several values{keys}, not one value: map one of its parts "
+            "(`prm-sync check --online` names them)")
 
 
 def _read_email(raw: Any) -> str:
+    if isinstance(raw, dict | list):
+        raise BadValue(_structure(raw))
     text = raw.strip() if isinstance(raw, str) else str(raw)
     if not _EMAIL.match(text):
         raise BadValue(f"{raw!r} is not an email address")

@@ -69,13 +69,15 @@ def run_observed(app: App, *, observer: RunObserver | None = None, metrics_file:
 def _run_sync_naming_missing_fields(app: App, store: Any, connector: Any, observer: RunObserver | None,
                                     sync_options: dict[str, Any]) -> RunReport:
     """run_sync; a CRM field the mapping names but the org lacks is a MappingError at the mapping's line."""
-    from prm_sync.connector import MissingCrmField
+    from prm_sync.connector import CrmRefusedRead, MissingCrmField
     from prm_sync.sync.engine import run_sync
 
     try:
         return run_sync(store, connector, app.mapping, app.config, observer=observer, **sync_options)
     except MissingCrmField as exc:
         raise _missing_field_error(app, exc) from None
+    except CrmRefusedRead as exc:
+        raise _refused_read_error(app, exc) from None
 
 
 def _missing_field_error(app: App, exc: Any) -> PrmSyncError:
@@ -93,6 +95,23 @@ def _missing_field_error(app: App, exc: Any) -> PrmSyncError:
         problems = [Problem(mapping.source, None, "", f"{exc} (the mapping names it; `prm-sync check --online` "
                                                       "lists every such field)")]
     return MappingError(problems)
+
+
+def _refused_read_error(app: App, exc: Any) -> PrmSyncError:
+    """The CRM refused a read built from the mapping: a MappingError at the entity reading that object."""
+    from prm_sync.errors import MappingError, Problem
+    from prm_sync.yamlsource import YamlLoadError, load_yaml_file
+
+    mapping = app.mapping
+    message = f"{exc}"
+    entities = [entity.value for entity, mapper in mapping.entities.items()
+                if mapper.object.lower() == str(exc.crm_object).lower()]
+    try:
+        loaded = load_yaml_file(app.config.mappings_path, mapping.source)
+        problems = [loaded.problem(["entities", entity, "object"], message) for entity in entities]
+    except YamlLoadError as error:
+        problems = [error.problem]
+    return MappingError(problems or [Problem(mapping.source, None, "", message)])
 
 
 def _outcome(report: RunReport, started: dt.datetime, entities: list[str]) -> RunOutcome:

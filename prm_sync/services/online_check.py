@@ -210,6 +210,13 @@ class _EntityCheck:
                             "create it, fix the name, or remove the field from the mapping")
         if info is None:
             return
+        if info.compound:
+            parts = f": {', '.join(info.parts)}" if info.parts else ""
+            self._add(Severity.ERROR, Kind.TYPE_MISMATCH, [[*at, "crm"]], (
+                f"{self.mapper.object}.{info.name} is a compound field ({info.type}): the CRM gives it as a "
+                f"structure of several values, cannot write it, and cannot read it in bulk; map one of its "
+                f"parts instead{parts}"))
+            return
         accepted = KIND_RULES[info.kind].stored_in if info.kind in KIND_RULES else None
         if accepted is not None and fld.crm_type not in accepted:
             self._add(Severity.ERROR, Kind.TYPE_MISMATCH, [[*at, "type"], [*at, "crm"]], (

@@ -387,3 +387,21 @@ def test_salesforce_country_codes_need_state_and_country_picklists(salesforce_si
     assert len(lines) == 1, lines
     assert lines[0].startswith(site.at("country:", "entities.partner.fields.country.crm", "error"))
     assert "State and Country/Territory Picklists" in lines[0] and "BillingCountry" in lines[0]
+
+
+def test_salesforce_compound_address_field_names_its_parts(salesforce_site: Callable[[Schema], Site],
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """BillingAddress is a compound field: REST gives a structure, Bulk API queries refuse it, and it
+    cannot be written. Mapped even as pull-only, it is an error that names the parts to map."""
+    site = salesforce_site(default_schema())
+    mapping = site.config.parent / site.mapping_file
+    site.mapping_text = site.mapping_text.replace("{crm: BillingCountryCode}",
+                                                  "{crm: BillingAddress, direction: pull}")
+    mapping.write_text(site.mapping_text, encoding="utf-8")
+    code, lines = check(capsys, site)
+    assert code == 2
+    assert lines == [site.at("country:", "entities.partner.fields.country.crm", "error")
+                     + "Account.BillingAddress is a compound field (address): the CRM gives it as a structure of "
+                       "several values, cannot write it, and cannot read it in bulk; map one of its parts instead: "
+                       "BillingStreet, BillingCity, BillingState, BillingPostalCode, BillingCountry, "
+                       "BillingCountryCode"]

@@ -44,3 +44,20 @@ def test_every_allowed_conversion_is_the_prm_kinds_reader_and_agrees_with_going_
                 continue   # text feeds every kind, but only text that reads as it
             assert decode(SAMPLES[crm_kind], crm_kind, prm_kind) == READERS[prm_kind](canonical(typed)), (
                 crm_kind, prm_kind)
+
+
+def test_a_structured_crm_value_is_refused_not_stored_as_its_repr() -> None:
+    """Salesforce's REST gives a compound field (BillingAddress) as a JSON object: a text field
+    mapped to it must not store "{'city': ...}" but name the problem (the record is quarantined)."""
+    import pytest
+
+    from prm_sync.mapping.values import BadValue, decode
+
+    address = {"city": "München", "countryCode": "DE", "street": "Königstraße 1"}
+    for kind in FieldKind:  # text-like kinds say why; the others refuse it as not their kind
+        match = "structure of several values" if kind in (FieldKind.STRING, FieldKind.URL, FieldKind.EMAIL) else None
+        for structure in (address, ["a", "b"]):
+            with pytest.raises(BadValue, match=match):
+                decode(structure, FieldKind.STRING, kind)
+            with pytest.raises(BadValue, match=match):
+                READERS[kind](structure)

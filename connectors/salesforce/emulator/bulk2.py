@@ -309,6 +309,9 @@ def _create_query(emu: SalesforceEmulator, body: dict[str, Any], info: dict[str,
         return sf_error(400, "INVALIDJOB", exc.message)
     if compiled.query.count_only:
         return sf_error(400, "INVALIDJOB", "Aggregate queries are not supported by Bulk API 2.0")
+    if any(column.compound for column in compiled.columns):
+        return sf_error(400, "INVALIDJOB", "FUNCTIONALITY_NOT_ENABLED: Selecting compound data not supported in "
+                                           "Bulk Query")
     job_id = emu.jobs.new_id("750")
     info.update(id=job_id, object=compiled.obj.name, state="UploadComplete", numberRecordsProcessed=0)
     job = Job(job_id, "query", info, header=[".".join(c.path) for c in compiled.columns])

@@ -34,6 +34,7 @@ def _field_describe(fdef: FieldDef) -> dict[str, Any]:
         "autoNumber": False, "caseSensitive": False, "htmlFormatted": False,
         "nameField": fdef.name == "Name", "soapType": _SOAP_TYPE.get(fdef.type, "xsd:string"),
         "permissionable": _permissionable(fdef),
+        "compoundFieldName": fdef.compound_field_name,
     }
 
 

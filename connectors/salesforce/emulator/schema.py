@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 STRING_TYPES = {"id", "string", "picklist", "url", "phone", "email", "textarea", "reference"}
+#: describe types of compound fields: read-only structures made of other fields (their parts)
+COMPOUND_TYPES = {"address", "location"}
 NUMBER_TYPES = {"currency", "double", "int", "percent"}
 SYSTEM_FIELDS = ("IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp")
 
@@ -39,6 +41,7 @@ class FieldDef:
     reference_to: list[str] = field(default_factory=list)
     precision: int = 0
     scale: int = 0
+    compound_field_name: str | None = None  # the compound field (BillingAddress) this one is a part of
 
     @property
     def required_on_create(self) -> bool:
@@ -187,6 +190,20 @@ def _obj(name: str, prefix: str, fields: list[FieldDef], **kw: Any) -> ObjectDef
     )
 
 
+def _billing_address() -> list[FieldDef]:
+    """Account's billing address: its text parts and the compound field made of them (with
+    BillingCountryCode, a picklist part)."""
+    part = {"compound_field_name": "BillingAddress"}
+    return [
+        _f("BillingStreet", "textarea", length=255, **part),
+        _f("BillingCity", "string", length=40, **part),
+        _f("BillingState", "string", length=80, **part),
+        _f("BillingPostalCode", "string", length=20, **part),
+        _f("BillingCountry", "string", length=80, **part),
+        _f("BillingAddress", "address", createable=False, updateable=False, label="Billing Address"),
+    ]
+
+
 def default_schema() -> Schema:
     """A fresh copy of the default org: Account, Contact, Lead, Opportunity, Partner_Commission__c,
     Partner_Fund_Request__c, Partner_Fund_Claim__c (MDF)."""
@@ -213,10 +230,12 @@ def default_schema() -> Schema:
             ),
             _f("Website", "url"),
             _f("Phone", "phone"),
+            *_billing_address(),
             _f(
                 "BillingCountryCode",
                 "picklist",
                 length=2,
+                compound_field_name="BillingAddress",
                 picklist=[
                     "US",
                     "GB",

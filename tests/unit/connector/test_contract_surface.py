@@ -12,11 +12,11 @@ ROOT = Path(__file__).resolve().parents[3]
 
 PINNED = [
     "DEFAULT_PUSH_BATCH", "DONE", "ApiUsage", "BudgetExhausted", "Capabilities", "Config", "ConfigError",
-    "Connector", "CrmError", "CrmPlugin", "CrmRecord", "CrmTimeouts", "CrmUnavailable", "Cursor", "DailyBudget",
-    "Deletion", "EntityMapper", "FieldInfo", "FieldKind", "MissingCrmField", "Outcome", "Page", "Problem",
-    "PushRecord", "RetryPolicy", "Sandbox", "SecretField", "SecureUrl", "SettledRechecks", "TransientCrmError",
-    "UpsertResult", "call_timeouts", "capped_sleep", "float_refused", "format_datetime", "format_decimal",
-    "no_wait_policy",
+    "Connector", "CrmError", "CrmPlugin", "CrmRecord", "CrmRefusedRead", "CrmTimeouts", "CrmUnavailable", "Cursor",
+    "DailyBudget", "Deletion", "EntityMapper", "FieldInfo", "FieldKind", "MissingCrmField", "Outcome", "Page",
+    "Problem", "PushRecord", "RetryPolicy", "Sandbox", "SecretField", "SecureUrl", "SettledRechecks",
+    "TransientCrmError", "UpsertResult", "call_timeouts", "capped_sleep", "float_refused", "format_datetime",
+    "format_decimal",    "no_wait_policy",
     # CRM setup (`crm setup`, prm_sync/connector/setup.py)
     "CrmSetup", "MappingPath", "SetupConflict", "SetupItem", "SetupKind", "SetupOutcome", "SetupPlan",
     "SetupRefusal", "ValueRename",

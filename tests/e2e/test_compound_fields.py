@@ -1,0 +1,63 @@
+"""A mapping that names a Salesforce compound field (Account.BillingAddress) in a sync.
+
+REST gives the field as one JSON object and Bulk API queries refuse it. Neither may end in a
+stored "{'city': ...}": through REST each record is quarantined with the reason, through Bulk
+the run stops with Salesforce's refusal and what to do about it. (`check --online` names the
+field and its parts before any sync: tests/integration/test_check_online.py.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.sync_world import World, open_world
+from tests.e2e.test_sync_bulk_query import set_bulk_query_threshold
+
+ADDRESSES = [{"Name": "Müller & Söhne GmbH", "BillingCity": "München", "BillingCountryCode": "DE"},
+             {"Name": "Công ty Đông Á", "BillingStreet": "12 Lê Lợi", "BillingCountryCode": "VN"}]
+
+
+def _map_country_to_the_address(world: World) -> None:
+    world.edit_mapping("{crm: BillingCountryCode}", "{crm: BillingAddress, direction: pull}")
+    for values in ADDRESSES:
+        world.harness.seed("partner", 1, **values)
+
+
+def test_through_rest_each_record_is_quarantined_naming_the_structure(
+        sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    with open_world("salesforce", sqlite_url, tmp_path, capsys, monkeypatch) as world:
+        _map_country_to_the_address(world)
+        report = world.sync("--direction", "pull", "--entity", "partner")
+        assert world.store_rows("partner") == []
+        held = world.open_quarantine()
+        assert len(held) == len(ADDRESSES), report
+        for entry in held:
+            assert "BillingAddress" in entry.reason and "structure of several values" in entry.reason, entry.reason
+
+
+def test_through_bulk_the_run_stops_with_the_refusal_and_the_way_out(
+        sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    with open_world("salesforce", sqlite_url, tmp_path, capsys, monkeypatch) as world:
+        _map_country_to_the_address(world)
+        set_bulk_query_threshold(world, 1)
+        code, out, err = world.cli("sync", "--direction", "pull")
+        assert code == 2   # a mapping problem: editing the mapping mends it, retrying does not
+        assert "Traceback" not in out + err
+        assert "Selecting compound data not supported in Bulk Query" in err
+        assert "mappings/salesforce.yaml:9: entities.partner.object: " in err
+        assert "compound" in err and "check --online" in err, err
+        assert world.store_rows("partner") == []
+
+
+def test_a_filter_the_crm_refuses_is_a_mapping_error_at_its_entity(
+        sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same path for any whole-query refusal (400), e.g. a SOQL filter with an unquoted text."""
+    with open_world("salesforce", sqlite_url, tmp_path, capsys, monkeypatch) as world:
+        world.edit_mapping("filter: \"Type = 'Partner'\"", "filter: \"Type = Partner\"")
+        code, out, err = world.cli("sync", "--direction", "pull")
+        assert code == 2
+        assert "Traceback" not in out + err and "internal error" not in err
+        assert "entities.partner.object: Salesforce refused the query for Account" in err
+        assert "compound" not in err
