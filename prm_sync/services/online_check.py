@@ -214,8 +214,7 @@ class _EntityCheck:
             parts = f": {', '.join(info.parts)}" if info.parts else ""
             self._add(Severity.ERROR, Kind.TYPE_MISMATCH, [[*at, "crm"]], (
                 f"{self.mapper.object}.{info.name} is a compound field ({info.type}): the CRM gives it as a "
-                f"structure of several values, cannot write it, and cannot read it in bulk; map one of its "
-                f"parts instead{parts}"))
+                f"structure of several values and cannot write it; map one of its parts instead{parts}"))
             return
         accepted = KIND_RULES[info.kind].stored_in if info.kind in KIND_RULES else None
         if accepted is not None and fld.crm_type not in accepted:

@@ -402,6 +402,6 @@ def test_salesforce_compound_address_field_names_its_parts(salesforce_site: Call
     assert code == 2
     assert lines == [site.at("country:", "entities.partner.fields.country.crm", "error")
                      + "Account.BillingAddress is a compound field (address): the CRM gives it as a structure of "
-                       "several values, cannot write it, and cannot read it in bulk; map one of its parts instead: "
+                       "several values and cannot write it; map one of its parts instead: "
                        "BillingStreet, BillingCity, BillingState, BillingPostalCode, BillingCountry, "
                        "BillingCountryCode"]
