@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.hubspot.client import HubSpotClient
-from prm_sync.connector import CrmRecord, Cursor, Deletion, Page
+from connectors.hubspot.errors import HubSpotMissingProperty, HubSpotRequestError
+from prm_sync.connector import CrmRecord, CrmRefusedRead, Cursor, Deletion, Page
 
 SEARCH_LIMIT = 200
 MAX_RESULTS = 10_000
@@ -135,7 +136,14 @@ class ChangeReader:
         }
         if after is not None:
             body["after"] = after
-        return self.client.call(self.client.search_api.do_search_with_http_info, self.object_type, body) or {}
+        try:
+            return self.client.call(self.client.search_api.do_search_with_http_info, self.object_type, body) or {}
+        except HubSpotRequestError as exc:
+            if isinstance(exc, HubSpotMissingProperty) or exc.status != 400:
+                raise
+            # the search is built from the mapping (its filter, properties): retrying cannot help
+            raise CrmRefusedRead(f"HubSpot refused the search for {self.object_type}: {exc}",
+                                 crm_object=self.object_type) from None
 
     def _parse(self, answer: dict[str, Any]) -> list[Hit]:
         hits = []

@@ -61,3 +61,15 @@ def test_a_filter_the_crm_refuses_is_a_mapping_error_at_its_entity(
         assert "Traceback" not in out + err and "internal error" not in err
         assert "entities.partner.object: Salesforce refused the query for Account" in err
         assert "compound" not in err
+
+
+def test_a_hubspot_search_the_crm_refuses_is_a_mapping_error_at_its_entity(
+        sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """HubSpot's 400 to a search built from the mapping (here IN with one value where it takes a list)."""
+    with open_world("hubspot", sqlite_url, tmp_path, capsys, monkeypatch) as world:
+        world.edit_mapping("{property: prm_is_partner, operator: EQ,", "{property: prm_is_partner, operator: IN,")
+        code, out, err = world.cli("sync", "--direction", "pull")
+        assert code == 2
+        assert "Traceback" not in out + err and "internal error" not in err
+        assert "mappings/hubspot.yaml:9: entities.partner.object: HubSpot refused the search for companies" in err
+        assert "IN operator" in err
