@@ -100,7 +100,7 @@ class PreparedRead:
         first = self.first
         if first is not None and age > QUERY_LOCATOR_KEEP_S and not first.get("done", True):
             first = None  # its query locator may have expired: read the query again from its start
-        yield from _rest_pages(self.client, self.soql, first, self.since, self.until)
+        yield from _rest_pages(self.client, self.mapper, self.soql, first, self.since, self.until)
 
 
 def prepare_changes(client: SalesforceClient, mapper: EntityMapper, since: Cursor | None, until: dt.datetime,
@@ -142,20 +142,40 @@ def read_changes(client: SalesforceClient, mapper: EntityMapper, since: Cursor |
     yield from prepare_changes(client, mapper, since, until, bulk, prepared=False).pages()
 
 
-def _rest_pages(client: SalesforceClient, soql: str, first: Mapping[str, Any] | None, since: Cursor | None,
-                until: dt.datetime) -> Iterator[Page]:
-    for rows in _pages(client, soql, first):
-        records = []
-        for row in rows:
-            record = to_record(row)
-            if since is not None and (record.modstamp, record.crm_id) < (since.modstamp, since.record_id):
-                continue
-            if record.modstamp > until:
-                continue
-            records.append(record)
-        if records:
-            last = records[-1]
-            yield Page(records=records, cursor=Cursor(last.modstamp, last.crm_id))
+#: `nextRecordsUrl` refused: Salesforce dropped the query's cursor (a user keeps its last 10, each
+#: for 15 minutes unused)
+LOST_LOCATOR = "INVALID_QUERY_LOCATOR"
+
+
+def _rest_pages(client: SalesforceClient, mapper: EntityMapper, soql: str, first: Mapping[str, Any] | None,
+                since: Cursor | None, until: dt.datetime) -> Iterator[Page]:
+    """The change stream's pages, each past the one before. When Salesforce drops the query's
+    cursor between two pages (LOST_LOCATOR), the query is asked again from the last page handed
+    over (its cursor, strictly after it): the ORDER BY (SystemModstamp, Id) makes that the exact
+    rest, as a next run would read it."""
+    floor, strict = since, False
+    while True:
+        try:
+            for rows in _pages(client, soql, first):
+                records = []
+                bound = None if floor is None else (floor.modstamp, floor.record_id)
+                for row in rows:
+                    record = to_record(row)
+                    if bound is not None and ((key := (record.modstamp, record.crm_id)) < bound
+                                              or (strict and key == bound)):
+                        continue
+                    if record.modstamp > until:
+                        continue
+                    records.append(record)
+                if records:
+                    last = records[-1]
+                    floor, strict = Cursor(last.modstamp, last.crm_id), True
+                    yield Page(records=records, cursor=floor)
+            return
+        except SalesforceRequestError as exc:
+            if exc.error_code != LOST_LOCATOR:
+                raise
+            soql, first = changes_query(mapper, floor, until), None
 
 
 def read_deletions(client: SalesforceClient, mapper: EntityMapper, since: dt.datetime | None) -> Iterator[Deletion]:

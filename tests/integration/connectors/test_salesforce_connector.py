@@ -66,6 +66,27 @@ def test_pulling_10000_takes_5_query_pages_and_no_changes_takes_1(h: SalesforceH
     assert h.calls() == 1
 
 
+def test_a_query_locator_dropped_mid_read_is_read_on_from_the_last_page(h: SalesforceHarness) -> None:
+    """Salesforce keeps a user's last 10 query cursors (and each for 15 minutes unused): another
+    integration on the same user can drop ours between two pages, and `nextRecordsUrl` then answers
+    400 INVALID_QUERY_LOCATOR. The read asks its query again from the last page it handed over:
+    every record once, one call for the refused page and one for the query again."""
+    h.seed("partner", 10_000)
+
+    def drop_every_cursor() -> None:
+        h.emulator.cursors = type(h.emulator.cursors)()
+
+    # before the third page is asked for (its request then meets no cursor: the emulator's own 400)
+    h.emulator.inject(Fault(path=r"^/services/data/v62.0/queryAll/.+-4000$", on_hit=drop_every_cursor))
+    pages = read(h)
+    ids = [r.crm_id for p in pages for r in p.records]
+    assert len(ids) == len(set(ids)) == 10_000
+    assert [len(p.records) for p in pages][:2] == [2000, 2000]
+    assert h.calls("GET /services/data/v62.0/queryAll") == 5 + 2
+    assert all(a.cursor is not None and b.cursor is not None and (a.cursor.modstamp, a.cursor.record_id)
+               < (b.cursor.modstamp, b.cursor.record_id) for a, b in zip(pages, pages[1:], strict=False))
+
+
 def test_empty_org_pull_is_one_call_and_no_page(h: SalesforceHarness) -> None:
     assert read(h) == []
     assert h.calls() == 1
