@@ -61,8 +61,9 @@ def to_record(row: Mapping[str, Any]) -> CrmRecord:
     )
 
 
-#: Salesforce drops a REST query's cursor (`nextRecordsUrl`) after 15 minutes unused: a prepared
-#: first page older than this, with more pages behind it, is asked again (one call more) instead
+#: Salesforce dropped a REST query's cursor (`nextRecordsUrl`) after 15 minutes unused before API
+#: 56.0 (since: 2 days): a prepared first page older than this, with more pages behind it, is asked
+#: again (one call more) instead; a cursor lost anyway is read on by `_rest_pages`
 QUERY_LOCATOR_KEEP_S = 10 * 60.0
 
 
@@ -142,8 +143,8 @@ def read_changes(client: SalesforceClient, mapper: EntityMapper, since: Cursor |
     yield from prepare_changes(client, mapper, since, until, bulk, prepared=False).pages()
 
 
-#: `nextRecordsUrl` refused: Salesforce dropped the query's cursor (a user keeps its last 10, each
-#: for 15 minutes unused)
+#: `nextRecordsUrl` refused: Salesforce no longer has the query's cursor (since API 56.0 a cursor
+#: lasts 2 days; before, a user kept 10, the oldest released for an 11th, each 15 minutes unused)
 LOST_LOCATOR = "INVALID_QUERY_LOCATOR"
 
 

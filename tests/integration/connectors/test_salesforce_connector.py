@@ -67,9 +67,9 @@ def test_pulling_10000_takes_5_query_pages_and_no_changes_takes_1(h: SalesforceH
 
 
 def test_a_query_locator_dropped_mid_read_is_read_on_from_the_last_page(h: SalesforceHarness) -> None:
-    """Salesforce keeps a user's last 10 query cursors (and each for 15 minutes unused): another
-    integration on the same user can drop ours between two pages, and `nextRecordsUrl` then answers
-    400 INVALID_QUERY_LOCATOR. The read asks its query again from the last page it handed over:
+    """A cursor Salesforce no longer has (expired: 2 days since API 56.0; before it, 15 minutes
+    unused, or released as a user's 11th was opened) answers `nextRecordsUrl` with 400
+    INVALID_QUERY_LOCATOR. The read asks its query again from the last page it handed over:
     every record once, one call for the refused page and one for the query again."""
     h.seed("partner", 10_000)
 
