@@ -7,6 +7,7 @@ Python API, never over HTTP.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -84,7 +85,7 @@ def test_a_query_locator_dropped_mid_read_is_read_on_from_the_last_page(h: Sales
     assert [len(p.records) for p in pages][:2] == [2000, 2000]
     assert h.calls("GET /services/data/v62.0/queryAll") == 5 + 2
     assert all(a.cursor is not None and b.cursor is not None and (a.cursor.modstamp, a.cursor.record_id)
-               < (b.cursor.modstamp, b.cursor.record_id) for a, b in zip(pages, pages[1:], strict=False))
+               < (b.cursor.modstamp, b.cursor.record_id) for a, b in itertools.pairwise(pages))
 
 
 def test_empty_org_pull_is_one_call_and_no_page(h: SalesforceHarness) -> None:

@@ -1,5 +1,6 @@
-"""A mapping that names a Salesforce compound field (Account.BillingAddress) in a sync.
+"""Reads the CRM refuses, or answers with what the mapping cannot take, in a sync.
 
+A mapping that names a Salesforce compound field (Account.BillingAddress):
 REST gives the field as one JSON object and Bulk API queries refuse it. Neither may end in a
 stored "{'city': ...}": through REST each record is quarantined with the reason, through Bulk
 the run stops with Salesforce's refusal and what to do about it. (`check --online` names the
@@ -51,25 +52,22 @@ def test_through_bulk_the_run_stops_with_the_refusal_and_the_way_out(
         assert world.store_rows("partner") == []
 
 
-def test_a_filter_the_crm_refuses_is_a_mapping_error_at_its_entity(
-        sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same path for any whole-query refusal (400), e.g. a SOQL filter with an unquoted text."""
-    with open_world("salesforce", sqlite_url, tmp_path, capsys, monkeypatch) as world:
-        world.edit_mapping("filter: \"Type = 'Partner'\"", "filter: \"Type = Partner\"")
+@pytest.mark.parametrize(("crm", "old", "new", "said"), [
+    # SOQL: a text compared without quotes
+    ("salesforce", "filter: \"Type = 'Partner'\"", "filter: \"Type = Partner\"",
+     "mappings/salesforce.yaml:9: entities.partner.object: Salesforce refused the query for Account"),
+    # HubSpot search: IN with one value where it takes a list
+    ("hubspot", "{property: prm_is_partner, operator: EQ,", "{property: prm_is_partner, operator: IN,",
+     "mappings/hubspot.yaml:9: entities.partner.object: HubSpot refused the search for companies"),
+])
+def test_a_read_the_crm_refuses_is_a_mapping_error_at_its_entity(
+        crm: str, old: str, new: str, said: str, sqlite_url: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any whole-read refusal (400) of a query or search built from the mapping: exit 2, where, the CRM's words."""
+    with open_world(crm, sqlite_url, tmp_path, capsys, monkeypatch) as world:
+        world.edit_mapping(old, new)
         code, out, err = world.cli("sync", "--direction", "pull")
         assert code == 2
         assert "Traceback" not in out + err and "internal error" not in err
-        assert "entities.partner.object: Salesforce refused the query for Account" in err
+        assert said in err
         assert "compound" not in err
-
-
-def test_a_hubspot_search_the_crm_refuses_is_a_mapping_error_at_its_entity(
-        sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    """HubSpot's 400 to a search built from the mapping (here IN with one value where it takes a list)."""
-    with open_world("hubspot", sqlite_url, tmp_path, capsys, monkeypatch) as world:
-        world.edit_mapping("{property: prm_is_partner, operator: EQ,", "{property: prm_is_partner, operator: IN,")
-        code, out, err = world.cli("sync", "--direction", "pull")
-        assert code == 2
-        assert "Traceback" not in out + err and "internal error" not in err
-        assert "mappings/hubspot.yaml:9: entities.partner.object: HubSpot refused the search for companies" in err
-        assert "IN operator" in err
