@@ -180,13 +180,24 @@ def _rest_pages(client: SalesforceClient, mapper: EntityMapper, soql: str, first
 
 
 def read_deletions(client: SalesforceClient, mapper: EntityMapper, since: dt.datetime | None) -> Iterator[Deletion]:
-    for rows in _pages(client, deletions_query(mapper, since)):
-        for row in rows:
-            deleted_at = parse_sf_datetime(str(row["SystemModstamp"]))
-            if since is not None and deleted_at < since:
-                continue
-            key = row.get(mapper.crm_key) if mapper.crm_key else None
-            yield Deletion(crm_id=str(row["Id"]), deleted_at=deleted_at, key=str(key) if key else None)
+    """Rows deleted since `since`. A query cursor lost mid-way (LOST_LOCATOR) reads the query
+    again, skipping the deletions already handed over (each comes once)."""
+    handed: set[str] = set()
+    while True:
+        try:
+            for rows in _pages(client, deletions_query(mapper, since)):
+                for row in rows:
+                    deleted_at = parse_sf_datetime(str(row["SystemModstamp"]))
+                    crm_id = str(row["Id"])
+                    if (since is not None and deleted_at < since) or crm_id in handed:
+                        continue
+                    handed.add(crm_id)
+                    key = row.get(mapper.crm_key) if mapper.crm_key else None
+                    yield Deletion(crm_id=crm_id, deleted_at=deleted_at, key=str(key) if key else None)
+            return
+        except SalesforceRequestError as exc:
+            if exc.error_code != LOST_LOCATOR:
+                raise
 
 
 def _more(client: SalesforceClient, url: str) -> Any:

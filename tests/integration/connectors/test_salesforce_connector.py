@@ -88,6 +88,23 @@ def test_a_query_locator_dropped_mid_read_is_read_on_from_the_last_page(h: Sales
                < (b.cursor.modstamp, b.cursor.record_id) for a, b in itertools.pairwise(pages))
 
 
+def test_a_query_locator_lost_mid_way_through_the_deletions_is_read_again(h: SalesforceHarness) -> None:
+    """The deletions' read (queryAll of IsDeleted rows) asks again too: each deletion once."""
+    h.emulator.page_size = 200
+    ids = h.seed("partner", 500)
+    for crm_id in ids:
+        h.delete("partner", crm_id)
+    h.reset_calls()
+
+    def drop_every_cursor() -> None:
+        h.emulator.cursors = type(h.emulator.cursors)()
+
+    h.emulator.inject(Fault(path=r"^/services/data/v62.0/queryAll/.+-400$", on_hit=drop_every_cursor))
+    deleted = [d.crm_id for d in h.connector.read_deletions(h.mapping["partner"], None)]
+    assert sorted(deleted) == sorted(ids)
+    assert h.calls("GET /services/data/v62.0/queryAll") == 2 + 1 + 3  # two pages, the refused one, all again
+
+
 def test_empty_org_pull_is_one_call_and_no_page(h: SalesforceHarness) -> None:
     assert read(h) == []
     assert h.calls() == 1
