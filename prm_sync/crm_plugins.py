@@ -61,6 +61,9 @@ class CrmPlugin:
     #: the model of each item of a list filter (`filter_is_text=False`); the compiled mapping holds
     #: the validated items, and the mapping's JSON Schema describes them with this model's schema
     filter_model: type[BaseModel] | None = None
+    #: the most items a list filter may have, and why (said with a mapping that gives more)
+    filter_max_items: int | None = None
+    filter_max_hint: str = ""
     #: references may name an `association` (HubSpot) instead of a lookup field
     associations: bool = False
     #: the `crm:` section `prm-sync init` writes into config.yaml (secrets as ${VARIABLES})

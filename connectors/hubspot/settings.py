@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from connectors.hubspot.filters import HubSpotFilter
+from connectors.hubspot.filters import MAX_FILTERS_HINT, MAX_MAPPING_FILTERS, HubSpotFilter
 from prm_sync.connector import CrmPlugin, CrmTimeouts, SecretField, SecureUrl
 
 
@@ -23,5 +23,6 @@ crm:
 
 PLUGIN = CrmPlugin(name="hubspot", label="HubSpot", settings=HubSpotSettings, filter_is_text=False,
                    filter_hint="a HubSpot filter is a list of {property, operator, value}", associations=True,
-                   filter_model=HubSpotFilter,
+                   filter_model=HubSpotFilter, filter_max_items=MAX_MAPPING_FILTERS,
+                   filter_max_hint=MAX_FILTERS_HINT,
                    init_config=INIT_CONFIG, unique_key_hint="give the property 'unique values' (HubSpot)")

@@ -101,6 +101,9 @@ def _compile_entity(
     filter_: Any = spec.filter
     if isinstance(spec.filter, list) and not plugin.filter_is_text and plugin.filter_model is not None:
         filter_ = _list_filter(plugin.filter_model, spec.filter, [*base, "filter"], loaded, problems)
+        if plugin.filter_max_items is not None and len(spec.filter) > plugin.filter_max_items:
+            problems.append(loaded.problem([*base, "filter"], (
+                f"at most {plugin.filter_max_items} filters ({len(spec.filter)} given): {plugin.filter_max_hint}")))
 
     fields: list[CompiledField] = []
     pushed_crm: dict[str, str] = {}

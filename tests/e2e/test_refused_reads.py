@@ -56,8 +56,9 @@ def test_through_bulk_the_run_stops_with_the_refusal_and_the_way_out(
     # SOQL: a text compared without quotes
     ("salesforce", "filter: \"Type = 'Partner'\"", "filter: \"Type = Partner\"",
      "mappings/salesforce.yaml:9: entities.partner.object: Salesforce refused the query for Account"),
-    # HubSpot search: IN with one value where it takes a list
-    ("hubspot", "{property: prm_is_partner, operator: EQ,", "{property: prm_is_partner, operator: IN,",
+    # HubSpot search: a number property compared with a text
+    ("hubspot", '{property: prm_is_partner, operator: EQ, value: "true"}',
+     "{property: prm_partner_discount, operator: GT, value: many}",
      "mappings/hubspot.yaml:9: entities.partner.object: HubSpot refused the search for companies"),
 ])
 def test_a_read_the_crm_refuses_is_a_mapping_error_at_its_entity(
