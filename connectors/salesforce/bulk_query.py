@@ -38,7 +38,8 @@ from simple_salesforce import Salesforce
 from simple_salesforce.util import call_salesforce
 
 from connectors.salesforce.client import SalesforceClient
-from prm_sync.connector import CrmRecord, CrmUnavailable, Cursor, EntityMapper, Page, capped_sleep
+from connectors.salesforce.errors import compound_hint
+from prm_sync.connector import CrmRecord, CrmRefusedRead, CrmUnavailable, Cursor, EntityMapper, Page, capped_sleep
 
 T = TypeVar("T")
 
@@ -280,7 +281,14 @@ def read_job(client: SalesforceClient, mapper: EntityMapper, job_id: str, until:
     only the last page carries the cursor (see module doc). `to_record` makes a record of a
     REST-shaped row, `parse_modstamp` reads its SystemModstamp: each CSV row becomes the record REST
     would give (`row_reader`)."""
-    wait_for_job(client, job_id, first_wait_s, age_s=age_s)
+    try:
+        wait_for_job(client, job_id, first_wait_s, age_s=age_s)
+    except BulkQueryFailed as exc:
+        hint = compound_hint(str(exc))
+        if not hint:
+            raise
+        # a job Salesforce failed for what its query selects: the mapping's to mend, not a next run's
+        raise CrmRefusedRead(f"{exc}{hint}", crm_object=mapper.object) from None
     kinds = field_kinds(mapper)
     highest: Cursor | None = None
     held: list[CrmRecord] | None = None

@@ -70,11 +70,17 @@ def refused_read(exc: SalesforceRequestError, crm_object: str) -> CrmRefusedRead
     one). A compound field (BillingAddress) gets the way out: Bulk API queries refuse them."""
     if isinstance(exc, SalesforceMissingField) or exc.status != 400:
         return None
-    hint = ""
-    if "compound" in str(exc).lower():
-        hint = ("; a mapped field is a compound field (an address or a location): map its parts instead "
-                "(`prm-sync check --online` names the field and its parts)")
-    return CrmRefusedRead(f"Salesforce refused the query for {crm_object}: {exc}{hint}", crm_object=crm_object)
+    return CrmRefusedRead(f"Salesforce refused the query for {crm_object}: {exc}{compound_hint(str(exc))}",
+                          crm_object=crm_object)
+
+
+def compound_hint(text: str) -> str:
+    """The way out when Salesforce's refusal is about compound data (Bulk API queries take no
+    address field), else nothing."""
+    if "compound" not in text.lower():
+        return ""
+    return ("; a mapped field is a compound field (an address or a location): map its parts instead "
+            "(`prm-sync check --online` names the field and its parts)")
 
 
 def error_text(content: Any) -> str:

@@ -38,9 +38,13 @@ def test_through_rest_each_record_is_quarantined_naming_the_structure(
             assert "BillingAddress" in entry.reason and "structure of several values" in entry.reason, entry.reason
 
 
+@pytest.mark.parametrize("refused_at", ["create", "job"])
 def test_through_bulk_the_run_stops_with_the_refusal_and_the_way_out(
-        sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        refused_at: str, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Refused at the job's create (400) or by the job (Failed): either way a mapping error."""
     with open_world("salesforce", sqlite_url, tmp_path, capsys, monkeypatch) as world:
+        world.harness.emulator.compound_refused_at = refused_at
         _map_country_to_the_address(world)
         set_bulk_query_threshold(world, 1)
         code, out, err = world.cli("sync", "--direction", "pull")

@@ -108,6 +108,9 @@ class Jobs:
                     job.steps += 1
 
 
+COMPOUND_REFUSED = "FUNCTIONALITY_NOT_ENABLED: Selecting compound data not supported in Bulk Query"
+
+
 def _job_error(message: str, status: int = 400) -> Response:
     return sf_error(status, "INVALIDJOB", message)
 
@@ -309,14 +312,18 @@ def _create_query(emu: SalesforceEmulator, body: dict[str, Any], info: dict[str,
         return sf_error(400, "INVALIDJOB", exc.message)
     if compiled.query.count_only:
         return sf_error(400, "INVALIDJOB", "Aggregate queries are not supported by Bulk API 2.0")
-    if any(column.compound for column in compiled.columns):
-        return sf_error(400, "INVALIDJOB", "FUNCTIONALITY_NOT_ENABLED: Selecting compound data not supported in "
-                                           "Bulk Query")
+    compound = any(column.compound for column in compiled.columns)
+    if compound and emu.compound_refused_at == "create":
+        return sf_error(400, "INVALIDJOB", COMPOUND_REFUSED)
     job_id = emu.jobs.new_id("750")
     info.update(id=job_id, object=compiled.obj.name, state="UploadComplete", numberRecordsProcessed=0)
     job = Job(job_id, "query", info, header=[".".join(c.path) for c in compiled.columns])
     emu.jobs.items[job_id] = job
     answer = dict(info)
+    if compound:
+        info.update(state="Failed", errorMessage=COMPOUND_REFUSED)
+        job.rows_ready.set()
+        return json_response(answer)
     emu.jobs.take_rows(functools.partial(_take_rows, emu, job, compiled, operation == "queryAll"))
     return json_response(answer)
 
