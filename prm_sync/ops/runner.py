@@ -68,7 +68,8 @@ def run_observed(app: App, *, observer: RunObserver | None = None, metrics_file:
 
 def _run_sync_naming_missing_fields(app: App, store: Any, connector: Any, observer: RunObserver | None,
                                     sync_options: dict[str, Any]) -> RunReport:
-    """run_sync; a CRM field the mapping names but the org lacks is a MappingError at the mapping's line."""
+    """run_sync; a CRM field the mapping names but the org lacks is a MappingError at the mapping's line,
+    and a read the CRM refuses as a whole (CrmRefusedRead) one at the entity that reads it."""
     from prm_sync.connector import CrmRefusedRead, MissingCrmField
     from prm_sync.sync.engine import run_sync
 
