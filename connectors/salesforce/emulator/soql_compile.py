@@ -235,6 +235,8 @@ def _norm(value: Any) -> Any:
 
 def _condition(cond: Condition, schema: Schema, obj: ObjectDef, lookup: Lookup) -> Predicate:
     fdef, col = _resolve(schema, obj, cond.field, lookup)
+    if col.compound:  # Salesforce filters on a compound field's parts only
+        raise SoqlError(f"field '{fdef.name}' can not be filtered in a query call", "INVALID_FIELD")
     get = col.getter
     if cond.op in ("IN", "NOTIN"):
         assert isinstance(cond.value, tuple)
@@ -303,6 +305,9 @@ def _sorter(query: Query, schema: Schema, obj: ObjectDef,
     if not query.order_by:
         return None
     resolved = [(_resolve(schema, obj, item.field, lookup), item) for item in query.order_by]
+    for (fdef, col), _item in resolved:
+        if col.compound:
+            raise SoqlError(f"field '{fdef.name}' can not be sorted in a query call", "INVALID_FIELD")
     # Ids sort as the base-62 numbers they are (case-sensitive, i.e. binary); text case-insensitively.
     keys = [(col.getter, item) for (_fdef, col), item in resolved]
     binary = [fdef.type in ("id", "reference") for (fdef, _col), _item in resolved]

@@ -50,3 +50,11 @@ def test_bulk_query_refuses_compound_fields(sf: Salesforce) -> None:
         sf.restful("jobs/query", method="POST", data=body)
     assert "FUNCTIONALITY_NOT_ENABLED: Selecting compound data not supported in Bulk Query" in str(
         refused.value.content)
+
+
+@pytest.mark.parametrize("soql", ["SELECT Id FROM Account WHERE BillingAddress = null",
+                                  "SELECT Id FROM Account ORDER BY BillingAddress"])
+def test_a_compound_field_is_neither_filtered_nor_sorted(sf: Salesforce, soql: str) -> None:
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        sf.query(soql)
+    assert "BillingAddress" in str(refused.value.content) and "INVALID_FIELD" in str(refused.value.content)
