@@ -64,6 +64,8 @@ class CrmPlugin:
     #: the most items a list filter may have, and why (said with a mapping that gives more)
     filter_max_items: int | None = None
     filter_max_hint: str = ""
+    #: field names match in any case (Salesforce's API names); False: as spelled (HubSpot's)
+    names_any_case: bool = True
     #: references may name an `association` (HubSpot) instead of a lookup field
     associations: bool = False
     #: the `crm:` section `prm-sync init` writes into config.yaml (secrets as ${VARIABLES})

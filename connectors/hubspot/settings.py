@@ -24,5 +24,5 @@ crm:
 PLUGIN = CrmPlugin(name="hubspot", label="HubSpot", settings=HubSpotSettings, filter_is_text=False,
                    filter_hint="a HubSpot filter is a list of {property, operator, value}", associations=True,
                    filter_model=HubSpotFilter, filter_max_items=MAX_MAPPING_FILTERS,
-                   filter_max_hint=MAX_FILTERS_HINT,
+                   filter_max_hint=MAX_FILTERS_HINT, names_any_case=False,
                    init_config=INIT_CONFIG, unique_key_hint="give the property 'unique values' (HubSpot)")

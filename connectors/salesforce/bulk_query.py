@@ -39,6 +39,7 @@ from simple_salesforce.util import call_salesforce
 
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.errors import compound_hint
+from connectors.salesforce.soql import answer_spelling
 from prm_sync.connector import CrmRecord, CrmRefusedRead, CrmUnavailable, Cursor, EntityMapper, Page, capped_sleep
 
 T = TypeVar("T")
@@ -294,6 +295,8 @@ def read_job(client: SalesforceClient, mapper: EntityMapper, job_id: str, until:
     held: list[CrmRecord] | None = None
     batch: list[CrmRecord] = []
     for header, rows in result_pages(client, job_id, max_records):
+        if rename := answer_spelling(mapper, header):
+            header = [rename.get(name, name) for name in header]
         read = row_reader(header, kinds, to_record, parse_modstamp)
         for row in rows:
             record = read(row)

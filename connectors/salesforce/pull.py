@@ -24,7 +24,7 @@ from typing import Any
 from connectors.salesforce.bulk_query import BulkQuerySettings, create_job, read_job
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.errors import SalesforceRequestError, refused_read
-from connectors.salesforce.soql import bulk_changes_query, changes_query, deletions_query
+from connectors.salesforce.soql import answer_spelling, bulk_changes_query, changes_query, deletions_query
 from prm_sync.connector import CrmRecord, Cursor, Deletion, EntityMapper, Page
 
 _SKIPPED = frozenset({"attributes", "Id", "SystemModstamp", "IsDeleted"})
@@ -160,6 +160,8 @@ def _rest_pages(client: SalesforceClient, mapper: EntityMapper, soql: str, first
             for rows in _pages(client, soql, first):
                 records = []
                 bound = None if floor is None else (floor.modstamp, floor.record_id)
+                if rows and (rename := answer_spelling(mapper, rows[0])):
+                    rows = [{rename.get(k, k): v for k, v in row.items()} for row in rows]
                 for row in rows:
                     record = to_record(row)
                     if bound is not None and ((key := (record.modstamp, record.crm_id)) < bound
@@ -192,12 +194,20 @@ def read_deletions(client: SalesforceClient, mapper: EntityMapper, since: dt.dat
                     if (since is not None and deleted_at < since) or crm_id in handed:
                         continue
                     handed.add(crm_id)
-                    key = row.get(mapper.crm_key) if mapper.crm_key else None
+                    key = _get_any_case(row, mapper.crm_key) if mapper.crm_key else None
                     yield Deletion(crm_id=crm_id, deleted_at=deleted_at, key=str(key) if key else None)
             return
         except SalesforceRequestError as exc:
             if exc.error_code != LOST_LOCATOR:
                 raise
+
+
+def _get_any_case(row: Mapping[str, Any], name: str) -> Any:
+    """`row[name]`, the name compared without case (Salesforce answers in the org's spelling)."""
+    if name in row:
+        return row[name]
+    lowered = name.lower()
+    return next((value for key, value in row.items() if key.lower() == lowered), None)
 
 
 def _more(client: SalesforceClient, url: str) -> Any:

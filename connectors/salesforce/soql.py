@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 
 from simple_salesforce import format_soql
 
@@ -37,6 +38,16 @@ def identifier(name: str) -> str:
 def select_fields(mapper: EntityMapper) -> list[str]:
     names = [*SYSTEM_FIELDS, *mapper.crm_fields_to_read()]
     return [identifier(n) for n in dict.fromkeys(names)]
+
+
+def answer_spelling(mapper: EntityMapper, names: Iterable[str]) -> dict[str, str]:
+    """Field names of an answer (REST JSON keys, a Bulk CSV header) -> the mapping's spelling, where
+    they differ. Salesforce's API names are case-insensitive: `SELECT territories__c` is answered
+    as `Territories__c`, and the mapper reads each record by the names the mapping gives. Empty
+    (nothing to rename, the usual case) when the mapping spells them as the org does."""
+    wanted = {name.lower(): name for name in mapper.crm_fields_to_read()}
+    return {name: wanted[name.lower()] for name in names
+            if name not in SYSTEM_FIELDS and wanted.get(name.lower(), name) != name}
 
 
 def soql_datetime(value: dt.datetime) -> str:

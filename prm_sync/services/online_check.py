@@ -123,10 +123,13 @@ def missing_field_problems(mapping: CompiledMapping, loaded: LoadedYaml, crm_obj
     return problems
 
 
-def find_field(fields: Mapping[str, FieldInfo], name: str) -> FieldInfo | None:
-    """The CRM field called `name` (Salesforce names are case-insensitive; an exact match wins)."""
+def find_field(fields: Mapping[str, FieldInfo], name: str, *, any_case: bool = True) -> FieldInfo | None:
+    """The CRM field called `name`; with `any_case` (a CRM whose names are case-insensitive, like
+    Salesforce's) in any case, an exact match first."""
     if name in fields:
         return fields[name]
+    if not any_case:
+        return None
     lowered = name.lower()
     return next((info for key, info in fields.items() if key.lower() == lowered), None)
 
@@ -166,7 +169,8 @@ class _EntityCheck:
         return plugin.unique_key_hint if plugin else "make it a unique field"
 
     def _lookup(self, name: str, paths: Sequence[Sequence[str | int]], what: str) -> FieldInfo | None:
-        info = find_field(self.fields, name)
+        plugin = installed_crms().get(self.mapping.crm)
+        info = find_field(self.fields, name, any_case=plugin.names_any_case if plugin else True)
         if info is None:
             lowered = {key.lower(): key for key in self.fields}
             close = [lowered[k] for k in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.9)]

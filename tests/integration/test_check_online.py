@@ -405,3 +405,18 @@ def test_salesforce_compound_address_field_names_its_parts(salesforce_site: Call
                        "several values and cannot write it; map one of its parts instead: "
                        "BillingStreet, BillingCity, BillingState, BillingPostalCode, BillingCountry, "
                        "BillingCountryCode"]
+
+
+def test_hubspot_property_names_are_case_sensitive(hubspot_site: Callable[[PortalSchema], Site],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """HubSpot's internal names are case-sensitive (a search or batch naming `Prm_Partner_Since` finds
+    nothing), unlike Salesforce's: a mapping spelled otherwise is a missing property, with the hint."""
+    site = hubspot_site(default_portal_schema())
+    mapping = site.config.parent / site.mapping_file
+    site.mapping_text = site.mapping_text.replace("{crm: prm_partner_since", "{crm: Prm_Partner_Since", 1)
+    mapping.write_text(site.mapping_text, encoding="utf-8")
+    code, lines = check(capsys, site)
+    assert code == 2
+    (line,) = _hubspot_errors(lines)
+    assert line.startswith(site.at("joined_on:", "entities.partner.fields.joined_on.crm", "error"))
+    assert "companies has no field Prm_Partner_Since in the CRM (did you mean prm_partner_since?)" in line

@@ -175,8 +175,8 @@ def _create(emu: SalesforceEmulator, request: Request, version: str, kind: str) 
     if operation not in OPERATIONS:
         return _job_error(f"Invalid operation: {operation}")
     ext = body.get("externalIdFieldName")
-    if operation == "upsert" and (not ext or ext not in objdef.fields
-                                  or not objdef.fields[ext].id_lookup):
+    ext_def = objdef.field(str(ext)) if ext else None
+    if operation == "upsert" and (ext_def is None or not ext_def.id_lookup):
         return _job_error(f"Invalid external id field: {ext}")
     job_id = emu.jobs.new_id("750")
     info.update(id=job_id, object=objdef.name, state="Open", externalIdFieldName=ext,
@@ -229,12 +229,14 @@ def _record(header: list[str], row: list[str]) -> dict[str, Any]:
 def _process(emu: SalesforceEmulator, job: Job) -> None:
     obj, op = job.info["object"], job.info["operation"]
     ext = job.info.get("externalIdFieldName")
+    ext_def = emu.schema.objects[obj].field(ext) if ext else None
+    ext = ext_def.name if ext_def is not None else ext
     rows = _rows(job)
     store = emu.store
     with emu.lock:
         stamp = store.now()
         for row in rows:
-            data = _record(job.header, row)
+            data = store.canonical_keys(obj, _record(job.header, row))
             try:
                 if op == "insert":
                     rec, created = store.insert(obj, data, stamp), True

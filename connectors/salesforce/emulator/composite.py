@@ -54,7 +54,7 @@ def collections(emu: SalesforceEmulator, request: Request, version: str,
         return _write(emu, records, all_or_none, "create", None, None)
     if method == "PATCH" and len(parts) == 2:
         assert url_obj is not None
-        ext = url_obj.fields.get(parts[1])
+        ext = url_obj.field(parts[1])
         if ext is None or not ext.id_lookup:
             return not_found(f"Provided external ID field does not exist or is not "
                              f"accessible: {parts[1]}")
@@ -86,6 +86,7 @@ def _one(emu: SalesforceEmulator, record: Any, op: str, obj: str | None,
         raise FieldError("JSON_PARSER_ERROR", "record must be a JSON object")
     name = _record_object(emu, record, obj)
     store = emu.store
+    record = store.canonical_keys(name, record)
     if op == "create":
         created = store.insert(name, record, stamp)
         return {"id": created["Id"], "success": True, "errors": []}

@@ -233,7 +233,7 @@ def _by_id(emu: SalesforceEmulator, request: Request, obj: str, record_id: str,
 def _by_external_id(emu: SalesforceEmulator, request: Request, obj: str, field: str,
                     value: str, version: str) -> Response:
     objdef = emu.schema.objects[obj]
-    fdef = objdef.fields.get(field)
+    fdef = objdef.field(field)
     if fdef is None or not fdef.id_lookup:
         return not_found(f"Provided external ID field does not exist or is not accessible: "
                          f"{field}")

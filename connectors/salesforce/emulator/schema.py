@@ -70,6 +70,14 @@ class ObjectDef:
     custom: bool = False
     autonumber_format: str | None = None  # e.g. "PC-{0:06d}" for an auto-number Name
 
+    def field(self, name: str) -> FieldDef | None:
+        """The field called `name`: Salesforce's API names are case-insensitive (an exact match wins)."""
+        found = self.fields.get(name)
+        if found is not None:
+            return found
+        lowered = name.lower()
+        return next((f for f in self.fields.values() if f.name.lower() == lowered), None)
+
     def relationship(self, name: str) -> FieldDef | None:
         for fdef in self.fields.values():
             if fdef.relationship_name == name:

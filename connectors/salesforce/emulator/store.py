@@ -71,6 +71,15 @@ class Store:
     def lookup(self, obj: str, record_id: Any) -> Record | None:
         return self.get(obj, record_id) if isinstance(record_id, str) else None
 
+    def canonical_keys(self, obj: str, data: dict[str, Any]) -> dict[str, Any]:
+        """`data` with each field named as the org spells it (API names are case-insensitive)."""
+        objdef = self.schema.objects[obj]
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            fdef = objdef.field(key) if key != "attributes" else None
+            out[fdef.name if fdef is not None else key] = value
+        return out
+
     def find_by(self, obj: str, field: str, value: Any) -> list[str]:
         """Ids of live rows whose ``field`` equals ``value`` (case-insensitive for text)."""
         if value is None:
@@ -160,7 +169,7 @@ class Store:
         for key, raw in data.items():
             if key == "attributes":
                 continue
-            fdef = objdef.fields.get(key)
+            fdef = objdef.field(key)
             if fdef is None and isinstance(raw, dict):
                 fdef = objdef.relationship(key)
                 if fdef is not None:
