@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 STRING_TYPES = {"id", "string", "picklist", "url", "phone", "email", "textarea", "reference"}
 #: describe types of compound fields: read-only structures made of other fields (their parts)
@@ -61,6 +61,18 @@ class FieldDef:
         return self.type == "id" or self.external_id or (self.unique and self.type == "string")
 
 
+_Named = TypeVar("_Named", "FieldDef", "ObjectDef")
+
+
+def _named(items: dict[str, _Named], name: str) -> _Named | None:
+    """`items[name]`, else the item whose key is `name` in another case (API names ignore case)."""
+    found = items.get(name)
+    if found is not None:
+        return found
+    lowered = name.lower()
+    return next((item for key, item in items.items() if key.lower() == lowered), None)
+
+
 @dataclass
 class ObjectDef:
     name: str
@@ -71,12 +83,8 @@ class ObjectDef:
     autonumber_format: str | None = None  # e.g. "PC-{0:06d}" for an auto-number Name
 
     def field(self, name: str) -> FieldDef | None:
-        """The field called `name`: Salesforce's API names are case-insensitive (an exact match wins)."""
-        found = self.fields.get(name)
-        if found is not None:
-            return found
-        lowered = name.lower()
-        return next((f for f in self.fields.values() if f.name.lower() == lowered), None)
+        """The field called `name`: Salesforce's API names are case-insensitive."""
+        return _named(self.fields, name)
 
     def relationship(self, name: str) -> FieldDef | None:
         for fdef in self.fields.values():
@@ -91,11 +99,7 @@ class Schema:
 
     def obj(self, name: str) -> ObjectDef | None:
         """Case-insensitive object lookup (SOQL and URLs are case-insensitive)."""
-        found = self.objects.get(name)
-        if found is not None:
-            return found
-        lowered = name.lower()
-        return next((o for o in self.objects.values() if o.name.lower() == lowered), None)
+        return _named(self.objects, name)
 
     def by_prefix(self, key_prefix: str) -> ObjectDef | None:
         return next((o for o in self.objects.values() if o.key_prefix == key_prefix), None)

@@ -134,10 +134,7 @@ def _json_scalar(value: Any) -> str:
 
 
 def _field(obj: ObjectDef, name: str) -> FieldDef:
-    fdef = obj.fields.get(name)
-    if fdef is None:
-        lowered = name.lower()
-        fdef = next((f for f in obj.fields.values() if f.name.lower() == lowered), None)
+    fdef = obj.field(name)
     if fdef is None:
         raise SoqlError(
             f"No such column '{name}' on entity '{obj.name}'. If you are attempting to use a "
