@@ -25,7 +25,7 @@ from connectors.salesforce.bulk_query import BulkQuerySettings, create_job, read
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.errors import SalesforceRequestError, refused_read
 from connectors.salesforce.soql import answer_spelling, bulk_changes_query, changes_query, deletions_query
-from prm_sync.connector import CrmRecord, Cursor, Deletion, EntityMapper, Page
+from prm_sync.connector import CrmRecord, CrmUnavailable, Cursor, Deletion, EntityMapper, Page
 
 _SKIPPED = frozenset({"attributes", "Id", "SystemModstamp", "IsDeleted"})
 
@@ -146,6 +146,8 @@ def read_changes(client: SalesforceClient, mapper: EntityMapper, since: Cursor |
 #: `nextRecordsUrl` refused: Salesforce no longer has the query's cursor (since API 56.0 a cursor
 #: lasts 2 days; before, a user kept 10, the oldest released for an 11th, each 15 minutes unused)
 LOST_LOCATOR = "INVALID_QUERY_LOCATOR"
+#: lost cursors in a row (no page handed over between them) before the read gives up
+MAX_LOST_LOCATORS = 3
 
 
 def _rest_pages(client: SalesforceClient, mapper: EntityMapper, soql: str, first: Mapping[str, Any] | None,
@@ -155,6 +157,7 @@ def _rest_pages(client: SalesforceClient, mapper: EntityMapper, soql: str, first
     over (its cursor, strictly after it): the ORDER BY (SystemModstamp, Id) makes that the exact
     rest, as a next run would read it."""
     floor, strict = since, False
+    lost = 0  # cursors lost since the last page handed over: a few, then the error stands
     while True:
         try:
             for rows in _pages(client, soql, first):
@@ -172,19 +175,25 @@ def _rest_pages(client: SalesforceClient, mapper: EntityMapper, soql: str, first
                     records.append(record)
                 if records:
                     last = records[-1]
-                    floor, strict = Cursor(last.modstamp, last.crm_id), True
+                    floor, strict, lost = Cursor(last.modstamp, last.crm_id), True, 0
                     yield Page(records=records, cursor=floor)
             return
         except SalesforceRequestError as exc:
+            lost += 1
             if exc.error_code != LOST_LOCATOR:
                 raise
+            if lost > MAX_LOST_LOCATORS:
+                raise CrmUnavailable(f"Salesforce lost the query's cursor {lost} times in a row reading "
+                                     f"{mapper.object}; the next run reads again") from exc
             soql, first = changes_query(mapper, floor, until), None
 
 
 def read_deletions(client: SalesforceClient, mapper: EntityMapper, since: dt.datetime | None) -> Iterator[Deletion]:
     """Rows deleted since `since`. A query cursor lost mid-way (LOST_LOCATOR) reads the query
-    again, skipping the deletions already handed over (each comes once)."""
+    again, skipping the deletions already handed over (each comes once), up to
+    MAX_LOST_LOCATORS times."""
     handed: set[str] = set()
+    lost = 0
     while True:
         try:
             for rows in _pages(client, deletions_query(mapper, since)):
@@ -198,8 +207,12 @@ def read_deletions(client: SalesforceClient, mapper: EntityMapper, since: dt.dat
                     yield Deletion(crm_id=crm_id, deleted_at=deleted_at, key=str(key) if key else None)
             return
         except SalesforceRequestError as exc:
+            lost += 1
             if exc.error_code != LOST_LOCATOR:
                 raise
+            if lost > MAX_LOST_LOCATORS:
+                raise CrmUnavailable(f"Salesforce lost the query's cursor {lost} times in a row reading "
+                                     f"{mapper.object}; the next run reads again") from exc
 
 
 def _get_any_case(row: Mapping[str, Any], name: str) -> Any:

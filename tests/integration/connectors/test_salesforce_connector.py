@@ -88,6 +88,22 @@ def test_a_query_locator_dropped_mid_read_is_read_on_from_the_last_page(h: Sales
                < (b.cursor.modstamp, b.cursor.record_id) for a, b in itertools.pairwise(pages))
 
 
+def test_cursors_lost_at_every_page_still_read_everything_once(h: SalesforceHarness) -> None:
+    """Each query asked again hands over its first page before it loses its cursor: the read goes
+    on, one page a query, and ends with every record once."""
+    h.emulator.page_size = 200
+    h.seed("partner", 500)
+    h.reset_calls()
+
+    def drop_every_cursor() -> None:
+        h.emulator.cursors = type(h.emulator.cursors)()
+
+    h.emulator.inject(Fault(path=r"^/services/data/v62.0/queryAll/.+", on_hit=drop_every_cursor, count=0))
+    ids = [r.crm_id for p in read(h) for r in p.records]
+    assert len(ids) == len(set(ids)) == 500
+    assert h.calls("GET /services/data/v62.0/queryAll") == 3 + 2   # three queries, two refused pages
+
+
 def test_a_query_locator_lost_mid_way_through_the_deletions_is_read_again(h: SalesforceHarness) -> None:
     """The deletions' read (queryAll of IsDeleted rows) asks again too: each deletion once."""
     h.emulator.page_size = 200
