@@ -15,7 +15,14 @@ from typing import Any
 import urllib3
 
 from connectors.transport_errors import Endpoint, certificate_error, certificate_failure, failed_url, root_cause
-from prm_sync.connector import BudgetExhausted, CrmError, CrmUnavailable, MissingCrmField, TransientCrmError
+from prm_sync.connector import (
+    BudgetExhausted,
+    CrmError,
+    CrmRefusedRead,
+    CrmUnavailable,
+    MissingCrmField,
+    TransientCrmError,
+)
 
 
 class HubSpotRequestError(CrmError):
@@ -29,6 +36,15 @@ class HubSpotRequestError(CrmError):
         super().__init__(message)
         self.status = status
         self.body: Mapping[str, Any] = body or {}
+
+
+class HubSpotMissingObjectType(HubSpotRequestError, CrmRefusedRead):
+    """The portal has no such object type (not standard, no custom schema): a read of it cannot be
+    made, whatever the retries; the mapping names it (a MappingError at `entities.E.object`)."""
+
+    def __init__(self, message: str, *, crm_object: str) -> None:
+        HubSpotRequestError.__init__(self, message, status=404)
+        self.crm_object = crm_object
 
 
 class HubSpotMissingProperty(HubSpotRequestError, MissingCrmField):

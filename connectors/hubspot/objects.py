@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from connectors.hubspot.client import HubSpotClient
-from connectors.hubspot.errors import HubSpotRequestError
+from connectors.hubspot.errors import HubSpotMissingObjectType, HubSpotRequestError
 
 STANDARD_TYPE_IDS = {
     "contacts": "0-1", "companies": "0-2", "deals": "0-3", "tickets": "0-5", "products": "0-7",
@@ -53,8 +53,8 @@ class ObjectTypes:
             names = {str(schema.get(k, "")).lower() for k in ("name", "fullyQualifiedName", "objectTypeId")}
             if name in names or f"p_{name}" in names:
                 return str(schema["objectTypeId"])
-        raise HubSpotRequestError(f"HubSpot has no object type '{ref}' (not standard, no custom schema)",
-                                  status=404)
+        raise HubSpotMissingObjectType(f"HubSpot has no object type '{ref}' (not standard, no custom schema)",
+                                       crm_object=ref)
 
     def required_properties(self, ref: str) -> frozenset[str]:
         """Properties a custom object requires on create (its schema's requiredProperties)."""

@@ -64,6 +64,11 @@ def test_through_bulk_the_run_stops_with_the_refusal_and_the_way_out(
     ("hubspot", '{property: prm_is_partner, operator: EQ, value: "true"}',
      "{property: prm_partner_discount, operator: GT, value: many}",
      "mappings/hubspot.yaml:9: entities.partner.object: HubSpot refused the search for companies"),
+    # an object the org / portal does not have (a typo)
+    ("salesforce", "object: Account", "object: Acount",
+     "mappings/salesforce.yaml:9: entities.partner.object: Salesforce refused the query for Acount"),
+    ("hubspot", "object: companies", "object: compnies",
+     "mappings/hubspot.yaml:9: entities.partner.object: HubSpot has no object type 'compnies'"),
 ])
 def test_a_read_the_crm_refuses_is_a_mapping_error_at_its_entity(
         crm: str, old: str, new: str, said: str, sqlite_url: str, tmp_path: Path,
