@@ -15,8 +15,9 @@
     ├── MissingCrmField               the CRM lacks a field the mapping names (INVALID_FIELD,
     │                                 PROPERTY_DOESNT_EXIST): reported as a MappingError (exit 2) at
     │                                 the mapping's line, as `check --online` says it
-    └── CrmRefusedRead                the CRM refused a whole read built from the mapping (malformed
-                                      filter, a compound field in a Bulk query): a MappingError
+    └── CrmRefusedMapping             the CRM refused a whole request built from the mapping (a
+                                      malformed filter, a compound field in a Bulk query, a missing
+                                      object, an upsert key that is not one): a MappingError
                                       (exit 2) at the entity, with the CRM's message
 
     StoreError (prm_sync.store.errors)  a store to create, upgrade or reach: exit 2
@@ -125,11 +126,13 @@ class MissingCrmField(CrmError):
         self.field = field
 
 
-class CrmRefusedRead(CrmError):
-    """The CRM refused, as a whole, a read built from the mapping (a malformed filter, a field it
-    cannot read that way): retrying cannot help, editing the mapping can. Reported as a
-    MappingError (exit 2) at the entity reading `crm_object`, with the CRM's own words."""
+class CrmRefusedMapping(CrmError):
+    """The CRM refused, as a whole, a request built from the mapping (a malformed filter, a field it
+    cannot read that way, an object it lacks, an upsert key that is not one): retrying cannot help,
+    editing the mapping can. Reported as a MappingError (exit 2) at `entities.E.<key>` of the
+    entity whose object is `crm_object`, with the CRM's own words."""
 
-    def __init__(self, message: str, *, crm_object: str = "") -> None:
+    def __init__(self, message: str, *, crm_object: str = "", key: str = "object") -> None:
         super().__init__(message)
         self.crm_object = crm_object
+        self.key = key

@@ -18,7 +18,7 @@ from connectors.transport_errors import Endpoint, certificate_error, certificate
 from prm_sync.connector import (
     BudgetExhausted,
     CrmError,
-    CrmRefusedRead,
+    CrmRefusedMapping,
     CrmUnavailable,
     MissingCrmField,
     TransientCrmError,
@@ -38,7 +38,7 @@ class HubSpotRequestError(CrmError):
         self.body: Mapping[str, Any] = body or {}
 
 
-class HubSpotMissingObjectType(HubSpotRequestError, CrmRefusedRead):
+class HubSpotMissingObjectType(HubSpotRequestError, CrmRefusedMapping):
     """The portal has no such object type (not standard, no custom schema): a read of it cannot be
     made, whatever the retries; the mapping names it (a MappingError at `entities.E.object`)."""
 

@@ -33,7 +33,7 @@ from typing import Any
 
 from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.errors import HubSpotMissingProperty, HubSpotRequestError
-from prm_sync.connector import CrmRecord, CrmRefusedRead, Cursor, Deletion, Page
+from prm_sync.connector import CrmRecord, CrmRefusedMapping, Cursor, Deletion, Page
 
 SEARCH_LIMIT = 200
 MAX_RESULTS = 10_000
@@ -142,7 +142,7 @@ class ChangeReader:
             if isinstance(exc, HubSpotMissingProperty) or exc.status != 400:
                 raise
             # the search is built from the mapping (its filter, properties): retrying cannot help
-            raise CrmRefusedRead(f"HubSpot refused the search for {self.object_type}: {exc}",
+            raise CrmRefusedMapping(f"HubSpot refused the search for {self.object_type}: {exc}",
                                  crm_object=self.object_type) from None
 
     def _parse(self, answer: dict[str, Any]) -> list[Hit]:

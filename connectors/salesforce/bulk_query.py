@@ -40,7 +40,7 @@ from simple_salesforce.util import call_salesforce
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.errors import compound_hint
 from connectors.salesforce.soql import answer_spelling
-from prm_sync.connector import CrmRecord, CrmRefusedRead, CrmUnavailable, Cursor, EntityMapper, Page, capped_sleep
+from prm_sync.connector import CrmRecord, CrmRefusedMapping, CrmUnavailable, Cursor, EntityMapper, Page, capped_sleep
 
 T = TypeVar("T")
 
@@ -289,7 +289,7 @@ def read_job(client: SalesforceClient, mapper: EntityMapper, job_id: str, until:
         if not hint:
             raise
         # a job Salesforce failed for what its query selects: the mapping's to mend, not a next run's
-        raise CrmRefusedRead(f"{exc}{hint}", crm_object=mapper.object) from None
+        raise CrmRefusedMapping(f"{exc}{hint}", crm_object=mapper.object) from None
     kinds = field_kinds(mapper)
     highest: Cursor | None = None
     held: list[CrmRecord] | None = None

@@ -34,7 +34,7 @@ from connectors.transport_errors import Endpoint, certificate_error, certificate
 from prm_sync.connector import (
     BudgetExhausted,
     CrmError,
-    CrmRefusedRead,
+    CrmRefusedMapping,
     CrmUnavailable,
     MissingCrmField,
     TransientCrmError,
@@ -65,12 +65,12 @@ class SalesforceMissingField(SalesforceRequestError, MissingCrmField):
 _NO_SUCH_COLUMN = re.compile(r"No such column '([^']+)' on (?:entity '([^']+)'|sobject of type (\w+))")
 
 
-def refused_read(exc: SalesforceRequestError, crm_object: str) -> CrmRefusedRead | None:
+def refused_read(exc: SalesforceRequestError, crm_object: str) -> CrmRefusedMapping | None:
     """A 400 answer to a query built from the mapping, as the mapping problem it is (None: not
     one). A compound field (BillingAddress) gets the way out: Bulk API queries refuse them."""
     if isinstance(exc, SalesforceMissingField) or exc.status != 400:
         return None
-    return CrmRefusedRead(f"Salesforce refused the query for {crm_object}: {exc}{compound_hint(str(exc))}",
+    return CrmRefusedMapping(f"Salesforce refused the query for {crm_object}: {exc}{compound_hint(str(exc))}",
                           crm_object=crm_object)
 
 

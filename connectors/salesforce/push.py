@@ -20,7 +20,7 @@ from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.errors import SalesforceRequestError
 from connectors.salesforce.soql import BadSoqlName, identifier
 from connectors.salesforce.wire import Unsendable, collection_body, json_object
-from prm_sync.connector import EntityMapper, Outcome, PushRecord, UpsertResult
+from prm_sync.connector import CrmRefusedMapping, EntityMapper, Outcome, PushRecord, UpsertResult
 
 BATCH = 200
 _SF_ID = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
@@ -109,13 +109,22 @@ def write_group(client: SalesforceClient, mapper: EntityMapper, items: Sequence[
                 bulk: Callable[[Sequence[Item], bool], list[UpsertResult]] | None) -> list[UpsertResult]:
     if not items:
         return []
-    if bulk is not None:
-        return bulk(items, by_key)
-    path = f"composite/sobjects/{mapper.object}/{mapper.crm_key}" if by_key else "composite/sobjects"
-    results: list[UpsertResult] = []
-    for start in range(0, len(items), BATCH):
-        results.extend(send_collection(client, path, items[start:start + BATCH], by_key))
-    return results
+    try:
+        if bulk is not None:
+            return bulk(items, by_key)
+        path = f"composite/sobjects/{mapper.object}/{mapper.crm_key}" if by_key else "composite/sobjects"
+        results: list[UpsertResult] = []
+        for start in range(0, len(items), BATCH):
+            results.extend(send_collection(client, path, items[start:start + BATCH], by_key))
+        return results
+    except SalesforceRequestError as exc:
+        if by_key and (exc.status == 404 or "external id" in str(exc).lower()):
+            # the upsert key itself refused (no such field, or not an External ID): every record alike
+            raise CrmRefusedMapping(
+                f"Salesforce refused to upsert {mapper.object} records by {mapper.crm_key}: {exc}; "
+                f"make {mapper.object}.{mapper.crm_key} an External ID field (Unique), or name one as crm_key",
+                crm_object=mapper.object, key="crm_key") from None
+        raise
 
 
 def delete(client: SalesforceClient, crm_ids: Sequence[str]) -> list[UpsertResult]:

@@ -69,16 +69,16 @@ def run_observed(app: App, *, observer: RunObserver | None = None, metrics_file:
 def _run_sync_naming_missing_fields(app: App, store: Any, connector: Any, observer: RunObserver | None,
                                     sync_options: dict[str, Any]) -> RunReport:
     """run_sync; a CRM field the mapping names but the org lacks is a MappingError at the mapping's line,
-    and a read the CRM refuses as a whole (CrmRefusedRead) one at the entity that reads it."""
-    from prm_sync.connector import CrmRefusedRead, MissingCrmField
+    and a request the CRM refuses as a whole (CrmRefusedMapping) one at the entity that makes it."""
+    from prm_sync.connector import CrmRefusedMapping, MissingCrmField
     from prm_sync.sync.engine import run_sync
 
     try:
         return run_sync(store, connector, app.mapping, app.config, observer=observer, **sync_options)
     except MissingCrmField as exc:
         raise _missing_field_error(app, exc) from None
-    except CrmRefusedRead as exc:
-        raise _refused_read_error(app, exc) from None
+    except CrmRefusedMapping as exc:
+        raise _refused_mapping_error(app, exc) from None
 
 
 def _missing_field_error(app: App, exc: Any) -> PrmSyncError:
@@ -98,8 +98,8 @@ def _missing_field_error(app: App, exc: Any) -> PrmSyncError:
     return MappingError(problems)
 
 
-def _refused_read_error(app: App, exc: Any) -> PrmSyncError:
-    """The CRM refused a read built from the mapping: a MappingError at the entity reading that object."""
+def _refused_mapping_error(app: App, exc: Any) -> PrmSyncError:
+    """The CRM refused a request built from the mapping: a MappingError at the entity using that object."""
     from prm_sync.errors import MappingError, Problem
     from prm_sync.yamlsource import YamlLoadError, load_yaml_file
 
@@ -109,7 +109,8 @@ def _refused_read_error(app: App, exc: Any) -> PrmSyncError:
                 if mapper.object.lower() == str(exc.crm_object).lower()]
     try:
         loaded = load_yaml_file(app.config.mappings_path, mapping.source)
-        problems = [loaded.problem(["entities", entity, "object"], message) for entity in entities]
+        problems = [loaded.problem(["entities", entity, getattr(exc, "key", "object")], message)
+                    for entity in entities]
     except YamlLoadError as error:
         problems = [error.problem]
     return MappingError(problems or [Problem(mapping.source, None, "", message)])

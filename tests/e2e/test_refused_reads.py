@@ -9,6 +9,7 @@ field and its parts before any sync: tests/integration/test_check_online.py.)
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,26 @@ def test_a_read_the_crm_refuses_is_a_mapping_error_at_its_entity(
         assert "Traceback" not in out + err and "internal error" not in err
         assert said in err
         assert "compound" not in err
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_an_upsert_key_salesforce_does_not_take_is_a_mapping_error_at_crm_key(
+        bulk: bool, sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Upserting by a field that is not an External ID: Salesforce refuses the whole request
+    (sObject Collections: 404 NOT_FOUND; Bulk API 2.0: the job's create). Was an internal error (exit 70)."""
+    with open_world("salesforce", sqlite_url, tmp_path, capsys, monkeypatch) as world:
+        text = world.mapping_path.read_text(encoding="utf-8")
+        world.mapping_path.write_text(text.replace("crm_key: PRM_Id__c", "crm_key: Website", 1), encoding="utf-8")
+        if bulk:
+            config = json.loads(world.config_path.read_text(encoding="utf-8"))
+            config["crm"]["salesforce"]["bulk_threshold"] = 1
+            world.config_path.write_text(json.dumps(config), encoding="utf-8")
+        for i in range(3):
+            assert world.cli("partners", "add", f"Nguyễn & Co {i}")[0] == 0
+        code, out, err = world.cli("sync", "--direction", "push")
+        assert code == 2, err[-500:]
+        assert "Traceback" not in out + err and "internal error" not in err
+        assert "mappings/salesforce.yaml:11: entities.partner.crm_key: " in err
+        assert "Website" in err and "External ID" in err
+        assert world.harness.emulator.records("Account") == []

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 PINNED = [
     "DEFAULT_PUSH_BATCH", "DONE", "ApiUsage", "BudgetExhausted", "Capabilities", "Config", "ConfigError",
-    "Connector", "CrmError", "CrmPlugin", "CrmRecord", "CrmRefusedRead", "CrmTimeouts", "CrmUnavailable", "Cursor",
+    "Connector", "CrmError", "CrmPlugin", "CrmRecord", "CrmRefusedMapping", "CrmTimeouts", "CrmUnavailable", "Cursor",
     "DailyBudget", "Deletion", "EntityMapper", "FieldInfo", "FieldKind", "MissingCrmField", "Outcome", "Page",
     "Problem", "PushRecord", "RetryPolicy", "Sandbox", "SecretField", "SecureUrl", "SettledRechecks",
     "TransientCrmError", "UpsertResult", "call_timeouts", "capped_sleep", "float_refused", "format_datetime",
