@@ -118,12 +118,16 @@ def write_group(client: SalesforceClient, mapper: EntityMapper, items: Sequence[
             results.extend(send_collection(client, path, items[start:start + BATCH], by_key))
         return results
     except SalesforceRequestError as exc:
-        if by_key and (exc.status == 404 or "external id" in str(exc).lower()):
+        if by_key and "external id" in str(exc).lower():
             # the upsert key itself refused (no such field, or not an External ID): every record alike
             raise CrmRefusedMapping(
                 f"Salesforce refused to upsert {mapper.object} records by {mapper.crm_key}: {exc}; "
                 f"make {mapper.object}.{mapper.crm_key} an External ID field (Unique), or name one as crm_key",
                 crm_object=mapper.object, key="crm_key") from None
+        if exc.status == 404:
+            raise CrmRefusedMapping(
+                f"Salesforce has no object {mapper.object} this user can write: {exc}; fix the name, or grant "
+                "the user access to it", crm_object=mapper.object) from None
         raise
 
 

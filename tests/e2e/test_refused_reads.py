@@ -105,3 +105,14 @@ def test_an_upsert_key_salesforce_does_not_take_is_a_mapping_error_at_crm_key(
         assert "mappings/salesforce.yaml:11: entities.partner.crm_key: " in err
         assert "Website" in err and "External ID" in err
         assert world.harness.emulator.records("Account") == []
+
+
+def test_pushing_to_an_object_salesforce_does_not_have_is_a_mapping_error_at_object(
+        sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    with open_world("salesforce", sqlite_url, tmp_path, capsys, monkeypatch) as world:
+        world.edit_mapping("object: Account", "object: Acount")
+        assert world.cli("partners", "add", "Société Générale d'Équipement")[0] == 0
+        code, out, err = world.cli("sync", "--direction", "push")
+        assert code == 2, err[-500:]
+        assert "mappings/salesforce.yaml:9: entities.partner.object: Salesforce has no object Acount" in err
+        assert "External ID" not in err
