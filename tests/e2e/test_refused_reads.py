@@ -114,5 +114,6 @@ def test_pushing_to_an_object_salesforce_does_not_have_is_a_mapping_error_at_obj
         assert world.cli("partners", "add", "Société Générale d'Équipement")[0] == 0
         code, out, err = world.cli("sync", "--direction", "push")
         assert code == 2, err[-500:]
+        assert "Traceback" not in out + err
         assert "mappings/salesforce.yaml:9: entities.partner.object: Salesforce has no object Acount" in err
         assert "External ID" not in err
