@@ -180,11 +180,7 @@ def _rest_pages(client: SalesforceClient, mapper: EntityMapper, soql: str, first
             return
         except SalesforceRequestError as exc:
             lost += 1
-            if exc.error_code != LOST_LOCATOR:
-                raise
-            if lost > MAX_LOST_LOCATORS:
-                raise CrmUnavailable(f"Salesforce lost the query's cursor {lost} times in a row reading "
-                                     f"{mapper.object}; the next run reads again") from exc
+            _read_again_or_raise(exc, lost, mapper)
             soql, first = changes_query(mapper, floor, until), None
 
 
@@ -208,11 +204,17 @@ def read_deletions(client: SalesforceClient, mapper: EntityMapper, since: dt.dat
             return
         except SalesforceRequestError as exc:
             lost += 1
-            if exc.error_code != LOST_LOCATOR:
-                raise
-            if lost > MAX_LOST_LOCATORS:
-                raise CrmUnavailable(f"Salesforce lost the query's cursor {lost} times in a row reading "
-                                     f"{mapper.object}; the next run reads again") from exc
+            _read_again_or_raise(exc, lost, mapper)
+
+
+def _read_again_or_raise(exc: SalesforceRequestError, lost: int, mapper: EntityMapper) -> None:
+    """Returns when the read may ask its query again: `exc` is a lost cursor (LOST_LOCATOR), the
+    `lost`-th in a row, at most MAX_LOST_LOCATORS. Else raises `exc`, or CrmUnavailable (exit 3)."""
+    if exc.error_code != LOST_LOCATOR:
+        raise exc
+    if lost > MAX_LOST_LOCATORS:
+        raise CrmUnavailable(f"Salesforce lost the query's cursor {lost} times in a row reading {mapper.object}; "
+                             "the next run reads again") from exc
 
 
 def _get_any_case(row: Mapping[str, Any], name: str) -> Any:
