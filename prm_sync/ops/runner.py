@@ -75,45 +75,29 @@ def _run_sync_naming_missing_fields(app: App, store: Any, connector: Any, observ
 
     try:
         return run_sync(store, connector, app.mapping, app.config, observer=observer, **sync_options)
-    except MissingCrmField as exc:
-        raise _missing_field_error(app, exc) from None
-    except CrmRefusedMapping as exc:
-        raise _refused_mapping_error(app, exc) from None
+    except (MissingCrmField, CrmRefusedMapping) as exc:
+        raise _mapping_error(app, exc) from None
 
 
-def _missing_field_error(app: App, exc: Any) -> PrmSyncError:
+def _mapping_error(app: App, exc: Any) -> PrmSyncError:
+    """What the CRM said of the mapping (MissingCrmField, CrmRefusedMapping), at the mapping's lines."""
+    from prm_sync.connector import MissingCrmField
     from prm_sync.errors import MappingError, Problem
-    from prm_sync.services.online_check import missing_field_problems
+    from prm_sync.services.online_check import missing_field_problems, refused_mapping_problems
     from prm_sync.yamlsource import YamlLoadError, load_yaml_file
 
     mapping = app.mapping
+    missing = isinstance(exc, MissingCrmField)
     try:
         loaded = load_yaml_file(app.config.mappings_path, mapping.source)
-        problems = missing_field_problems(mapping, loaded, exc.crm_object, exc.field)
+        problems = missing_field_problems(mapping, loaded, exc.crm_object, exc.field) if missing \
+            else refused_mapping_problems(mapping, loaded, exc.crm_object, exc.key, str(exc))
     except YamlLoadError as error:
         problems = [error.problem]
     if not problems:
-        problems = [Problem(mapping.source, None, "", f"{exc} (the mapping names it; `prm-sync check --online` "
-                                                      "lists every such field)")]
+        hint = " (the mapping names it; `prm-sync check --online` lists every such field)" if missing else ""
+        problems = [Problem(mapping.source, None, "", f"{exc}{hint}")]
     return MappingError(problems)
-
-
-def _refused_mapping_error(app: App, exc: Any) -> PrmSyncError:
-    """The CRM refused a request built from the mapping: a MappingError at the entity using that object."""
-    from prm_sync.errors import MappingError, Problem
-    from prm_sync.yamlsource import YamlLoadError, load_yaml_file
-
-    mapping = app.mapping
-    message = f"{exc}"
-    entities = [entity.value for entity, mapper in mapping.entities.items()
-                if mapper.object.lower() == str(exc.crm_object).lower()]
-    try:
-        loaded = load_yaml_file(app.config.mappings_path, mapping.source)
-        problems = [loaded.problem(["entities", entity, getattr(exc, "key", "object")], message)
-                    for entity in entities]
-    except YamlLoadError as error:
-        problems = [error.problem]
-    return MappingError(problems or [Problem(mapping.source, None, "", message)])
 
 
 def _outcome(report: RunReport, started: dt.datetime, entities: list[str]) -> RunOutcome:

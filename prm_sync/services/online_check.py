@@ -123,6 +123,14 @@ def missing_field_problems(mapping: CompiledMapping, loaded: LoadedYaml, crm_obj
     return problems
 
 
+def refused_mapping_problems(mapping: CompiledMapping, loaded: LoadedYaml, crm_object: str, key: str,
+                             message: str) -> list[Problem]:
+    """Where the CRM refused (mid-run) a request built from the mapping: `entities.E.<key>` of each
+    entity whose object is `crm_object`, with the CRM's words (CrmRefusedMapping)."""
+    return [loaded.problem(["entities", entity.value, key], message) for entity, mapper in mapping.entities.items()
+            if mapper.object.lower() == crm_object.lower()]
+
+
 def find_field(fields: Mapping[str, FieldInfo], name: str, *, any_case: bool = True) -> FieldInfo | None:
     """The CRM field called `name`; with `any_case` (a CRM whose names are case-insensitive, like
     Salesforce's) in any case, an exact match first."""
