@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 
 from prm_sync.connector import Connector
-from prm_sync.crm_plugins import installed_crms
 from prm_sync.mapping import compile_text
 from prm_sync.services.online_check import OnlineReport, check_online, find_field
 from prm_sync.yamlsource import load_yaml_text
@@ -59,8 +58,6 @@ def fit_mapping(text: str, file: str, crm: str, connector: Connector, *, keep_mi
     loaded = load_yaml_text(text, file)
     report = check_online(mapping, loaded, connector)
     omitted: list[Omission] = []
-    plugin = installed_crms().get(mapping.crm)
-    any_case = plugin.names_any_case if plugin else True
     for entity, mapper in mapping.entities.items():
         fields = report.described.get(entity.value)
         if fields is None:
@@ -68,7 +65,7 @@ def fit_mapping(text: str, file: str, crm: str, connector: Connector, *, keep_mi
         mapped = [("fields", f.name, f.crm) for f in mapper.fields]
         mapped += [("references", r.name, r.crm) for r in mapper.references if r.crm is not None]
         for section, name, crm_field in mapped:
-            if find_field(fields, crm_field, any_case=any_case) is not None:
+            if find_field(fields, crm_field, mapping.crm) is not None:
                 continue
             line = loaded.line_of(["entities", entity.value, section, name])
             if line is None:

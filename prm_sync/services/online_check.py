@@ -131,12 +131,13 @@ def refused_mapping_problems(mapping: CompiledMapping, loaded: LoadedYaml, crm_o
             if mapper.object.lower() == crm_object.lower()]
 
 
-def find_field(fields: Mapping[str, FieldInfo], name: str, *, any_case: bool = True) -> FieldInfo | None:
-    """The CRM field called `name`; with `any_case` (a CRM whose names are case-insensitive, like
-    Salesforce's) in any case, an exact match first."""
+def find_field(fields: Mapping[str, FieldInfo], name: str, crm: str) -> FieldInfo | None:
+    """The field of `crm` called `name`: an exact match, else (a CRM whose names ignore case, as
+    Salesforce's do: CrmPlugin.names_any_case) the field spelled otherwise."""
     if name in fields:
         return fields[name]
-    if not any_case:
+    plugin = installed_crms().get(crm)
+    if plugin is not None and not plugin.names_any_case:
         return None
     lowered = name.lower()
     return next((info for key, info in fields.items() if key.lower() == lowered), None)
@@ -177,8 +178,7 @@ class _EntityCheck:
         return plugin.unique_key_hint if plugin else "make it a unique field"
 
     def _lookup(self, name: str, paths: Sequence[Sequence[str | int]], what: str) -> FieldInfo | None:
-        plugin = installed_crms().get(self.mapping.crm)
-        info = find_field(self.fields, name, any_case=plugin.names_any_case if plugin else True)
+        info = find_field(self.fields, name, self.mapping.crm)
         if info is None:
             lowered = {key.lower(): key for key in self.fields}
             close = [lowered[k] for k in difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.9)]
