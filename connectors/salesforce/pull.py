@@ -163,9 +163,7 @@ def _rest_pages(client: SalesforceClient, mapper: EntityMapper, soql: str, first
             for rows in _pages(client, soql, first):
                 records = []
                 bound = None if floor is None else (floor.modstamp, floor.record_id)
-                if rows and (rename := answer_spelling(mapper, rows[0])):
-                    rows = [{rename.get(k, k): v for k, v in row.items()} for row in rows]
-                for row in rows:
+                for row in _as_mapped(mapper, rows):
                     record = to_record(row)
                     if bound is not None and ((key := (record.modstamp, record.crm_id)) < bound
                                               or (strict and key == bound)):
@@ -193,13 +191,13 @@ def read_deletions(client: SalesforceClient, mapper: EntityMapper, since: dt.dat
     while True:
         try:
             for rows in _pages(client, deletions_query(mapper, since)):
-                for row in rows:
+                for row in _as_mapped(mapper, rows):
                     deleted_at = parse_sf_datetime(str(row["SystemModstamp"]))
                     crm_id = str(row["Id"])
                     if (since is not None and deleted_at < since) or crm_id in handed:
                         continue
                     handed.add(crm_id)
-                    key = _get_any_case(row, mapper.crm_key) if mapper.crm_key else None
+                    key = row.get(mapper.crm_key) if mapper.crm_key else None
                     yield Deletion(crm_id=crm_id, deleted_at=deleted_at, key=str(key) if key else None)
             return
         except SalesforceRequestError as exc:
@@ -217,12 +215,12 @@ def _read_again_or_raise(exc: SalesforceRequestError, lost: int, mapper: EntityM
                              "the next run reads again") from exc
 
 
-def _get_any_case(row: Mapping[str, Any], name: str) -> Any:
-    """`row[name]`, the name compared without case (Salesforce answers in the org's spelling)."""
-    if name in row:
-        return row[name]
-    lowered = name.lower()
-    return next((value for key, value in row.items() if key.lower() == lowered), None)
+def _as_mapped(mapper: EntityMapper, rows: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """A page's rows with their fields named as the mapping spells them (`answer_spelling`: the
+    rows as they are when it spells them as the org does, the usual case)."""
+    if rows and (rename := answer_spelling(mapper, rows[0])):
+        return [{rename.get(k, k): v for k, v in row.items()} for row in rows]
+    return rows
 
 
 def _more(client: SalesforceClient, url: str) -> Any:
