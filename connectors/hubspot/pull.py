@@ -143,7 +143,7 @@ class ChangeReader:
                 raise
             # the search is built from the mapping (its filter, properties): retrying cannot help
             raise CrmRefusedMapping(f"HubSpot refused the search for {self.object_type}: {exc}",
-                                 crm_object=self.object_type) from None
+                                    crm_object=self.object_type) from None
 
     def _parse(self, answer: dict[str, Any]) -> list[Hit]:
         hits = []

@@ -65,13 +65,13 @@ class SalesforceMissingField(SalesforceRequestError, MissingCrmField):
 _NO_SUCH_COLUMN = re.compile(r"No such column '([^']+)' on (?:entity '([^']+)'|sobject of type (\w+))")
 
 
-def refused_read(exc: SalesforceRequestError, crm_object: str) -> CrmRefusedMapping | None:
+def refused_query(exc: SalesforceRequestError, crm_object: str) -> CrmRefusedMapping | None:
     """A 400 answer to a query built from the mapping, as the mapping problem it is (None: not
     one). A compound field (BillingAddress) gets the way out: Bulk API queries refuse them."""
     if isinstance(exc, SalesforceMissingField) or exc.status != 400:
         return None
     return CrmRefusedMapping(f"Salesforce refused the query for {crm_object}: {exc}{compound_hint(str(exc))}",
-                          crm_object=crm_object)
+                             crm_object=crm_object)
 
 
 def compound_hint(text: str) -> str:

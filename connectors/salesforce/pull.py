@@ -23,7 +23,7 @@ from typing import Any
 
 from connectors.salesforce.bulk_query import BulkQuerySettings, create_job, read_job
 from connectors.salesforce.client import SalesforceClient
-from connectors.salesforce.errors import SalesforceRequestError, refused_read
+from connectors.salesforce.errors import SalesforceRequestError, refused_query
 from connectors.salesforce.soql import answer_spelling, bulk_changes_query, changes_query, deletions_query
 from prm_sync.connector import CrmRecord, CrmUnavailable, Cursor, Deletion, EntityMapper, Page
 
@@ -129,7 +129,7 @@ def _refused_as_mapping(mapper: EntityMapper) -> Iterator[None]:
     try:
         yield
     except SalesforceRequestError as exc:
-        refused = refused_read(exc, mapper.object)
+        refused = refused_query(exc, mapper.object)
         if refused is None:
             raise
         raise refused from None
