@@ -190,12 +190,15 @@ def _compound_getter(obj: ObjectDef, name: str) -> Getter:
     """A compound field's value as REST gives it: every key of the structure (parts the org lacks
     are null), or null when every part is null."""
     prefix = name.removesuffix("Address")
-    parts = {key: f"{prefix}{suffix}" for suffix, key in _ADDRESS_KEYS.items()}
-    parts = {key: part if part in obj.fields and obj.fields[part].compound_field_name == name else None
-             for key, part in parts.items()}
+
+    def part(suffix: str) -> str | None:
+        fdef = obj.fields.get(prefix + suffix)
+        return fdef.name if fdef is not None and fdef.compound_field_name == name else None
+
+    parts = sorted((key, part(suffix)) for suffix, key in _ADDRESS_KEYS.items())  # keys in REST's order
 
     def get(r: Record) -> Any:
-        value = {key: None if part is None else out_value(r.get(part)) for key, part in sorted(parts.items())}
+        value = {key: None if field is None else out_value(r.get(field)) for key, field in parts}
         return value if any(v is not None for v in value.values()) else None
 
     return get
